@@ -1,0 +1,93 @@
+/**
+ * Configuration from environment variables, validated once at start.
+ * Every bad value is reported with its variable name so an operator can fix all of them in one go.
+ */
+import path from 'node:path';
+
+export interface Config {
+  port: number;
+  mongodbUri: string | undefined;
+  dataDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  nodeEnv: 'development' | 'production' | 'test';
+  dciSenderId: string;
+  dciBasePath: string;
+  /** External token issuer (optional): JWKS URL, issuer and audience must be set together. */
+  externalIssuer: { jwksUrl: string; issuer: string; audience: string } | undefined;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const NODE_ENVS = ['development', 'production', 'test'] as const;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[]): value is T {
+  return (allowed as readonly string[]).includes(value);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+
+  const portText = env.PORT ?? '4000';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port < 0 || port > 65535) {
+    problems.push(`PORT must be an integer between 0 and 65535, got "${portText}"`);
+  }
+
+  const mongodbUri = env.MONGODB_URI?.trim() || undefined;
+  if (mongodbUri && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
+    problems.push('MONGODB_URI must start with mongodb:// or mongodb+srv://');
+  }
+
+  const dataDir = path.resolve(env.DATA_DIR?.trim() || './.data');
+
+  const logLevel = env.LOG_LEVEL?.trim() || 'info';
+  if (!oneOf(logLevel, LOG_LEVELS)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+
+  const nodeEnv = env.NODE_ENV?.trim() || 'development';
+  if (!oneOf(nodeEnv, NODE_ENVS)) {
+    problems.push(`NODE_ENV must be one of ${NODE_ENVS.join(', ')}, got "${nodeEnv}"`);
+  }
+
+  const dciSenderId = env.DCI_SENDER_ID?.trim() || 'dci-gateway';
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(dciSenderId)) {
+    problems.push('DCI_SENDER_ID may only hold letters, digits and . _ : - (at most 128 characters)');
+  }
+
+  const dciBasePath = env.DCI_BASE_PATH?.trim() || '/dci';
+  if (!/^\/[A-Za-z0-9._~/-]*$/.test(dciBasePath) || dciBasePath.endsWith('/')) {
+    problems.push(`DCI_BASE_PATH must be an absolute path without a trailing slash, got "${dciBasePath}"`);
+  }
+
+  const issuerVars = [env.AUTH_JWKS_URL, env.AUTH_ISSUER, env.AUTH_AUDIENCE].map((v) => v?.trim() || undefined);
+  let externalIssuer: Config['externalIssuer'];
+  if (issuerVars.some(Boolean)) {
+    const [jwksUrl, issuer, audience] = issuerVars;
+    if (!jwksUrl || !issuer || !audience) {
+      problems.push('AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE must be set together');
+    } else if (!/^https?:\/\//.test(jwksUrl)) {
+      problems.push('AUTH_JWKS_URL must be an http(s) URL');
+    } else {
+      externalIssuer = { jwksUrl, issuer, audience };
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    port,
+    mongodbUri,
+    dataDir,
+    logLevel: logLevel as Config['logLevel'],
+    nodeEnv: nodeEnv as Config['nodeEnv'],
+    dciSenderId,
+    dciBasePath,
+    externalIssuer,
+  };
+}
