@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+/** The dci-gateway command line. Each command lives in src/cli/commands/<name>.ts. */
+import { Command } from 'commander';
+import { registerCommands } from './commands';
+
+const program = new Command('dci-gateway')
+  .description('Social registry gateway: GraphQL for dashboards, DCI APIs for partner systems')
+  .showHelpAfterError();
+registerCommands(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exit(1);
+});
