@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
+import { registerServe } from './serve';
+import { registerToken } from './token';
 
 /** Every command, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
-  void program;
+  registerServe(program);
+  registerToken(program);
 }

@@ -1,0 +1,64 @@
+/** The HTTP surface: health, GraphQL, and (mounted by their adapters) the DCI routes. */
+import { expressMiddleware } from '@as-integrations/express5';
+import type { ApolloServer } from '@apollo/server';
+import express, { NextFunction, Request, Response } from 'express';
+import { GraphQLError } from 'graphql';
+import { bearerToken, TokenService } from './auth/tokens';
+import { GatewayError } from './errors';
+import { createContext, Context } from './graphql/context';
+import type { Logger } from './log';
+import type { Store } from './store/connection';
+import type { RegistryModels } from './store/models';
+
+export interface AppDeps {
+  store: Store;
+  models: RegistryModels;
+  tokens: TokenService;
+  apollo: ApolloServer<Context>;
+  log: Logger;
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ready = await deps.store.ready();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
+  });
+
+  app.use(
+    '/graphql',
+    express.json({ limit: '256kb' }),
+    expressMiddleware(deps.apollo, {
+      context: async ({ req }) => {
+        const token = bearerToken(req.headers.authorization);
+        if (!token) throw unauthenticated('a bearer token is required');
+        const principal = await deps.tokens.verify(token).catch(() => undefined);
+        if (!principal) throw unauthenticated('invalid or expired token');
+        return createContext(deps.models, principal, deps.log);
+      },
+    }),
+  );
+
+  return app;
+}
+
+function unauthenticated(message: string) {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+}
+
+/** Last handler: malformed JSON, oversized bodies and anything unexpected, without internals. */
+export function errorHandler(log: Logger) {
+  return (error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const status = (error as { status?: number }).status ?? (error instanceof GatewayError ? error.httpStatus : 500);
+    if (status >= 500) log.error({ err: error }, 'unhandled error in an HTTP request');
+    const code = error instanceof GatewayError ? error.code : status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+    res.status(status).json({ errors: [{ message: status < 500 ? (error as Error).message : 'internal error', extensions: { code } }] });
+  };
+}

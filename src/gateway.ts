@@ -1,0 +1,77 @@
+/**
+ * Starting and stopping the whole gateway: database (embedded or MONGODB_URI), indexes, keys,
+ * GraphQL, HTTP. Stopping drains requests first, then closes the database and the engine.
+ */
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import http from 'node:http';
+import { TokenService } from './auth/tokens';
+import { createApp, errorHandler } from './app';
+import type { Config } from './config';
+import { createApolloServer } from './graphql/server';
+import { buildSchema } from './graphql/schema';
+import type { Logger } from './log';
+import { openStore, Store } from './store/connection';
+import { registryModels, RegistryModels, syncIndexes } from './store/models';
+import { seedRegistry } from './registry/seed';
+
+export const DEMO_INDIVIDUALS = 2000;
+
+async function seedDemoIfEmpty(models: RegistryModels, log: Logger): Promise<void> {
+  if ((await models.Individual.countDocuments({}).limit(1)) > 0) return;
+  log.info({ individuals: DEMO_INDIVIDUALS }, 'empty registry: seeding demo data');
+  const result = await seedRegistry(models, { individuals: DEMO_INDIVIDUALS, seed: 1 });
+  log.info(result, 'demo data seeded');
+}
+
+export interface Gateway {
+  port: number;
+  url: string;
+  store: Store;
+  models: RegistryModels;
+  tokens: TokenService;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(config: Config, log: Logger, opts: { demo?: boolean } = {}): Promise<Gateway> {
+  const store = await openStore({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log });
+  try {
+    const models = registryModels(store.connection);
+    await syncIndexes(store.connection);
+    if (opts.demo) await seedDemoIfEmpty(models, log);
+    const tokens = await TokenService.open({ dataDir: config.dataDir, issuer: config.dciSenderId, external: config.externalIssuer });
+
+    const httpServer = http.createServer();
+    const apollo = createApolloServer({
+      schema: buildSchema(),
+      production: config.nodeEnv === 'production',
+      log,
+      plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    });
+    await apollo.start();
+    const app = createApp({ store, models, tokens, apollo, log });
+    app.use(errorHandler(log));
+    httpServer.on('request', app);
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.port, resolve);
+    });
+    const port = (httpServer.address() as { port: number }).port;
+    log.info({ port }, 'gateway listening');
+
+    return {
+      port,
+      url: `http://127.0.0.1:${port}`,
+      store,
+      models,
+      tokens,
+      async stop() {
+        await apollo.stop(); // drains in-flight requests, then closes the HTTP server
+        await store.close();
+        log.info('gateway stopped');
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

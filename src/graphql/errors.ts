@@ -1,0 +1,31 @@
+/**
+ * What clients see of an error: a stable code from src/errors.ts, the client-safe details, and in
+ * production never the message of an unexpected failure.
+ */
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLFormattedError } from 'graphql';
+import { GatewayError } from '../errors';
+import type { Logger } from '../log';
+
+/** graphql-armor rejections are marked with this extension so they get our code. */
+export const LIMIT_EXTENSION = 'queryLimit';
+
+export function formatErrorFor(production: boolean, log: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof GatewayError) {
+      return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: { code: original.code, ...original.details } };
+    }
+    const ext = formatted.extensions ?? {};
+    if (ext[LIMIT_EXTENSION]) {
+      return { message: formatted.message.replace(/^Syntax Error: /, ''), extensions: { code: 'QUERY_TOO_COMPLEX', limit: ext[LIMIT_EXTENSION] } };
+    }
+    const code = typeof ext.code === 'string' ? ext.code : 'INTERNAL_SERVER_ERROR';
+    if (code === 'INTERNAL_SERVER_ERROR') {
+      log.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL operation');
+      if (production) return { message: 'internal error', path: formatted.path, extensions: { code } };
+    }
+    // Apollo's own codes (BAD_USER_INPUT for bad variables, GRAPHQL_VALIDATION_FAILED, …), without stack traces.
+    return { message: formatted.message, path: formatted.path, locations: formatted.locations, extensions: { code } };
+  };
+}

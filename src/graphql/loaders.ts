@@ -1,0 +1,49 @@
+/**
+ * Per-request DataLoaders: every nested field of one operation is resolved in a handful of
+ * `$in` queries, whatever the number of parents.
+ */
+import DataLoader from 'dataloader';
+import { Types } from 'mongoose';
+import type { RegistryModels } from '../store/models';
+import type { GroupDoc } from '../store/models/group';
+import type { IdentifierDoc } from '../store/models/identifier';
+import type { IndividualDoc } from '../store/models/individual';
+import type { MembershipDoc } from '../store/models/membership';
+
+const key = (id: Types.ObjectId | string) => `${id}`;
+
+function byId<T extends { _id: Types.ObjectId }>(load: (ids: Types.ObjectId[]) => Promise<T[]>) {
+  return new DataLoader<string, T | null>(
+    async (ids) => {
+      const rows = await load(ids.map((id) => new Types.ObjectId(id)));
+      const found = new Map(rows.map((r) => [key(r._id), r]));
+      return ids.map((id) => found.get(id) ?? null);
+    },
+    { maxBatchSize: 1000 },
+  );
+}
+
+function manyBy<T>(field: (row: T) => Types.ObjectId, load: (ids: Types.ObjectId[]) => Promise<T[]>) {
+  return new DataLoader<string, T[]>(
+    async (ids) => {
+      const rows = await load(ids.map((id) => new Types.ObjectId(id)));
+      const grouped = new Map<string, T[]>(ids.map((id) => [id, []]));
+      for (const row of rows) grouped.get(key(field(row)))?.push(row);
+      return ids.map((id) => grouped.get(id)!);
+    },
+    { maxBatchSize: 1000 },
+  );
+}
+
+export function createLoaders(models: RegistryModels) {
+  return {
+    individual: byId<IndividualDoc>((ids) => models.Individual.find({ _id: { $in: ids } }).lean()),
+    group: byId<GroupDoc>((ids) => models.Group.find({ _id: { $in: ids } }).lean()),
+    identifiers: manyBy<IdentifierDoc>((r) => r.registrant, (ids) => models.Identifier.find({ registrant: { $in: ids } }).sort({ _id: 1 }).lean()),
+    currentMembersOfGroup: manyBy<MembershipDoc>((r) => r.group, (ids) => models.Membership.find({ group: { $in: ids }, endDate: null }).sort({ _id: 1 }).lean()),
+    allMembersOfGroup: manyBy<MembershipDoc>((r) => r.group, (ids) => models.Membership.find({ group: { $in: ids } }).sort({ _id: 1 }).lean()),
+    currentGroupsOfIndividual: manyBy<MembershipDoc>((r) => r.individual, (ids) => models.Membership.find({ individual: { $in: ids }, endDate: null }).sort({ _id: 1 }).lean()),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

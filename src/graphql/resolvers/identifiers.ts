@@ -1,0 +1,19 @@
+/** Root fields about identifiers. */
+import * as identifiers from '../../registry/identifiers';
+import type { Context } from '../context';
+import type { Args } from './registry';
+
+export const identifierResolvers = {
+  Query: {
+    registrantByIdentifier: async (_: unknown, { type, value }: Args, ctx: Context) => {
+      const id = await identifiers.findByIdentifier(ctx.models, type, value);
+      if (!id) return null;
+      return id.registrantKind === 'individual' ? ctx.loaders.individual.load(`${id.registrant}`) : ctx.loaders.group.load(`${id.registrant}`);
+    },
+  },
+  Mutation: {
+    addIdentifier: async (_: unknown, { registrantId, input }: Args, ctx: Context) =>
+      identifiers.addIdentifier(ctx.models, await identifiers.ownerOf(ctx.models, 'registrantId', registrantId), input, ctx.now),
+    removeIdentifier: (_: unknown, { id }: Args, ctx: Context) => identifiers.removeIdentifier(ctx.models, id, ctx.now),
+  },
+};

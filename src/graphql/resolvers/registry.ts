@@ -1,0 +1,65 @@
+/** Root fields of the registry: thin calls into src/registry. */
+import { requireScopes } from '../../auth/principal';
+import * as groups from '../../registry/groups';
+import * as individuals from '../../registry/individuals';
+import * as memberships from '../../registry/memberships';
+import { objectId } from '../../registry/input';
+import { encodeCursor, Page } from '../../registry/pagination';
+import { registryStats } from '../../registry/stats';
+import type { Context } from '../context';
+
+/** Argument shapes are fixed by the SDL, which graphql-js has already checked. */
+export type Args = Record<string, any>;
+
+function connection<T extends { _id: { toHexString(): string } & object }>(page: Page<T>) {
+  return {
+    edges: page.items.map((node) => ({ cursor: encodeCursor(node._id as never), node })),
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.items.length ? encodeCursor(page.items[page.items.length - 1]._id as never) : null },
+    totalCount: page.totalCount,
+  };
+}
+
+/** Searching by name would reveal names: only callers who may read them may search by them. */
+function guardNameSearch(ctx: Context, filter: { namePrefix?: string | null } | null | undefined) {
+  if (filter?.namePrefix) requireScopes(ctx.principal, 'registry:pii');
+}
+
+export const registryResolvers = {
+  Query: {
+    individual: (_: unknown, { id }: Args, ctx: Context) => ctx.loaders.individual.load(`${objectId('id', id)}`),
+    group: (_: unknown, { id }: Args, ctx: Context) => ctx.loaders.group.load(`${objectId('id', id)}`),
+    individuals: async (_: unknown, { filter, first, after }: Args, ctx: Context) => {
+      guardNameSearch(ctx, filter);
+      return connection(await individuals.listIndividuals(ctx.models, filter, first, after));
+    },
+    groups: async (_: unknown, { filter, first, after }: Args, ctx: Context) => {
+      guardNameSearch(ctx, filter);
+      return connection(await groups.listGroups(ctx.models, filter, first, after));
+    },
+    registryStats: (_: unknown, { filter }: Args, ctx: Context) => {
+      guardNameSearch(ctx, filter);
+      return registryStats(ctx.models, filter, ctx.now);
+    },
+  },
+  Mutation: {
+    createIndividual: (_: unknown, { input }: Args, ctx: Context) => individuals.createIndividual(ctx.models, input, ctx.now),
+    updateIndividual: (_: unknown, { id, version, input }: Args, ctx: Context) =>
+      individuals.updateIndividual(ctx.models, id, version, input, ctx.now),
+    recordDeath: (_: unknown, { id, deathDate }: Args, ctx: Context) => individuals.recordDeath(ctx.models, id, deathDate, ctx.now),
+    createGroup: (_: unknown, { input }: Args, ctx: Context) => groups.createGroup(ctx.models, input, ctx.now),
+    updateGroup: (_: unknown, { id, version, input }: Args, ctx: Context) => groups.updateGroup(ctx.models, id, version, input, ctx.now),
+    addMember: (_: unknown, { input }: Args, ctx: Context) => memberships.addMember(ctx.models, input, ctx.now),
+    endMembership: (_: unknown, { id, endDate }: Args, ctx: Context) => memberships.endMembership(ctx.models, id, endDate, ctx.now),
+  },
+};
+
+/** `_entities` lookups: a bad or unknown id resolves to null, as federation expects. */
+export const entityResolvers: Record<string, (ref: { id?: unknown }, ctx: Context) => Promise<unknown>> = {
+  Individual: (ref, ctx) => lookup(ref, (id) => ctx.loaders.individual.load(id)),
+  Group: (ref, ctx) => lookup(ref, (id) => ctx.loaders.group.load(id)),
+};
+
+async function lookup(ref: { id?: unknown }, load: (id: string) => Promise<unknown>) {
+  if (typeof ref.id !== 'string' || !/^[0-9a-f]{24}$/i.test(ref.id)) return null;
+  return load(ref.id);
+}

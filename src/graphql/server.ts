@@ -1,0 +1,37 @@
+/** The Apollo server: schema, error policy, and the limits that keep abusive queries out. */
+import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { GraphQLError, GraphQLSchema, ValidationContext } from 'graphql';
+import type { Logger } from '../log';
+import type { Context } from './context';
+import { formatErrorFor, LIMIT_EXTENSION } from './errors';
+
+export const QUERY_LIMITS = { maxDepth: 10, maxAliases: 15, maxCost: 20000, maxTokens: 2000 };
+
+function markAs(limit: string) {
+  return (_ctx: ValidationContext | null, error: GraphQLError) => {
+    (error.extensions as Record<string, unknown>)[LIMIT_EXTENSION] = limit;
+  };
+}
+
+export function createApolloServer(opts: { schema: GraphQLSchema; production: boolean; log: Logger; plugins?: ApolloServerPlugin<Context>[] }) {
+  const armor = new ApolloArmor({
+    maxDepth: { n: QUERY_LIMITS.maxDepth, onReject: [markAs('depth')] },
+    maxAliases: { n: QUERY_LIMITS.maxAliases, onReject: [markAs('aliases')] },
+    costLimit: { maxCost: QUERY_LIMITS.maxCost, onReject: [markAs('cost')] },
+    maxTokens: { n: QUERY_LIMITS.maxTokens, onReject: [markAs('tokens')] },
+    maxDirectives: { n: 50, onReject: [markAs('directives')] },
+    // "Did you mean …" suggestions leak the schema to callers who may not introspect it.
+    blockFieldSuggestion: { enabled: opts.production },
+  });
+  const protection = armor.protect();
+  return new ApolloServer<Context>({
+    schema: opts.schema,
+    introspection: !opts.production,
+    includeStacktraceInErrorResponses: false,
+    formatError: formatErrorFor(opts.production, opts.log),
+    validationRules: protection.validationRules,
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ...protection.plugins, ...(opts.plugins ?? [])],
+  });
+}

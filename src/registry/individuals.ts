@@ -1,0 +1,154 @@
+/** Individuals: registration, updates, deaths and the searches dashboards and partners run. */
+import type { FilterQuery } from 'mongoose';
+import { badInput, conflict, notFound } from '../errors';
+import type { RegistryModels } from '../store/models';
+import { INDIVIDUAL_STATUSES, IndividualDoc, SEXES } from '../store/models/individual';
+import { appendEvent } from './events';
+import { assertIdentifiersFree, attachIdentifiers, checkIdentifier, IdentifierInput } from './identifiers';
+import { email, list, MAX_NAME, objectId, oneOf, pastDate, phone, text } from './input';
+import { decodeCursor, Page, pageSize } from './pagination';
+import { AddressInput, checkAddress, prefixPattern, updateVersioned } from './registrant';
+
+export interface NameInput {
+  given: string;
+  family: string;
+  middle?: string | null;
+}
+
+export interface IndividualInput {
+  name?: NameInput | null;
+  sex?: string | null;
+  birthDate?: Date | null;
+  addresses?: AddressInput[] | null;
+  phoneNumbers?: string[] | null;
+  emails?: string[] | null;
+}
+
+export interface IndividualFilter {
+  namePrefix?: string | null;
+  sex?: string | null;
+  birthDateFrom?: Date | null;
+  birthDateTo?: Date | null;
+  areaCode?: string | null;
+  status?: string | null;
+  identifierType?: string | null;
+}
+
+function checkName(name: NameInput) {
+  return {
+    given: text('name.given', name.given, { required: true, max: MAX_NAME })!,
+    family: text('name.family', name.family, { required: true, max: MAX_NAME })!,
+    middle: text('name.middle', name.middle, { max: MAX_NAME }),
+  };
+}
+
+/** Validates the fields present in `input`; returns the stored form of exactly those fields. */
+function checkIndividual(input: IndividualInput, now: Date): Partial<IndividualDoc> {
+  const out: Partial<IndividualDoc> = {};
+  if (input.name) {
+    out.name = checkName(input.name);
+    out.searchNames = [out.name.given.toLowerCase(), out.name.family.toLowerCase()];
+  }
+  if (input.sex !== undefined && input.sex !== null) out.sex = oneOf('sex', input.sex, SEXES);
+  if (input.birthDate !== undefined) out.birthDate = pastDate('birthDate', input.birthDate, now);
+  const addresses = list('addresses', input.addresses, checkAddress);
+  if (addresses) {
+    out.addresses = addresses;
+    out.areaCode = addresses[0]?.areaCode;
+  }
+  const phones = list('phoneNumbers', input.phoneNumbers, phone);
+  if (phones) out.phoneNumbers = phones;
+  const emails = list('emails', input.emails, email);
+  if (emails) out.emails = emails;
+  return out;
+}
+
+export async function createIndividual(
+  models: RegistryModels,
+  input: IndividualInput & { name: NameInput; sex: string; identifiers?: IdentifierInput[] | null },
+  now: Date,
+): Promise<IndividualDoc> {
+  const fields = checkIndividual(input, now);
+  const ids = list('identifiers', input.identifiers, checkIdentifier) ?? [];
+  await assertIdentifiersFree(models, ids);
+  const doc = await models.Individual.create({ ...fields, status: 'active', registrationDate: now, lastUpdated: now, version: 1 });
+  try {
+    await attachIdentifiers(models, { kind: 'individual', id: doc._id }, ids, now);
+  } catch (error) {
+    await models.Individual.deleteOne({ _id: doc._id }); // lost an identifier race: leave nothing behind
+    throw error;
+  }
+  await appendEvent(models, `${doc._id}:v1`, { type: 'created', registrantKind: 'individual', registrantId: doc._id, at: now });
+  return (await models.Individual.findById(doc._id).lean())!;
+}
+
+export async function updateIndividual(
+  models: RegistryModels,
+  rawId: string,
+  version: number,
+  input: IndividualInput & { status?: string | null },
+  now: Date,
+): Promise<IndividualDoc> {
+  const id = objectId('id', rawId);
+  const changes: Record<string, unknown> = checkIndividual(input, now);
+  if (input.status !== undefined && input.status !== null) {
+    const status = oneOf('status', input.status, INDIVIDUAL_STATUSES);
+    if (status === 'deceased') throw badInput('status', 'use recordDeath to record a death');
+    changes.status = status;
+  }
+  if (Object.keys(changes).length === 0) throw badInput('input', 'holds no change');
+  const current = await models.Individual.findById(id, { status: 1 }).lean();
+  if (current?.status === 'deceased' && changes.status) throw conflict('DECEASED', 'a deceased individual cannot change status');
+  const updated = await updateVersioned(models.Individual, 'individual', id, version, changes, now);
+  await appendEvent(models, `${id}:v${updated.version}`, { type: 'updated', registrantKind: 'individual', registrantId: id, at: now });
+  return updated;
+}
+
+/** Records a death once: a second call with the same date changes nothing; a different date is a conflict. */
+export async function recordDeath(models: RegistryModels, rawId: string, deathDate: Date, now: Date): Promise<IndividualDoc> {
+  const id = objectId('id', rawId);
+  const date = pastDate('deathDate', deathDate, now)!;
+  const current = await models.Individual.findById(id).lean();
+  if (!current) throw notFound('individual');
+  if (current.birthDate && date < current.birthDate) throw badInput('deathDate', 'is before the birth date');
+  if (current.status === 'deceased') {
+    if (current.deathDate?.getTime() === date.getTime()) return current;
+    throw conflict('ALREADY_DECEASED', 'a different death date is already recorded');
+  }
+  const updated = await updateVersioned(models.Individual, 'individual', id, current.version, { status: 'deceased', deathDate: date }, now);
+  await appendEvent(models, `${id}`, { type: 'deceased', registrantKind: 'individual', registrantId: id, data: {}, at: now });
+  return updated;
+}
+
+export function individualQuery(filter: IndividualFilter | null | undefined): FilterQuery<IndividualDoc> {
+  const q: FilterQuery<IndividualDoc> = {};
+  if (!filter) return q;
+  if (filter.namePrefix) q.searchNames = prefixPattern('filter.namePrefix', filter.namePrefix);
+  if (filter.sex) q.sex = oneOf('filter.sex', filter.sex, SEXES);
+  if (filter.status) q.status = oneOf('filter.status', filter.status, INDIVIDUAL_STATUSES);
+  if (filter.areaCode) q.areaCode = text('filter.areaCode', filter.areaCode, { max: 40 });
+  if (filter.identifierType) q.identifierTypes = text('filter.identifierType', filter.identifierType, { max: 40 });
+  if (filter.birthDateFrom || filter.birthDateTo) {
+    if (filter.birthDateFrom && filter.birthDateTo && filter.birthDateFrom > filter.birthDateTo) {
+      throw badInput('filter.birthDateFrom', 'is after filter.birthDateTo');
+    }
+    q.birthDate = {
+      ...(filter.birthDateFrom ? { $gte: filter.birthDateFrom } : {}),
+      ...(filter.birthDateTo ? { $lte: filter.birthDateTo } : {}),
+    };
+  }
+  return q;
+}
+
+export async function listIndividuals(
+  models: RegistryModels,
+  filter: IndividualFilter | null | undefined,
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Promise<Page<IndividualDoc>> {
+  const size = pageSize(first);
+  const q = individualQuery(filter);
+  const paged = after ? { ...q, _id: { $gt: decodeCursor(after) } } : q;
+  const rows = await models.Individual.find(paged).sort({ _id: 1 }).limit(size + 1).lean();
+  return { items: rows.slice(0, size), hasNextPage: rows.length > size, totalCount: () => models.Individual.countDocuments(q).exec() };
+}

@@ -1,0 +1,59 @@
+/** Memberships link individuals to groups with a role; a group has at most one current head. */
+import { Types } from 'mongoose';
+import { badInput, conflict, notFound } from '../errors';
+import type { RegistryModels } from '../store/models';
+import { headSlot, MEMBER_ROLES, memberSlot, MembershipDoc } from '../store/models/membership';
+import { appendEvent } from './events';
+import { objectId, oneOf, pastDate } from './input';
+
+export async function addMember(
+  models: RegistryModels,
+  input: { groupId: string; individualId: string; role: string; startDate?: Date | null },
+  now: Date,
+): Promise<MembershipDoc> {
+  const group = objectId('groupId', input.groupId);
+  const individual = objectId('individualId', input.individualId);
+  const role = oneOf('role', input.role, MEMBER_ROLES);
+  const startDate = pastDate('startDate', input.startDate, now) ?? now;
+  if (!(await models.Group.exists({ _id: group }))) throw notFound('group');
+  const person = await models.Individual.findById(individual, { status: 1 }).lean();
+  if (!person) throw notFound('individual');
+  if (person.status === 'deceased') throw conflict('DECEASED', 'a deceased individual cannot join a group');
+
+  const _id = new Types.ObjectId();
+  const base = { _id, group, individual, role, startDate };
+  try {
+    await models.Membership.create({ ...base, headSlot: headSlot(base), memberSlot: memberSlot(base) });
+  } catch (error) {
+    if ((error as { code?: number }).code !== 11000) throw error;
+    const key = JSON.stringify((error as { keyValue?: unknown }).keyValue ?? {});
+    if (key.includes('headSlot')) throw conflict('SECOND_HEAD', 'the group already has a current head; end that membership first');
+    throw conflict('ALREADY_MEMBER', 'the individual is already a current member of the group');
+  }
+  await models.Group.updateOne({ _id: group }, { $inc: { size: 1, version: 1 }, $set: { lastUpdated: now } });
+  await appendEvent(models, `${_id}`, {
+    type: 'member_added', registrantKind: 'group', registrantId: group, data: { individualId: `${individual}`, role }, at: now,
+  });
+  return (await models.Membership.findById(_id).lean())!;
+}
+
+export async function endMembership(models: RegistryModels, rawId: string, endDate: Date | null | undefined, now: Date): Promise<MembershipDoc> {
+  const id = objectId('id', rawId);
+  const current = await models.Membership.findById(id).lean();
+  if (!current) throw notFound('membership');
+  if (current.endDate) throw conflict('ALREADY_ENDED', 'the membership has already ended');
+  const end = pastDate('endDate', endDate, now) ?? now;
+  if (end < current.startDate) throw badInput('endDate', 'is before the start date');
+  const ended = { ...current, endDate: end };
+  const updated = await models.Membership.findOneAndUpdate(
+    { _id: id, endDate: null },
+    { $set: { endDate: end, headSlot: headSlot(ended), memberSlot: memberSlot(ended) } },
+    { new: true },
+  ).lean();
+  if (!updated) throw conflict('ALREADY_ENDED', 'the membership has already ended');
+  await models.Group.updateOne({ _id: current.group }, { $inc: { size: -1, version: 1 }, $set: { lastUpdated: now } });
+  await appendEvent(models, `${id}`, {
+    type: 'member_removed', registrantKind: 'group', registrantId: current.group, data: { individualId: `${current.individual}`, role: current.role }, at: now,
+  });
+  return updated;
+}

@@ -1,0 +1,136 @@
+/**
+ * A deterministic synthetic registry for demos, tests and benchmarks: households with a head,
+ * often a spouse, children and sometimes a grandparent, spread over several areas, with UINs,
+ * national ids, birth registration numbers and household ids. The same seed gives the same people
+ * and the same identifier values. Written in bulk (a few inserts per batch of households), each
+ * record with the outbox event a single registration would leave.
+ */
+import { Types } from 'mongoose';
+import { GatewayError } from '../errors';
+import type { RegistryModels } from '../store/models';
+import type { IndividualDoc } from '../store/models/individual';
+import { headSlot, MembershipDoc, memberSlot } from '../store/models/membership';
+
+export const AREAS = [
+  { areaCode: 'NR-01', regionCode: 'NR', locality: 'Kinta' },
+  { areaCode: 'NR-02', regionCode: 'NR', locality: 'Mabele' },
+  { areaCode: 'CE-01', regionCode: 'CE', locality: 'Odala' },
+  { areaCode: 'CE-02', regionCode: 'CE', locality: 'Rivo' },
+  { areaCode: 'SO-01', regionCode: 'SO', locality: 'Tandu' },
+  { areaCode: 'SO-02', regionCode: 'SO', locality: 'Umbali' },
+] as const;
+export const COUNTRY = 'ZZ';
+
+const GIVEN = {
+  female: ['Amina', 'Grace', 'Fatima', 'Mary', 'Zainab', 'Joy', 'Ruth', 'Halima', 'Esther', 'Nadia', 'Lina', 'Sara', 'Mercy', 'Aisha', 'Rose', 'Imani'],
+  male: ['John', 'Ahmed', 'Peter', 'Samuel', 'Ibrahim', 'David', 'Musa', 'Daniel', 'Yusuf', 'Joseph', 'Omar', 'Paul', 'Elijah', 'Hassan', 'Tomas', 'Kofi'],
+};
+const FAMILY = ['Okafor', 'Mensah', 'Banda', 'Diallo', 'Kamau', 'Mwangi', 'Nkosi', 'Traore', 'Phiri', 'Osei', 'Abebe', 'Moyo', 'Sesay', 'Kariuki', 'Lungu', 'Ndlovu', 'Bello', 'Tembo', 'Achieng', 'Haile'];
+
+/** mulberry32: small, fast and reproducible across platforms. */
+function random(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
+    pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)],
+    chance: (p: number) => next() < p,
+  };
+}
+
+/** Identifier values of demo person n (1-based) and household h: stable, documented, collision-free. */
+export const demoUin = (seed: number, n: number) => `${seed % 90 + 10}${String(n).padStart(8, '0')}`;
+export const demoHouseholdId = (seed: number, h: number) => `HH-${seed}-${String(h).padStart(6, '0')}`;
+
+export interface SeedOptions {
+  individuals: number;
+  seed?: number;
+  onProgress?: (done: number, total: number) => void;
+  now?: Date;
+}
+
+const BATCH_HOUSEHOLDS = 250;
+
+export async function seedRegistry(models: RegistryModels, opts: SeedOptions) {
+  const seed = opts.seed ?? 1;
+  const now = opts.now ?? new Date();
+  if (!Number.isInteger(opts.individuals) || opts.individuals < 1 || opts.individuals > 5_000_000) {
+    throw new GatewayError('BAD_USER_INPUT', 'individuals must be between 1 and 5,000,000');
+  }
+  // Synthetic identifiers could collide with real ones: demo data only ever goes into an empty registry.
+  if ((await models.Individual.countDocuments({}).limit(1)) > 0 || (await models.Group.countDocuments({}).limit(1)) > 0) {
+    throw new GatewayError('CONFLICT', 'the registry is not empty: demo data is only seeded into an empty registry', { reason: 'NOT_EMPTY' });
+  }
+  const rnd = random(seed);
+  const birth = (minAge: number, maxAge: number) => {
+    const d = new Date(Date.UTC(now.getUTCFullYear() - rnd.int(minAge, maxAge), rnd.int(0, 11), rnd.int(1, 28)));
+    return d > now ? new Date(Date.UTC(now.getUTCFullYear() - 1, 0, 1)) : d;
+  };
+
+  let person = 0;
+  let household = 0;
+  while (person < opts.individuals) {
+    const batch = { individuals: [] as object[], groups: [] as object[], memberships: [] as object[], identifiers: [] as object[], events: [] as object[] };
+    for (let h = 0; h < BATCH_HOUSEHOLDS && person < opts.individuals; h++) {
+      household += 1;
+      const area = rnd.pick(AREAS);
+      const family = rnd.pick(FAMILY);
+      const address = { line: `${rnd.int(1, 400)} ${rnd.pick(['Market', 'River', 'Church', 'School', 'Hill'])} Road`, locality: area.locality, areaCode: area.areaCode, regionCode: area.regionCode, country: COUNTRY };
+      const groupId = new Types.ObjectId();
+      const size = Math.min(opts.individuals - person, rnd.int(1, 7));
+      const headSex = rnd.chance(0.35) ? 'female' : 'male';
+      const roles: { role: MembershipDoc['role']; sex: 'male' | 'female'; born: Date }[] = [{ role: 'head', sex: headSex, born: birth(22, 70) }];
+      if (size > 1 && rnd.chance(0.75)) roles.push({ role: 'spouse', sex: headSex === 'male' ? 'female' : 'male', born: birth(20, 65) });
+      if (roles.length < size && rnd.chance(0.15)) roles.push({ role: 'parent', sex: rnd.chance(0.6) ? 'female' : 'male', born: birth(60, 90) });
+      while (roles.length < size) roles.push({ role: 'child', sex: rnd.chance(0.5) ? 'female' : 'male', born: birth(0, 17) });
+
+      batch.groups.push({
+        _id: groupId, kind: 'household', name: `${family} household`, searchName: `${family.toLowerCase()} household`, address, areaCode: area.areaCode,
+        povertyScore: Math.round(rnd.next() * 1000) / 10, povertyScoreType: 'PMT', size, registrationDate: now, lastUpdated: now, version: 1,
+        identifierTypes: ['HOUSEHOLD_ID'],
+      });
+      batch.identifiers.push({ type: 'HOUSEHOLD_ID', value: demoHouseholdId(seed, household), issuer: 'demo-registry', verificationStatus: 'verified', registrantKind: 'group', registrant: groupId, createdAt: now });
+      batch.events.push(createdEvent('group', groupId, now));
+
+      for (const member of roles) {
+        person += 1;
+        const id = new Types.ObjectId();
+        const adult = member.role !== 'child';
+        const given = rnd.pick(GIVEN[member.sex]);
+        const ids = [{ type: 'UIN', value: demoUin(seed, person) }];
+        if (adult && rnd.chance(0.8)) ids.push({ type: 'NATIONAL_ID', value: `NID${String(seed).padStart(3, '0')}${String(person).padStart(9, '0')}` });
+        if (!adult) ids.push({ type: 'BRN', value: `BRN-${seed}-${String(person).padStart(8, '0')}` });
+        const doc: Omit<IndividualDoc, 'deathDate' | 'birthDate'> & { birthDate: Date } = {
+          _id: id, name: { given, family }, sex: member.sex, birthDate: member.born, status: 'active', addresses: [address],
+          phoneNumbers: adult && rnd.chance(0.7) ? [`+99 ${rnd.int(700, 799)} ${String(rnd.int(0, 999999)).padStart(6, '0')}`] : [],
+          emails: adult && rnd.chance(0.2) ? [`${given}.${family}.${person}@example.org`.toLowerCase()] : [],
+          registrationDate: now, lastUpdated: now, version: 1, searchNames: [given.toLowerCase(), family.toLowerCase()], areaCode: area.areaCode,
+          identifierTypes: ids.map((i) => i.type).sort(),
+        };
+        batch.individuals.push(doc);
+        for (const i of ids) batch.identifiers.push({ ...i, issuer: 'demo-registry', verificationStatus: 'verified', registrantKind: 'individual', registrant: id, createdAt: now });
+        const membership = { _id: new Types.ObjectId(), group: groupId, individual: id, role: member.role, startDate: now };
+        batch.memberships.push({ ...membership, headSlot: headSlot(membership), memberSlot: memberSlot(membership) });
+        batch.events.push(createdEvent('individual', id, now));
+      }
+    }
+    await models.Identifier.insertMany(batch.identifiers, { ordered: true });
+    await models.Individual.insertMany(batch.individuals, { ordered: false });
+    await models.Group.insertMany(batch.groups, { ordered: false });
+    await models.Membership.insertMany(batch.memberships, { ordered: false });
+    await models.Outbox.insertMany(batch.events, { ordered: false });
+    opts.onProgress?.(person, opts.individuals);
+  }
+  return { individuals: person, groups: household };
+}
+
+function createdEvent(kind: 'individual' | 'group', id: Types.ObjectId, at: Date) {
+  return { _id: `created:${id}:v1`, seq: new Types.ObjectId(), type: 'created', registrantKind: kind, registrantId: id, data: {}, at };
+}

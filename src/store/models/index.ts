@@ -1,0 +1,22 @@
+import mongoose from 'mongoose';
+import { groupModel } from './group';
+import { identifierModel } from './identifier';
+import { individualModel } from './individual';
+import { membershipModel } from './membership';
+import { outboxModel } from './outbox';
+
+export function registryModels(c: mongoose.Connection) {
+  return {
+    Individual: individualModel(c),
+    Group: groupModel(c),
+    Membership: membershipModel(c),
+    Identifier: identifierModel(c),
+    Outbox: outboxModel(c),
+  };
+}
+export type RegistryModels = ReturnType<typeof registryModels>;
+
+/** Creates every declared index (autoIndex is off so start-up order is explicit). */
+export async function syncIndexes(c: mongoose.Connection): Promise<void> {
+  for (const model of Object.values(c.models)) await model.createIndexes();
+}
