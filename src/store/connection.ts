@@ -8,6 +8,8 @@ import type { Logger } from '../log';
 export interface Store {
   connection: mongoose.Connection;
   engine: EmbeddedEngine | undefined;
+  /** Database commands sent so far by this process (round trips), for tests and benchmarks. */
+  commandCount(): number;
   /** True when the database answers a ping (and the embedded engine, if any, is running). */
   ready(): Promise<boolean>;
   close(): Promise<void>;
@@ -17,16 +19,21 @@ export async function openStore(opts: { mongodbUri?: string; dataDir: string; lo
   const engine = opts.mongodbUri ? undefined : await startEmbeddedEngine(opts.dataDir, opts.log);
   const uri = opts.mongodbUri ?? engine!.uri;
   mongoose.set('strictQuery', true);
-  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000, autoIndex: false });
+  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000, autoIndex: false, monitorCommands: true });
+  let commands = 0;
   try {
     await connection.asPromise();
   } catch (error) {
     await engine?.stop();
     throw error;
   }
+  connection.getClient().on('commandStarted', () => {
+    commands += 1;
+  });
   return {
     connection,
     engine,
+    commandCount: () => commands,
     async ready() {
       if (engine && !engine.alive()) return false;
       try {
