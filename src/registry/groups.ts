@@ -6,8 +6,8 @@ import { GROUP_KINDS, GroupDoc } from '../store/models/group';
 import { appendEvent } from './events';
 import { assertIdentifiersFree, attachIdentifiers, checkIdentifier, IdentifierInput } from './identifiers';
 import { list, objectId, oneOf, text } from './input';
-import { decodeCursor, Page, pageSize } from './pagination';
-import { AddressInput, checkAddress, prefixPattern, updateVersioned } from './registrant';
+import { findPage, Page, PageArgs } from './pagination';
+import { AddressInput, checkAddress, Combinators, identifierHolders, prefixPattern, updateVersioned, withCombinators } from './registrant';
 
 export interface GroupInput {
   kind?: string | null;
@@ -17,14 +17,29 @@ export interface GroupInput {
   povertyScoreType?: string | null;
 }
 
-export interface GroupFilter {
+export interface GroupFilter extends Combinators<GroupFilter> {
   namePrefix?: string | null;
   kind?: string | null;
   areaCode?: string | null;
   identifierType?: string | null;
+  identifier?: { type: string; value: string } | null;
   minSize?: number | null;
   maxSize?: number | null;
+  minPovertyScore?: number | null;
+  maxPovertyScore?: number | null;
 }
+
+export type GroupSortField = 'size' | 'povertyScore' | 'registrationDate' | 'lastUpdated' | 'name';
+const SORT_PATHS: Record<GroupSortField, string> = {
+  size: 'size',
+  povertyScore: 'povertyScore',
+  registrationDate: 'registrationDate',
+  lastUpdated: 'lastUpdated',
+  name: 'searchName',
+};
+
+const range = (min: number | null | undefined, max: number | null | undefined) =>
+  min == null && max == null ? undefined : { ...(min != null ? { $gte: min } : {}), ...(max != null ? { $lte: max } : {}) };
 
 function checkGroup(input: GroupInput): Partial<GroupDoc> {
   const out: Partial<GroupDoc> = {};
@@ -75,28 +90,26 @@ export async function updateGroup(models: RegistryModels, rawId: string, version
   return updated;
 }
 
-export function groupQuery(filter: GroupFilter | null | undefined): FilterQuery<GroupDoc> {
-  const q: FilterQuery<GroupDoc> = {};
-  if (!filter) return q;
-  if (filter.namePrefix) q.searchName = prefixPattern('filter.namePrefix', filter.namePrefix);
-  if (filter.kind) q.kind = oneOf('filter.kind', filter.kind, GROUP_KINDS);
-  if (filter.areaCode) q.areaCode = text('filter.areaCode', filter.areaCode, { max: 40 });
-  if (filter.identifierType) q.identifierTypes = text('filter.identifierType', filter.identifierType, { max: 40 });
-  if (filter.minSize != null || filter.maxSize != null) {
-    q.size = { ...(filter.minSize != null ? { $gte: filter.minSize } : {}), ...(filter.maxSize != null ? { $lte: filter.maxSize } : {}) };
-  }
-  return q;
-}
-
-export async function listGroups(
+export async function groupQuery(
   models: RegistryModels,
   filter: GroupFilter | null | undefined,
-  first: number | null | undefined,
-  after: string | null | undefined,
-): Promise<Page<GroupDoc>> {
-  const size = pageSize(first);
-  const q = groupQuery(filter);
-  const paged = after ? { ...q, _id: { $gt: decodeCursor(after) } } : q;
-  const rows = await models.Group.find(paged).sort({ _id: 1 }).limit(size + 1).lean();
-  return { items: rows.slice(0, size), hasNextPage: rows.length > size, totalCount: () => models.Group.countDocuments(q).exec() };
+  field = 'filter',
+  depth = 0,
+): Promise<FilterQuery<GroupDoc>> {
+  const q: FilterQuery<GroupDoc> = {};
+  if (!filter) return q;
+  if (filter.namePrefix) q.searchName = prefixPattern(`${field}.namePrefix`, filter.namePrefix);
+  if (filter.kind) q.kind = oneOf(`${field}.kind`, filter.kind, GROUP_KINDS);
+  if (filter.areaCode) q.areaCode = text(`${field}.areaCode`, filter.areaCode, { max: 40 });
+  if (filter.identifierType) q.identifierTypes = text(`${field}.identifierType`, filter.identifierType, { max: 40 });
+  if (filter.identifier) q._id = { $in: await identifierHolders(models, `${field}.identifier`, filter.identifier) };
+  const size = range(filter.minSize, filter.maxSize);
+  if (size) q.size = size;
+  const score = range(filter.minPovertyScore, filter.maxPovertyScore);
+  if (score) q.povertyScore = score;
+  return withCombinators(q, filter, field, depth, (f, path, d) => groupQuery(models, f, path, d));
+}
+
+export async function listGroups(models: RegistryModels, filter: GroupFilter | null | undefined, args: PageArgs<GroupSortField>): Promise<Page<GroupDoc>> {
+  return findPage(models.Group, await groupQuery(models, filter), args, SORT_PATHS);
 }

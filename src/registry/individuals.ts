@@ -6,8 +6,8 @@ import { INDIVIDUAL_STATUSES, IndividualDoc, SEXES } from '../store/models/indiv
 import { appendEvent } from './events';
 import { assertIdentifiersFree, attachIdentifiers, checkIdentifier, IdentifierInput } from './identifiers';
 import { email, list, MAX_NAME, objectId, oneOf, pastDate, phone, text } from './input';
-import { decodeCursor, Page, pageSize } from './pagination';
-import { AddressInput, checkAddress, prefixPattern, updateVersioned } from './registrant';
+import { findPage, Page, PageArgs } from './pagination';
+import { AddressInput, checkAddress, Combinators, exactPattern, identifierHolders, prefixPattern, updateVersioned, withCombinators } from './registrant';
 
 export interface NameInput {
   given: string;
@@ -24,8 +24,11 @@ export interface IndividualInput {
   emails?: string[] | null;
 }
 
-export interface IndividualFilter {
+export interface IndividualFilter extends Combinators<IndividualFilter> {
   namePrefix?: string | null;
+  givenName?: string | null;
+  familyName?: string | null;
+  identifier?: { type: string; value: string } | null;
   sex?: string | null;
   birthDateFrom?: Date | null;
   birthDateTo?: Date | null;
@@ -33,6 +36,15 @@ export interface IndividualFilter {
   status?: string | null;
   identifierType?: string | null;
 }
+
+export type IndividualSortField = 'birthDate' | 'registrationDate' | 'lastUpdated' | 'givenName' | 'familyName';
+const SORT_PATHS: Record<IndividualSortField, string> = {
+  birthDate: 'birthDate',
+  registrationDate: 'registrationDate',
+  lastUpdated: 'lastUpdated',
+  givenName: 'name.given',
+  familyName: 'name.family',
+};
 
 function checkName(name: NameInput) {
   return {
@@ -120,35 +132,38 @@ export async function recordDeath(models: RegistryModels, rawId: string, deathDa
   return updated;
 }
 
-export function individualQuery(filter: IndividualFilter | null | undefined): FilterQuery<IndividualDoc> {
+export async function individualQuery(
+  models: RegistryModels,
+  filter: IndividualFilter | null | undefined,
+  field = 'filter',
+  depth = 0,
+): Promise<FilterQuery<IndividualDoc>> {
   const q: FilterQuery<IndividualDoc> = {};
   if (!filter) return q;
-  if (filter.namePrefix) q.searchNames = prefixPattern('filter.namePrefix', filter.namePrefix);
-  if (filter.sex) q.sex = oneOf('filter.sex', filter.sex, SEXES);
-  if (filter.status) q.status = oneOf('filter.status', filter.status, INDIVIDUAL_STATUSES);
-  if (filter.areaCode) q.areaCode = text('filter.areaCode', filter.areaCode, { max: 40 });
-  if (filter.identifierType) q.identifierTypes = text('filter.identifierType', filter.identifierType, { max: 40 });
+  if (filter.namePrefix) q.searchNames = prefixPattern(`${field}.namePrefix`, filter.namePrefix);
+  if (filter.givenName) q['name.given'] = exactPattern(`${field}.givenName`, filter.givenName);
+  if (filter.familyName) q['name.family'] = exactPattern(`${field}.familyName`, filter.familyName);
+  if (filter.identifier) q._id = { $in: await identifierHolders(models, `${field}.identifier`, filter.identifier) };
+  if (filter.sex) q.sex = oneOf(`${field}.sex`, filter.sex, SEXES);
+  if (filter.status) q.status = oneOf(`${field}.status`, filter.status, INDIVIDUAL_STATUSES);
+  if (filter.areaCode) q.areaCode = text(`${field}.areaCode`, filter.areaCode, { max: 40 });
+  if (filter.identifierType) q.identifierTypes = text(`${field}.identifierType`, filter.identifierType, { max: 40 });
   if (filter.birthDateFrom || filter.birthDateTo) {
     if (filter.birthDateFrom && filter.birthDateTo && filter.birthDateFrom > filter.birthDateTo) {
-      throw badInput('filter.birthDateFrom', 'is after filter.birthDateTo');
+      throw badInput(`${field}.birthDateFrom`, `is after ${field}.birthDateTo`);
     }
     q.birthDate = {
       ...(filter.birthDateFrom ? { $gte: filter.birthDateFrom } : {}),
       ...(filter.birthDateTo ? { $lte: filter.birthDateTo } : {}),
     };
   }
-  return q;
+  return withCombinators(q, filter, field, depth, (f, path, d) => individualQuery(models, f, path, d));
 }
 
 export async function listIndividuals(
   models: RegistryModels,
   filter: IndividualFilter | null | undefined,
-  first: number | null | undefined,
-  after: string | null | undefined,
+  args: PageArgs<IndividualSortField>,
 ): Promise<Page<IndividualDoc>> {
-  const size = pageSize(first);
-  const q = individualQuery(filter);
-  const paged = after ? { ...q, _id: { $gt: decodeCursor(after) } } : q;
-  const rows = await models.Individual.find(paged).sort({ _id: 1 }).limit(size + 1).lean();
-  return { items: rows.slice(0, size), hasNextPage: rows.length > size, totalCount: () => models.Individual.countDocuments(q).exec() };
+  return findPage(models.Individual, await individualQuery(models, filter), args, SORT_PATHS);
 }

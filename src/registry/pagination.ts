@@ -1,4 +1,5 @@
 /** Cursor connections over `_id` order: stable under inserts, cheap with the default index. */
+import type { FilterQuery, Model } from 'mongoose';
 import { Types } from 'mongoose';
 import { badInput } from '../errors';
 
@@ -23,4 +24,40 @@ export function pageSize(first: number | null | undefined): number {
   if (first === undefined || first === null) return DEFAULT_PAGE;
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw badInput('first', `must be between 1 and ${MAX_PAGE}`);
   return first;
+}
+
+export const MAX_OFFSET = 10_000;
+
+export interface SortInput<F extends string> {
+  field: F;
+  direction?: 'asc' | 'desc' | null;
+}
+
+export interface PageArgs<F extends string> {
+  sort?: SortInput<F>[] | null;
+  first?: number | null;
+  after?: string | null;
+  offset?: number | null;
+}
+
+/**
+ * One page of `model` matching `query`: by cursor in id order, or by offset under any sort
+ * (ties broken by id so pages never overlap).
+ */
+export async function findPage<T extends { _id: Types.ObjectId }, F extends string>(
+  model: Model<T>,
+  query: FilterQuery<T>,
+  args: PageArgs<F>,
+  sortPaths: Record<F, string>,
+): Promise<Page<T>> {
+  const size = pageSize(args.first);
+  if (args.after && (args.sort?.length || args.offset)) throw badInput('after', 'cannot be combined with sort or offset');
+  const offset = args.offset ?? 0;
+  if (!Number.isInteger(offset) || offset < 0 || offset > MAX_OFFSET) throw badInput('offset', `must be between 0 and ${MAX_OFFSET}`);
+  const sort: Record<string, 1 | -1> = {};
+  for (const s of args.sort ?? []) sort[sortPaths[s.field]] = s.direction === 'desc' ? -1 : 1;
+  sort._id = 1;
+  const paged = args.after ? { $and: [query, { _id: { $gt: decodeCursor(args.after) } }] } : query;
+  const rows = (await model.find(paged as FilterQuery<T>).sort(sort).skip(offset).limit(size + 1).lean()) as T[];
+  return { items: rows.slice(0, size), hasNextPage: rows.length > size, totalCount: () => model.countDocuments(query).exec() };
 }

@@ -1,8 +1,9 @@
 /** What individuals and groups share: addresses, optimistic versions, filters on names and areas. */
-import type { FilterQuery, Model } from 'mongoose';
+import type { FilterQuery, Model, Types } from 'mongoose';
+import type { RegistryModels } from '../store/models';
 import { badInput, conflict, notFound } from '../errors';
 import type { Address } from '../store/models/common';
-import { text } from './input';
+import { code, text } from './input';
 
 export interface AddressInput {
   line?: string | null;
@@ -24,10 +25,11 @@ export function checkAddress(input: AddressInput, field: string): Address {
   };
 }
 
+const escapeRegex = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** Escapes a user-typed prefix for an anchored (index-friendly) regular expression. */
 export function prefixPattern(field: string, prefix: string): RegExp {
-  const t = text(field, prefix, { required: true, max: 100 })!.toLowerCase();
-  return new RegExp(`^${t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
+  return new RegExp(`^${escapeRegex(text(field, prefix, { required: true, max: 100 })!.toLowerCase())}`);
 }
 
 /**
@@ -52,4 +54,43 @@ export async function updateVersioned<T extends { version: number }>(
   if (updated) return updated;
   if (!(await model.exists({ _id: id } as FilterQuery<T>))) throw notFound(what);
   throw conflict('STALE_VERSION', `${what} was changed by someone else; reload it and apply your change to version ${version + 1} or later`);
+}
+
+export const MAX_FILTER_DEPTH = 4;
+
+/** Ids of the registrants holding identifier (type, value): the filter then matches on `_id`. */
+export async function identifierHolders(models: RegistryModels, field: string, match: { type: string; value: string }): Promise<Types.ObjectId[]> {
+  const type = code(`${field}.type`, match.type);
+  const value = text(`${field}.value`, match.value, { required: true, max: 64 })!;
+  const found = await models.Identifier.find({ type, value }, { registrant: 1 }).lean();
+  return found.map((f) => f.registrant);
+}
+
+export interface Combinators<F> {
+  and?: F[] | null;
+  or?: F[] | null;
+  not?: F | null;
+}
+
+/** Adds the and/or/not parts of a filter, each built by `build` one level deeper. */
+export async function withCombinators<F extends Combinators<F>, T>(
+  q: FilterQuery<T>,
+  filter: F,
+  field: string,
+  depth: number,
+  build: (f: F, field: string, depth: number) => Promise<FilterQuery<T>>,
+): Promise<FilterQuery<T>> {
+  if ((filter.and?.length || filter.or?.length || filter.not) && depth >= MAX_FILTER_DEPTH) {
+    throw badInput(field, `nests filters more than ${MAX_FILTER_DEPTH} levels deep`);
+  }
+  const parts: FilterQuery<T>[] = [q];
+  if (filter.and?.length) parts.push(...(await Promise.all(filter.and.map((f, i) => build(f, `${field}.and[${i}]`, depth + 1)))));
+  if (filter.or?.length) parts.push({ $or: await Promise.all(filter.or.map((f, i) => build(f, `${field}.or[${i}]`, depth + 1))) } as FilterQuery<T>);
+  if (filter.not) parts.push({ $nor: [await build(filter.not, `${field}.not`, depth + 1)] } as FilterQuery<T>);
+  return parts.length === 1 ? q : ({ $and: parts } as FilterQuery<T>);
+}
+
+/** Case-insensitive whole-value match for a user-typed string. */
+export function exactPattern(field: string, value: string): RegExp {
+  return new RegExp(`^${escapeRegex(text(field, value, { required: true, max: 100 })!)}$`, 'i');
 }

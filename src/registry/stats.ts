@@ -21,7 +21,7 @@ function yearsBefore(now: Date, years: number): Date {
 }
 
 export async function registryStats(models: RegistryModels, filter: IndividualFilter | null | undefined, now: Date) {
-  const match = individualQuery(filter);
+  const match = await individualQuery(models, filter);
   const countBy = async (field: string): Promise<Count[]> => {
     const rows = await models.Individual.aggregate<{ _id: string | null; n: number }>([
       { $match: match },

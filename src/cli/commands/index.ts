@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerSeed } from './seed';
 import { registerServe } from './serve';
 import { registerToken } from './token';
 
@@ -6,4 +7,5 @@ import { registerToken } from './token';
 export function registerCommands(program: Command): void {
   registerServe(program);
   registerToken(program);
+  registerSeed(program);
 }

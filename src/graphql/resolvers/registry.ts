@@ -19,22 +19,26 @@ function connection<T extends { _id: { toHexString(): string } & object }>(page:
   };
 }
 
+const NAME_FILTERS = ['namePrefix', 'givenName', 'familyName'];
+
 /** Searching by name would reveal names: only callers who may read them may search by them. */
-function guardNameSearch(ctx: Context, filter: { namePrefix?: string | null } | null | undefined) {
-  if (filter?.namePrefix) requireScopes(ctx.principal, 'registry:pii');
+function guardNameSearch(ctx: Context, filter: Record<string, unknown> | null | undefined): void {
+  if (!filter) return;
+  if (NAME_FILTERS.some((f) => filter[f])) requireScopes(ctx.principal, 'registry:pii');
+  for (const nested of [...((filter.and as Args[]) ?? []), ...((filter.or as Args[]) ?? []), filter.not as Args]) guardNameSearch(ctx, nested);
 }
 
 export const registryResolvers = {
   Query: {
     individual: (_: unknown, { id }: Args, ctx: Context) => ctx.loaders.individual.load(`${objectId('id', id)}`),
     group: (_: unknown, { id }: Args, ctx: Context) => ctx.loaders.group.load(`${objectId('id', id)}`),
-    individuals: async (_: unknown, { filter, first, after }: Args, ctx: Context) => {
+    individuals: async (_: unknown, { filter, ...page }: Args, ctx: Context) => {
       guardNameSearch(ctx, filter);
-      return connection(await individuals.listIndividuals(ctx.models, filter, first, after));
+      return connection(await individuals.listIndividuals(ctx.models, filter, page));
     },
-    groups: async (_: unknown, { filter, first, after }: Args, ctx: Context) => {
+    groups: async (_: unknown, { filter, ...page }: Args, ctx: Context) => {
       guardNameSearch(ctx, filter);
-      return connection(await groups.listGroups(ctx.models, filter, first, after));
+      return connection(await groups.listGroups(ctx.models, filter, page));
     },
     registryStats: (_: unknown, { filter }: Args, ctx: Context) => {
       guardNameSearch(ctx, filter);

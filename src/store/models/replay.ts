@@ -1,0 +1,71 @@
+/**
+ * Message ids seen per sender, for the DCI replay guard. Uniqueness comes from the index on
+ * (sender_id, message_id): an insert either succeeds (first sighting) or fails with E11000 (seen).
+ * Expiry is a stored timestamp, not a TTL index (the embedded FerretDB has none): an expired row is
+ * taken over by the next sighting, and expired rows are deleted now and then.
+ */
+import mongoose from 'mongoose';
+import type { ReplayStore } from '../../../adapters/dci/protocol/replay';
+
+export interface ReplayRecord {
+  sender_id: string;
+  message_id: string;
+  expires_at: Date;
+}
+
+const replaySchema = new mongoose.Schema<ReplayRecord>(
+  {
+    sender_id: { type: String, required: true },
+    message_id: { type: String, required: true },
+    expires_at: { type: Date, required: true },
+  },
+  { collection: 'dci_replay', versionKey: false },
+);
+replaySchema.index({ sender_id: 1, message_id: 1 }, { unique: true });
+replaySchema.index({ expires_at: 1 });
+
+export function replayModel(connection: mongoose.Connection): mongoose.Model<ReplayRecord> {
+  return (connection.models.DciReplay as mongoose.Model<ReplayRecord> | undefined) ?? connection.model<ReplayRecord>('DciReplay', replaySchema);
+}
+
+const DUPLICATE_KEY = 11000;
+const PRUNE_EVERY_MS = 60 * 1000;
+
+export class MongoReplayStore implements ReplayStore {
+  private readonly model: mongoose.Model<ReplayRecord>;
+  private indexes: Promise<unknown> | undefined;
+  private lastPrune = 0;
+
+  constructor(connection: mongoose.Connection) {
+    this.model = replayModel(connection);
+  }
+
+  async remember(senderId: string, messageId: string, expiresAt: Date): Promise<boolean> {
+    // The unique index is what makes a duplicate detectable: it must exist before the first insert.
+    this.indexes ??= this.model.createIndexes().catch((error: unknown) => {
+      this.indexes = undefined;
+      throw error;
+    });
+    await this.indexes;
+    const now = new Date();
+    await this.pruneNowAndThen(now);
+    try {
+      await this.model.collection.insertOne({ sender_id: senderId, message_id: messageId, expires_at: expiresAt });
+      return true;
+    } catch (error) {
+      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+    }
+    // Seen before: still a first sighting if that record has expired (take it over atomically).
+    const takenOver = await this.model.collection.findOneAndUpdate(
+      { sender_id: senderId, message_id: messageId, expires_at: { $lte: now } },
+      { $set: { expires_at: expiresAt } },
+    );
+    return takenOver !== null;
+  }
+
+  private async pruneNowAndThen(now: Date): Promise<void> {
+    if (now.getTime() - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = now.getTime();
+    await this.model.collection.deleteMany({ expires_at: { $lte: now } });
+  }
+}
