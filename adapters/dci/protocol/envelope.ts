@@ -22,7 +22,8 @@ const CALLBACK_ACTION: Record<RequestAction, CallbackAction> = {
 /** The action of the callback or sync reply that answers a request action. */
 export const callbackActionFor = (action: RequestAction): CallbackAction => CALLBACK_ACTION[action];
 
-export interface MsgHeader {
+/** Object types (not interfaces) so headers stay assignable to Record<string, unknown>. */
+export type MsgHeader = {
   version?: string;
   message_id: string;
   message_ts: DateTime;
@@ -34,9 +35,9 @@ export interface MsgHeader {
   total_count: number;
   is_msg_encrypted?: boolean;
   meta?: Record<string, unknown>;
-}
+};
 
-export interface MsgCallbackHeader {
+export type MsgCallbackHeader = {
   version?: string;
   message_id: string;
   message_ts: DateTime;
@@ -50,7 +51,7 @@ export interface MsgCallbackHeader {
   receiver_id?: string;
   is_msg_encrypted?: boolean;
   meta?: Record<string, unknown>;
-}
+};
 
 export interface EncryptedMessage {
   header: { alg: string; enc: string; kid: string };

@@ -5,11 +5,11 @@
  * Changes by other processes (the CLI rotating keys while the server runs) are seen through the
  * directory's mtime: every write goes through a rename, which touches it.
  */
-import { createHash, createPrivateKey, generateKeyPairSync, KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, JsonWebKey, KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export interface PublicJwk {
+export interface PublicJwk extends JsonWebKey {
   kty: 'OKP';
   crv: 'Ed25519';
   x: string;
@@ -96,7 +96,7 @@ export class KeyRing {
     return this.activeKey();
   }
 
-  /** Keys still usable, newest first, reloaded when another process changed the directory. */
+  /** Keys still usable, active first then newest first, reloaded when another process changed the directory. */
   private current(): StoredKey[] {
     const mtime = fs.statSync(this.dir).mtimeMs;
     if (mtime !== this.loadedMtime) {
@@ -104,7 +104,7 @@ export class KeyRing {
         .readdirSync(this.dir)
         .filter((name) => name.endsWith('.jwk.json'))
         .map((name) => JSON.parse(fs.readFileSync(path.join(this.dir, name), 'utf8')) as StoredKey)
-        .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+        .sort((a, b) => Number(a.retiredAt !== undefined) - Number(b.retiredAt !== undefined) || b.createdAt.localeCompare(a.createdAt));
       // A change made within the timestamp granularity of this load could go unseen: only trust the
       // cache once the directory is older than that.
       this.loadedMtime = Date.now() - mtime > 1000 ? mtime : -1;

@@ -26,8 +26,9 @@ export interface PartnerKey {
  */
 export type PartnerKeyResolver = (senderId: string, keyId: string | undefined) => Promise<PartnerKey[]>;
 
+/** A header is any JSON object (typed MsgHeader / MsgCallbackHeader included); sender_id is required to sign. */
 export interface SignableMessage {
-  header: { sender_id?: string } & Record<string, unknown>;
+  header: { sender_id?: string };
   message?: unknown;
 }
 
