@@ -13,6 +13,8 @@ import type { Logger } from './log';
 import { openStore, Store } from './store/connection';
 import { registryModels, RegistryModels, syncIndexes } from './store/models';
 import { seedRegistry } from './registry/seed';
+import { DciSide, wireDci } from './dciWiring';
+import { inProcessExecutor } from './graphql/inProcess';
 
 export const DEMO_INDIVIDUALS = 2000;
 
@@ -29,6 +31,7 @@ export interface Gateway {
   store: Store;
   models: RegistryModels;
   tokens: TokenService;
+  dci: DciSide;
   stop(): Promise<void>;
 }
 
@@ -40,21 +43,25 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
     if (opts.demo) await seedDemoIfEmpty(models, log);
     const tokens = await TokenService.open({ dataDir: config.dataDir, issuer: config.dciSenderId, external: config.externalIssuer });
 
+    const schema = buildSchema();
+    const dci = await wireDci({ config, connection: store.connection, models, tokens, graphql: inProcessExecutor(schema, models, log), log });
     const httpServer = http.createServer();
     const apollo = createApolloServer({
-      schema: buildSchema(),
+      schema,
       production: config.nodeEnv === 'production',
       log,
       plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
     });
     await apollo.start();
     const app = createApp({ store, models, tokens, apollo, log });
+    dci.mount(app);
     app.use(errorHandler(log));
     httpServer.on('request', app);
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.port, resolve);
     });
+    dci.start();
     const port = (httpServer.address() as { port: number }).port;
     log.info({ port }, 'gateway listening');
 
@@ -64,8 +71,10 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
       store,
       models,
       tokens,
+      dci,
       async stop() {
         await apollo.stop(); // drains in-flight requests, then closes the HTTP server
+        await dci.stop();
         await store.close();
         log.info('gateway stopped');
       },

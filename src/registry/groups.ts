@@ -7,7 +7,7 @@ import { appendEvent } from './events';
 import { assertIdentifiersFree, attachIdentifiers, checkIdentifier, IdentifierInput } from './identifiers';
 import { list, objectId, oneOf, text } from './input';
 import { findPage, Page, PageArgs } from './pagination';
-import { AddressInput, checkAddress, Combinators, identifierHolders, prefixPattern, updateVersioned, withCombinators } from './registrant';
+import { AddressInput, checkAddress, Combinators, identifierHolders, idList, prefixPattern, updateVersioned, withCombinators } from './registrant';
 
 export interface GroupInput {
   kind?: string | null;
@@ -18,6 +18,7 @@ export interface GroupInput {
 }
 
 export interface GroupFilter extends Combinators<GroupFilter> {
+  ids?: string[] | null;
   namePrefix?: string | null;
   kind?: string | null;
   areaCode?: string | null;
@@ -98,6 +99,7 @@ export async function groupQuery(
 ): Promise<FilterQuery<GroupDoc>> {
   const q: FilterQuery<GroupDoc> = {};
   if (!filter) return q;
+  if (filter.ids) q._id = { $in: idList(`${field}.ids`, filter.ids) };
   if (filter.namePrefix) q.searchName = prefixPattern(`${field}.namePrefix`, filter.namePrefix);
   if (filter.kind) q.kind = oneOf(`${field}.kind`, filter.kind, GROUP_KINDS);
   if (filter.areaCode) q.areaCode = text(`${field}.areaCode`, filter.areaCode, { max: 40 });

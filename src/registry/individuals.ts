@@ -7,7 +7,7 @@ import { appendEvent } from './events';
 import { assertIdentifiersFree, attachIdentifiers, checkIdentifier, IdentifierInput } from './identifiers';
 import { email, list, MAX_NAME, objectId, oneOf, pastDate, phone, text } from './input';
 import { findPage, Page, PageArgs } from './pagination';
-import { AddressInput, checkAddress, Combinators, exactPattern, identifierHolders, prefixPattern, updateVersioned, withCombinators } from './registrant';
+import { AddressInput, checkAddress, Combinators, exactPattern, identifierHolders, idList, prefixPattern, updateVersioned, withCombinators } from './registrant';
 
 export interface NameInput {
   given: string;
@@ -25,6 +25,7 @@ export interface IndividualInput {
 }
 
 export interface IndividualFilter extends Combinators<IndividualFilter> {
+  ids?: string[] | null;
   namePrefix?: string | null;
   givenName?: string | null;
   familyName?: string | null;
@@ -140,6 +141,7 @@ export async function individualQuery(
 ): Promise<FilterQuery<IndividualDoc>> {
   const q: FilterQuery<IndividualDoc> = {};
   if (!filter) return q;
+  if (filter.ids) q._id = { $in: idList(`${field}.ids`, filter.ids) };
   if (filter.namePrefix) q.searchNames = prefixPattern(`${field}.namePrefix`, filter.namePrefix);
   if (filter.givenName) q['name.given'] = exactPattern(`${field}.givenName`, filter.givenName);
   if (filter.familyName) q['name.family'] = exactPattern(`${field}.familyName`, filter.familyName);

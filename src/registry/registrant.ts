@@ -3,7 +3,7 @@ import type { FilterQuery, Model, Types } from 'mongoose';
 import type { RegistryModels } from '../store/models';
 import { badInput, conflict, notFound } from '../errors';
 import type { Address } from '../store/models/common';
-import { code, text } from './input';
+import { code, objectId, text } from './input';
 
 export interface AddressInput {
   line?: string | null;
@@ -93,4 +93,9 @@ export async function withCombinators<F extends Combinators<F>, T>(
 /** Case-insensitive whole-value match for a user-typed string. */
 export function exactPattern(field: string, value: string): RegExp {
   return new RegExp(`^${escapeRegex(text(field, value, { required: true, max: 100 })!)}$`, 'i');
+}
+
+export function idList(field: string, ids: string[]): Types.ObjectId[] {
+  if (ids.length > 100) throw badInput(field, 'may hold at most 100 ids');
+  return ids.map((id, i) => objectId(`${field}[${i}]`, id));
 }

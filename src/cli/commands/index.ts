@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { registerKeys } from './keys';
+import { registerPartners } from './partners';
 import { registerSeed } from './seed';
 import { registerServe } from './serve';
 import { registerToken } from './token';
@@ -8,4 +10,6 @@ export function registerCommands(program: Command): void {
   registerServe(program);
   registerToken(program);
   registerSeed(program);
+  registerPartners(program);
+  registerKeys(program);
 }

@@ -1,5 +1,6 @@
 import { DateScalar, DateTimeScalar } from '../scalars';
 import { identifierResolvers } from './identifiers';
+import { partnerResolvers } from './partners';
 import { entityResolvers, registryResolvers } from './registry';
 import { typeResolvers } from './types';
 
@@ -7,8 +8,9 @@ export const resolvers = {
   Date: DateScalar,
   DateTime: DateTimeScalar,
   ...typeResolvers,
-  Query: { ...registryResolvers.Query, ...identifierResolvers.Query },
-  Mutation: { ...registryResolvers.Mutation, ...identifierResolvers.Mutation },
+  PartnerSigningProfile: partnerResolvers.PartnerSigningProfile,
+  Query: { ...registryResolvers.Query, ...identifierResolvers.Query, ...partnerResolvers.Query },
+  Mutation: { ...registryResolvers.Mutation, ...identifierResolvers.Mutation, ...partnerResolvers.Mutation },
 };
 
 export { entityResolvers };

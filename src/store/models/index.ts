@@ -4,6 +4,7 @@ import { identifierModel } from './identifier';
 import { individualModel } from './individual';
 import { membershipModel } from './membership';
 import { outboxModel } from './outbox';
+import { partnerModel } from './partner';
 
 export function registryModels(c: mongoose.Connection) {
   return {
@@ -12,6 +13,7 @@ export function registryModels(c: mongoose.Connection) {
     Membership: membershipModel(c),
     Identifier: identifierModel(c),
     Outbox: outboxModel(c),
+    Partner: partnerModel(c),
   };
 }
 export type RegistryModels = ReturnType<typeof registryModels>;

@@ -1,0 +1,121 @@
+/**
+ * The async half of the server: the durable job that answers a stored request and POSTs the signed
+ * callback to the partner's `sender_uri`, retried with backoff by the job queue. The answer is
+ * computed once and stored, so a retry (or a restart) sends the same answer with the same message id.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../../../src/auth/principal';
+import type { Logger } from '../../../src/log';
+import { PermanentJobError } from '../../../src/jobs/queue';
+import { callbackActionFor, KeyRing, RequestAction, SearchRequest, SubscribeRequest, TxnStatusRequest, UnsubscribeRequest } from '../protocol';
+import type { InboundPartner, PartnerDirectory } from './partners';
+import { signEnvelope } from './replies';
+import { answerSearch, partnerPrincipal, SearchDeps } from './search';
+import type { StoredTransaction, TransactionAction, TransactionStore } from './transactions';
+import { txnStatus } from './txnStatus';
+
+export interface Answer {
+  status: 'succ' | 'rjct';
+  message?: Record<string, unknown>;
+  totalCount: number;
+  reasonMessage?: string;
+}
+
+/** Subscribe and unsubscribe, answered by the subscription registry. */
+export interface SubscriptionActions {
+  subscribe(request: SubscribeRequest, partner: InboundPartner, correlationId: string): Promise<Record<string, unknown>>;
+  unsubscribe(request: UnsubscribeRequest, partner: InboundPartner, correlationId: string): Promise<Record<string, unknown>>;
+}
+
+export interface AsyncActions {
+  referenceIds(action: TransactionAction, message: unknown): string[];
+  answer(txn: StoredTransaction, partner: InboundPartner, principal: Principal): Promise<Answer>;
+}
+
+export function asyncActions(deps: SearchDeps & { transactions: TransactionStore; subscriptions: SubscriptionActions }): AsyncActions {
+  return {
+    referenceIds(action, message) {
+      const m = message as Record<string, unknown>;
+      const items = (action === 'search' ? m.search_request : action === 'subscribe' ? m.subscribe_request : undefined) as { reference_id: string }[] | undefined;
+      if (items) return items.map((i) => i.reference_id);
+      if (action === 'txn-status') return [(m as unknown as TxnStatusRequest).txnstatus_request.reference_id];
+      return [];
+    },
+    async answer(txn, partner, principal) {
+      switch (txn.action) {
+        case 'search': {
+          const request = txn.request as unknown as SearchRequest;
+          const message = await answerSearch(request, partner, principal, txn.correlationId, deps);
+          return { status: 'succ', message: message as unknown as Record<string, unknown>, totalCount: request.search_request.length };
+        }
+        case 'subscribe': {
+          const request = txn.request as unknown as SubscribeRequest;
+          return { status: 'succ', message: await deps.subscriptions.subscribe(request, partner, txn.correlationId), totalCount: request.subscribe_request.length };
+        }
+        case 'unsubscribe':
+          return { status: 'succ', message: await deps.subscriptions.unsubscribe(txn.request as unknown as UnsubscribeRequest, partner, txn.correlationId), totalCount: 1 };
+        case 'txn-status': {
+          const answer = await txnStatus(txn.request as unknown as TxnStatusRequest, partner.senderId, txn.correlationId, deps.transactions);
+          return { ...answer, message: answer.message as unknown as Record<string, unknown> | undefined, totalCount: 1 };
+        }
+      }
+    },
+  };
+}
+
+export interface CallbackJobDeps {
+  ourSenderId: string;
+  keys: KeyRing;
+  partners: PartnerDirectory;
+  transactions: TransactionStore;
+  actions: AsyncActions;
+  log: Logger;
+  /** Per attempt; a partner that does not answer in time is retried later. */
+  timeoutMs?: number;
+}
+
+export function callbackJob(deps: CallbackJobDeps) {
+  return async ({ correlationId }: { correlationId: string }, ctx: { attempt: number; final?: boolean }) => {
+    let txn = await deps.transactions.get(correlationId);
+    if (!txn) throw new PermanentJobError('transaction not found');
+    if (txn.delivery.state === 'delivered') return;
+    const partner = await deps.partners.active(txn.senderId);
+    if (!partner) throw new PermanentJobError('partner disabled or removed');
+    if (!txn.response) {
+      const answer = await deps.actions.answer(txn, partner, partnerPrincipal(partner, `callback:${correlationId}`, deps.ourSenderId));
+      txn = await deps.transactions.settle(correlationId, answer.status, { ...answer }, randomUUID());
+    }
+    const answer = txn.response as unknown as Answer;
+    const signed = await signEnvelope(
+      {
+        action: callbackActionFor(txn.action as RequestAction),
+        status: answer.status,
+        totalCount: answer.totalCount,
+        reasonMessage: answer.reasonMessage,
+        message: answer.message,
+        messageId: txn.callbackMessageId,
+      },
+      partner,
+      deps.ourSenderId,
+      deps.keys,
+    );
+    const started = Date.now();
+    try {
+      const res = await fetch(txn.senderUri, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...signed.headers },
+        body: signed.rawBody,
+        signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
+        redirect: 'error', // a redirect could lead outside the registered callback base
+      });
+      if (!res.ok) throw new Error(`callback answered HTTP ${res.status}`);
+      await deps.transactions.recordAttempt(correlationId, { delivered: true });
+      deps.log.info({ senderId: txn.senderId, action: txn.action, correlationId, ms: Date.now() - started, attempt: ctx.attempt }, 'callback delivered');
+    } catch (error) {
+      const message = (error as Error).message;
+      await deps.transactions.recordAttempt(correlationId, { delivered: false, error: message, final: false });
+      deps.log.warn({ senderId: txn.senderId, action: txn.action, correlationId, attempt: ctx.attempt, error: message }, 'callback delivery failed');
+      throw error;
+    }
+  };
+}

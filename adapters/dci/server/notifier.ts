@@ -1,0 +1,131 @@
+/**
+ * Notifications (SPEC-NOTES 2.6): the outbox is read in order after a stored cursor; each event is
+ * matched against the active subscriptions for its type (the subscription's filter, narrowed to the
+ * event's registrant, run in process as the subscriber, so it never sees more than a search would
+ * show it); each match becomes one delivery row, keyed by subscription and event so it can never be
+ * owed twice, and one durable job that signs and POSTs the `notify`. A subscriber's deliveries go out
+ * in outbox order: a job waits while an earlier one for the same subscription is still pending.
+ */
+import { randomUUID } from 'node:crypto';
+import type { GraphqlExecutor } from '../../../src/graphql/inProcess';
+import type { JobQueue } from '../../../src/jobs/queue';
+import type { Logger } from '../../../src/log';
+import type { KeyRing, NotifyEventRequest } from '../protocol';
+import { OPERATION_FOR, Entity, GroupNode, IndividualNode } from './operations';
+import type { PartnerDirectory } from './partners';
+import { toDciGroup, toDciMember } from './records';
+import { signEnvelope } from './replies';
+import { partnerPrincipal } from './search';
+import type { StoredSubscription, SubscriptionStore } from './subscriptions';
+
+export interface OutboxEvent {
+  id: string;
+  seq: string;
+  type: string;
+  registrantKind: Entity;
+  registrantId: string;
+}
+
+export interface OutboxFeed {
+  /** Events after the saved cursor, oldest first. */
+  next(limit: number): Promise<OutboxEvent[]>;
+  advance(seq: string): Promise<void>;
+}
+
+export interface DeliveryLedger {
+  /** False when this event is already owed to (or was delivered to) this subscription. */
+  add(code: string, event: OutboxEvent): Promise<boolean>;
+  earlierPending(code: string, seq: string): Promise<boolean>;
+  markDelivered(code: string, eventId: string): Promise<void>;
+}
+
+export const NOTIFY_JOB = 'dci.notify';
+
+export interface NotifierDeps {
+  ourSenderId: string;
+  keys: KeyRing;
+  graphql: GraphqlExecutor;
+  partners: PartnerDirectory;
+  subscriptions: SubscriptionStore;
+  outbox: OutboxFeed;
+  ledger: DeliveryLedger;
+  jobs: JobQueue;
+  log: Logger;
+}
+
+interface NotifyPayload {
+  code: string;
+  event: OutboxEvent;
+}
+
+class WaitingForEarlier extends Error {}
+
+/** The registrant as the subscriber may see it, if it matches the subscription's filter. */
+async function matchingRecord(deps: NotifierDeps, sub: StoredSubscription, event: OutboxEvent) {
+  const partner = await deps.partners.active(sub.senderId);
+  if (!partner) return undefined;
+  const filter = { and: [sub.filter, { ids: [event.registrantId] }] };
+  const result = await deps.graphql(OPERATION_FOR[event.registrantKind], { filter, first: 1 }, partnerPrincipal(partner, `subscription:${sub.code}`, deps.ourSenderId));
+  if (result.errors?.length) throw new Error(`subscription filter failed: ${result.errors[0].message}`);
+  const data = result.data as Record<string, { edges: { node: unknown }[] }>;
+  const node = data[event.registrantKind === 'group' ? 'groups' : 'individuals'].edges[0]?.node;
+  if (!node) return undefined;
+  return { partner, record: event.registrantKind === 'group' ? toDciGroup(node as GroupNode) : toDciMember(node as IndividualNode) };
+}
+
+/** Reads the outbox once; returns how many events it handled. */
+export async function scanOutbox(deps: NotifierDeps, batch = 200): Promise<number> {
+  const events = await deps.outbox.next(batch);
+  for (const event of events) {
+    for (const sub of await deps.subscriptions.activeFor(event.type)) {
+      if (sub.entity !== event.registrantKind) continue;
+      if (!(await matchingRecord(deps, sub, event))) continue;
+      if (await deps.ledger.add(sub.code, event)) {
+        await deps.jobs.enqueue(NOTIFY_JOB, { code: sub.code, event } satisfies NotifyPayload, { key: `notify:${sub.code}:${event.id}` });
+      }
+    }
+    await deps.outbox.advance(event.seq);
+  }
+  if (events.length > 0) deps.jobs.kick();
+  return events.length;
+}
+
+export function notifyJob(deps: NotifierDeps) {
+  return async ({ code, event }: NotifyPayload) => {
+    if (await deps.ledger.earlierPending(code, event.seq)) throw new WaitingForEarlier('an earlier notification to this subscriber is still pending');
+    const sub = await deps.subscriptions.get(code);
+    const match = sub && sub.status === 'subscribe' ? await matchingRecord(deps, sub, event) : undefined;
+    if (!sub || !match) {
+      // Unsubscribed meanwhile, or the registrant no longer matches: nothing is owed any more.
+      await deps.ledger.markDelivered(code, event.id);
+      return;
+    }
+    const message: NotifyEventRequest = {
+      transaction_id: randomUUID(),
+      notify_event: [
+        {
+          reference_id: code, // the subscription code, so the subscriber knows which subscription fired
+          timestamp: new Date().toISOString(),
+          data: {
+            version: '1.0.0',
+            reg_type: 'ns:org:RegistryType:Social',
+            reg_event_type: sub.regEventType,
+            reg_record_type: event.registrantKind === 'group' ? 'Group' : 'Member',
+            reg_records: match.record,
+          },
+        },
+      ],
+    };
+    const signed = await signEnvelope({ action: 'notify', status: 'succ', totalCount: 1, message }, match.partner, deps.ourSenderId, deps.keys);
+    const res = await fetch(sub.notifyUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signed.headers },
+      body: signed.rawBody,
+      signal: AbortSignal.timeout(10_000),
+      redirect: 'error',
+    });
+    if (!res.ok) throw new Error(`notify answered HTTP ${res.status}`);
+    await deps.ledger.markDelivered(code, event.id);
+    deps.log.info({ senderId: sub.senderId, code, event: event.type }, 'notification delivered');
+  };
+}

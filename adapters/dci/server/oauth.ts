@@ -1,0 +1,111 @@
+/**
+ * `POST /oauth2/client/token` (DCI authz API, RFC 6749 §4.4): partners exchange their client
+ * credentials for a bearer token carrying their partner id and the DCI scopes granted to them.
+ * The spec's required `timestamp` header is not enforced: generic OAuth2 clients do not send it and
+ * it protects nothing here.
+ */
+import express, { NextFunction, Request, Response, Router } from 'express';
+import type { TokenService } from '../../../src/auth/tokens';
+import type { Logger } from '../../../src/log';
+import { authenticateClient, PartnerModels } from '../../../src/partners/service';
+
+export const PARTNER_TOKEN_TTL_SECONDS = 3600;
+const TOKEN_PATH = '/oauth2/client/token';
+
+type OAuthError = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope';
+
+export interface OAuthDeps {
+  models: PartnerModels;
+  tokens: TokenService;
+  log: Logger;
+}
+
+/** Token responses and errors must never be cached (RFC 6749 §5.1). */
+function noStore(res: Response): Response {
+  return res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+}
+
+function fail(res: Response, status: number, error: OAuthError, description?: string): void {
+  noStore(res).status(status).json(description ? { error, error_description: description } : { error });
+}
+
+/**
+ * Client credentials from HTTP Basic (each part form-urlencoded first, RFC 6749 §2.3.1), or null
+ * when the header is not Basic; undefined when it is Basic but malformed.
+ */
+function basicCredentials(header: string | undefined): { clientId: string; clientSecret: string } | null | undefined {
+  const encoded = /^Basic +([A-Za-z0-9+/=]+) *$/i.exec(header ?? '')?.[1];
+  if (encoded === undefined) return header && /^Basic\b/i.test(header) ? undefined : null;
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  try {
+    const part = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
+    return { clientId: part(decoded.slice(0, colon)), clientSecret: part(decoded.slice(colon + 1)) };
+  } catch {
+    return undefined;
+  }
+}
+
+export function oauthTokenRouter(deps: OAuthDeps): Router {
+  const router = Router();
+
+  router.post(TOKEN_PATH, express.urlencoded({ extended: false, limit: '8kb' }), async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const body: Record<string, unknown> = req.is('application/x-www-form-urlencoded') && req.body ? req.body : {};
+      // A parameter sent twice arrives as an array; RFC 6749 §3.2 forbids repeating parameters.
+      const repeated = Object.keys(body).find((name) => Array.isArray(body[name]));
+      if (repeated) return fail(res, 400, 'invalid_request', `${repeated} is repeated`);
+      const param = (name: string) => (typeof body[name] === 'string' && body[name] !== '' ? (body[name] as string) : undefined);
+
+      const grantType = param('grant_type');
+      if (!grantType) return fail(res, 400, 'invalid_request', 'grant_type is required');
+      if (grantType !== 'client_credentials') return fail(res, 400, 'unsupported_grant_type');
+
+      const basic = basicCredentials(req.headers.authorization);
+      if (basic === undefined) return fail(res, 400, 'invalid_request', 'malformed Basic authorization header');
+      if (basic && (param('client_id') ?? param('client_secret'))) {
+        return fail(res, 400, 'invalid_request', 'use one client authentication method, not both');
+      }
+      const clientId = basic?.clientId ?? param('client_id');
+      const clientSecret = basic?.clientSecret ?? param('client_secret');
+      if (!clientId) return fail(res, 400, 'invalid_request', 'client_id is required');
+      if (!clientSecret) return fail(res, 400, 'invalid_request', 'client_secret is required');
+
+      const partner = await authenticateClient(deps.models, clientId, clientSecret);
+      if (!partner) {
+        deps.log.warn({ clientId }, 'token request with invalid client credentials');
+        // A client that authenticated with Basic is told which scheme to use again (RFC 6749 §5.2).
+        if (basic) res.set('WWW-Authenticate', 'Basic realm="dci-gateway"');
+        return fail(res, 401, 'invalid_client');
+      }
+
+      const granted: readonly string[] = partner.scopes;
+      const requested = param('scope')?.split(' ').filter(Boolean);
+      const missing = requested?.find((scope) => !granted.includes(scope));
+      if (missing) return fail(res, 400, 'invalid_scope', `scope ${missing} is not granted to this client`);
+      const scopes = requested && requested.length > 0 ? partner.scopes.filter((s) => requested.includes(s)) : partner.scopes;
+
+      const accessToken = await deps.tokens.issue({
+        subject: partner.clientId,
+        scopes,
+        kind: 'partner',
+        partnerId: partner.senderId,
+        ttlSeconds: PARTNER_TOKEN_TTL_SECONDS,
+      });
+      deps.log.info({ senderId: partner.senderId, scopes }, 'partner token issued');
+      noStore(res).status(200).json({ access_token: accessToken, token_type: 'bearer', expires_in: String(PARTNER_TOKEN_TTL_SECONDS) });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  // Unreadable bodies (bad encoding, over the size limit) are the client's fault, answered the OAuth way.
+  router.use(TOKEN_PATH, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const status = (error as { status?: number }).status;
+    if (res.headersSent || status === undefined || status >= 500) return next(error);
+    fail(res, 400, 'invalid_request', status === 413 ? 'request body too large' : 'unreadable request body');
+  });
+
+  return router;
+}

@@ -1,0 +1,41 @@
+/**
+ * What the DCI adapters need to know about a partner, behind an interface so the adapter never
+ * touches the database: src/partners implements it.
+ */
+import type { Scope } from '../../../src/auth/scopes';
+import type { SigningProfileName } from '../protocol';
+
+export interface InboundPartner {
+  senderId: string;
+  signingProfile: SigningProfileName;
+  /** Callbacks and notifications may only go to URLs under this base. */
+  callbackBase: string;
+  /** DCI attribute names this partner may search on. */
+  queryAttributes: readonly string[];
+  /** May see personal data; otherwise records come back masked. */
+  pii: boolean;
+  scopes: readonly Scope[];
+  rateLimitPerMinute: number;
+}
+
+export interface PartnerDirectory {
+  /** The active partner registered under this sender id, if any. */
+  active(senderId: string): Promise<InboundPartner | undefined>;
+  /** Takes one request from the partner's rate budget; false when it is spent. */
+  admit(partner: InboundPartner): boolean;
+}
+
+/** True when `url` is the callback base itself or lies under it (same origin, path prefix at a segment boundary). */
+export function underCallbackBase(url: string, base: string): boolean {
+  let target: URL;
+  let root: URL;
+  try {
+    target = new URL(url);
+    root = new URL(base);
+  } catch {
+    return false;
+  }
+  if (target.origin !== root.origin || target.username || target.password) return false;
+  const prefix = root.pathname.endsWith('/') ? root.pathname : `${root.pathname}/`;
+  return target.pathname === root.pathname || target.pathname.startsWith(prefix);
+}

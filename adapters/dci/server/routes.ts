@@ -1,0 +1,113 @@
+/**
+ * Every path of the DCI Social Registry API, under the configured base: the registry side (sync and
+ * async search, subscribe, unsubscribe, txn status) and the receiver side (on-* callbacks, notify).
+ */
+import express, { Request, Response } from 'express';
+import type { GraphqlExecutor } from '../../../src/graphql/inProcess';
+import type { JobQueue } from '../../../src/jobs/queue';
+import { ackBody, KeyRing, SearchRequest, TxnStatusRequest } from '../protocol';
+import type { AsyncActions } from './asyncActions';
+import type { CallbackHub } from './callbackHub';
+import { checkInbound, DciRefusal, InboundDeps, InboundMessage, InboundRoute, refuse } from './inbound';
+import { underCallbackBase } from './partners';
+import { sendSigned, signEnvelope } from './replies';
+import { answerSearch, partnerPrincipal } from './search';
+import { txnStatus } from './txnStatus';
+import type { TransactionAction, TransactionStore } from './transactions';
+
+export interface DciServerDeps extends InboundDeps {
+  ourSenderId: string;
+  keys: KeyRing;
+  graphql: GraphqlExecutor;
+  transactions: TransactionStore;
+  jobs: JobQueue;
+  actions: AsyncActions;
+  hub: CallbackHub;
+  maxPageSize: number;
+  maxBodyBytes: number;
+}
+
+export const CALLBACK_JOB = 'dci.callback';
+
+const ASYNC_ROUTES: { path: string; action: TransactionAction; scope: InboundRoute['scope'] }[] = [
+  { path: '/registry/search', action: 'search', scope: 'dci:search' },
+  { path: '/registry/subscribe', action: 'subscribe', scope: 'dci:subscribe' },
+  { path: '/registry/unsubscribe', action: 'unsubscribe', scope: 'dci:subscribe' },
+  { path: '/registry/txn/status', action: 'txn-status', scope: 'dci:search' },
+];
+
+const RECEIVER_PATHS = ['/registry/on-search', '/registry/on-subscribe', '/registry/on-unsubscribe', '/registry/txn/on-status', '/registry/notify'];
+
+const dci = (res: Response) => res.locals.dci as InboundMessage;
+
+export function dciRouter(deps: DciServerDeps): express.Router {
+  const router = express.Router();
+  // The raw bytes are kept: some signing profiles sign exactly what was sent.
+  router.use(express.raw({ type: () => true, limit: deps.maxBodyBytes }));
+  const inbound = (path: string, scope: InboundRoute['scope']) => checkInbound({ api: 'social', path, scope }, deps);
+  const principalOf = (m: InboundMessage) => partnerPrincipal(m.partner, m.principal.subject, m.principal.issuer);
+
+  router.post('/registry/sync/search', inbound('/registry/sync/search', 'dci:search'), async (_req: Request, res: Response) => {
+    const m = dci(res);
+    const request = m.envelope.message as SearchRequest;
+    const total = request.search_request.length;
+    if (m.replayRejection) {
+      return sendSigned(res, await signEnvelope({ action: 'on-search', status: 'rjct', totalCount: total, completedCount: 0, reasonCode: m.replayRejection }, m.partner, deps.ourSenderId, deps.keys));
+    }
+    const message = await answerSearch(request, m.partner, principalOf(m), m.correlationId, deps);
+    sendSigned(res, await signEnvelope({ action: 'on-search', status: 'succ', totalCount: total, message }, m.partner, deps.ourSenderId, deps.keys));
+  });
+
+  router.post('/registry/sync/txn/status', inbound('/registry/sync/txn/status', 'dci:search'), async (_req: Request, res: Response) => {
+    const m = dci(res);
+    if (m.replayRejection) {
+      return sendSigned(res, await signEnvelope({ action: 'txn-on-status', status: 'rjct', totalCount: 1, completedCount: 0, reasonCode: m.replayRejection }, m.partner, deps.ourSenderId, deps.keys));
+    }
+    const answer = await txnStatus(m.envelope.message as TxnStatusRequest, m.partner.senderId, m.correlationId, deps.transactions);
+    sendSigned(res, await signEnvelope({ action: 'txn-on-status', totalCount: 1, ...answer }, m.partner, deps.ourSenderId, deps.keys));
+  });
+
+  for (const route of ASYNC_ROUTES) {
+    router.post(route.path, inbound(route.path, route.scope), async (_req: Request, res: Response) => {
+      const m = dci(res);
+      if (m.replayRejection) return refuse(res, new DciRefusal('err.request.bad', `${m.replayRejection}: message refused`), m.correlationId);
+      const senderUri = typeof m.envelope.header.sender_uri === 'string' ? m.envelope.header.sender_uri : undefined;
+      if (!senderUri || !underCallbackBase(senderUri, m.partner.callbackBase)) {
+        return refuse(res, new DciRefusal('err.sender_uri.invalid', 'header.sender_uri must lie under the callback base registered for this partner'), m.correlationId);
+      }
+      const message = m.envelope.message as { transaction_id: string };
+      // Stored before the ACK: once the partner holds an ACK, the answer survives a restart.
+      await deps.transactions.create({
+        correlationId: m.correlationId,
+        senderId: m.partner.senderId,
+        transactionId: message.transaction_id,
+        action: route.action,
+        senderUri,
+        request: m.envelope.message as Record<string, unknown>,
+        referenceIds: deps.actions.referenceIds(route.action, m.envelope.message),
+      });
+      await deps.jobs.enqueue(CALLBACK_JOB, { correlationId: m.correlationId }, { key: `callback:${m.correlationId}` });
+      deps.jobs.kick();
+      res.status(202).json(ackBody(m.correlationId));
+    });
+  }
+
+  for (const path of RECEIVER_PATHS) {
+    router.post(path, inbound(path, 'dci:callback'), async (_req: Request, res: Response) => {
+      const m = dci(res);
+      if (m.replayRejection) return refuse(res, new DciRefusal('err.request.bad', `${m.replayRejection}: message refused`), m.correlationId);
+      const message = m.envelope.message as { transaction_id?: string } | undefined;
+      const claimed = await deps.hub.dispatch({
+        action: String(m.envelope.header.action),
+        senderId: m.partner.senderId,
+        transactionId: message?.transaction_id,
+        header: m.envelope.header,
+        message,
+      });
+      if (!claimed) deps.log.info({ path, senderId: m.partner.senderId }, 'callback received with no flow waiting for it');
+      res.status(200).json(ackBody(m.correlationId));
+    });
+  }
+
+  return router;
+}

@@ -1,0 +1,128 @@
+/**
+ * Subscribe and unsubscribe (SPEC-NOTES 2.5, 2.7). A subscription names registry events and a filter
+ * in the same query vocabulary as searches; matching events are pushed by the notifier.
+ */
+import { randomUUID } from 'node:crypto';
+import type { SubscribeReasonCode, SubscribeRequest, SubscribeResponse, SubscriptionInfo, UnsubscribeRequest, UnsubscribeResponse } from '../protocol';
+import type { SubscriptionActions } from './asyncActions';
+import type { Entity } from './operations';
+import type { InboundPartner } from './partners';
+import { translateSearch } from './query';
+
+/** The DCI event types we publish, by the last segment of `reg_event_type`, case-insensitive. */
+const EVENT_TYPES: Record<string, { events: string[]; entity?: Entity }> = {
+  register: { events: ['created'] },
+  registration: { events: ['created'] },
+  livebirth: { events: ['created'], entity: 'individual' },
+  update: { events: ['updated'] },
+  death: { events: ['deceased'], entity: 'individual' },
+  newhouseholdmember: { events: ['member_added'], entity: 'group' },
+};
+
+export function eventsFor(regEventType: string) {
+  return EVENT_TYPES[regEventType.split(':').pop()!.toLowerCase()];
+}
+
+export interface StoredSubscription {
+  code: string;
+  senderId: string;
+  status: 'subscribe' | 'unsubscribe';
+  regEventType: string;
+  events: string[];
+  entity: Entity;
+  filter: Record<string, unknown>;
+  criteria: Record<string, unknown>;
+  notifyUrl: string;
+  createdAt: Date;
+}
+
+export interface SubscriptionStore {
+  create(s: StoredSubscription): Promise<void>;
+  /** The partner's active subscription to the same events with the same filter, if any. */
+  findActive(senderId: string, regEventType: string, filter: Record<string, unknown>): Promise<StoredSubscription | undefined>;
+  get(code: string): Promise<StoredSubscription | undefined>;
+  unsubscribe(codes: string[]): Promise<void>;
+  activeFor(event: string): Promise<StoredSubscription[]>;
+}
+
+/** Notifications go to the subscriber's notify endpoint next to the on-subscribe callback it gave. */
+export function notifyUrlFor(partner: InboundPartner, senderUri: string | undefined): string {
+  if (senderUri && /\/on-subscribe$/.test(senderUri)) return senderUri.replace(/\/on-subscribe$/, '/notify');
+  return `${partner.callbackBase.replace(/\/$/, '')}/registry/notify`;
+}
+
+export function subscriptionActions(store: SubscriptionStore, opts: { maxPageSize: number; senderUriOf: (correlationId: string) => Promise<string | undefined> }): SubscriptionActions {
+  return {
+    async subscribe(request: SubscribeRequest, partner: InboundPartner, correlationId: string) {
+      const now = new Date();
+      const notifyUrl = notifyUrlFor(partner, await opts.senderUriOf(correlationId));
+      const items: SubscribeResponse['subscribe_response'] = [];
+      for (const item of request.subscribe_request) {
+        const c = item.subscribe_criteria;
+        const reject = (reason: SubscribeReasonCode, message: string) =>
+          items.push({ reference_id: item.reference_id, timestamp: now.toISOString(), status: 'rjct', status_reason_code: reason, status_reason_message: message });
+        const kind = eventsFor(c.reg_event_type);
+        if (!kind) {
+          reject('rjct.notify_types.invalid', `reg_event_type ${c.reg_event_type} is not published; use REGISTER, UPDATE, Death or NewHouseHoldMember`);
+          continue;
+        }
+        const responseEntity = /group|household/i.test(c.notify_record_type) ? 'Group' : 'Member';
+        const plan = translateSearch(
+          { query_type: c.filter_type ?? 'predicate', query: c.filter, response_entity: kind.entity === 'group' ? 'Group' : kind.entity === 'individual' ? 'Member' : responseEntity },
+          { allowedAttributes: new Set(partner.queryAttributes), maxPageSize: opts.maxPageSize, now },
+        );
+        if (!plan.ok) {
+          reject('rjct.notify_details.invalid', plan.message);
+          continue;
+        }
+        if (await store.findActive(partner.senderId, c.reg_event_type, plan.variables.filter as Record<string, unknown>)) {
+          reject('rjct.event.already_subscribed', 'an identical subscription is already active');
+          continue;
+        }
+        const code = randomUUID();
+        await store.create({
+          code,
+          senderId: partner.senderId,
+          status: 'subscribe',
+          regEventType: c.reg_event_type,
+          events: kind.events,
+          entity: plan.entity,
+          filter: plan.variables.filter as Record<string, unknown>,
+          criteria: c as unknown as Record<string, unknown>,
+          notifyUrl,
+          createdAt: now,
+        });
+        const info: SubscriptionInfo = {
+          code,
+          status: 'subscribe',
+          timestamp: now.toISOString(),
+          reg_event_type: c.reg_event_type,
+          ...(c.filter_type ? { filter_type: c.filter_type } : {}),
+          filter: c.filter,
+          notify_record_type: c.notify_record_type,
+        };
+        items.push({ reference_id: item.reference_id, timestamp: now.toISOString(), status: 'succ', subscriptions: [info] });
+      }
+      const response: SubscribeResponse = { transaction_id: request.transaction_id, correlation_id: correlationId, subscribe_response: items };
+      return response as unknown as Record<string, unknown>;
+    },
+
+    async unsubscribe(request: UnsubscribeRequest, partner: InboundPartner, correlationId: string) {
+      const now = new Date().toISOString();
+      const base = { transaction_id: request.transaction_id, correlation_id: correlationId, timestamp: now };
+      const found = await Promise.all(request.subscription_codes.map((code) => store.get(code)));
+      // All or nothing: a partner may only end its own subscriptions, and every code must be live.
+      const foreign = found.findIndex((s) => !s || s.senderId !== partner.senderId);
+      let response: UnsubscribeResponse;
+      if (foreign >= 0) {
+        response = { ...base, status: 'rjct', status_reason_code: 'rjct.subscription_code.invalid', status_reason_message: `unknown subscription code ${request.subscription_codes[foreign]}` };
+      } else if (found.some((s) => s!.status === 'unsubscribe')) {
+        response = { ...base, status: 'rjct', status_reason_code: 'rjct.event.already_unsubscribed', status_reason_message: 'a subscription is already ended' };
+      } else {
+        await store.unsubscribe(request.subscription_codes);
+        response = { ...base, status: 'succ', subscription_status: request.subscription_codes.map((code) => ({ code, status: 'unsubscribe' as const })) };
+      }
+      return response as unknown as Record<string, unknown>;
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * What every benchmark runs against: a gateway on the embedded engine in a fresh DATA_DIR, seeded
+ * with a synthetic registry, and a token that may read personal data (so nothing is masked).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../src/config';
+import { Gateway, startGateway } from '../src/gateway';
+import { createLogger } from '../src/log';
+import { seedRegistry } from '../src/registry/seed';
+
+export const INDIVIDUALS = 20_000;
+export const SEED = 1;
+
+export interface BenchContext {
+  gateway: Gateway;
+  /** Bearer token with registry:read and registry:pii. */
+  token: string;
+  individuals: number;
+  groups: number;
+  /** Progress lines go to stderr; stdout holds only the results. */
+  note(message: string): void;
+}
+
+export async function openContext(): Promise<{ ctx: BenchContext; close(): Promise<void> }> {
+  const note = (message: string) => process.stderr.write(`bench: ${message}\n`);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-bench-'));
+  // An explicit environment, not process.env: a MONGODB_URI set in the shell must not be benchmarked (or seeded) by accident.
+  const config = loadConfig({ PORT: '0', NODE_ENV: 'production', LOG_LEVEL: 'silent', DATA_DIR: dataDir });
+  const removeDir = () => fs.rmSync(dataDir, { recursive: true, force: true });
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway(config, createLogger(config.logLevel));
+  } catch (error) {
+    removeDir();
+    throw error;
+  }
+  const close = async () => {
+    await gateway.stop();
+    removeDir();
+  };
+  try {
+    note(`seeding ${INDIVIDUALS} individuals into ${dataDir}`);
+    const { individuals, groups } = await seedRegistry(gateway.models, { individuals: INDIVIDUALS, seed: SEED });
+    const token = await gateway.tokens.issue({ subject: 'bench', scopes: ['registry:read', 'registry:pii'], kind: 'user', ttlSeconds: 3600 });
+    return { ctx: { gateway, token, individuals, groups, note }, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The dashboard's household listing over GraphQL: database round trips per request as the page
+ * grows (the loaders must keep them constant), then throughput and latency next to a hand-written
+ * express + mongoose endpoint that returns the same JSON.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { startBaseline } from './baseline';
+import type { BenchContext } from './context';
+import { fixed, load, LoadRequest, LoadRun, summarize, table } from './support';
+
+const DASHBOARD_QUERY = `query Dashboard($first: Int!) {
+  groups(first: $first) { edges { node {
+    id name size identifiers { type value }
+    members { role individual { id name { given family } sex birthDate identifiers { type value } } }
+  } } }
+}`;
+const PAGE_SIZES = [10, 50, 100];
+const LOAD_PAGE = 50;
+const CONCURRENCY = 8;
+const WARM_UP_MS = 2_000;
+/** 5 alternated rounds of 2 s: 10 s per side, and drift (caches, GC, neighbours) hits both alike. */
+const ROUNDS = 5;
+const ROUND_MS = 2_000;
+
+type Members = { data: { groups: { edges: { node: { members: unknown[] } }[] } } };
+
+function graphqlRequest(ctx: BenchContext, first: number): Omit<LoadRequest, 'expectBody'> {
+  return {
+    url: `${ctx.gateway.url}/graphql`,
+    method: 'POST',
+    headers: { authorization: `Bearer ${ctx.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ query: DASHBOARD_QUERY, variables: { first } }),
+  };
+}
+
+/** Sends one request; returns its body and the database commands it cost. */
+async function once(ctx: BenchContext, req: Omit<LoadRequest, 'expectBody'>): Promise<{ body: string; roundTrips: number }> {
+  const before = ctx.gateway.store.commandCount();
+  const res = await fetch(req.url, req);
+  const body = await res.text();
+  if (res.status !== 200 || body.includes('"errors"')) throw new Error(`${req.url}: HTTP ${res.status} ${body.slice(0, 300)}`);
+  return { body, roundTrips: ctx.gateway.store.commandCount() - before };
+}
+
+const memberCount = (body: string) => (JSON.parse(body) as Members).data.groups.edges.reduce((n, e) => n + e.node.members.length, 0);
+
+async function roundTrips(ctx: BenchContext): Promise<string> {
+  await once(ctx, graphqlRequest(ctx, PAGE_SIZES[0]));
+  const rows = [];
+  for (const first of PAGE_SIZES) {
+    const { body, roundTrips } = await once(ctx, graphqlRequest(ctx, first));
+    rows.push([first, memberCount(body), roundTrips]);
+  }
+  const constant = new Set(rows.map((r) => r[2])).size === 1;
+  return [
+    '### Database round trips per dashboard request',
+    '',
+    table(['households (first)', 'members in answer', 'DB round trips'], rows),
+    '',
+    `Constant in N: ${constant ? 'yes' : 'NO (a nested field queries per parent)'}.`,
+  ].join('\n');
+}
+
+async function throughput(ctx: BenchContext): Promise<string> {
+  const baseline = await startBaseline(ctx.gateway.models, ctx.gateway.tokens);
+  try {
+    const gql = graphqlRequest(ctx, LOAD_PAGE);
+    const plain = { url: `${baseline.url}?first=${LOAD_PAGE}`, method: 'GET' as const, headers: { authorization: `Bearer ${ctx.token}` } };
+    const [gqlOnce, plainOnce] = [await once(ctx, gql), await once(ctx, plain)];
+    if (!isDeepStrictEqual(JSON.parse(gqlOnce.body), JSON.parse(plainOnce.body))) throw new Error('the baseline does not return the GraphQL answer');
+    const sides = { graphql: { ...gql, expectBody: gqlOnce.body }, baseline: { ...plain, expectBody: plainOnce.body } };
+
+    ctx.note(`warming up, then ${ROUNDS} alternated rounds of ${ROUND_MS / 1000} s per side at concurrency ${CONCURRENCY}`);
+    for (const side of Object.values(sides)) await load(side, { durationMs: WARM_UP_MS, concurrency: CONCURRENCY });
+    const runs: Record<keyof typeof sides, LoadRun[]> = { graphql: [], baseline: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      const order: (keyof typeof sides)[] = round % 2 === 0 ? ['graphql', 'baseline'] : ['baseline', 'graphql'];
+      for (const side of order) runs[side].push(await load(sides[side], { durationMs: ROUND_MS, concurrency: CONCURRENCY }));
+    }
+    const g = summarize(runs.graphql);
+    const b = summarize(runs.baseline);
+    return [
+      `### Dashboard query, ${LOAD_PAGE} households (${memberCount(gqlOnce.body)} members, ${Math.round(gqlOnce.body.length / 1024)} KiB JSON), concurrency ${CONCURRENCY}`,
+      '',
+      table(
+        ['endpoint', 'DB round trips', 'requests', 'req/s', 'p50 ms', 'p99 ms'],
+        [
+          ['GraphQL (Apollo)', gqlOnce.roundTrips, g.requests, fixed(g.rps), fixed(g.p50), fixed(g.p99)],
+          ['express + mongoose', plainOnce.roundTrips, b.requests, fixed(b.rps), fixed(b.p50), fixed(b.p99)],
+          ['ratio GraphQL / baseline', '', '', fixed(g.rps / b.rps, 2), fixed(g.p50 / b.p50, 2), fixed(g.p99 / b.p99, 2)],
+        ],
+      ),
+      '',
+      `Both answers are deep-equal; every timed answer was checked byte for byte. ${(ROUNDS * ROUND_MS) / 1000} s per side after ${WARM_UP_MS / 1000} s warm-up each.`,
+    ].join('\n');
+  } finally {
+    await baseline.close();
+  }
+}
+
+export async function run(ctx: BenchContext): Promise<string> {
+  ctx.note('registry: round trips');
+  const trips = await roundTrips(ctx);
+  ctx.note('registry: throughput');
+  return ['## Registry: dashboard household listing', '', trips, '', await throughput(ctx)].join('\n');
+}

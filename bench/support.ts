@@ -1,0 +1,64 @@
+/** Shared bench helpers: HTTP load in a worker thread, latency percentiles, markdown tables. */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+/** One HTTP request, replayed as is; every answer must be status 200 with exactly `expectBody`. */
+export interface LoadRequest {
+  url: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string;
+  expectBody: string;
+}
+
+export interface LoadOptions {
+  durationMs: number;
+  concurrency: number;
+}
+
+export interface LoadRun {
+  seconds: number;
+  latenciesMs: number[];
+}
+
+/**
+ * Runs the load loop in a worker thread: the client gets its own event loop, so its work does not
+ * queue behind the server's callbacks in this process and skew the latencies.
+ */
+export function load(request: LoadRequest, opts: LoadOptions): Promise<LoadRun> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(path.join(__dirname, 'loadWorker.js'), { workerData: { request, ...opts } });
+    worker.once('message', (result: LoadRun | { error: string }) => {
+      if ('error' in result) reject(new Error(`${request.method} ${request.url}: ${result.error}`));
+      else resolve(result);
+    });
+    worker.once('error', reject);
+  });
+}
+
+export interface LoadSummary {
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+/** Combines several runs of the same request (alternated rounds) into one figure. */
+export function summarize(runs: LoadRun[]): LoadSummary {
+  const latencies = runs.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
+  const seconds = runs.reduce((sum, r) => sum + r.seconds, 0);
+  return { requests: latencies.length, rps: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/** Nearest-rank percentile of ascending values. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) throw new Error('no samples');
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export function table(headers: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export const fixed = (n: number, digits = 1) => n.toFixed(digits);

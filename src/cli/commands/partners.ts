@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import pino from 'pino';
+import { GatewayError } from '../../errors';
+import type { Logger } from '../../log';
+import { createPartner, disablePartner, listPartners, publicPartner } from '../../partners/service';
+import { openStore } from '../../store/connection';
+import { EngineMissingError } from '../../store/engine';
+import { registryModels, RegistryModels, syncIndexes } from '../../store/models';
+import { PARTNER_SCOPES, SIGNING_PROFILES } from '../../store/models/partner';
+import { loadRuntime } from '../runtime';
+
+/** Opens the store, runs `work`, and always closes the store, which also stops the embedded engine. */
+async function withModels<T>(work: (models: RegistryModels) => Promise<T>): Promise<T> {
+  const { config } = loadRuntime();
+  // stdout carries the JSON result, so logs (the engine's start-up line included) go to stderr.
+  const log: Logger = pino({ level: config.logLevel, base: { service: 'dci-gateway' } }, pino.destination(2));
+  let store;
+  try {
+    store = await openStore({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log });
+  } catch (error) {
+    if (error instanceof EngineMissingError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  try {
+    // Models first: syncIndexes creates the indexes of the models defined on the connection.
+    const models = registryModels(store.connection);
+    await syncIndexes(store.connection);
+    return await work(models);
+  } catch (error) {
+    // Input and conflict errors name the field or reason; say which option the operator should fix.
+    if (error instanceof GatewayError) throw new Error(`${error.code}: ${error.message}`);
+    throw error;
+  } finally {
+    await store.close();
+  }
+}
+
+const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
+
+/** A JWK file holds one public JWK or a JWKS (`{"keys": [...]}`). */
+function readJwkFile(file: string): unknown[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`--jwk-file ${file}: ${(error as NodeJS.ErrnoException).code ? 'cannot be read' : 'is not JSON'}`);
+  }
+  const keys = (parsed as { keys?: unknown }).keys;
+  return Array.isArray(keys) ? keys : [parsed];
+}
+
+function positiveInteger(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer.');
+  return n;
+}
+
+interface AddOptions {
+  senderId: string;
+  jwkFile?: string;
+  jwksUrl?: string;
+  callbackBase: string;
+  scopes?: string[];
+  profile?: string;
+  name?: string;
+  pii?: boolean;
+  queryAttributes?: string[];
+  rateLimit?: number;
+}
+
+export function registerPartners(program: Command): void {
+  const partners = program.command('partners').description('manage the partner systems allowed to call the DCI APIs');
+
+  partners
+    .command('add')
+    .description('register a partner; prints {sender_id, client_id, client_secret} as JSON (the secret is shown only this once)')
+    .requiredOption('--sender-id <id>', 'the DCI header.sender_id the partner sends as')
+    .option('--jwk-file <file>', "file with the partner's public JWK, or a JWKS")
+    .option('--jwks-url <url>', "the partner's JWKS URL (https; http for loopback hosts only)")
+    .requiredOption('--callback-base <url>', 'base URL its callbacks (header.sender_uri) must lie under (https; http for loopback hosts only)')
+    .addOption(new Option('--scopes <scopes...>', 'DCI scopes granted (default: dci:search)').choices([...PARTNER_SCOPES]))
+    .addOption(new Option('--profile <name>', 'signing profile (default: default; none accepts unsigned messages)').choices([...SIGNING_PROFILES]))
+    .option('--name <text>', 'display name (default: the sender id)')
+    .option('--pii', 'let search results include personal data', false)
+    .option('--query-attributes <names...>', 'DCI attributes it may search on (default: UIN BRN NATIONAL_ID HOUSEHOLD_ID age birth_date sex location group_size poverty_score)')
+    .option('--rate-limit <perMinute>', 'DCI requests per minute (default: 600)', positiveInteger)
+    .action(async (opts: AddOptions) => {
+      if (!opts.jwkFile && !opts.jwksUrl && opts.profile !== 'none') {
+        throw new Error('one of --jwk-file and --jwks-url is required (unless --profile none)');
+      }
+      const publicKeys = opts.jwkFile ? readJwkFile(opts.jwkFile) : undefined;
+      const created = await withModels((models) =>
+        createPartner(
+          models,
+          {
+            senderId: opts.senderId,
+            displayName: opts.name,
+            publicKeys,
+            jwksUrl: opts.jwksUrl,
+            signingProfile: opts.profile,
+            callbackBase: opts.callbackBase,
+            scopes: opts.scopes,
+            queryAttributes: opts.queryAttributes,
+            pii: opts.pii,
+            rateLimitPerMinute: opts.rateLimit,
+          },
+          new Date(),
+        ),
+      );
+      print({ sender_id: created.partner.senderId, client_id: created.clientId, client_secret: created.clientSecret });
+    });
+
+  partners
+    .command('list')
+    .description('print every partner as JSON (never a secret)')
+    .action(async () => {
+      print((await withModels(listPartners)).map(publicPartner));
+    });
+
+  partners
+    .command('disable')
+    .description('disable a partner: its credentials stop working for new tokens; prints the partner as JSON')
+    .requiredOption('--sender-id <id>', 'the partner to disable')
+    .action(async (opts: { senderId: string }) => {
+      print(publicPartner(await withModels((models) => disablePartner(models, opts.senderId, new Date()))));
+    });
+}

@@ -1,0 +1,97 @@
+/**
+ * Assembles the DCI side of the gateway: partner directory and keys, replay guard, stored
+ * transactions and subscriptions, the durable jobs that deliver callbacks and notifications, and the
+ * routes. Kept apart from gateway.ts so the HTTP start-up reads in one screen.
+ */
+import express from 'express';
+import type { Config } from './config';
+import type { TokenService } from './auth/tokens';
+import type { GraphqlExecutor } from './graphql/inProcess';
+import { dciSubscriptionStore, deliveryLedger, outboxFeed } from './jobs/dciSubscriptions';
+import { dciTransactionStore } from './jobs/dciTransactions';
+import { JobQueue } from './jobs/queue';
+import type { Logger } from './log';
+import { partnerDirectory } from './partners/directory';
+import { partnerKeyResolver } from './partners/keyResolver';
+import { warnUnsignedPartners } from './partners/service';
+import type { RegistryModels } from './store/models';
+import { MongoReplayStore } from './store/models/replay';
+import type mongoose from 'mongoose';
+import { KeyRing, ReplayGuard } from '../adapters/dci/protocol';
+import { asyncActions, callbackJob } from '../adapters/dci/server/asyncActions';
+import { CallbackHub } from '../adapters/dci/server/callbackHub';
+import { NOTIFY_JOB, notifyJob, scanOutbox } from '../adapters/dci/server/notifier';
+import { oauthTokenRouter } from '../adapters/dci/server/oauth';
+import { CALLBACK_JOB, dciRouter } from '../adapters/dci/server/routes';
+import { subscriptionActions } from '../adapters/dci/server/subscriptions';
+
+export const MAX_PAGE_SIZE = 100;
+const RETRY = { maxAttempts: 10, backoff: { baseMs: 1000, maxMs: 5 * 60_000, jitter: true } };
+
+export interface DciSide {
+  keys: KeyRing;
+  hub: CallbackHub;
+  jobs: JobQueue;
+  mount(app: express.Express): void;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export async function wireDci(opts: {
+  config: Config;
+  connection: mongoose.Connection;
+  models: RegistryModels;
+  tokens: TokenService;
+  graphql: GraphqlExecutor;
+  log: Logger;
+}): Promise<DciSide> {
+  const { config, connection, models, tokens, graphql, log } = opts;
+  const keys = await KeyRing.open(config.dataDir);
+  const partners = partnerDirectory(models);
+  const partnerKeys = partnerKeyResolver(models, { cacheTtlMs: 5 * 60_000, log });
+  const replay = new ReplayGuard(new MongoReplayStore(connection));
+  const transactions = dciTransactionStore(connection);
+  const subscriptions = dciSubscriptionStore(connection);
+  const jobs = new JobQueue(connection, log, { pollMs: 500 });
+  const hub = new CallbackHub();
+  const subscriptionHandlers = subscriptionActions(subscriptions, {
+    maxPageSize: MAX_PAGE_SIZE,
+    senderUriOf: async (correlationId) => (await transactions.get(correlationId))?.senderUri,
+  });
+  const actions = asyncActions({ graphql, maxPageSize: MAX_PAGE_SIZE, transactions, subscriptions: subscriptionHandlers });
+  const ourSenderId = config.dciSenderId;
+  jobs.define(CALLBACK_JOB, callbackJob({ ourSenderId, keys, partners, transactions, actions, log }), RETRY);
+  const notifier = { ourSenderId, keys, graphql, partners, subscriptions, outbox: outboxFeed(connection), ledger: deliveryLedger(connection), jobs, log };
+  jobs.define(NOTIFY_JOB, notifyJob(notifier), RETRY);
+  await warnUnsignedPartners(models, log);
+
+  let scanning: NodeJS.Timeout | undefined;
+  let scan: Promise<unknown> = Promise.resolve();
+  return {
+    keys,
+    hub,
+    jobs,
+    mount(app) {
+      app.get('/.well-known/jwks.json', (_req, res) => {
+        res.set('Cache-Control', 'public, max-age=300').json(keys.jwks());
+      });
+      app.use(oauthTokenRouter({ models, tokens, log }));
+      app.use(
+        config.dciBasePath,
+        dciRouter({ tokens, partners, partnerKeys, replay, log, ourSenderId, keys, graphql, transactions, jobs, actions, hub, maxPageSize: MAX_PAGE_SIZE, maxBodyBytes: 1024 * 1024 }),
+      );
+    },
+    start() {
+      jobs.start();
+      // The outbox is read by a poller, never on the request path that wrote it.
+      scanning = setInterval(() => {
+        scan = scan.then(() => scanOutbox(notifier)).catch((error: unknown) => log.error({ err: error }, 'outbox scan failed'));
+      }, 500);
+    },
+    async stop() {
+      clearInterval(scanning);
+      await scan;
+      await jobs.stop();
+    },
+  };
+}

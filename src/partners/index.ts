@@ -1,0 +1,4 @@
+/** The partner registry: who may call the DCI APIs, with which keys, credentials and limits. */
+export * from './service';
+export { partnerKeyResolver, type KeyResolverOptions } from './keyResolver';
+export { PartnerRateLimiter, type RateDecision } from './rateLimiter';

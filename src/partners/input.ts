@@ -1,0 +1,98 @@
+/** Input rules for partner records. Each failure names the field it is about. */
+import { createPublicKey } from 'node:crypto';
+import { badInput } from '../errors';
+import { oneOf, text } from '../registry/input';
+import { PARTNER_SCOPES, PartnerJwk, PartnerScope } from '../store/models/partner';
+
+const MAX_URL = 2048;
+const MAX_KEYS = 10;
+const MAX_QUERY_ATTRIBUTES = 64;
+export const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
+
+/** The rule the gateway's own DCI_SENDER_ID follows; `|` stays out because it separates the parts of a kidId. */
+export function senderId(field: string, value: string | null | undefined): string {
+  const t = text(field, value, { required: true, max: 128 })!;
+  if (!/^[A-Za-z0-9._:-]+$/.test(t)) throw badInput(field, 'may only hold letters, digits and . _ : -');
+  return t;
+}
+
+const isLoopback = (hostname: string) =>
+  hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+
+/**
+ * An https URL, or plain http to a loopback host only (local development and tests): keys and
+ * callbacks must not travel where they can be read or replaced on the way. No credentials, no fragment.
+ */
+export function secureUrl(field: string, value: string | null | undefined, opts: { allowQuery: boolean }): string {
+  const t = text(field, value, { required: true, max: MAX_URL })!;
+  let url: URL;
+  try {
+    url = new URL(t);
+  } catch {
+    throw badInput(field, 'is not a valid URL');
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+    throw badInput(field, 'must be an https URL (http is accepted for loopback hosts only)');
+  }
+  if (url.username || url.password) throw badInput(field, 'must not hold credentials');
+  if (url.hash) throw badInput(field, 'must not hold a fragment');
+  if (url.search && !opts.allowQuery) throw badInput(field, 'must not hold a query string');
+  return url.href;
+}
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
+const JWK_STRING_MEMBERS = ['kid', 'kty', 'crv', 'x', 'y', 'n', 'e', 'alg', 'use'] as const;
+
+/** A public signing JWK with a kid, reduced to its public members (a JWK may carry arbitrary extra members). */
+export function publicJwk(field: string, value: unknown): PartnerJwk {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badInput(field, 'must be a JWK object');
+  const jwk = value as Record<string, unknown>;
+  if (PRIVATE_MEMBERS.some((m) => jwk[m] !== undefined && jwk[m] !== null)) throw badInput(field, 'must be a public key (it holds private key material)');
+  const out: Partial<PartnerJwk> = {};
+  for (const member of JWK_STRING_MEMBERS) {
+    const v = jwk[member];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string') throw badInput(`${field}.${member}`, 'must be a string');
+    out[member] = v;
+  }
+  out.kid = text(`${field}.kid`, out.kid, { required: true, max: 128 });
+  oneOf(`${field}.kty`, out.kty ?? '', ['OKP', 'EC', 'RSA']);
+  if (out.use !== undefined && out.use !== 'sig') throw badInput(`${field}.use`, 'must be sig: the key verifies signatures');
+  try {
+    createPublicKey({ key: out, format: 'jwk' });
+  } catch {
+    throw badInput(field, 'is not a valid public key');
+  }
+  return out as PartnerJwk;
+}
+
+export function publicJwks(field: string, values: unknown[]): PartnerJwk[] {
+  if (values.length > MAX_KEYS) throw badInput(field, `must hold at most ${MAX_KEYS} keys`);
+  const keys = values.map((v, i) => publicJwk(`${field}[${i}]`, v));
+  const kids = keys.map((k) => k.kid);
+  const repeated = kids.findIndex((kid, i) => kids.indexOf(kid) !== i);
+  if (repeated >= 0) throw badInput(`${field}[${repeated}].kid`, 'is used by another key of this partner');
+  return keys;
+}
+
+export function partnerScopes(field: string, values: string[]): PartnerScope[] {
+  const scopes = [...new Set(values.map((v, i) => oneOf(`${field}[${i}]`, v, PARTNER_SCOPES)))];
+  if (scopes.length === 0) throw badInput(field, 'must hold at least one scope');
+  return scopes;
+}
+
+/** DCI attribute names as the spec writes them: `UIN`, `birth_date`, `poverty_score`. */
+export function queryAttributes(field: string, values: string[]): string[] {
+  if (values.length > MAX_QUERY_ATTRIBUTES) throw badInput(field, `must hold at most ${MAX_QUERY_ATTRIBUTES} attributes`);
+  values.forEach((v, i) => {
+    if (typeof v !== 'string' || !/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(v)) throw badInput(`${field}[${i}]`, 'is not an attribute name');
+  });
+  return [...new Set(values)];
+}
+
+export function rateLimit(field: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1 || value > MAX_RATE_LIMIT_PER_MINUTE) {
+    throw badInput(field, `must be a whole number between 1 and ${MAX_RATE_LIMIT_PER_MINUTE}`);
+  }
+  return value;
+}

@@ -1,0 +1,216 @@
+/** The partner registry: onboarding, changes, credentials, and what a partner may do. */
+import type mongoose from 'mongoose';
+import type { Scope } from '../auth/scopes';
+import { badInput, conflict, notFound } from '../errors';
+import type { Logger } from '../log';
+import { oneOf, text } from '../registry/input';
+import {
+  DEFAULT_QUERY_ATTRIBUTES,
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  PARTNER_STATUSES,
+  PartnerDoc,
+  PartnerJwk,
+  PartnerScope,
+  SIGNING_PROFILES,
+} from '../store/models/partner';
+import type { SigningProfileName } from '../../adapters/dci/protocol/signing';
+import { partnerScopes, publicJwks, queryAttributes, rateLimit, secureUrl, senderId as checkSenderId } from './input';
+import { hashSecret, newClientId, newClientSecret, unmatchableHash, verifySecret } from './secrets';
+
+/** Just the model this module needs, so callers can pass the whole registry or only this. */
+export interface PartnerModels {
+  Partner: mongoose.Model<PartnerDoc>;
+}
+
+export interface PartnerInput {
+  senderId: string;
+  displayName?: string | null;
+  publicKeys?: unknown[] | null;
+  jwksUrl?: string | null;
+  /** Defaults to `default`; `none` only when asked for. */
+  signingProfile?: string | null;
+  callbackBase: string;
+  /** Defaults to `dci:search` only. */
+  scopes?: string[] | null;
+  queryAttributes?: string[] | null;
+  pii?: boolean | null;
+  rateLimitPerMinute?: number | null;
+}
+
+/** Absent or null leaves a field unchanged, except `jwksUrl: null`, which removes the URL. */
+export interface PartnerUpdate {
+  displayName?: string | null;
+  status?: string | null;
+  publicKeys?: unknown[] | null;
+  jwksUrl?: string | null;
+  signingProfile?: string | null;
+  callbackBase?: string | null;
+  scopes?: string[] | null;
+  queryAttributes?: string[] | null;
+  pii?: boolean | null;
+  rateLimitPerMinute?: number | null;
+}
+
+export interface ClientCredentials {
+  clientId: string;
+  /** Shown once: only its hash is stored. */
+  clientSecret: string;
+}
+
+/** A partner as it may be shown to an administrator: everything but the secret hash. */
+export type PublicPartner = Omit<PartnerDoc, '_id' | 'clientSecretHash'> & { id: string };
+
+export const DEFAULT_PARTNER_SCOPES: readonly PartnerScope[] = ['dci:search'];
+
+const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
+const duplicatePartner = (senderId: string) => conflict('DUPLICATE_PARTNER', `a partner with sender id ${senderId} is already registered`);
+
+export function publicPartner(doc: PartnerDoc): PublicPartner {
+  return {
+    id: `${doc._id}`,
+    senderId: doc.senderId,
+    displayName: doc.displayName,
+    status: doc.status,
+    publicKeys: doc.publicKeys.map((k) => ({ ...k })),
+    ...(doc.jwksUrl && { jwksUrl: doc.jwksUrl }),
+    signingProfile: doc.signingProfile,
+    callbackBase: doc.callbackBase,
+    clientId: doc.clientId,
+    scopes: [...doc.scopes],
+    queryAttributes: [...doc.queryAttributes],
+    pii: doc.pii,
+    rateLimitPerMinute: doc.rateLimitPerMinute,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+/** A partner whose messages are signed needs keys to check them with. */
+function requireVerificationKeys(profile: SigningProfileName, publicKeys: PartnerJwk[], jwksUrl: string | undefined): void {
+  if (profile !== 'none' && publicKeys.length === 0 && !jwksUrl) {
+    throw badInput('publicKeys', `or jwksUrl is required: signing profile ${profile} needs the partner's public keys`);
+  }
+}
+
+export async function createPartner(models: PartnerModels, input: PartnerInput, now: Date): Promise<{ partner: PartnerDoc } & ClientCredentials> {
+  const senderId = checkSenderId('senderId', input.senderId);
+  const publicKeys = publicJwks('publicKeys', input.publicKeys ?? []);
+  const jwksUrl = input.jwksUrl == null ? undefined : secureUrl('jwksUrl', input.jwksUrl, { allowQuery: true });
+  const signingProfile = oneOf('signingProfile', input.signingProfile ?? 'default', SIGNING_PROFILES);
+  requireVerificationKeys(signingProfile, publicKeys, jwksUrl);
+  const fields = {
+    senderId,
+    displayName: text('displayName', input.displayName, { max: 100 }) || senderId,
+    status: 'active' as const,
+    publicKeys,
+    ...(jwksUrl && { jwksUrl }),
+    signingProfile,
+    callbackBase: secureUrl('callbackBase', input.callbackBase, { allowQuery: false }),
+    scopes: partnerScopes('scopes', input.scopes ?? [...DEFAULT_PARTNER_SCOPES]),
+    queryAttributes: queryAttributes('queryAttributes', input.queryAttributes ?? [...DEFAULT_QUERY_ATTRIBUTES]),
+    pii: input.pii ?? false,
+    rateLimitPerMinute: rateLimit('rateLimitPerMinute', input.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE),
+  };
+
+  if (await models.Partner.exists({ senderId })) throw duplicatePartner(senderId);
+  const clientId = newClientId();
+  const clientSecret = newClientSecret();
+  try {
+    const created = await models.Partner.create({ ...fields, clientId, clientSecretHash: await hashSecret(clientSecret), createdAt: now, updatedAt: now });
+    return { partner: created.toObject(), clientId, clientSecret };
+  } catch (error) {
+    // The unique index decides when two admins register the same sender at once.
+    if (isDuplicateKey(error) && (await models.Partner.exists({ senderId }))) throw duplicatePartner(senderId);
+    throw error;
+  }
+}
+
+export async function listPartners(models: PartnerModels): Promise<PartnerDoc[]> {
+  return models.Partner.find({}).sort({ senderId: 1 }).lean<PartnerDoc[]>();
+}
+
+export async function findBySenderId(models: PartnerModels, senderId: string): Promise<PartnerDoc | null> {
+  return models.Partner.findOne({ senderId }).lean<PartnerDoc>();
+}
+
+async function existing(models: PartnerModels, senderId: string): Promise<PartnerDoc> {
+  const partner = await findBySenderId(models, senderId);
+  if (!partner) throw notFound('partner');
+  return partner;
+}
+
+export async function updatePartner(models: PartnerModels, senderId: string, input: PartnerUpdate, now: Date): Promise<PartnerDoc> {
+  const current = await existing(models, senderId);
+  const changes: Partial<PartnerDoc> = {};
+  if (input.displayName != null) changes.displayName = text('displayName', input.displayName, { required: true, max: 100 })!;
+  if (input.status != null) changes.status = oneOf('status', input.status, PARTNER_STATUSES);
+  if (input.publicKeys != null) changes.publicKeys = publicJwks('publicKeys', input.publicKeys);
+  if (input.jwksUrl != null) changes.jwksUrl = secureUrl('jwksUrl', input.jwksUrl, { allowQuery: true });
+  if (input.signingProfile != null) changes.signingProfile = oneOf('signingProfile', input.signingProfile, SIGNING_PROFILES);
+  if (input.callbackBase != null) changes.callbackBase = secureUrl('callbackBase', input.callbackBase, { allowQuery: false });
+  if (input.scopes != null) changes.scopes = partnerScopes('scopes', input.scopes);
+  if (input.queryAttributes != null) changes.queryAttributes = queryAttributes('queryAttributes', input.queryAttributes);
+  if (input.pii != null) changes.pii = input.pii;
+  if (input.rateLimitPerMinute != null) changes.rateLimitPerMinute = rateLimit('rateLimitPerMinute', input.rateLimitPerMinute);
+  const removeJwksUrl = input.jwksUrl === null;
+  requireVerificationKeys(
+    changes.signingProfile ?? current.signingProfile,
+    changes.publicKeys ?? current.publicKeys,
+    removeJwksUrl ? undefined : (changes.jwksUrl ?? current.jwksUrl),
+  );
+
+  // No transactions: the check above holds only if nobody changed the partner since it was read.
+  const updated = await models.Partner.findOneAndUpdate(
+    { _id: current._id, updatedAt: current.updatedAt },
+    { $set: { ...changes, updatedAt: now }, ...(removeJwksUrl && { $unset: { jwksUrl: 1 } }) },
+    { new: true },
+  ).lean<PartnerDoc>();
+  if (!updated) throw conflict('CONCURRENT_UPDATE', 'the partner was changed by someone else at the same time; try again');
+  return updated;
+}
+
+/** Idempotent. Tokens issued before stay valid until they expire (an hour at most), so DCI routes must check the partner's status as well. */
+export async function disablePartner(models: PartnerModels, senderId: string, now: Date): Promise<PartnerDoc> {
+  const disabled = await models.Partner.findOneAndUpdate(
+    { senderId, status: 'active' },
+    { $set: { status: 'disabled', updatedAt: now } },
+    { new: true },
+  ).lean<PartnerDoc>();
+  return disabled ?? existing(models, senderId);
+}
+
+/** A new secret for the same client id; the old secret stops working at once. */
+export async function rotateClientSecret(models: PartnerModels, senderId: string, now: Date): Promise<ClientCredentials> {
+  const clientSecret = newClientSecret();
+  const updated = await models.Partner.findOneAndUpdate(
+    { senderId },
+    { $set: { clientSecretHash: await hashSecret(clientSecret), updatedAt: now } },
+    { new: true },
+  ).lean<PartnerDoc>();
+  if (!updated) throw notFound('partner');
+  return { clientId: updated.clientId, clientSecret };
+}
+
+/**
+ * The active partner these credentials belong to, or undefined. An unknown client id costs the same
+ * scrypt work as a known one, so response times do not reveal which client ids exist.
+ */
+export async function authenticateClient(models: PartnerModels, clientId: string, clientSecret: string): Promise<PartnerDoc | undefined> {
+  const partner = clientId ? await models.Partner.findOne({ clientId }).lean<PartnerDoc>() : null;
+  const matches = await verifySecret(clientSecret, partner?.clientSecretHash ?? (await unmatchableHash()));
+  return matches && partner?.status === 'active' ? partner : undefined;
+}
+
+/** The GraphQL scopes the inbound DCI adapter runs a partner's searches with. */
+export function partnerPrincipalScopes(partner: Pick<PartnerDoc, 'pii'>): Scope[] {
+  return partner.pii ? ['registry:read', 'registry:pii'] : ['registry:read'];
+}
+
+/** For gateway start: an active partner whose messages go unsigned deserves an operator's attention. */
+export async function warnUnsignedPartners(models: PartnerModels, log: Logger): Promise<number> {
+  const unsigned = await models.Partner.find({ status: 'active', signingProfile: 'none' }, { senderId: 1 }).lean<Pick<PartnerDoc, 'senderId'>[]>();
+  for (const { senderId } of unsigned) {
+    log.warn({ senderId }, 'partner accepts unsigned DCI messages (signing profile none)');
+  }
+  return unsigned.length;
+}

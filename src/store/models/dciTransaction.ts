@@ -1,0 +1,53 @@
+import mongoose, { Schema } from 'mongoose';
+import { modelOn } from './common';
+
+/**
+ * One inbound async DCI request (search, subscribe, unsubscribe, txn-status), stored before the ACK.
+ * Messages are kept as JSON text: DCI bodies may hold dotted keys (`demographic_info.person.sex`),
+ * which some engines refuse as document keys.
+ */
+export interface DciTransactionDoc {
+  /** Our correlation id, returned in the ACK. */
+  _id: string;
+  senderId: string;
+  transactionId: string;
+  action: 'search' | 'subscribe' | 'unsubscribe' | 'txn-status';
+  senderUri: string;
+  requestJson: string;
+  referenceIds: string[];
+  status: 'rcvd' | 'pdng' | 'succ' | 'rjct';
+  /** The callback message, computed once, so every delivery attempt sends the same answer. */
+  responseJson?: string;
+  callbackMessageId?: string;
+  delivery: { state: 'pending' | 'delivered' | 'failed'; attempts: number; lastError?: string; deliveredAt?: Date };
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const schema = new Schema<DciTransactionDoc>(
+  {
+    _id: { type: String, required: true },
+    senderId: { type: String, required: true },
+    transactionId: { type: String, required: true },
+    action: { type: String, required: true },
+    senderUri: { type: String, required: true },
+    requestJson: { type: String, required: true },
+    referenceIds: { type: [String], default: [] },
+    status: { type: String, required: true },
+    responseJson: String,
+    callbackMessageId: String,
+    delivery: {
+      state: { type: String, required: true, default: 'pending' },
+      attempts: { type: Number, required: true, default: 0 },
+      lastError: String,
+      deliveredAt: Date,
+    },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { collection: 'dci_transactions', versionKey: false },
+);
+schema.index({ senderId: 1, transactionId: 1 });
+schema.index({ senderId: 1, referenceIds: 1 });
+
+export const dciTransactionModel = (c: mongoose.Connection) => modelOn(c, 'DciTransaction', schema);

@@ -1,0 +1,87 @@
+/**
+ * Nested fields are loaded in batches: the number of database round trips of a query does not
+ * grow with the number of records it returns.
+ */
+import { seedRegistry } from '../../src/registry/seed';
+import { ok, READ_PII, startTestGateway, TestGateway } from '../support/gateway';
+
+const HOUSEHOLDS = `query ($first: Int) {
+  groups(first: $first) {
+    totalCount
+    edges { node {
+      id name size
+      identifiers { type value }
+      head { id name { given family } identifiers { type value } }
+      members {
+        role
+        individual {
+          id name { given family } birthDate
+          identifiers { type value verificationStatus }
+          groups { role group { id } }
+        }
+      }
+    } }
+  } }`;
+
+describe('batched loading', () => {
+  let t: TestGateway;
+  let token: string;
+
+  beforeAll(async () => {
+    t = await startTestGateway();
+    token = await t.token(READ_PII);
+    // Background workers would add their own commands to the process-wide counter.
+    await t.pauseBackgroundWork();
+    await seedRegistry(t.gateway.models, { individuals: 400, seed: 3 });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  async function commandsFor(first: number) {
+    const before = t.gateway.store.commandCount();
+    const data = ok(await t.gql(HOUSEHOLDS, { first }, token));
+    const commands = t.gateway.store.commandCount() - before;
+    return { commands, groups: data.groups.edges.map((e: any) => e.node) };
+  }
+
+  it('returns households with their members and every identifier', async () => {
+    const { groups } = await commandsFor(50);
+    expect(groups).toHaveLength(50);
+    const members = groups.flatMap((g: any) => g.members);
+    expect(members.length).toBeGreaterThan(150); // enough rows to cross a driver batch
+    for (const g of groups) {
+      expect(g.members).toHaveLength(g.size);
+      expect(g.identifiers).toEqual([{ type: 'HOUSEHOLD_ID', value: expect.stringMatching(/^HH-3-/) }]);
+      expect(g.head.id).toBe(g.members.find((m: any) => m.role === 'head').individual.id);
+      for (const m of g.members) {
+        expect(m.individual.identifiers.map((i: any) => i.type)).toContain('UIN');
+        expect(m.individual.groups).toEqual([{ role: m.role, group: { id: g.id } }]);
+      }
+    }
+    const identifierRows = members.reduce((n: number, m: any) => n + m.individual.identifiers.length, 0);
+    expect(identifierRows).toBe(await t.gateway.models.Identifier.countDocuments({ registrant: { $in: members.map((m: any) => m.individual.id) } }));
+  });
+
+  it('uses the same number of database commands for 5 and for 50 households', async () => {
+    await commandsFor(5); // warm-up: nothing lazily initialised is counted below
+    const five = await commandsFor(5);
+    const fifty = await commandsFor(50);
+    expect(five.groups).toHaveLength(5);
+    expect(fifty.groups).toHaveLength(50);
+    // groups page + totalCount + members + individuals + identifiers + groups of individuals: a handful, not one per row.
+    expect(five.commands).toBeLessThanOrEqual(8);
+    expect({ households: 50, commands: fifty.commands }).toEqual({ households: 50, commands: five.commands });
+  });
+
+  it('uses the same number of commands for 5 and 50 individuals in the individuals connection', async () => {
+    const query = `query ($first: Int) { individuals(first: $first) { edges { node { id identifiers { value } groups { group { id size head { id } } } } } } }`;
+    const count = async (first: number) => {
+      const before = t.gateway.store.commandCount();
+      ok(await t.gql(query, { first }, token));
+      return t.gateway.store.commandCount() - before;
+    };
+    await count(5);
+    expect(await count(50)).toBe(await count(5));
+  });
+});

@@ -1,0 +1,249 @@
+/**
+ * Searching the registry: cursor pagination over individuals and groups, every filter, and the
+ * dashboard counts. Expectations are computed from the records this file writes.
+ */
+import type { IndividualDoc } from '../../src/store/models/individual';
+import type { GroupDoc } from '../../src/store/models/group';
+import { seedRegistry } from '../../src/registry/seed';
+import { ageOn } from '../../src/graphql/resolvers/types';
+import { AGE_BANDS } from '../../src/registry/stats';
+import { codes, ok, onlyError, READ, READ_PII, startTestGateway, TestGateway, WRITE } from '../support/gateway';
+import { createIndividual } from './fixtures';
+
+const INDIVIDUALS = `query ($filter: IndividualFilter, $first: Int, $after: String) {
+  individuals(filter: $filter, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }`;
+const GROUPS = `query ($filter: GroupFilter, $first: Int, $after: String) {
+  groups(filter: $filter, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }`;
+const STATS = `query ($filter: IndividualFilter) { registryStats(filter: $filter) {
+  total bySex { key count } byAgeBand { key count } byArea { key count } byStatus { key count } } }`;
+
+type Filter = Record<string, unknown> | undefined;
+
+describe('searching the registry', () => {
+  let t: TestGateway;
+  let reader: string;
+  let piiReader: string;
+  let people: IndividualDoc[];
+  let households: GroupDoc[];
+
+  beforeAll(async () => {
+    t = await startTestGateway();
+    reader = await t.token(READ);
+    piiReader = await t.token(READ_PII);
+    const writer = await t.token(WRITE);
+    await seedRegistry(t.gateway.models, { individuals: 130, seed: 7 });
+    // A few records the seed never makes: other sexes, no address, no birth date, inactive, deceased.
+    await createIndividual(t, writer, { name: { given: 'Zed', family: 'Nowhere' }, sex: 'other', birthDate: null });
+    const inactive = await createIndividual(t, writer, { sex: 'unknown', addresses: [{ areaCode: 'XX-99' }], identifiers: [{ type: 'DRN', value: 'SEARCH-DRN-1' }] });
+    ok(await t.gql(`mutation { updateIndividual(id: "${inactive.id}", version: 1, input: { status: inactive }) { id } }`, {}, writer));
+    const dead = await createIndividual(t, writer, { sex: 'male', birthDate: null, addresses: [{ areaCode: 'XX-99' }] });
+    ok(await t.gql(`mutation { recordDeath(id: "${dead.id}", deathDate: "2021-01-01") { id } }`, {}, writer));
+    people = (await t.gateway.models.Individual.find({}).sort({ _id: 1 }).lean()) as IndividualDoc[];
+    households = (await t.gateway.models.Group.find({}).sort({ _id: 1 }).lean()) as GroupDoc[];
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  /** Walks every page; checks each page's shape on the way and returns the ids in order. */
+  async function walk(query: string, field: 'individuals' | 'groups', filter: Filter, pageSize: number, token = reader) {
+    const ids: string[] = [];
+    let after: string | undefined;
+    let totalCount: number | undefined;
+    for (let page = 0; page < 1000; page++) {
+      const conn = ok(await t.gql(query, { filter, first: pageSize, after }, token))[field];
+      totalCount ??= conn.totalCount;
+      expect(conn.totalCount).toBe(totalCount);
+      expect(conn.edges.length).toBeLessThanOrEqual(pageSize);
+      ids.push(...conn.edges.map((e: any) => e.node.id));
+      if (conn.edges.length) expect(conn.pageInfo.endCursor).toBe(conn.edges[conn.edges.length - 1].cursor);
+      if (!conn.pageInfo.hasNextPage) {
+        expect(conn.pageInfo.endCursor === null).toBe(conn.edges.length === 0);
+        break;
+      }
+      expect(conn.edges).toHaveLength(pageSize);
+      after = conn.pageInfo.endCursor;
+    }
+    expect(new Set(ids).size).toBe(ids.length); // no duplicates
+    expect(ids.length).toBe(totalCount); // no gaps
+    return ids;
+  }
+
+  const idsOf = (docs: { _id: unknown }[]) => docs.map((d) => `${d._id}`);
+  const walkIndividuals = (filter: Filter, pageSize = 17, token = reader) => walk(INDIVIDUALS, 'individuals', filter, pageSize, token);
+  const walkGroups = (filter: Filter, pageSize = 9, token = reader) => walk(GROUPS, 'groups', filter, pageSize, token);
+
+  describe('individuals connection', () => {
+    it('pages through every individual once, in a stable order, with the total on every page', async () => {
+      expect(people.length).toBe(133);
+      expect(await walkIndividuals(undefined, 25)).toEqual(idsOf(people));
+      expect(await walkIndividuals(undefined, 100)).toEqual(idsOf(people));
+    });
+
+    it('defaults to 20 per page and refuses a page size outside 1..100', async () => {
+      const conn = ok(await t.gql(INDIVIDUALS, {}, reader)).individuals;
+      expect(conn.edges).toHaveLength(20);
+      expect(conn.pageInfo.hasNextPage).toBe(true);
+      expect(conn.totalCount).toBe(people.length);
+      for (const first of [0, 101, -1]) {
+        expect(onlyError(await t.gql(INDIVIDUALS, { first }, reader)).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+      }
+    });
+
+    it('an exact last page says there is no next page', async () => {
+      const conn = ok(await t.gql(INDIVIDUALS, { first: 100, after: ok(await t.gql(INDIVIDUALS, { first: people.length - 100 }, reader)).individuals.pageInfo.endCursor }, reader)).individuals;
+      expect(conn.edges).toHaveLength(100);
+      expect(conn.pageInfo.hasNextPage).toBe(false);
+    });
+
+    it('refuses a forged cursor', async () => {
+      const res = await t.gql(INDIVIDUALS, { after: 'not-a-cursor' }, reader);
+      expect(onlyError(res).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+    });
+
+    it('filters by sex', async () => {
+      for (const sex of ['female', 'male', 'other', 'unknown']) {
+        expect(await walkIndividuals({ sex })).toEqual(idsOf(people.filter((p) => p.sex === sex)));
+      }
+    });
+
+    it('filters by birth date range, both ends inclusive', async () => {
+      const dated = people.filter((p) => p.birthDate).map((p) => p.birthDate!.toISOString().slice(0, 10)).sort();
+      const from = dated[Math.floor(dated.length / 4)];
+      const to = dated[Math.floor((dated.length * 3) / 4)];
+      const inRange = (p: IndividualDoc, f?: string, tt?: string) => {
+        if (!p.birthDate) return false;
+        const d = p.birthDate.toISOString().slice(0, 10);
+        return (!f || d >= f) && (!tt || d <= tt);
+      };
+      expect(await walkIndividuals({ birthDateFrom: from, birthDateTo: to })).toEqual(idsOf(people.filter((p) => inRange(p, from, to))));
+      expect(await walkIndividuals({ birthDateFrom: from })).toEqual(idsOf(people.filter((p) => inRange(p, from))));
+      expect(await walkIndividuals({ birthDateTo: to })).toEqual(idsOf(people.filter((p) => inRange(p, undefined, to))));
+      const reversed = await t.gql(INDIVIDUALS, { filter: { birthDateFrom: to, birthDateTo: from } }, reader);
+      expect(onlyError(reversed).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter.birthDateFrom' });
+    });
+
+    it('filters by area code', async () => {
+      const areas = [...new Set(people.map((p) => p.areaCode).filter(Boolean))] as string[];
+      expect(areas.length).toBeGreaterThan(3);
+      for (const areaCode of areas) {
+        expect(await walkIndividuals({ areaCode })).toEqual(idsOf(people.filter((p) => p.areaCode === areaCode)));
+      }
+      expect(await walkIndividuals({ areaCode: 'NO-SUCH-AREA' })).toEqual([]);
+    });
+
+    it('filters by status', async () => {
+      for (const status of ['active', 'inactive', 'deceased']) {
+        const expected = idsOf(people.filter((p) => p.status === status));
+        expect(expected.length).toBeGreaterThan(0);
+        expect(await walkIndividuals({ status })).toEqual(expected);
+      }
+    });
+
+    it('filters by identifier type', async () => {
+      for (const type of ['UIN', 'NATIONAL_ID', 'BRN', 'DRN']) {
+        const expected = idsOf(people.filter((p) => p.identifierTypes.includes(type)));
+        expect(expected.length).toBeGreaterThan(0);
+        expect(await walkIndividuals({ identifierType: type })).toEqual(expected);
+      }
+    });
+
+    it('combines filters with AND', async () => {
+      const areaCode = people[0].areaCode!;
+      const expected = people.filter((p) => p.sex === 'female' && p.areaCode === areaCode && p.identifierTypes.includes('UIN'));
+      expect(await walkIndividuals({ sex: 'female', areaCode, identifierType: 'UIN' }, 3)).toEqual(idsOf(expected));
+    });
+
+    it('filters by name prefix (given or family, case-insensitive) for callers with registry:pii', async () => {
+      const prefixes = [people[0].name.family.slice(0, 3), people[1].name.given.slice(0, 2).toLowerCase(), 'Zed'];
+      for (const prefix of prefixes) {
+        const p = prefix.toLowerCase();
+        const expected = people.filter((x) => x.name.given.toLowerCase().startsWith(p) || x.name.family.toLowerCase().startsWith(p));
+        expect(expected.length).toBeGreaterThan(0);
+        expect(await walkIndividuals({ namePrefix: prefix }, 5, piiReader)).toEqual(idsOf(expected));
+      }
+      // Regular-expression characters are taken literally.
+      expect(await walkIndividuals({ namePrefix: '.*' }, 5, piiReader)).toEqual([]);
+    });
+
+    it('refuses a name prefix search without registry:pii (FORBIDDEN)', async () => {
+      const res = await t.gql(INDIVIDUALS, { filter: { namePrefix: 'Am' } }, reader);
+      expect(onlyError(res).extensions).toMatchObject({ code: 'FORBIDDEN', scope: 'registry:pii' });
+      expect(res.body.data).toBeNull();
+    });
+  });
+
+  describe('groups connection', () => {
+    it('pages through every group once', async () => {
+      expect(households.length).toBeGreaterThan(20);
+      expect(await walkGroups(undefined, 7)).toEqual(idsOf(households));
+    });
+
+    it('filters by kind, area code, identifier type and size', async () => {
+      expect(await walkGroups({ kind: 'household' })).toEqual(idsOf(households.filter((g) => g.kind === 'household')));
+      expect(await walkGroups({ kind: 'family' })).toEqual([]);
+      const areaCode = households[0].areaCode!;
+      expect(await walkGroups({ areaCode })).toEqual(idsOf(households.filter((g) => g.areaCode === areaCode)));
+      expect(await walkGroups({ identifierType: 'HOUSEHOLD_ID' })).toEqual(idsOf(households));
+      expect(await walkGroups({ identifierType: 'UIN' })).toEqual([]);
+      expect(await walkGroups({ minSize: 3 })).toEqual(idsOf(households.filter((g) => g.size >= 3)));
+      expect(await walkGroups({ maxSize: 2 })).toEqual(idsOf(households.filter((g) => g.size <= 2)));
+      expect(await walkGroups({ minSize: 2, maxSize: 4 })).toEqual(idsOf(households.filter((g) => g.size >= 2 && g.size <= 4)));
+    });
+
+    it('filters by name prefix with registry:pii, and refuses it without', async () => {
+      const prefix = households[0].name.slice(0, 4);
+      const expected = households.filter((g) => g.name.toLowerCase().startsWith(prefix.toLowerCase()));
+      expect(await walkGroups({ namePrefix: prefix.toUpperCase() }, 3, piiReader)).toEqual(idsOf(expected));
+      const res = await t.gql(GROUPS, { filter: { namePrefix: prefix } }, reader);
+      expect(onlyError(res).extensions).toMatchObject({ code: 'FORBIDDEN' });
+    });
+  });
+
+  describe('registryStats', () => {
+    const countBy = (docs: IndividualDoc[], key: (p: IndividualDoc) => string) => {
+      const counts = new Map<string, number>();
+      for (const p of docs) counts.set(key(p), (counts.get(key(p)) ?? 0) + 1);
+      return [...counts].map(([k, count]) => ({ key: k, count })).sort((a, b) => a.key.localeCompare(b.key));
+    };
+    const expectedStats = (docs: IndividualDoc[]) => {
+      const now = new Date();
+      return {
+        total: docs.length,
+        bySex: countBy(docs, (p) => p.sex),
+        byArea: countBy(docs, (p) => p.areaCode ?? 'unknown'),
+        byStatus: countBy(docs, (p) => p.status),
+        byAgeBand: AGE_BANDS.map((band) => ({
+          key: band.label,
+          count: docs.filter((p) => p.birthDate && ageOn(p.birthDate, now) >= band.min && ageOn(p.birthDate, now) <= band.max).length,
+        })),
+      };
+    };
+
+    it('counts the whole registry by sex, age band, area and status', async () => {
+      const stats = ok(await t.gql(STATS, {}, reader)).registryStats;
+      expect(stats).toEqual(expectedStats(people));
+      expect(stats.byAgeBand.every((b: any) => b.count >= 0)).toBe(true);
+      expect(stats.byArea.find((a: any) => a.key === 'unknown')?.count).toBe(1);
+    });
+
+    it('counts only what the filter selects', async () => {
+      const areaCode = people[0].areaCode!;
+      expect(ok(await t.gql(STATS, { filter: { areaCode } }, reader)).registryStats).toEqual(expectedStats(people.filter((p) => p.areaCode === areaCode)));
+      expect(ok(await t.gql(STATS, { filter: { sex: 'female', status: 'active' } }, reader)).registryStats).toEqual(
+        expectedStats(people.filter((p) => p.sex === 'female' && p.status === 'active')),
+      );
+    });
+
+    it('refuses a name prefix filter without registry:pii', async () => {
+      expect(codes(await t.gql(STATS, { filter: { namePrefix: 'A' } }, reader))).toEqual(['FORBIDDEN']);
+      const prefix = people[0].name.family.slice(0, 2);
+      const p = prefix.toLowerCase();
+      expect(ok(await t.gql(STATS, { filter: { namePrefix: prefix } }, piiReader)).registryStats.total).toBe(
+        people.filter((x) => x.name.given.toLowerCase().startsWith(p) || x.name.family.toLowerCase().startsWith(p)).length,
+      );
+    });
+  });
+});

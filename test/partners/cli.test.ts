@@ -1,0 +1,107 @@
+/**
+ * `dci-gateway partners` and `dci-gateway keys` as an operator runs them: the built CLI in a child
+ * process on a throwaway DATA_DIR with the embedded engine.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger } from '../../src/log';
+import { authenticateClient } from '../../src/partners';
+import { openStore } from '../../src/store/connection';
+import { registryModels } from '../../src/store/models';
+import { ed25519Jwk } from './fixtures';
+
+const ROOT = path.resolve(__dirname, '../..');
+const MAIN = path.join(ROOT, 'dist/src/cli/main.js');
+
+function cli(args: string[], dataDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  // MONGODB_URI is dropped so the run uses the embedded engine of its own DATA_DIR.
+  const { MONGODB_URI: _ignored, ...env } = process.env;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c));
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('dci-gateway partners and keys', () => {
+  let dataDir: string;
+  let jwkFile: string;
+
+  beforeAll(() => {
+    execFileSync('npx', ['tsc', '-p', ROOT], { cwd: ROOT, stdio: 'inherit' });
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-partners-cli-'));
+    jwkFile = path.join(dataDir, 'partner.jwk.json');
+    fs.writeFileSync(jwkFile, JSON.stringify(ed25519Jwk('crvs-2025')));
+  }, 180_000);
+  afterAll(() => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('partners add prints client credentials that authenticate', async () => {
+    const args = ['partners', 'add', '--sender-id', 'crvs.example', '--jwk-file', jwkFile, '--callback-base', 'https://crvs.example.org/dci'];
+    const run = await cli([...args, '--scopes', 'dci:search', 'dci:subscribe', '--name', 'Civil registry'], dataDir);
+    expect(run).toMatchObject({ code: 0 });
+    const printed = JSON.parse(run.stdout);
+    expect(printed).toEqual({ sender_id: 'crvs.example', client_id: expect.any(String), client_secret: expect.any(String) });
+
+    const again = await cli(args, dataDir);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('CONFLICT');
+    expect(again.stdout).toBe('');
+
+    const store = await openStore({ dataDir, log: createLogger('silent') });
+    try {
+      const partner = await authenticateClient(registryModels(store.connection), printed.client_id, printed.client_secret);
+      expect(partner).toMatchObject({ displayName: 'Civil registry', scopes: ['dci:search', 'dci:subscribe'], publicKeys: [{ kid: 'crvs-2025' }] });
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+
+  it('partners list prints JSON without secrets; partners disable disables', async () => {
+    const disabled = await cli(['partners', 'disable', '--sender-id', 'crvs.example'], dataDir);
+    expect(disabled).toMatchObject({ code: 0 });
+    expect(JSON.parse(disabled.stdout)).toMatchObject({ senderId: 'crvs.example', status: 'disabled' });
+
+    const listed = await cli(['partners', 'list'], dataDir);
+    expect(listed).toMatchObject({ code: 0 });
+    const partners = JSON.parse(listed.stdout);
+    expect(partners).toEqual([expect.objectContaining({ senderId: 'crvs.example', status: 'disabled', clientId: expect.any(String) })]);
+    expect(listed.stdout).not.toMatch(/secret/i);
+  }, 120_000);
+
+  it('partners add refuses a partner without keys unless the profile is none', async () => {
+    const run = await cli(['partners', 'add', '--sender-id', 'nokeys.example', '--callback-base', 'https://x.example.org'], dataDir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('--jwk-file');
+  });
+
+  it('keys list and keys rotate print the signing keys', async () => {
+    const listed = await cli(['keys', 'list'], dataDir);
+    expect(listed).toMatchObject({ code: 0 });
+    const [first] = JSON.parse(listed.stdout);
+    expect(first).toEqual({ kid: expect.any(String), status: 'active', created: expect.any(String), 'retire-after': null });
+
+    const rotated = await cli(['keys', 'rotate'], dataDir);
+    expect(rotated).toMatchObject({ code: 0 });
+    const keys = JSON.parse(rotated.stdout);
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toMatchObject({ status: 'active', 'retire-after': null });
+    expect(keys[0].kid).not.toBe(first.kid);
+    expect(keys[1]).toMatchObject({ kid: first.kid, status: 'retired', 'retire-after': expect.any(String) });
+  });
+
+  it('documents every command in --help', async () => {
+    for (const command of [['partners', 'add'], ['partners', 'list'], ['partners', 'disable'], ['keys', 'list'], ['keys', 'rotate']]) {
+      const help = await cli([...command, '--help'], dataDir);
+      expect(help).toMatchObject({ code: 0 });
+      expect(help.stdout).toContain(`dci-gateway ${command.join(' ')}`);
+    }
+  });
+});
