@@ -86,7 +86,7 @@ export async function updateGroup(models: RegistryModels, rawId: string, version
   const id = objectId('id', rawId);
   const changes = checkGroup(input);
   if (Object.keys(changes).length === 0) throw badInput('input', 'holds no change');
-  const updated = await updateVersioned(models.Group, 'group', id, version, changes, now);
+  const updated = await updateVersioned(models, models.Group, 'group', id, version, changes, now);
   await appendEvent(models, `${id}:v${updated.version}`, { type: 'updated', registrantKind: 'group', registrantId: id, at: now });
   return updated;
 }

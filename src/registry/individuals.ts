@@ -112,7 +112,7 @@ export async function updateIndividual(
   if (Object.keys(changes).length === 0) throw badInput('input', 'holds no change');
   const current = await models.Individual.findById(id, { status: 1 }).lean();
   if (current?.status === 'deceased' && changes.status) throw conflict('DECEASED', 'a deceased individual cannot change status');
-  const updated = await updateVersioned(models.Individual, 'individual', id, version, changes, now);
+  const updated = await updateVersioned(models, models.Individual, 'individual', id, version, changes, now);
   await appendEvent(models, `${id}:v${updated.version}`, { type: 'updated', registrantKind: 'individual', registrantId: id, at: now });
   return updated;
 }
@@ -128,7 +128,7 @@ export async function recordDeath(models: RegistryModels, rawId: string, deathDa
     if (current.deathDate?.getTime() === date.getTime()) return current;
     throw conflict('ALREADY_DECEASED', 'a different death date is already recorded');
   }
-  const updated = await updateVersioned(models.Individual, 'individual', id, current.version, { status: 'deceased', deathDate: date }, now);
+  const updated = await updateVersioned(models, models.Individual, 'individual', id, current.version, { status: 'deceased', deathDate: date }, now);
   await appendEvent(models, `${id}`, { type: 'deceased', registrantKind: 'individual', registrantId: id, data: {}, at: now });
   return updated;
 }

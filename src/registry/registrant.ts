@@ -32,28 +32,49 @@ export function prefixPattern(field: string, prefix: string): RegExp {
   return new RegExp(`^${escapeRegex(text(field, prefix, { required: true, max: 100 })!.toLowerCase())}`);
 }
 
+/** A claim left by a writer that died between claiming and writing stops blocking after this. */
+const ABANDONED_CLAIM_MS = 30_000;
+
+/**
+ * Claims version `version + 1` of a record: exactly one concurrent writer gets true. A claim whose
+ * writer died before writing (the record is still at `version`) is taken over once it is old.
+ */
+async function claimVersion(models: RegistryModels, key: string, version: number, stillAt: () => Promise<boolean>, now: Date): Promise<boolean> {
+  const _id = `${key}:v${version + 1}`;
+  try {
+    await models.VersionClaim.create({ _id, at: now });
+    return true;
+  } catch (error) {
+    if ((error as { code?: number }).code !== 11000) throw error;
+    const stale = await models.VersionClaim.findOneAndDelete({ _id, at: { $lt: new Date(now.getTime() - ABANDONED_CLAIM_MS) } }).lean();
+    return stale !== null && (await stillAt()) && claimVersion(models, key, version, stillAt, now);
+  }
+}
+
 /**
  * Applies `changes` only when the stored version is `version`; the version then moves on by one.
  * Throws CONFLICT (STALE_VERSION) when someone else wrote first.
  */
 export async function updateVersioned<T extends { version: number }>(
+  models: RegistryModels,
   model: Model<T>,
   what: string,
-  id: unknown,
+  id: Types.ObjectId,
   version: number,
   changes: Record<string, unknown>,
   now: Date,
 ): Promise<T> {
-  const updated = await model
-    .findOneAndUpdate(
-      { _id: id, version } as FilterQuery<T>,
-      { $set: { ...changes, lastUpdated: now }, $inc: { version: 1 } },
-      { new: true },
-    )
-    .lean<T>();
-  if (updated) return updated;
+  const stale = () =>
+    conflict('STALE_VERSION', `${what} was changed by someone else; reload it and apply your change to version ${version + 1} or later`);
+  const stillAt = async () => Boolean(await model.exists({ _id: id, version } as FilterQuery<T>));
   if (!(await model.exists({ _id: id } as FilterQuery<T>))) throw notFound(what);
-  throw conflict('STALE_VERSION', `${what} was changed by someone else; reload it and apply your change to version ${version + 1} or later`);
+  if (!(await stillAt())) throw stale();
+  if (!(await claimVersion(models, `${model.collection.name}:${id}`, version, stillAt, now))) throw stale();
+  const updated = await model
+    .findOneAndUpdate({ _id: id, version } as FilterQuery<T>, { $set: { ...changes, lastUpdated: now }, $inc: { version: 1 } }, { new: true })
+    .lean<T>();
+  if (!updated) throw stale();
+  return updated;
 }
 
 export const MAX_FILTER_DEPTH = 4;

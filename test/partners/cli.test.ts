@@ -80,7 +80,7 @@ describe('dci-gateway partners and keys', () => {
     const run = await cli(['partners', 'add', '--sender-id', 'nokeys.example', '--callback-base', 'https://x.example.org'], dataDir);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('--jwk-file');
-  });
+  }, 120_000);
 
   it('keys list and keys rotate print the signing keys', async () => {
     const listed = await cli(['keys', 'list'], dataDir);
@@ -95,7 +95,7 @@ describe('dci-gateway partners and keys', () => {
     expect(keys[0]).toMatchObject({ status: 'active', 'retire-after': null });
     expect(keys[0].kid).not.toBe(first.kid);
     expect(keys[1]).toMatchObject({ kid: first.kid, status: 'retired', 'retire-after': expect.any(String) });
-  });
+  }, 120_000);
 
   it('documents every command in --help', async () => {
     for (const command of [['partners', 'add'], ['partners', 'list'], ['partners', 'disable'], ['keys', 'list'], ['keys', 'rotate']]) {
@@ -103,5 +103,5 @@ describe('dci-gateway partners and keys', () => {
       expect(help).toMatchObject({ code: 0 });
       expect(help.stdout).toContain(`dci-gateway ${command.join(' ')}`);
     }
-  });
+  }, 120_000);
 });

@@ -5,6 +5,7 @@ import { individualModel } from './individual';
 import { membershipModel } from './membership';
 import { outboxModel } from './outbox';
 import { partnerModel } from './partner';
+import { versionClaimModel } from './versionClaim';
 
 export function registryModels(c: mongoose.Connection) {
   return {
@@ -14,6 +15,7 @@ export function registryModels(c: mongoose.Connection) {
     Identifier: identifierModel(c),
     Outbox: outboxModel(c),
     Partner: partnerModel(c),
+    VersionClaim: versionClaimModel(c),
   };
 }
 export type RegistryModels = ReturnType<typeof registryModels>;

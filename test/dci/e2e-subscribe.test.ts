@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { seedRegistry } from '../../src/registry/seed';
+import { validatorFor } from '../../adapters/dci/protocol';
+import { ok, startTestGateway, TestGateway } from '../support/gateway';
+import { registerPartner, TestPartner } from '../support/dciPartner';
+import { quietPeriod, Receiver, ReceivedRequest, startReceiver, verifyWithGatewayJwks } from '../support/receiver';
+
+jest.setTimeout(40_000);
+
+describe('DCI subscribe, notify and unsubscribe (end to end)', () => {
+  let t: TestGateway;
+  let receiver: Receiver;
+  let full: TestPartner; // sees personal data
+  let masked: TestPartner; // does not
+  let writeToken: string;
+  const AREA = 'NR-01';
+  const OTHER_AREA = 'CE-01';
+  const codes: Record<string, string> = {};
+  const validNotify = validatorFor('social', '/registry/notify', 'request');
+
+  beforeAll(async () => {
+    t = await startTestGateway();
+    receiver = await startReceiver();
+    await seedRegistry(t.gateway.models, { individuals: 150, seed: 11 });
+    full = await registerPartner(t.gateway, { senderId: 'sub-full.example.org', callbackBase: `${receiver.url}/dci`, pii: true });
+    masked = await registerPartner(t.gateway, { senderId: 'sub-masked.example.org', callbackBase: `${receiver.url}/dci-n`, pii: false });
+    writeToken = await t.token(['registry:write', 'registry:read', 'registry:pii']);
+  });
+  afterAll(async () => {
+    await receiver?.close();
+    await t?.stop();
+  });
+
+  const livingIn = async (areaCode: string, count: number) => {
+    const data = ok(
+      await t.gql(
+        `query($filter: IndividualFilter) { individuals(filter: $filter, first: ${count}) { edges { node { id name { given family } } } } }`,
+        { filter: { areaCode, status: 'active' } },
+        writeToken,
+      ),
+    );
+    const nodes = data.individuals.edges.map((e: any) => e.node);
+    expect(nodes.length).toBe(count);
+    return nodes as { id: string; name: { given: string; family: string } }[];
+  };
+  const recordDeath = async (id: string) =>
+    ok(await t.gql(`mutation($id: ID!, $d: Date!) { recordDeath(id: $id, deathDate: $d) { id status } }`, { id, d: new Date().toISOString().slice(0, 10) }, writeToken));
+
+  const notifiesFor = (code: string) => (r: ReceivedRequest) => r.path.endsWith('/registry/notify') && r.body?.message?.notify_event?.some((e: any) => e.reference_id === code);
+
+  const subscribe = async (partner: TestPartner, base: string, transactionId: string) => {
+    const res = await partner.send(
+      '/registry/subscribe',
+      'subscribe',
+      {
+        transaction_id: transactionId,
+        subscribe_request: [
+          {
+            reference_id: `ref-${transactionId}`,
+            timestamp: new Date().toISOString(),
+            subscribe_criteria: {
+              reg_event_type: 'Death',
+              filter_type: 'predicate',
+              filter: [{ seq_num: 1, expression1: { attribute_name: 'location', operator: 'eq', attribute_value: AREA } }],
+              notify_record_type: 'Member',
+            },
+          },
+        ],
+      },
+      { senderUri: `${receiver.url}${base}/registry/on-subscribe` },
+    );
+    expect(res.status).toBe(202);
+    expect(validatorFor('social', '/registry/subscribe', 'response')(res.body)).toEqual({ ok: true });
+    const cb = await receiver.waitFor((r) => r.path === `${base}/registry/on-subscribe` && r.body?.message?.transaction_id === transactionId);
+    expect(validatorFor('social', '/registry/on-subscribe', 'request')(cb.body)).toEqual({ ok: true });
+    await expect(verifyWithGatewayJwks(t.url, cb)).resolves.toMatchObject({ ok: true });
+    expect(cb.body.header).toMatchObject({ action: 'on-subscribe', status: 'succ' });
+    const item = cb.body.message.subscribe_response[0];
+    expect(item).toMatchObject({ reference_id: `ref-${transactionId}`, status: 'succ' });
+    const code = item.subscriptions[0].code;
+    expect(typeof code).toBe('string');
+    expect(item.subscriptions[0]).toMatchObject({ status: 'subscribe', reg_event_type: 'Death' });
+    return code as string;
+  };
+
+  it('answers subscribe with an on-subscribe callback carrying a subscription code', async () => {
+    codes.full = await subscribe(full, '/dci', 'sub-full-1');
+    codes.masked = await subscribe(masked, '/dci-n', 'sub-masked-1');
+    expect(codes.full).not.toBe(codes.masked);
+  });
+
+  let firstDead: { id: string; name: { given: string; family: string } };
+
+  it('notifies a death in the subscribed area: schema-valid, signed, referencing the subscription', async () => {
+    [firstDead] = await livingIn(AREA, 1);
+    await recordDeath(firstDead.id);
+    const n = await receiver.waitFor(notifiesFor(codes.full), 15_000);
+    expect(n.path).toBe('/dci/registry/notify');
+    expect(validNotify(n.body)).toEqual({ ok: true });
+    await expect(verifyWithGatewayJwks(t.url, n)).resolves.toMatchObject({ ok: true });
+    expect(n.body.header).toMatchObject({ action: 'notify', receiver_id: full.senderId });
+    const event = n.body.message.notify_event[0];
+    expect(event.reference_id).toBe(codes.full);
+    expect(event.data).toMatchObject({ reg_event_type: 'Death', reg_record_type: 'Member' });
+    const records = Array.isArray(event.data.reg_records) ? event.data.reg_records : [event.data.reg_records];
+    expect(records[0].name).toMatchObject({ given_name: firstDead.name.given, surname: firstDead.name.family });
+  });
+
+  it('masks names in the notification to a partner without pii', async () => {
+    const n = await receiver.waitFor(notifiesFor(codes.masked), 15_000);
+    expect(n.path).toBe('/dci-n/registry/notify');
+    expect(validNotify(n.body)).toEqual({ ok: true });
+    await expect(verifyWithGatewayJwks(t.url, n)).resolves.toMatchObject({ ok: true });
+    const event = n.body.message.notify_event[0];
+    const records = Array.isArray(event.data.reg_records) ? event.data.reg_records : [event.data.reg_records];
+    const name = records[0].name;
+    expect(name.given_name).not.toBe(firstDead.name.given);
+    expect(name.surname).not.toBe(firstDead.name.family);
+    expect(JSON.stringify(n.body)).not.toContain(firstDead.name.family);
+  });
+
+  it('does not notify a death outside the subscribed area, nor the same event twice', async () => {
+    const [outside] = await livingIn(OTHER_AREA, 1);
+    await recordDeath(outside.id);
+    await quietPeriod(2500);
+    expect(receiver.matching(notifiesFor(codes.full))).toHaveLength(1);
+    expect(receiver.matching(notifiesFor(codes.masked))).toHaveLength(1);
+    expect(receiver.matching((r) => r.path.endsWith('/registry/notify'))).toHaveLength(2);
+  });
+
+  it('answers unsubscribe with on-unsubscribe, and stops notifying that subscription', async () => {
+    const transactionId = `unsub-${randomUUID()}`;
+    const res = await full.send(
+      '/registry/unsubscribe',
+      'unsubscribe',
+      { transaction_id: transactionId, timestamp: new Date().toISOString(), subscription_codes: [codes.full] },
+      { senderUri: `${receiver.url}/dci/registry/on-unsubscribe` },
+    );
+    expect(res.status).toBe(202);
+    expect(validatorFor('social', '/registry/unsubscribe', 'response')(res.body)).toEqual({ ok: true });
+    const cb = await receiver.waitFor((r) => r.path === '/dci/registry/on-unsubscribe' && r.body?.message?.transaction_id === transactionId);
+    expect(validatorFor('social', '/registry/on-unsubscribe', 'request')(cb.body)).toEqual({ ok: true });
+    await expect(verifyWithGatewayJwks(t.url, cb)).resolves.toMatchObject({ ok: true });
+    expect(cb.body.header).toMatchObject({ action: 'on-unsubscribe', status: 'succ' });
+    expect(cb.body.message).toMatchObject({ status: 'succ', subscription_status: [{ code: codes.full, status: 'unsubscribe' }] });
+
+    const [later] = await livingIn(AREA, 1);
+    await recordDeath(later.id);
+    // The other subscription still fires for this death, so the event was processed...
+    await receiver.waitForCount(notifiesFor(codes.masked), 2, 15_000);
+    // ...but the ended one does not.
+    await quietPeriod(1500);
+    expect(receiver.matching(notifiesFor(codes.full))).toHaveLength(1);
+    expect(receiver.matching(notifiesFor(codes.masked))).toHaveLength(2);
+  });
+});
