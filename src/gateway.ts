@@ -39,12 +39,12 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
   const store = await openStore({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log });
   try {
     const models = registryModels(store.connection);
-    await syncIndexes(store.connection);
-    if (opts.demo) await seedDemoIfEmpty(models, log);
     const tokens = await TokenService.open({ dataDir: config.dataDir, issuer: config.dciSenderId, external: config.externalIssuer });
 
     const schema = buildSchema();
     const dci = await wireDci({ config, connection: store.connection, models, tokens, graphql: inProcessExecutor(schema, models, log), log });
+    await syncIndexes(store.connection); // after every model, the DCI ones included, is defined
+    if (opts.demo) await seedDemoIfEmpty(models, log);
     const httpServer = http.createServer();
     const apollo = createApolloServer({
       schema,

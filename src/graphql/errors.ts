@@ -17,6 +17,11 @@ export function formatErrorFor(production: boolean, log: Logger) {
       return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: { code: original.code, ...original.details } };
     }
     const ext = formatted.extensions ?? {};
+    // A bad literal caught while validating (e.g. an impossible Date) keeps the scalar's own code.
+    const cause = (error as { originalError?: { extensions?: Record<string, unknown> } } | undefined)?.originalError;
+    if (cause?.extensions?.code === 'BAD_USER_INPUT') {
+      return { message: formatted.message, locations: formatted.locations, extensions: { code: 'BAD_USER_INPUT' } };
+    }
     if (ext[LIMIT_EXTENSION]) {
       return { message: formatted.message.replace(/^Syntax Error: /, ''), extensions: { code: 'QUERY_TOO_COMPLEX', limit: ext[LIMIT_EXTENSION] } };
     }

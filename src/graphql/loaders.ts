@@ -12,6 +12,9 @@ import type { MembershipDoc } from '../store/models/membership';
 
 const key = (id: Types.ObjectId | string) => `${id}`;
 
+/** One batch of any size comes back in one reply (the driver's default of 101 would add getMores). */
+export const LOADER_BATCH = 100_000;
+
 function byId<T extends { _id: Types.ObjectId }>(load: (ids: Types.ObjectId[]) => Promise<T[]>) {
   return new DataLoader<string, T | null>(
     async (ids) => {
@@ -37,12 +40,12 @@ function manyBy<T>(field: (row: T) => Types.ObjectId, load: (ids: Types.ObjectId
 
 export function createLoaders(models: RegistryModels) {
   return {
-    individual: byId<IndividualDoc>((ids) => models.Individual.find({ _id: { $in: ids } }).lean()),
-    group: byId<GroupDoc>((ids) => models.Group.find({ _id: { $in: ids } }).lean()),
-    identifiers: manyBy<IdentifierDoc>((r) => r.registrant, (ids) => models.Identifier.find({ registrant: { $in: ids } }).sort({ _id: 1 }).lean()),
-    currentMembersOfGroup: manyBy<MembershipDoc>((r) => r.group, (ids) => models.Membership.find({ group: { $in: ids }, endDate: null }).sort({ _id: 1 }).lean()),
-    allMembersOfGroup: manyBy<MembershipDoc>((r) => r.group, (ids) => models.Membership.find({ group: { $in: ids } }).sort({ _id: 1 }).lean()),
-    currentGroupsOfIndividual: manyBy<MembershipDoc>((r) => r.individual, (ids) => models.Membership.find({ individual: { $in: ids }, endDate: null }).sort({ _id: 1 }).lean()),
+    individual: byId<IndividualDoc>((ids) => models.Individual.find({ _id: { $in: ids } }).batchSize(LOADER_BATCH).lean()),
+    group: byId<GroupDoc>((ids) => models.Group.find({ _id: { $in: ids } }).batchSize(LOADER_BATCH).lean()),
+    identifiers: manyBy<IdentifierDoc>((r) => r.registrant, (ids) => models.Identifier.find({ registrant: { $in: ids } }).sort({ _id: 1 }).batchSize(LOADER_BATCH).lean()),
+    currentMembersOfGroup: manyBy<MembershipDoc>((r) => r.group, (ids) => models.Membership.find({ group: { $in: ids }, endDate: null }).sort({ _id: 1 }).batchSize(LOADER_BATCH).lean()),
+    allMembersOfGroup: manyBy<MembershipDoc>((r) => r.group, (ids) => models.Membership.find({ group: { $in: ids } }).sort({ _id: 1 }).batchSize(LOADER_BATCH).lean()),
+    currentGroupsOfIndividual: manyBy<MembershipDoc>((r) => r.individual, (ids) => models.Membership.find({ individual: { $in: ids }, endDate: null }).sort({ _id: 1 }).batchSize(LOADER_BATCH).lean()),
   };
 }
 

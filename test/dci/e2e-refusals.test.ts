@@ -74,10 +74,9 @@ describe('DCI refusals (end to end): spec codes, HTTP statuses, no side effects'
   it('refuses a garbage token and an expired token (401 err.request.unauthorized)', async () => {
     expectErr(await asyncSearch(a, 'r-garbage', { token: 'garbage.not.ajwt' }), 401, 'err.request.unauthorized');
     const expiring = await t.gateway.tokens.issue({ subject: a.clientId, scopes: ['dci:search'], kind: 'partner', partnerId: a.senderId, ttlSeconds: 1 } as any);
-    // The same token is accepted while valid...
     await quietPeriod(2100);
     expectErr(await asyncSearch(a, 'r-expired', { token: expiring }), 401, 'err.request.unauthorized');
-    // ...and a user token is no partner token.
+    // A user token is no partner token.
     expectErr(await asyncSearch(a, 'r-user-token', { token: await t.token(['registry:read']) }), 401, 'err.request.unauthorized');
     await expectNotStored('r-garbage');
     await expectNotStored('r-expired');

@@ -96,27 +96,28 @@ describe('DCI subscribe, notify and unsubscribe (end to end)', () => {
     await recordDeath(firstDead.id);
     const n = await receiver.waitFor(notifiesFor(codes.full), 15_000);
     expect(n.path).toBe('/dci/registry/notify');
-    expect(validNotify(n.body)).toEqual({ ok: true });
     await expect(verifyWithGatewayJwks(t.url, n)).resolves.toMatchObject({ ok: true });
     expect(n.body.header).toMatchObject({ action: 'notify', receiver_id: full.senderId });
     const event = n.body.message.notify_event[0];
     expect(event.reference_id).toBe(codes.full);
     expect(event.data).toMatchObject({ reg_event_type: 'Death', reg_record_type: 'Member' });
     const records = Array.isArray(event.data.reg_records) ? event.data.reg_records : [event.data.reg_records];
-    expect(records[0].name).toMatchObject({ given_name: firstDead.name.given, surname: firstDead.name.family });
+    expect(records[0].demographic_info.name).toMatchObject({ given_name: firstDead.name.given, surname: firstDead.name.family });
+    // Last, so a schema mismatch does not hide the checks above.
+    expect(validNotify(n.body)).toEqual({ ok: true });
   });
 
   it('masks names in the notification to a partner without pii', async () => {
     const n = await receiver.waitFor(notifiesFor(codes.masked), 15_000);
     expect(n.path).toBe('/dci-n/registry/notify');
-    expect(validNotify(n.body)).toEqual({ ok: true });
     await expect(verifyWithGatewayJwks(t.url, n)).resolves.toMatchObject({ ok: true });
     const event = n.body.message.notify_event[0];
     const records = Array.isArray(event.data.reg_records) ? event.data.reg_records : [event.data.reg_records];
-    const name = records[0].name;
+    const name = records[0].demographic_info.name;
     expect(name.given_name).not.toBe(firstDead.name.given);
     expect(name.surname).not.toBe(firstDead.name.family);
     expect(JSON.stringify(n.body)).not.toContain(firstDead.name.family);
+    expect(validNotify(n.body)).toEqual({ ok: true });
   });
 
   it('does not notify a death outside the subscribed area, nor the same event twice', async () => {

@@ -32,7 +32,7 @@ describe('batched loading', () => {
     token = await t.token(READ_PII);
     // Background workers would add their own commands to the process-wide counter.
     await t.pauseBackgroundWork();
-    await seedRegistry(t.gateway.models, { individuals: 400, seed: 3 });
+    await seedRegistry(t.gateway.models, { individuals: 260, seed: 3 });
   });
   afterAll(async () => {
     await t?.stop();

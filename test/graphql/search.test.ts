@@ -33,6 +33,7 @@ describe('searching the registry', () => {
     reader = await t.token(READ);
     piiReader = await t.token(READ_PII);
     const writer = await t.token(WRITE);
+    await t.pauseBackgroundWork(); // the DCI outbox scanner would otherwise chew through the seeded events meanwhile
     await seedRegistry(t.gateway.models, { individuals: 130, seed: 7 });
     // A few records the seed never makes: other sexes, no address, no birth date, inactive, deceased.
     await createIndividual(t, writer, { name: { given: 'Zed', family: 'Nowhere' }, sex: 'other', birthDate: null });
@@ -72,7 +73,7 @@ describe('searching the registry', () => {
   }
 
   const idsOf = (docs: { _id: unknown }[]) => docs.map((d) => `${d._id}`);
-  const walkIndividuals = (filter: Filter, pageSize = 17, token = reader) => walk(INDIVIDUALS, 'individuals', filter, pageSize, token);
+  const walkIndividuals = (filter: Filter, pageSize = 30, token = reader) => walk(INDIVIDUALS, 'individuals', filter, pageSize, token);
   const walkGroups = (filter: Filter, pageSize = 9, token = reader) => walk(GROUPS, 'groups', filter, pageSize, token);
 
   describe('individuals connection', () => {

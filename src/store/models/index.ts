@@ -20,7 +20,11 @@ export function registryModels(c: mongoose.Connection) {
 }
 export type RegistryModels = ReturnType<typeof registryModels>;
 
-/** Creates every declared index (autoIndex is off so start-up order is explicit). */
+/**
+ * Creates the declared indexes of the registry models and of every other model already defined on
+ * the connection (autoIndex is off, so start-up order is explicit).
+ */
 export async function syncIndexes(c: mongoose.Connection): Promise<void> {
+  registryModels(c);
   for (const model of Object.values(c.models)) await model.createIndexes();
 }
