@@ -24,7 +24,8 @@ export interface BenchContext {
 }
 
 export async function openContext(): Promise<{ ctx: BenchContext; close(): Promise<void> }> {
-  const note = (message: string) => process.stderr.write(`bench: ${message}\n`);
+  const t0 = Date.now();
+  const note = (message: string) => process.stderr.write(`bench +${Math.round((Date.now() - t0) / 1000)}s: ${message}\n`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-bench-'));
   // An explicit environment, not process.env: a MONGODB_URI set in the shell must not be benchmarked (or seeded) by accident.
   const config = loadConfig({ PORT: '0', NODE_ENV: 'production', LOG_LEVEL: 'silent', DATA_DIR: dataDir });

@@ -22,6 +22,9 @@ export function formatErrorFor(production: boolean, log: Logger) {
     if (cause?.extensions?.code === 'BAD_USER_INPUT') {
       return { message: formatted.message, locations: formatted.locations, extensions: { code: 'BAD_USER_INPUT' } };
     }
+    if (/^Syntax Error: Token limit/.test(formatted.message)) {
+      return { message: formatted.message.replace(/^Syntax Error: /, ''), extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'tokens' } };
+    }
     if (ext[LIMIT_EXTENSION]) {
       return { message: formatted.message.replace(/^Syntax Error: /, ''), extensions: { code: 'QUERY_TOO_COMPLEX', limit: ext[LIMIT_EXTENSION] } };
     }
@@ -30,7 +33,9 @@ export function formatErrorFor(production: boolean, log: Logger) {
       log.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL operation');
       if (production) return { message: 'internal error', path: formatted.path, extensions: { code } };
     }
-    // Apollo's own codes (BAD_USER_INPUT for bad variables, GRAPHQL_VALIDATION_FAILED, …), without stack traces.
-    return { message: formatted.message, path: formatted.path, locations: formatted.locations, extensions: { code } };
+    // Apollo's own codes (BAD_USER_INPUT for bad variables, GRAPHQL_VALIDATION_FAILED, …), without stack
+    // traces; in production without "Did you mean …" hints, which would reveal the schema.
+    const message = production ? formatted.message.replace(/ ?Did you mean .*$/s, '') : formatted.message;
+    return { message, path: formatted.path, locations: formatted.locations, extensions: { code } };
   };
 }

@@ -9,19 +9,26 @@ import { formatErrorFor, LIMIT_EXTENSION } from './errors';
 
 export const QUERY_LIMITS = { maxDepth: 10, maxAliases: 15, maxCost: 20000, maxTokens: 2000 };
 
+/** Reports the rejection ourselves (armor's own error carries no marker we can map to our code). */
 function markAs(limit: string) {
-  return (_ctx: ValidationContext | null, error: GraphQLError) => {
-    (error.extensions as Record<string, unknown>)[LIMIT_EXTENSION] = limit;
+  return {
+    propagateOnRejection: false,
+    onReject: [
+      (ctx: ValidationContext | null, error: GraphQLError) => {
+        ctx?.reportError(new GraphQLError(error.message, { extensions: { [LIMIT_EXTENSION]: limit } }));
+      },
+    ],
   };
 }
 
 export function createApolloServer(opts: { schema: GraphQLSchema; production: boolean; log: Logger; plugins?: ApolloServerPlugin<Context>[] }) {
   const armor = new ApolloArmor({
-    maxDepth: { n: QUERY_LIMITS.maxDepth, onReject: [markAs('depth')] },
-    maxAliases: { n: QUERY_LIMITS.maxAliases, onReject: [markAs('aliases')] },
-    costLimit: { maxCost: QUERY_LIMITS.maxCost, onReject: [markAs('cost')] },
-    maxTokens: { n: QUERY_LIMITS.maxTokens, onReject: [markAs('tokens')] },
-    maxDirectives: { n: 50, onReject: [markAs('directives')] },
+    maxDepth: { n: QUERY_LIMITS.maxDepth, ...markAs('depth') },
+    maxAliases: { n: QUERY_LIMITS.maxAliases, ...markAs('aliases') },
+    costLimit: { maxCost: QUERY_LIMITS.maxCost, ...markAs('cost') },
+    // Counted while parsing, before any validation context exists: armor throws, errors.ts maps it.
+    maxTokens: { n: QUERY_LIMITS.maxTokens },
+    maxDirectives: { n: 50, ...markAs('directives') },
     // "Did you mean …" suggestions leak the schema to callers who may not introspect it.
     blockFieldSuggestion: { enabled: opts.production },
   });

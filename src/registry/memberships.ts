@@ -5,6 +5,7 @@ import type { RegistryModels } from '../store/models';
 import { headSlot, MEMBER_ROLES, memberSlot, MembershipDoc } from '../store/models/membership';
 import { appendEvent } from './events';
 import { objectId, oneOf, pastDate } from './input';
+import { bumpVersion } from './registrant';
 
 export async function addMember(
   models: RegistryModels,
@@ -14,7 +15,9 @@ export async function addMember(
   const group = objectId('groupId', input.groupId);
   const individual = objectId('individualId', input.individualId);
   const role = oneOf('role', input.role, MEMBER_ROLES);
-  const startDate = pastDate('startDate', input.startDate, now) ?? now;
+  // Dates are calendar days (UTC midnight), so a membership may start and end on the same day.
+  const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  const startDate = pastDate('startDate', input.startDate, now) ?? today;
   if (!(await models.Group.exists({ _id: group }))) throw notFound('group');
   const person = await models.Individual.findById(individual, { status: 1 }).lean();
   if (!person) throw notFound('individual');
@@ -26,11 +29,13 @@ export async function addMember(
     await models.Membership.create({ ...base, headSlot: headSlot(base), memberSlot: memberSlot(base) });
   } catch (error) {
     if ((error as { code?: number }).code !== 11000) throw error;
-    const key = JSON.stringify((error as { keyValue?: unknown }).keyValue ?? {});
-    if (key.includes('headSlot')) throw conflict('SECOND_HEAD', 'the group already has a current head; end that membership first');
+    // Engines differ in what they say about the violated index: ask which slot is taken.
+    if (role === 'head' && (await models.Membership.exists({ headSlot: headSlot(base) }))) {
+      throw conflict('SECOND_HEAD', 'the group already has a current head; end that membership first');
+    }
     throw conflict('ALREADY_MEMBER', 'the individual is already a current member of the group');
   }
-  await models.Group.updateOne({ _id: group }, { $inc: { size: 1, version: 1 }, $set: { lastUpdated: now } });
+  await refreshSize(models, group, now);
   await appendEvent(models, `${_id}`, {
     type: 'member_added', registrantKind: 'group', registrantId: group, data: { individualId: `${individual}`, role }, at: now,
   });
@@ -42,8 +47,15 @@ export async function endMembership(models: RegistryModels, rawId: string, endDa
   const current = await models.Membership.findById(id).lean();
   if (!current) throw notFound('membership');
   if (current.endDate) throw conflict('ALREADY_ENDED', 'the membership has already ended');
-  const end = pastDate('endDate', endDate, now) ?? now;
+  const end = pastDate('endDate', endDate, now) ?? new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   if (end < current.startDate) throw badInput('endDate', 'is before the start date');
+  // Exactly one concurrent caller may end it (conditional updates are not atomic on every engine).
+  try {
+    await models.VersionClaim.create({ _id: `membership-end:${id}`, at: now });
+  } catch (error) {
+    if ((error as { code?: number }).code === 11000) throw conflict('ALREADY_ENDED', 'the membership has already ended');
+    throw error;
+  }
   const ended = { ...current, endDate: end };
   const updated = await models.Membership.findOneAndUpdate(
     { _id: id, endDate: null },
@@ -51,9 +63,14 @@ export async function endMembership(models: RegistryModels, rawId: string, endDa
     { new: true },
   ).lean();
   if (!updated) throw conflict('ALREADY_ENDED', 'the membership has already ended');
-  await models.Group.updateOne({ _id: current.group }, { $inc: { size: -1, version: 1 }, $set: { lastUpdated: now } });
+  await refreshSize(models, current.group, now);
   await appendEvent(models, `${id}`, {
     type: 'member_removed', registrantKind: 'group', registrantId: current.group, data: { individualId: `${current.individual}`, role: current.role }, at: now,
   });
   return updated;
+}
+
+/** Recounted rather than incremented: concurrent increments can be lost on engines without atomic updates. */
+async function refreshSize(models: RegistryModels, group: Types.ObjectId, now: Date): Promise<void> {
+  await bumpVersion(models, models.Group, group, async () => ({ size: await models.Membership.countDocuments({ group, endDate: null }) }), now);
 }

@@ -77,6 +77,29 @@ export async function updateVersioned<T extends { version: number }>(
   return updated;
 }
 
+/**
+ * Moves a record to its next version for a change that needs no caller-supplied version (a
+ * membership change of a group): claims the next free version number, then writes `changes` with it.
+ */
+export async function bumpVersion<T extends { version: number }>(
+  models: RegistryModels,
+  model: Model<T>,
+  id: Types.ObjectId,
+  changes: () => Promise<Record<string, unknown>>,
+  now: Date,
+): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const current = await model.findById(id, { version: 1 }).lean<{ version: number }>();
+    if (!current) return;
+    const stillAt = async () => Boolean(await model.exists({ _id: id, version: current.version } as FilterQuery<T>));
+    if (!(await claimVersion(models, `${model.collection.name}:${id}`, current.version, stillAt, now))) continue;
+    const next = current.version + 1;
+    await model.updateOne({ _id: id, version: { $lt: next } } as FilterQuery<T>, { $set: { ...(await changes()), version: next, lastUpdated: now } });
+    return;
+  }
+  throw conflict('BUSY', 'the record is being changed by many writers at once; retry');
+}
+
 export const MAX_FILTER_DEPTH = 4;
 
 /** Ids of the registrants holding identifier (type, value): the filter then matches on `_id`. */

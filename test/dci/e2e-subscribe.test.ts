@@ -100,7 +100,9 @@ describe('DCI subscribe, notify and unsubscribe (end to end)', () => {
     expect(n.body.header).toMatchObject({ action: 'notify', receiver_id: full.senderId });
     const event = n.body.message.notify_event[0];
     expect(event.reference_id).toBe(codes.full);
-    expect(event.data).toMatchObject({ reg_event_type: 'Death', reg_record_type: 'Member' });
+    expect(event.data).toMatchObject({ reg_record_type: 'Member' });
+    // The SR notify schema only allows REGISTER and NewHouseHoldMember here; a Death event is named by its subscription code.
+    expect(event.data.reg_event_type).toBeUndefined();
     const records = Array.isArray(event.data.reg_records) ? event.data.reg_records : [event.data.reg_records];
     expect(records[0].demographic_info.name).toMatchObject({ given_name: firstDead.name.given, surname: firstDead.name.family });
     // Last, so a schema mismatch does not hide the checks above.

@@ -41,6 +41,8 @@ export interface DeliveryLedger {
 
 export const NOTIFY_JOB = 'dci.notify';
 
+const SR_EVENT_TYPES = new Set(['REGISTER', 'NewHouseHoldMember']);
+
 export interface NotifierDeps {
   ourSenderId: string;
   keys: KeyRing;
@@ -109,7 +111,8 @@ export function notifyJob(deps: NotifierDeps) {
           data: {
             version: '1.0.0',
             reg_type: 'ns:org:RegistryType:Social',
-            reg_event_type: sub.regEventType,
+            // The SR schema only lets REGISTER and NewHouseHoldMember through here; the subscription code in reference_id names the rest.
+            ...(SR_EVENT_TYPES.has(sub.regEventType) ? { reg_event_type: sub.regEventType } : {}),
             reg_record_type: event.registrantKind === 'group' ? 'Group' : 'Member',
             reg_records: match.record,
           },

@@ -37,7 +37,7 @@ export async function txnStatus(
     message: {
       transaction_id: request.transaction_id,
       correlation_id: correlationId,
-      txnstatus_response: { txn_type: TXN_TYPE[txn.action], txn_status: (txn.response as unknown as SearchResponse) ?? pendingStatus(txn) },
+      txnstatus_response: { txn_type: TXN_TYPE[txn.action], txn_status: ((txn.response as { message?: SearchResponse } | undefined)?.message) ?? pendingStatus(txn) },
     },
   };
 }
