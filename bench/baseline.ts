@@ -8,6 +8,7 @@ import http from 'node:http';
 import { Types } from 'mongoose';
 import { hasScope } from '../src/auth/principal';
 import { bearerToken, TokenService } from '../src/auth/tokens';
+import { LOADER_BATCH } from '../src/graphql/loaders';
 import type { RegistryModels } from '../src/store/models';
 import type { IdentifierDoc } from '../src/store/models/identifier';
 
@@ -24,13 +25,14 @@ function byKey<T>(rows: T[], key: (row: T) => Types.ObjectId): Map<string, T[]> 
   return map;
 }
 
+/** Each query answers in one reply, as the GraphQL loaders do (no getMore round trips). */
 async function households(models: RegistryModels, first: number) {
   const groups = await models.Group.find({}).sort({ _id: 1 }).limit(first).lean();
-  const memberships = await models.Membership.find({ group: { $in: groups.map((g) => g._id) }, endDate: null }).sort({ _id: 1 }).lean();
+  const memberships = await models.Membership.find({ group: { $in: groups.map((g) => g._id) }, endDate: null }).sort({ _id: 1 }).batchSize(LOADER_BATCH).lean();
   const personIds = memberships.map((m) => m.individual);
   const [people, identifiers] = await Promise.all([
-    models.Individual.find({ _id: { $in: personIds } }).lean(),
-    models.Identifier.find({ registrant: { $in: [...groups.map((g) => g._id), ...personIds] } }).sort({ _id: 1 }).lean(),
+    models.Individual.find({ _id: { $in: personIds } }).batchSize(LOADER_BATCH).lean(),
+    models.Identifier.find({ registrant: { $in: [...groups.map((g) => g._id), ...personIds] } }).sort({ _id: 1 }).batchSize(LOADER_BATCH).lean(),
   ]);
   const person = new Map(people.map((p) => [`${p._id}`, p]));
   const idsOf = byKey(identifiers, (i) => i.registrant);

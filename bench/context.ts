@@ -1,6 +1,7 @@
 /**
  * What every benchmark runs against: a gateway on the embedded engine in a fresh DATA_DIR, seeded
- * with a synthetic registry, and a token that may read personal data (so nothing is masked).
+ * with a synthetic registry, with its DCI background work paused, and a token that may read
+ * personal data (so nothing is masked).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -42,6 +43,9 @@ export async function openContext(): Promise<{ ctx: BenchContext; close(): Promi
     removeDir();
   };
   try {
+    // The DCI notifier would replay the ~25,000 outbox events the seed leaves, a few commands per
+    // event, on the same single-threaded engine for minutes: noise for both sides of every figure.
+    await gateway.dci.stop();
     note(`seeding ${INDIVIDUALS} individuals into ${dataDir}`);
     const { individuals, groups } = await seedRegistry(gateway.models, { individuals: INDIVIDUALS, seed: SEED });
     const token = await gateway.tokens.issue({ subject: 'bench', scopes: ['registry:read', 'registry:pii'], kind: 'user', ttlSeconds: 3600 });

@@ -1,7 +1,7 @@
 /**
  * The load loop (worker thread, started by support.ts `load`): `concurrency` clients each send the
  * request again as soon as the previous answer is read, until `durationMs` is over; each sends at
- * least once, so `durationMs: 0` is one request per client. Node's fetch keeps connections alive,
+ * least once, since one answer can take longer than a round. Node's fetch keeps connections alive,
  * so each client holds one connection.
  */
 import { parentPort, workerData } from 'node:worker_threads';

@@ -15,6 +15,7 @@ import { registryModels, RegistryModels, syncIndexes } from './store/models';
 import { seedRegistry } from './registry/seed';
 import { DciSide, wireDci } from './dciWiring';
 import { inProcessExecutor } from './graphql/inProcess';
+import { DataSourceClients, wireDataSources } from './dataSources/wiring';
 
 export const DEMO_INDIVIDUALS = 2000;
 
@@ -32,6 +33,7 @@ export interface Gateway {
   models: RegistryModels;
   tokens: TokenService;
   dci: DciSide;
+  dataSources: DataSourceClients;
   stop(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
 
     const schema = buildSchema();
     const dci = await wireDci({ config, connection: store.connection, models, tokens, graphql: inProcessExecutor(schema, models, log), log });
+    const dataSources = wireDataSources({ config, connection: store.connection, models, dci, log });
     await syncIndexes(store.connection); // after every model, the DCI ones included, is defined
     if (opts.demo) await seedDemoIfEmpty(models, log);
     const httpServer = http.createServer();
@@ -72,6 +75,7 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
       models,
       tokens,
       dci,
+      dataSources,
       async stop() {
         await apollo.stop(); // drains in-flight requests, then closes the HTTP server
         await dci.stop();

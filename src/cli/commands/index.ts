@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { registerDataSources } from './dataSources';
 import { registerKeys } from './keys';
 import { registerPartners } from './partners';
+import { registerSandbox } from './sandbox';
 import { registerSeed } from './seed';
 import { registerServe } from './serve';
 import { registerToken } from './token';
@@ -12,4 +14,6 @@ export function registerCommands(program: Command): void {
   registerSeed(program);
   registerPartners(program);
   registerKeys(program);
+  registerSandbox(program);
+  registerDataSources(program);
 }

@@ -1,4 +1,5 @@
 import { DateScalar, DateTimeScalar } from '../scalars';
+import { dataSourceResolvers } from './dataSources';
 import { identifierResolvers } from './identifiers';
 import { partnerResolvers } from './partners';
 import { entityResolvers, registryResolvers } from './registry';
@@ -9,8 +10,8 @@ export const resolvers = {
   DateTime: DateTimeScalar,
   ...typeResolvers,
   PartnerSigningProfile: partnerResolvers.PartnerSigningProfile,
-  Query: { ...registryResolvers.Query, ...identifierResolvers.Query, ...partnerResolvers.Query },
-  Mutation: { ...registryResolvers.Mutation, ...identifierResolvers.Mutation, ...partnerResolvers.Mutation },
+  Query: { ...registryResolvers.Query, ...identifierResolvers.Query, ...partnerResolvers.Query, ...dataSourceResolvers.Query },
+  Mutation: { ...registryResolvers.Mutation, ...identifierResolvers.Mutation, ...partnerResolvers.Mutation, ...dataSourceResolvers.Mutation },
 };
 
 export { entityResolvers };

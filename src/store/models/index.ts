@@ -1,4 +1,5 @@
 import mongoose from 'mongoose';
+import { dataSourceModel } from './dataSource';
 import { groupModel } from './group';
 import { identifierModel } from './identifier';
 import { individualModel } from './individual';
@@ -16,6 +17,7 @@ export function registryModels(c: mongoose.Connection) {
     Outbox: outboxModel(c),
     Partner: partnerModel(c),
     VersionClaim: versionClaimModel(c),
+    DataSource: dataSourceModel(c),
   };
 }
 export type RegistryModels = ReturnType<typeof registryModels>;

@@ -1,0 +1,166 @@
+import fs from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import pino from 'pino';
+import { GatewayError } from '../../errors';
+import { SecretBox } from '../../dataSources/secretBox';
+import { addDataSource, DataSourceInput, disableDataSource, listDataSources, publicDataSource } from '../../dataSources/service';
+import type { DataSourceSettings } from '../../dataSources/settings';
+import { openStore } from '../../store/connection';
+import { EngineMissingError } from '../../store/engine';
+import { registryModels, RegistryModels, syncIndexes } from '../../store/models';
+import { REGISTRY_KINDS, CREDENTIAL_LOCATIONS } from '../../../adapters/dci/client/dataSource';
+import { AUTH_TYPES } from '../../store/models/dataSource';
+import { SIGNING_PROFILES } from '../../store/models/partner';
+import { loadRuntime } from '../runtime';
+
+/** Opens the store and the secret box of DATA_DIR, runs `work`, and always closes the store. */
+async function withDataSources<T>(work: (models: RegistryModels, settings: DataSourceSettings) => Promise<T>): Promise<T> {
+  const { config } = loadRuntime();
+  // stdout carries the JSON result, so logs go to stderr.
+  const log = pino({ level: config.logLevel, base: { service: 'dci-gateway' } }, pino.destination(2));
+  let store;
+  try {
+    store = await openStore({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log });
+  } catch (error) {
+    if (error instanceof EngineMissingError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  try {
+    const models = registryModels(store.connection);
+    await syncIndexes(store.connection);
+    return await work(models, { box: SecretBox.open(config.dataDir), defaultSenderId: config.dciSenderId });
+  } catch (error) {
+    if (error instanceof GatewayError) throw new Error(`${error.code}: ${error.message}`);
+    throw error;
+  } finally {
+    await store.close();
+  }
+}
+
+const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
+
+function positiveInteger(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer.');
+  return n;
+}
+
+/** A file with one public JWK or a JWKS. */
+function readJwkFile(file: string): unknown[] {
+  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { keys?: unknown };
+  return Array.isArray(parsed.keys) ? parsed.keys : [parsed];
+}
+
+/** Secrets come from environment variables, so they stay out of shell history and process lists. */
+function secretFromEnv(variable: string | undefined, option: string): string | undefined {
+  if (!variable) return undefined;
+  const value = process.env[variable];
+  if (!value) throw new Error(`${option}: environment variable ${variable} is not set`);
+  return value;
+}
+
+interface AddOptions {
+  name: string;
+  kind: string;
+  baseUrl: string;
+  receiverId: string;
+  callbackBase: string;
+  senderId?: string;
+  auth: string;
+  tokenEnv?: string;
+  tokenUrl?: string;
+  clientId?: string;
+  clientSecretEnv?: string;
+  scope?: string;
+  credentialLocation?: string;
+  jwkFile?: string;
+  jwksUrl?: string;
+  profile?: string;
+  timeoutMs?: number;
+  rateLimit?: number;
+  maxItems?: number;
+  consentPurpose?: string;
+  consentCode?: string;
+  locale?: string;
+  lowerCaseEventTypes?: boolean;
+}
+
+export function registerDataSources(program: Command): void {
+  const cmd = program.command('datasources').description('manage the partner registries the gateway consumes (outbound DCI client)');
+
+  cmd
+    .command('add')
+    .description('register a data source; prints it as JSON (without secrets)')
+    .requiredOption('--name <name>', 'unique name')
+    .addOption(new Option('--kind <kind>', 'the DCI API it implements').choices([...REGISTRY_KINDS]).makeOptionMandatory())
+    .requiredOption('--base-url <url>', "the registry's DCI base URL")
+    .requiredOption('--receiver-id <id>', "the registry's sender id (its replies are signed under it)")
+    .requiredOption('--callback-base <url>', 'our DCI receiver base as the registry reaches it, e.g. https://gateway.example/dci')
+    .option('--sender-id <id>', 'our sender id at the registry (default: DCI_SENDER_ID)')
+    .addOption(new Option('--auth <type>', 'how we authenticate').choices([...AUTH_TYPES]).default('none'))
+    .option('--token-env <VAR>', 'bearer: environment variable holding the static token')
+    .option('--token-url <url>', 'oauth2: token endpoint')
+    .option('--client-id <id>', 'oauth2: client id')
+    .option('--client-secret-env <VAR>', 'oauth2: environment variable holding the client secret')
+    .option('--scope <scope>', 'oauth2: scope to request')
+    .addOption(new Option('--credential-location <where>', 'oauth2: where the credentials go').choices([...CREDENTIAL_LOCATIONS]))
+    .option('--jwk-file <file>', "file with the registry's public JWK, or a JWKS")
+    .option('--jwks-url <url>', "the registry's JWKS URL")
+    .addOption(new Option('--profile <name>', 'signing profile (default: default; none leaves replies unverified)').choices([...SIGNING_PROFILES]))
+    .option('--timeout-ms <ms>', 'per HTTP attempt (default 10000)', positiveInteger)
+    .option('--rate-limit <perMinute>', 'our requests per minute to it (default 600)', positiveInteger)
+    .option('--max-items <n>', 'search items per envelope (default 50)', positiveInteger)
+    .option('--consent-purpose <text>', 'quirk: consent block purpose text added to every search item')
+    .option('--consent-code <code>', 'quirk: consent block purpose code')
+    .option('--locale <code>', 'quirk: ISO 639-3 locale added to every search item')
+    .option('--lower-case-event-types', 'quirk: send reg_event_type in lower case (OpenCRVS)', false)
+    .action(async (opts: AddOptions) => {
+      const input: DataSourceInput = {
+        name: opts.name,
+        kind: opts.kind,
+        baseUrl: opts.baseUrl,
+        receiverId: opts.receiverId,
+        callbackBase: opts.callbackBase,
+        senderId: opts.senderId,
+        auth: {
+          type: opts.auth,
+          token: secretFromEnv(opts.tokenEnv, '--token-env'),
+          tokenUrl: opts.tokenUrl,
+          clientId: opts.clientId,
+          clientSecret: secretFromEnv(opts.clientSecretEnv, '--client-secret-env'),
+          scope: opts.scope,
+          credentialLocation: opts.credentialLocation,
+        },
+        publicKeys: opts.jwkFile ? readJwkFile(opts.jwkFile) : undefined,
+        jwksUrl: opts.jwksUrl,
+        signingProfile: opts.profile,
+        timeoutMs: opts.timeoutMs,
+        rateLimitPerMinute: opts.rateLimit,
+        maxItemsPerEnvelope: opts.maxItems,
+        quirks: {
+          ...(opts.consentPurpose && { consent: { purposeText: opts.consentPurpose, purposeCode: opts.consentCode ?? '' } }),
+          locale: opts.locale,
+          lowerCaseEventTypes: opts.lowerCaseEventTypes,
+        },
+      };
+      print(publicDataSource(await withDataSources((models, settings) => addDataSource(models, settings, input, new Date()))));
+    });
+
+  cmd
+    .command('list')
+    .description('print every data source as JSON (never a secret)')
+    .action(async () => {
+      print((await withDataSources((models) => listDataSources(models))).map(publicDataSource));
+    });
+
+  cmd
+    .command('disable')
+    .description('disable a data source; prints it as JSON')
+    .requiredOption('--name <name>', 'the data source to disable')
+    .action(async (opts: { name: string }) => {
+      print(publicDataSource(await withDataSources((models) => disableDataSource(models, opts.name, new Date()))));
+    });
+}

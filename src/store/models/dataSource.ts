@@ -1,0 +1,109 @@
+/**
+ * Partner registries the gateway consumes through the outbound DCI client (CRVS, IBR, DR, social).
+ * Secrets needed in clear to call the partner (static bearer token, OAuth2 client secret) are kept
+ * sealed with AES-256-GCM (src/dataSources/secretBox.ts), never in plain text.
+ */
+import mongoose, { Schema, Types } from 'mongoose';
+import { CREDENTIAL_LOCATIONS, CredentialLocation, REGISTRY_KINDS, RegistryKind } from '../../../adapters/dci/client/dataSource';
+import type { SigningProfileName } from '../../../adapters/dci/protocol/signing';
+import { modelOn } from './common';
+import { PartnerJwk, SIGNING_PROFILES } from './partner';
+
+export const DATA_SOURCE_STATUSES = ['active', 'disabled'] as const;
+export type DataSourceStatus = (typeof DATA_SOURCE_STATUSES)[number];
+
+export const AUTH_TYPES = ['none', 'bearer', 'oauth2'] as const;
+export type AuthType = (typeof AUTH_TYPES)[number];
+
+export interface DataSourceAuthDoc {
+  type: AuthType;
+  /** Static bearer token, sealed. */
+  sealedToken?: string;
+  tokenUrl?: string;
+  clientId?: string;
+  /** OAuth2 client secret, sealed. */
+  sealedClientSecret?: string;
+  scope?: string;
+  credentialLocation?: CredentialLocation;
+}
+
+export interface DataSourceQuirksDoc {
+  consent?: { purposeText: string; purposeCode: string; purposeRefUri?: string };
+  locale?: string;
+  lowerCaseEventTypes: boolean;
+}
+
+export interface DataSourceDoc {
+  _id: Types.ObjectId;
+  name: string;
+  kind: RegistryKind;
+  baseUrl: string;
+  auth: DataSourceAuthDoc;
+  senderId: string;
+  callbackBase: string;
+  receiverId: string;
+  publicKeys: PartnerJwk[];
+  jwksUrl?: string;
+  signingProfile: SigningProfileName;
+  timeoutMs: number;
+  rateLimitPerMinute: number;
+  maxItemsPerEnvelope: number;
+  status: DataSourceStatus;
+  quirks: DataSourceQuirksDoc;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const jwkSchema = new Schema<PartnerJwk>(
+  { kid: { type: String, required: true }, kty: { type: String, required: true }, crv: String, x: String, y: String, n: String, e: String, alg: String, use: String },
+  { _id: false },
+);
+
+const authSchema = new Schema<DataSourceAuthDoc>(
+  {
+    type: { type: String, enum: AUTH_TYPES, required: true },
+    sealedToken: String,
+    tokenUrl: String,
+    clientId: String,
+    sealedClientSecret: String,
+    scope: String,
+    credentialLocation: { type: String, enum: CREDENTIAL_LOCATIONS },
+  },
+  { _id: false },
+);
+
+const quirksSchema = new Schema<DataSourceQuirksDoc>(
+  {
+    consent: { type: new Schema({ purposeText: String, purposeCode: String, purposeRefUri: String }, { _id: false }), default: undefined },
+    locale: String,
+    lowerCaseEventTypes: { type: Boolean, required: true, default: false },
+  },
+  { _id: false },
+);
+
+const dataSourceSchema = new Schema<DataSourceDoc>(
+  {
+    name: { type: String, required: true },
+    kind: { type: String, enum: REGISTRY_KINDS, required: true },
+    baseUrl: { type: String, required: true },
+    auth: { type: authSchema, required: true },
+    senderId: { type: String, required: true },
+    callbackBase: { type: String, required: true },
+    receiverId: { type: String, required: true },
+    publicKeys: { type: [jwkSchema], default: [] },
+    jwksUrl: String,
+    // No default: verifying nothing (`none`) must be chosen explicitly.
+    signingProfile: { type: String, enum: SIGNING_PROFILES, required: true },
+    timeoutMs: { type: Number, required: true },
+    rateLimitPerMinute: { type: Number, required: true },
+    maxItemsPerEnvelope: { type: Number, required: true },
+    status: { type: String, enum: DATA_SOURCE_STATUSES, required: true, default: 'active' },
+    quirks: { type: quirksSchema, required: true, default: () => ({ lowerCaseEventTypes: false }) },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { collection: 'dataSources', versionKey: false },
+);
+dataSourceSchema.index({ name: 1 }, { unique: true });
+
+export const dataSourceModel = (c: mongoose.Connection) => modelOn(c, 'DataSource', dataSourceSchema);

@@ -1,0 +1,90 @@
+/** Data-source administration over GraphQL and the clients built from it, against the real gateway and the sandbox. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { dataSourceModel } from '../../src/store/models/dataSource';
+import { wireDataSources, DataSourceClients } from '../../src/dataSources/wiring';
+import { createLogger } from '../../src/log';
+import { GatewayError } from '../../src/errors';
+import { codes, ok } from '../support/gateway';
+import { byBrn, FAST_RETRY, startWorld, World } from './world';
+
+const FIELDS = `name kind baseUrl auth { type tokenUrl clientId scope credentialLocation } senderId callbackBase receiverId jwksUrl
+  signingProfile timeoutMs rateLimitPerMinute maxItemsPerEnvelope status quirks { locale lowerCaseEventTypes consent { purposeCode } }`;
+const CREATE = `mutation ($input: CreateDataSourceInput!) { createDataSource(input: $input) { ${FIELDS} } }`;
+const LIST = `{ dataSources { ${FIELDS} } }`;
+const DISABLE = `mutation ($name: String!) { disableDataSource(name: $name) { name status } }`;
+
+describe('data sources', () => {
+  let w: World;
+  let clients: DataSourceClients;
+  let admin: string;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-data-sources-'));
+  beforeAll(async () => {
+    w = await startWorld();
+    clients = wireDataSources({
+      config: { dataDir, dciSenderId: 'dci-gateway' },
+      connection: w.t.gateway.store.connection,
+      models: w.t.gateway.models,
+      dci: w.t.gateway.dci,
+      log: createLogger('silent'),
+      clientOptions: { retry: FAST_RETRY },
+    });
+    admin = await w.t.token(['partners:admin']);
+  });
+  afterAll(async () => {
+    await w?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const input = () => ({
+    name: 'crvs-sandbox',
+    kind: 'crvs',
+    baseUrl: w.sandbox.registries.crvs.baseUrl,
+    auth: { type: 'oauth2', tokenUrl: w.sandbox.oauth.tokenUrl, clientId: w.sandbox.oauth.clientId, clientSecret: w.sandbox.oauth.clientSecret },
+    callbackBase: `${w.t.url}/dci`,
+    receiverId: w.sandbox.registries.crvs.senderId,
+    jwksUrl: w.sandbox.registries.crvs.jwksUrl,
+    quirks: { locale: 'eng', lowerCaseEventTypes: true, consent: { purposeText: 'Eligibility', purposeCode: 'CG' } },
+  });
+
+  it('is created by an admin, stores its secret sealed, and never shows it', async () => {
+    const created = ok(await w.t.gql(CREATE, { input: input() }, admin)).createDataSource;
+    expect(created).toMatchObject({
+      name: 'crvs-sandbox',
+      kind: 'crvs',
+      auth: { type: 'oauth2', clientId: w.sandbox.oauth.clientId, credentialLocation: 'body' },
+      senderId: 'dci-gateway',
+      signingProfile: 'default',
+      timeoutMs: 10000,
+      rateLimitPerMinute: 600,
+      maxItemsPerEnvelope: 50,
+      status: 'active',
+      quirks: { locale: 'eng', lowerCaseEventTypes: true, consent: { purposeCode: 'CG' } },
+    });
+    const listed = ok(await w.t.gql(LIST, {}, admin)).dataSources;
+    expect(JSON.stringify(listed)).not.toContain(w.sandbox.oauth.clientSecret);
+    const stored = await dataSourceModel(w.t.gateway.store.connection).findOne({ name: 'crvs-sandbox' }).lean();
+    expect(JSON.stringify(stored)).not.toContain(w.sandbox.oauth.clientSecret);
+    expect(stored!.auth.sealedClientSecret).toMatch(/^v1\./);
+  });
+
+  it('refuses non-admins, duplicates, and a signed profile without keys', async () => {
+    const reader = await w.t.token(['registry:read']);
+    expect(codes(await w.t.gql(LIST, {}, reader))).toEqual(['FORBIDDEN']);
+    expect(codes(await w.t.gql(CREATE, { input: input() }, admin))).toEqual(['CONFLICT']);
+    const { jwksUrl: _none, ...keyless } = { ...input(), name: 'keyless' };
+    expect(codes(await w.t.gql(CREATE, { input: keyless }, admin))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('gives a working client with the secret opened, and refuses calls once disabled', async () => {
+    const client = await clients.client('crvs-sandbox');
+    const [answer] = await client.search([byBrn(w.sandbox.data.births[0].brn)]);
+    expect(answer).toMatchObject({ status: 'succ', locale: 'eng' });
+    expect(await clients.client('crvs-sandbox')).toBe(client);
+
+    ok(await w.t.gql(DISABLE, { name: 'crvs-sandbox' }, admin));
+    await expect(clients.client('crvs-sandbox')).rejects.toMatchObject({ code: 'UNAVAILABLE', details: { reason: 'DISABLED' } });
+    await expect(clients.client('nope')).rejects.toBeInstanceOf(GatewayError);
+  });
+});
