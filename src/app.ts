@@ -5,14 +5,13 @@ import express, { NextFunction, Request, Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { bearerToken, TokenService } from './auth/tokens';
 import { GatewayError } from './errors';
-import { createContext, Context } from './graphql/context';
+import { createContext, Context, ContextServices } from './graphql/context';
 import type { Logger } from './log';
 import type { Store } from './store/connection';
-import type { RegistryModels } from './store/models';
 
 export interface AppDeps {
   store: Store;
-  models: RegistryModels;
+  services: ContextServices;
   tokens: TokenService;
   apollo: ApolloServer<Context>;
   log: Logger;
@@ -40,7 +39,7 @@ export function createApp(deps: AppDeps): express.Express {
         if (!token) throw unauthenticated('a bearer token is required');
         const principal = await deps.tokens.verify(token).catch(() => undefined);
         if (!principal) throw unauthenticated('invalid or expired token');
-        return createContext(deps.models, principal, deps.log);
+        return createContext(deps.services, principal);
       },
     }),
   );

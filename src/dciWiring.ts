@@ -43,17 +43,17 @@ export async function wireDci(opts: {
   models: RegistryModels;
   tokens: TokenService;
   graphql: GraphqlExecutor;
+  keys: KeyRing;
+  hub: CallbackHub;
   log: Logger;
 }): Promise<DciSide> {
-  const { config, connection, models, tokens, graphql, log } = opts;
-  const keys = await KeyRing.open(config.dataDir);
+  const { config, connection, models, tokens, graphql, keys, hub, log } = opts;
   const partners = partnerDirectory(models);
   const partnerKeys = partnerKeyResolver(models, { cacheTtlMs: 5 * 60_000, log });
   const replay = new ReplayGuard(new MongoReplayStore(connection));
   const transactions = dciTransactionStore(connection);
   const subscriptions = dciSubscriptionStore(connection);
   const jobs = new JobQueue(connection, log, { pollMs: 500 });
-  const hub = new CallbackHub();
   const subscriptionHandlers = subscriptionActions(subscriptions, {
     maxPageSize: MAX_PAGE_SIZE,
     senderUriOf: async (correlationId) => (await transactions.get(correlationId))?.senderUri,

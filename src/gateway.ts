@@ -16,6 +16,8 @@ import { seedRegistry } from './registry/seed';
 import { DciSide, wireDci } from './dciWiring';
 import { inProcessExecutor } from './graphql/inProcess';
 import { DataSourceClients, wireDataSources } from './dataSources/wiring';
+import { KeyRing } from '../adapters/dci/protocol';
+import { CallbackHub } from '../adapters/dci/server/callbackHub';
 
 export const DEMO_INDIVIDUALS = 2000;
 
@@ -43,9 +45,12 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
     const models = registryModels(store.connection);
     const tokens = await TokenService.open({ dataDir: config.dataDir, issuer: config.dciSenderId, external: config.externalIssuer });
 
+    const keys = await KeyRing.open(config.dataDir);
+    const hub = new CallbackHub();
+    const dataSources = wireDataSources({ config, connection: store.connection, models, dci: { keys, hub }, log });
+    const services = { models, dataSources, log };
     const schema = buildSchema();
-    const dci = await wireDci({ config, connection: store.connection, models, tokens, graphql: inProcessExecutor(schema, models, log), log });
-    const dataSources = wireDataSources({ config, connection: store.connection, models, dci, log });
+    const dci = await wireDci({ config, connection: store.connection, models, tokens, graphql: inProcessExecutor(schema, services), keys, hub, log });
     await syncIndexes(store.connection); // after every model, the DCI ones included, is defined
     if (opts.demo) await seedDemoIfEmpty(models, log);
     const httpServer = http.createServer();
@@ -56,7 +61,7 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
       plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
     });
     await apollo.start();
-    const app = createApp({ store, models, tokens, apollo, log });
+    const app = createApp({ store, services, tokens, apollo, log });
     dci.mount(app);
     app.use(errorHandler(log));
     httpServer.on('request', app);

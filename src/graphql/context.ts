@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/principal';
+import type { DataSourceClients } from '../dataSources/wiring';
 import type { Logger } from '../log';
 import type { RegistryModels } from '../store/models';
 import { createLoaders, Loaders } from './loaders';
@@ -11,8 +12,17 @@ export interface Context {
   log: Logger;
   /** One clock reading per request, so a request sees one consistent "today". */
   now: Date;
+  /** Clients of partner registries, for fields that bring partner data into the graph. */
+  dataSources: DataSourceClients;
 }
 
-export function createContext(models: RegistryModels, principal: Principal | undefined, log: Logger): Context {
-  return { principal, models, loaders: createLoaders(models), log, now: new Date() };
+/** What a request's context is built from, besides who is calling. */
+export interface ContextServices {
+  models: RegistryModels;
+  dataSources: DataSourceClients;
+  log: Logger;
+}
+
+export function createContext(services: ContextServices, principal: Principal | undefined): Context {
+  return { principal, models: services.models, dataSources: services.dataSources, loaders: createLoaders(services.models), log: services.log, now: new Date() };
 }

@@ -4,13 +4,11 @@
  */
 import { DocumentNode, execute, ExecutionResult, GraphQLSchema, parse, validate } from 'graphql';
 import type { Principal } from '../auth/principal';
-import type { Logger } from '../log';
-import type { RegistryModels } from '../store/models';
-import { createContext } from './context';
+import { ContextServices, createContext } from './context';
 
 export type GraphqlExecutor = (operation: string, variables: Record<string, unknown>, principal: Principal) => Promise<ExecutionResult>;
 
-export function inProcessExecutor(schema: GraphQLSchema, models: RegistryModels, log: Logger): GraphqlExecutor {
+export function inProcessExecutor(schema: GraphQLSchema, services: ContextServices): GraphqlExecutor {
   const parsed = new Map<string, DocumentNode>();
   const documentFor = (operation: string): DocumentNode => {
     let document = parsed.get(operation);
@@ -24,5 +22,5 @@ export function inProcessExecutor(schema: GraphQLSchema, models: RegistryModels,
     return document;
   };
   return async (operation, variables, principal) =>
-    execute({ schema, document: documentFor(operation), variableValues: variables, contextValue: createContext(models, principal, log) });
+    execute({ schema, document: documentFor(operation), variableValues: variables, contextValue: createContext(services, principal) });
 }
