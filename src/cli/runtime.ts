@@ -1,6 +1,12 @@
-/** What every command needs first: validated configuration and a logger. */
+/** What every command needs first: validated configuration, a logger, and for most a database. */
+import { InvalidArgumentError } from 'commander';
+import pino from 'pino';
 import { ConfigError, loadConfig, Config } from '../config';
+import { GatewayError } from '../errors';
 import { createLogger, Logger } from '../log';
+import { openStore, Store } from '../store/connection';
+import { EngineMissingError } from '../store/engine';
+import { registryModels, RegistryModels, syncIndexes } from '../store/models';
 
 export function loadRuntime(): { config: Config; log: Logger } {
   try {
@@ -13,4 +19,48 @@ export function loadRuntime(): { config: Config; log: Logger } {
     }
     throw error;
   }
+}
+
+export interface StoreSession {
+  config: Config;
+  log: Logger;
+  store: Store;
+  models: RegistryModels;
+}
+
+/**
+ * Opens the database (MONGODB_URI or the embedded engine in DATA_DIR), runs `work`, and always
+ * closes it again, which also stops the embedded engine. Logs go to stderr: stdout carries the
+ * command's JSON result. Expected failures become one line naming their code.
+ */
+export async function withStore<T>(work: (session: StoreSession) => Promise<T>): Promise<T> {
+  const { config } = loadRuntime();
+  const log: Logger = pino({ level: config.logLevel, base: { service: 'dci-gateway' } }, pino.destination(2));
+  let store: Store;
+  try {
+    store = await openStore({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log });
+  } catch (error) {
+    if (error instanceof EngineMissingError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  try {
+    await syncIndexes(store.connection);
+    return await work({ config, log, store, models: registryModels(store.connection) });
+  } catch (error) {
+    if (error instanceof GatewayError) throw new Error(`${error.code}: ${error.message}`);
+    throw error;
+  } finally {
+    await store.close();
+  }
+}
+
+export const printJson = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
+
+export function positiveInteger(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer.');
+  return n;
 }

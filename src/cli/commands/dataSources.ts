@@ -1,52 +1,19 @@
 import fs from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import pino from 'pino';
-import { GatewayError } from '../../errors';
+import { Command, Option } from 'commander';
 import { SecretBox } from '../../dataSources/secretBox';
 import { addDataSource, DataSourceInput, disableDataSource, listDataSources, publicDataSource } from '../../dataSources/service';
 import type { DataSourceSettings } from '../../dataSources/settings';
-import { openStore } from '../../store/connection';
-import { EngineMissingError } from '../../store/engine';
-import { registryModels, RegistryModels, syncIndexes } from '../../store/models';
+import type { RegistryModels } from '../../store/models';
 import { REGISTRY_KINDS, CREDENTIAL_LOCATIONS } from '../../../adapters/dci/client/dataSource';
 import { AUTH_TYPES } from '../../store/models/dataSource';
 import { SIGNING_PROFILES } from '../../store/models/partner';
-import { loadRuntime } from '../runtime';
+import { positiveInteger, printJson as print, withStore } from '../runtime';
 
-/** Opens the store and the secret box of DATA_DIR, runs `work`, and always closes the store. */
-async function withDataSources<T>(work: (models: RegistryModels, settings: DataSourceSettings) => Promise<T>): Promise<T> {
-  const { config } = loadRuntime();
-  // stdout carries the JSON result, so logs go to stderr.
-  const log = pino({ level: config.logLevel, base: { service: 'dci-gateway' } }, pino.destination(2));
-  let store;
-  try {
-    store = await openStore({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log });
-  } catch (error) {
-    if (error instanceof EngineMissingError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
-  try {
-    const models = registryModels(store.connection);
-    await syncIndexes(store.connection);
-    return await work(models, { box: SecretBox.open(config.dataDir), defaultSenderId: config.dciSenderId });
-  } catch (error) {
-    if (error instanceof GatewayError) throw new Error(`${error.code}: ${error.message}`);
-    throw error;
-  } finally {
-    await store.close();
-  }
+/** Like withStore, with the secret box of DATA_DIR for the data sources' credentials. */
+function withDataSources<T>(work: (models: RegistryModels, settings: DataSourceSettings) => Promise<T>): Promise<T> {
+  return withStore(({ config, models }) => work(models, { box: SecretBox.open(config.dataDir), defaultSenderId: config.dciSenderId }));
 }
 
-const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
-
-function positiveInteger(text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer.');
-  return n;
-}
 
 /** A file with one public JWK or a JWKS. */
 function readJwkFile(file: string): unknown[] {

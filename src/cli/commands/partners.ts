@@ -1,45 +1,11 @@
 import fs from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import pino from 'pino';
-import { GatewayError } from '../../errors';
-import type { Logger } from '../../log';
+import { Command, Option } from 'commander';
 import { createPartner, disablePartner, listPartners, publicPartner } from '../../partners/service';
-import { openStore } from '../../store/connection';
-import { EngineMissingError } from '../../store/engine';
-import { registryModels, RegistryModels, syncIndexes } from '../../store/models';
+import type { RegistryModels } from '../../store/models';
 import { PARTNER_SCOPES, SIGNING_PROFILES } from '../../store/models/partner';
-import { loadRuntime } from '../runtime';
+import { positiveInteger, printJson as print, withStore } from '../runtime';
 
-/** Opens the store, runs `work`, and always closes the store, which also stops the embedded engine. */
-async function withModels<T>(work: (models: RegistryModels) => Promise<T>): Promise<T> {
-  const { config } = loadRuntime();
-  // stdout carries the JSON result, so logs (the engine's start-up line included) go to stderr.
-  const log: Logger = pino({ level: config.logLevel, base: { service: 'dci-gateway' } }, pino.destination(2));
-  let store;
-  try {
-    store = await openStore({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log });
-  } catch (error) {
-    if (error instanceof EngineMissingError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
-  try {
-    // Models first: syncIndexes creates the indexes of the models defined on the connection.
-    const models = registryModels(store.connection);
-    await syncIndexes(store.connection);
-    return await work(models);
-  } catch (error) {
-    // Input and conflict errors name the field or reason; say which option the operator should fix.
-    if (error instanceof GatewayError) throw new Error(`${error.code}: ${error.message}`);
-    throw error;
-  } finally {
-    await store.close();
-  }
-}
-
-const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
+const withModels = <T>(work: (models: RegistryModels) => Promise<T>) => withStore(({ models }) => work(models));
 
 /** A JWK file holds one public JWK or a JWKS (`{"keys": [...]}`). */
 function readJwkFile(file: string): unknown[] {
@@ -53,11 +19,6 @@ function readJwkFile(file: string): unknown[] {
   return Array.isArray(keys) ? keys : [parsed];
 }
 
-function positiveInteger(text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer.');
-  return n;
-}
 
 interface AddOptions {
   senderId: string;
