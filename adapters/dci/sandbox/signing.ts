@@ -100,21 +100,27 @@ export async function verifyEnvelope(body: Envelope, lookup: KeyLookup): Promise
 /**
  * The gateway's published keys, fetched on first use and again when a signature names a key id not
  * seen yet (the gateway rotated), at most once per 10 seconds so bad key ids cannot make us hammer it.
+ * Requests arriving while a fetch is in flight wait for that fetch rather than looking up the stale set.
  */
 export function jwksLookup(jwksUrl: string): KeyLookup {
   let keys: JsonWebKey[] = [];
   let fetchedAt = 0;
+  let inFlight: Promise<void> | undefined;
+  const refresh = async () => {
+    try {
+      const res = await fetch(jwksUrl);
+      if (res.ok) keys = ((await res.json()) as { keys?: JsonWebKey[] }).keys ?? [];
+    } catch {
+      keys = [];
+    }
+  };
   return async (kid) => {
     const find = () => keys.find((k) => (k as { kid?: string }).kid === kid);
-    if (!find() && Date.now() - fetchedAt > 10_000) {
+    if (!find() && !inFlight && Date.now() - fetchedAt > 10_000) {
       fetchedAt = Date.now();
-      try {
-        const res = await fetch(jwksUrl);
-        if (res.ok) keys = ((await res.json()) as { keys?: JsonWebKey[] }).keys ?? [];
-      } catch {
-        keys = [];
-      }
+      inFlight = refresh().finally(() => (inFlight = undefined));
     }
+    if (inFlight) await inFlight;
     return find();
   };
 }

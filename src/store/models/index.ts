@@ -6,6 +6,7 @@ import { individualModel } from './individual';
 import { membershipModel } from './membership';
 import { outboxModel } from './outbox';
 import { partnerModel } from './partner';
+import { partnerFactModel } from './partnerFact';
 import { versionClaimModel } from './versionClaim';
 
 export function registryModels(c: mongoose.Connection) {
@@ -18,6 +19,7 @@ export function registryModels(c: mongoose.Connection) {
     Partner: partnerModel(c),
     VersionClaim: versionClaimModel(c),
     DataSource: dataSourceModel(c),
+    PartnerFact: partnerFactModel(c),
   };
 }
 export type RegistryModels = ReturnType<typeof registryModels>;

@@ -1,0 +1,68 @@
+/**
+ * The quick start's partner registries: `serve --demo` also starts the sandbox (CRVS, IBR, DR) and
+ * wires it to the gateway both ways, as an operator would: the sandbox's CRVS is a partner of ours
+ * (so its callbacks and notifications pass our checks) and each sandbox registry is a data source
+ * (so GraphQL can bring its data into the graph). Re-running the demo reuses what is already there.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startSandbox, Sandbox } from '../adapters/dci/sandbox';
+import type { Config } from './config';
+import { addDataSource, findDataSource } from './dataSources/service';
+import { SecretBox } from './dataSources/secretBox';
+import type { Gateway } from './gateway';
+import type { Logger } from './log';
+import { createPartner, findBySenderId, rotateClientSecret, updatePartner } from './partners/service';
+
+const KINDS = ['crvs', 'ibr', 'dr'] as const;
+
+/** The sandbox's client secret for us, kept so data sources made by an earlier run keep working. */
+function sandboxSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'demo-sandbox-secret');
+  if (!fs.existsSync(file)) fs.writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600 });
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+export async function startDemoSandbox(gateway: Gateway, config: Config, demoIndividuals: number, log: Logger): Promise<Sandbox> {
+  // A fixed port next to the gateway's keeps the data sources' URLs valid across restarts.
+  const port = config.port === 0 ? 0 : config.port + 100;
+  const sandbox = await startSandbox({ port, seed: 1, demoIndividuals, clientSecret: sandboxSecret(config.dataDir) });
+  const models = gateway.models;
+  const now = new Date();
+  const callbackBase = `${gateway.url}${config.dciBasePath}`;
+
+  const crvs = sandbox.registries.crvs;
+  let credentials;
+  if (await findBySenderId(models, crvs.senderId)) {
+    // Its secret was shown once, by an earlier run: issue a new one for this sandbox process.
+    await updatePartner(models, crvs.senderId, { callbackBase, jwksUrl: crvs.jwksUrl, status: 'active' }, now);
+    credentials = await rotateClientSecret(models, crvs.senderId, now);
+  } else {
+    credentials = await createPartner(models, { senderId: crvs.senderId, displayName: 'Sandbox CRVS', jwksUrl: crvs.jwksUrl, callbackBase, scopes: ['dci:callback'] }, now);
+  }
+  sandbox.connectGateway({ tokenUrl: `${gateway.url}/oauth2/client/token`, clientId: credentials.clientId, clientSecret: credentials.clientSecret, jwksUrl: `${gateway.url}/.well-known/jwks.json` });
+
+  const settings = { box: SecretBox.open(config.dataDir), defaultSenderId: config.dciSenderId };
+  for (const kind of KINDS) {
+    const name = `sandbox-${kind}`;
+    if (await findDataSource(models, name)) continue;
+    const registry = sandbox.registries[kind];
+    await addDataSource(
+      models,
+      settings,
+      {
+        name,
+        kind,
+        baseUrl: registry.baseUrl,
+        auth: { type: 'oauth2', tokenUrl: sandbox.oauth.tokenUrl, clientId: sandbox.oauth.clientId, clientSecret: sandbox.oauth.clientSecret, credentialLocation: 'body' },
+        callbackBase,
+        receiverId: registry.senderId,
+        jwksUrl: registry.jwksUrl,
+      },
+      now,
+    );
+  }
+  log.info({ sandbox: sandbox.url }, 'demo partner sandbox (CRVS, IBR, DR) started and wired');
+  return sandbox;
+}
