@@ -47,8 +47,8 @@ export function dciSubscriptionStore(c: mongoose.Connection): SubscriptionStore 
     async unsubscribe(codes) {
       await Sub.updateMany({ _id: { $in: codes } }, { $set: { status: 'unsubscribe', updatedAt: new Date() } });
     },
-    async activeFor(event) {
-      return (await Sub.find({ status: 'subscribe', events: event }).lean()).map(fromDoc);
+    async active() {
+      return (await Sub.find({ status: 'subscribe' }).lean()).map(fromDoc);
     },
   };
 }

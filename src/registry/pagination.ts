@@ -58,6 +58,7 @@ export async function findPage<T extends { _id: Types.ObjectId }, F extends stri
   for (const s of args.sort ?? []) sort[sortPaths[s.field]] = s.direction === 'desc' ? -1 : 1;
   sort._id = 1;
   const paged = args.after ? { $and: [query, { _id: { $gt: decodeCursor(args.after) } }] } : query;
-  const rows = (await model.find(paged as FilterQuery<T>).sort(sort).skip(offset).limit(size + 1).lean()) as T[];
+  // One batch holds the whole page, so no cursor is left open for a getMore or killCursors.
+  const rows = (await model.find(paged as FilterQuery<T>).sort(sort).skip(offset).limit(size + 1).batchSize(size + 1).lean()) as T[];
   return { items: rows.slice(0, size), hasNextPage: rows.length > size, totalCount: () => model.countDocuments(query).exec() };
 }

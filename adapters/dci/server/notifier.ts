@@ -78,17 +78,20 @@ async function matchingRecord(deps: NotifierDeps, sub: StoredSubscription, event
 /** Reads the outbox once; returns how many events it handled. */
 export async function scanOutbox(deps: NotifierDeps, batch = 200): Promise<number> {
   const events = await deps.outbox.next(batch);
+  if (events.length === 0) return 0;
+  // One read of the live subscriptions per batch, not per event: most events interest nobody.
+  const active = await deps.subscriptions.active();
   for (const event of events) {
-    for (const sub of await deps.subscriptions.activeFor(event.type)) {
-      if (sub.entity !== event.registrantKind) continue;
+    for (const sub of active) {
+      if (sub.entity !== event.registrantKind || !sub.events.includes(event.type)) continue;
       if (!(await matchingRecord(deps, sub, event))) continue;
       if (await deps.ledger.add(sub.code, event)) {
         await deps.jobs.enqueue(NOTIFY_JOB, { code: sub.code, event } satisfies NotifyPayload, { key: `notify:${sub.code}:${event.id}` });
       }
     }
-    await deps.outbox.advance(event.seq);
   }
-  if (events.length > 0) deps.jobs.kick();
+  await deps.outbox.advance(events[events.length - 1].seq);
+  deps.jobs.kick();
   return events.length;
 }
 

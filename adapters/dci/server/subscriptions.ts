@@ -42,7 +42,8 @@ export interface SubscriptionStore {
   findActive(senderId: string, regEventType: string, filter: Record<string, unknown>): Promise<StoredSubscription | undefined>;
   get(code: string): Promise<StoredSubscription | undefined>;
   unsubscribe(codes: string[]): Promise<void>;
-  activeFor(event: string): Promise<StoredSubscription[]>;
+  /** Every live subscription. */
+  active(): Promise<StoredSubscription[]>;
 }
 
 /** Notifications go to the subscriber's notify endpoint next to the on-subscribe callback it gave. */

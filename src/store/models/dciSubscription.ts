@@ -47,7 +47,7 @@ const subscriptionSchema = new Schema<DciSubscriptionDoc>(
   },
   { collection: 'dci_subscriptions', versionKey: false },
 );
-subscriptionSchema.index({ status: 1, events: 1 });
+subscriptionSchema.index({ status: 1 });
 subscriptionSchema.index({ senderId: 1 });
 
 const deliverySchema = new Schema<DciDeliveryDoc>(
