@@ -5,19 +5,29 @@
 import os from 'node:os';
 import { FERRETDB_VERSION } from '../src/store/engineBinary';
 import { BenchContext, openContext } from './context';
+import * as dciSearch from './dciSearch';
 import * as registry from './registry';
 
 interface Benchmark {
   run(ctx: BenchContext): Promise<string>;
 }
 
-const BENCHMARKS: Benchmark[] = [registry];
+const BENCHMARKS: Record<string, Benchmark> = { registry, dciSearch };
+
+/** `npm run bench -- dciSearch` runs only the named benchmarks; no names runs them all. */
+function selected(): Benchmark[] {
+  const names = process.argv.slice(2);
+  const unknown = names.filter((n) => !(n in BENCHMARKS));
+  if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+  return (names.length > 0 ? names : Object.keys(BENCHMARKS)).map((n) => BENCHMARKS[n]);
+}
 
 async function main() {
+  const benchmarks = selected();
   const { ctx, close } = await openContext();
   const sections: string[] = [];
   try {
-    for (const benchmark of BENCHMARKS) sections.push(await benchmark.run(ctx));
+    for (const benchmark of benchmarks) sections.push(await benchmark.run(ctx));
   } finally {
     await close();
   }
