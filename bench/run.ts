@@ -6,13 +6,14 @@ import os from 'node:os';
 import { FERRETDB_VERSION } from '../src/store/engineBinary';
 import { BenchContext, openContext } from './context';
 import * as dciSearch from './dciSearch';
+import * as federation from './federation';
 import * as registry from './registry';
 
 interface Benchmark {
   run(ctx: BenchContext): Promise<string>;
 }
 
-const BENCHMARKS: Record<string, Benchmark> = { registry, dciSearch };
+const BENCHMARKS: Record<string, Benchmark> = { registry, dciSearch, federation };
 
 /** `npm run bench -- dciSearch` runs only the named benchmarks; no names runs them all. */
 function selected(): Benchmark[] {

@@ -18,6 +18,7 @@ import { inProcessExecutor } from './graphql/inProcess';
 import { DataSourceClients, wireDataSources } from './dataSources/wiring';
 import { KeyRing } from '../adapters/dci/protocol';
 import { CallbackHub } from '../adapters/dci/server/callbackHub';
+import { wireCrvs } from './crvs/wiring';
 
 export const DEMO_INDIVIDUALS = 2000;
 
@@ -51,6 +52,7 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
     const services = { models, dataSources, log };
     const schema = buildSchema();
     const dci = await wireDci({ config, connection: store.connection, models, tokens, graphql: inProcessExecutor(schema, services), keys, hub, log });
+    const crvs = wireCrvs({ connection: store.connection, models, dataSources, dci, log });
     await syncIndexes(store.connection); // after every model, the DCI ones included, is defined
     if (opts.demo) await seedDemoIfEmpty(models, log);
     const httpServer = http.createServer();
@@ -82,6 +84,7 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
       dci,
       dataSources,
       async stop() {
+        crvs.stop(); // running imports pause at their next batch and resume on the next start
         await apollo.stop(); // drains in-flight requests, then closes the HTTP server
         await dci.stop();
         await store.close();

@@ -10,6 +10,9 @@ import type { Subject } from './subjects';
 
 type FactModel = mongoose.Model<PartnerFactDoc>;
 
+/** The embedded FerretDB 1.24 stalls on one bulk of ~100 upserts that match stored facts: smaller bulks, one after another. */
+const WRITES_PER_BULK = 50;
+
 export async function freshFacts<V>(model: FactModel, flow: PartnerFlow<V>, subjects: Subject[], now: Date): Promise<Map<string, Checked<V>>> {
   const docs = await model.find({ kind: flow.kind, individual: { $in: subjects.map((s) => new Types.ObjectId(s.id)) } }).lean<PartnerFactDoc<V>[]>();
   const byIndividual = new Map(docs.map((d) => [`${d.individual}`, d]));
@@ -33,7 +36,6 @@ const isDuplicateKey = (error: unknown) => {
  * requests store at once, the insert of the slower one hits the index and the newer answer stays.
  */
 export async function storeFacts<V>(model: FactModel, flow: PartnerFlow<V>, facts: { subject: Subject; checked: Checked<V> }[]): Promise<void> {
-  if (facts.length === 0) return;
   const writes = facts.map(({ subject, checked: { checkedAt, dataSource, ...value } }) => ({
     updateOne: {
       filter: { individual: new Types.ObjectId(subject.id), kind: flow.kind, checkedAt: { $lt: checkedAt } },
@@ -41,9 +43,11 @@ export async function storeFacts<V>(model: FactModel, flow: PartnerFlow<V>, fact
       upsert: true,
     },
   }));
-  try {
-    await model.bulkWrite(writes, { ordered: false });
-  } catch (error) {
-    if (!isDuplicateKey(error)) throw error;
+  for (let i = 0; i < writes.length; i += WRITES_PER_BULK) {
+    try {
+      await model.bulkWrite(writes.slice(i, i + WRITES_PER_BULK), { ordered: false });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
   }
 }

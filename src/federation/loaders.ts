@@ -19,10 +19,10 @@ export function partnerLoader<V>(ctx: Context, flow: PartnerFlow<V>, opts: { ref
   if (!loaders) perRequest.set(ctx, (loaders = new Map()));
   const refresh = opts.refresh ?? false;
   const key = `${flow.kind}:${refresh}`;
-  let loader = loaders.get(key) as PartnerLoader<V> | undefined;
-  if (!loader) {
-    loader = new DataLoader((people) => lookUp(ctx, flow, people, { refresh }), { cacheKeyFn: (person) => `${person._id}` });
-    loaders.set(key, loader as PartnerLoader<unknown>);
-  }
+  const existing = loaders.get(key) as PartnerLoader<V> | undefined;
+  if (existing) return existing;
+  // DataLoader rejects the load of a key whose batch result is an Error: the field error of that person alone.
+  const loader: PartnerLoader<V> = new DataLoader<IndividualDoc, Checked<V>, string>((people) => lookUp(ctx, flow, people, { refresh }), { cacheKeyFn: (person) => `${person._id}` });
+  loaders.set(key, loader as PartnerLoader<unknown>);
   return loader;
 }

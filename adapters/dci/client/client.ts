@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../../../src/errors';
 import type { Logger } from '../../../src/log';
 import { PartnerRateLimiter } from '../../../src/partners/rateLimiter';
-import type { PartnerKeyResolver, RequestAction, SearchCriteria, SearchResponse, SearchResponseItem } from '../protocol';
+import type { PartnerKeyResolver, RequestAction, SearchCriteria, SearchResponse, SearchResponseItem, SubscribeCriteria, SubscribeResponse } from '../protocol';
 import type { CallbackHub, ReceivedCallback } from '../server/callbackHub';
 import { CircuitBreaker, CircuitOptions } from './circuitBreaker';
 import type { DataSourceConfig } from './dataSource';
@@ -46,6 +46,10 @@ export const DEFAULT_CIRCUIT = { failureThreshold: 5, coolDownMs: 30_000 };
 export const SEARCH_PATH = '/registry/sync/search';
 export const ASYNC_SEARCH_PATH = '/registry/search';
 export const ON_SEARCH_PATH = '/registry/on-search';
+export const SUBSCRIBE_PATH = '/registry/subscribe';
+export const ON_SUBSCRIBE_PATH = '/registry/on-subscribe';
+
+export type SubscribeResponseItem = SubscribeResponse['subscribe_response'][number];
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const FINAL = new Set(['succ', 'rjct']);
@@ -143,6 +147,43 @@ export class DciClient {
         timer = setTimeout(() => settle.reject(unavailable(this.source.name, 'CALLBACK_TIMEOUT', 'the search results did not arrive in time')), timeoutMs);
         await complete;
         return batch.map((item) => results.get(item.reference_id)!);
+      });
+    } finally {
+      clearTimeout(timer);
+      stop();
+    }
+  }
+
+  /**
+   * Subscribes to registry events: the partner ACKs, then confirms on our `/registry/on-subscribe`
+   * with its subscription codes. Its notifications go to our `/registry/notify` (SPEC-NOTES 2.2),
+   * where the CallbackHub hands them to `onAction('notify')` listeners.
+   */
+  async subscribe(criteria: SubscribeCriteria[], opts: { timeoutMs: number }): Promise<SubscribeResponseItem[]> {
+    const transactionId = randomUUID();
+    const timestamp = new Date(this.now()).toISOString();
+    const message = { transaction_id: transactionId, subscribe_request: criteria.map((c) => ({ reference_id: randomUUID(), timestamp, subscribe_criteria: c })) };
+    const senderUri = `${this.source.callbackBase.replace(/\/$/, '')}${ON_SUBSCRIBE_PATH}`;
+    let settle!: { resolve: (items: SubscribeResponseItem[]) => void; reject: (error: Error) => void };
+    const confirmed = new Promise<SubscribeResponseItem[]>((resolve, reject) => (settle = { resolve, reject }));
+    confirmed.catch(() => undefined); // observed below; a send failure must not leave it unhandled
+    const stop = this.deps.hub.awaitTransaction(transactionId, (callback) => {
+      if (callback.senderId !== this.source.receiverId) return;
+      const valid = operationValidator(this.source, ON_SUBSCRIBE_PATH, 'request')({ header: callback.header, message: callback.message });
+      if (!valid.ok) return settle.reject(unavailable(this.source.name, 'INVALID_RESPONSE', `the confirmation does not match the ${this.source.kind} ${ON_SUBSCRIBE_PATH} schema`));
+      settle.resolve((callback.message as SubscribeResponse).subscribe_response);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await this.logged(SUBSCRIBE_PATH, transactionId, criteria.length, async (note) => {
+        const answer = await this.transport.post(SUBSCRIBE_PATH, () =>
+          signedRequest(this.source, this.deps.signer, { path: SUBSCRIBE_PATH, action: 'subscribe', message, totalCount: criteria.length, senderUri }),
+        );
+        const ack = acknowledgement(this.source, SUBSCRIBE_PATH, answer.text);
+        note({ correlationId: ack.correlation_id, attempts: answer.attempts });
+        if (ack.ack_status !== 'ACK') throw unavailable(this.source.name, `ACK_${ack.ack_status}`, 'the registry will not confirm this subscription', { partnerCode: ack.error?.code });
+        timer = setTimeout(() => settle.reject(unavailable(this.source.name, 'CALLBACK_TIMEOUT', 'the subscription was not confirmed in time')), opts.timeoutMs);
+        return await confirmed;
       });
     } finally {
       clearTimeout(timer);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerDataSources } from './dataSources';
+import { registerImport } from './import';
 import { registerKeys } from './keys';
 import { registerPartners } from './partners';
 import { registerSandbox } from './sandbox';
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerKeys(program);
   registerSandbox(program);
   registerDataSources(program);
+  registerImport(program);
 }

@@ -1,6 +1,8 @@
 import { DateScalar, DateTimeScalar } from '../scalars';
+import { crvsResolvers } from './crvs';
 import { dataSourceResolvers } from './dataSources';
 import { identifierResolvers } from './identifiers';
+import { partnerDataResolvers } from './partnerData';
 import { partnerResolvers } from './partners';
 import { entityResolvers, registryResolvers } from './registry';
 import { typeResolvers } from './types';
@@ -9,9 +11,11 @@ export const resolvers = {
   Date: DateScalar,
   DateTime: DateTimeScalar,
   ...typeResolvers,
+  ...crvsResolvers.types,
+  Individual: { ...typeResolvers.Individual, ...partnerDataResolvers.Individual, ...crvsResolvers.Individual },
   PartnerSigningProfile: partnerResolvers.PartnerSigningProfile,
-  Query: { ...registryResolvers.Query, ...identifierResolvers.Query, ...partnerResolvers.Query, ...dataSourceResolvers.Query },
-  Mutation: { ...registryResolvers.Mutation, ...identifierResolvers.Mutation, ...partnerResolvers.Mutation, ...dataSourceResolvers.Mutation },
+  Query: { ...registryResolvers.Query, ...identifierResolvers.Query, ...partnerResolvers.Query, ...dataSourceResolvers.Query, ...partnerDataResolvers.Query, ...crvsResolvers.Query },
+  Mutation: { ...registryResolvers.Mutation, ...identifierResolvers.Mutation, ...partnerResolvers.Mutation, ...dataSourceResolvers.Mutation, ...crvsResolvers.Mutation },
 };
 
 export { entityResolvers };

@@ -1,4 +1,5 @@
 import mongoose from 'mongoose';
+import { crvsModels } from './crvs';
 import { dataSourceModel } from './dataSource';
 import { groupModel } from './group';
 import { identifierModel } from './identifier';
@@ -19,6 +20,7 @@ export function registryModels(c: mongoose.Connection) {
     Partner: partnerModel(c),
     VersionClaim: versionClaimModel(c),
     DataSource: dataSourceModel(c),
+    ...crvsModels(c),
     PartnerFact: partnerFactModel(c),
   };
 }

@@ -1,0 +1,203 @@
+/**
+ * Applying one page of CRVS birth records to the registry: bulk look-ups (one `$in` per page, not
+ * one query per record), dedup on any identifier, new individuals guarded by their BRN (the unique
+ * identifier insert comes first, so a stopped import never leaves a second person for a BRN), the
+ * household step, and review items for what the gateway will not decide alone. Idempotent: a page
+ * applied twice changes nothing the second time.
+ */
+import { Types } from 'mongoose';
+import { GatewayError } from '../errors';
+import { checkIdentifier } from '../registry/identifiers';
+import { MAX_NAME, pastDate, text } from '../registry/input';
+import type { RegistryModels } from '../store/models';
+import type { CrvsCounts } from '../store/models/crvsImport';
+import type { IndividualDoc } from '../store/models/individual';
+import { insertNew, ONE_REPLY } from './bulk';
+import { ChildOfMother, linkHouseholds } from './households';
+import { BirthRecord, readBirth, UnreadableRecord } from './records';
+import { NewReviewItem, raiseReviewItems } from './review';
+
+export interface ApplyContext {
+  models: RegistryModels;
+  dataSource: string;
+  via: 'search' | 'notify';
+  now: Date;
+}
+
+const ISSUER = 'CRVS';
+const idKey = (type: string, value: string) => `${type}\n${value}`;
+const sameDay = (a?: Date, b?: Date) => Boolean(a && b && a.toISOString().slice(0, 10) === b.toISOString().slice(0, 10));
+const same = (a: string, b: string) => a.localeCompare(b, undefined, { sensitivity: 'base' }) === 0;
+
+/** The record describes this person: names (case aside), sex and birth day agree. */
+function consistent(person: Pick<IndividualDoc, 'name' | 'sex' | 'birthDate'>, r: BirthRecord): boolean {
+  return same(person.name.given, r.given) && same(person.name.family, r.family) && person.sex === r.sex && sameDay(person.birthDate, r.birthDate);
+}
+
+const asPerson = (r: BirthRecord) => ({ name: { given: r.given, family: r.family }, sex: r.sex, birthDate: r.birthDate });
+
+/** The stored form of a new child, checked with the registry's input rules. */
+function newIndividual(id: Types.ObjectId, r: BirthRecord, identifierTypes: string[], now: Date) {
+  const name = {
+    given: text('name.given', r.given, { required: true, max: MAX_NAME })!,
+    family: text('name.family', r.family, { required: true, max: MAX_NAME })!,
+    ...(r.middle && { middle: text('name.middle', r.middle, { max: MAX_NAME }) }),
+  };
+  return {
+    _id: id,
+    name,
+    sex: r.sex,
+    birthDate: pastDate('birthDate', r.birthDate, now),
+    status: 'active' as const,
+    addresses: r.address ? [r.address] : [],
+    phoneNumbers: [],
+    emails: [],
+    registrationDate: now,
+    lastUpdated: now,
+    version: 1,
+    searchNames: [name.given.toLowerCase(), name.family.toLowerCase()],
+    ...(r.address?.areaCode && { areaCode: r.address.areaCode }),
+    identifierTypes: [...new Set(identifierTypes)].sort(),
+  };
+}
+
+interface Plan {
+  counts: CrvsCounts;
+  review: NewReviewItem[];
+  /** New people: their identifiers go in first (the guard), then the individual. */
+  /** `brnTaken`: the BRN already names `id`, whose individual a stopped run never wrote. */
+  creations: { id: Types.ObjectId; record: BirthRecord; brnTaken: boolean }[];
+  /** Existing people missing an identifier the record carries. */
+  additions: { id: Types.ObjectId; type: string; value: string }[];
+  /** Children whose household the record can tell (mother known), new or existing. */
+  children: ChildOfMother[];
+  events: { id: Types.ObjectId; record: BirthRecord }[];
+}
+
+const reviewOf = (r: BirthRecord, reason: NewReviewItem['reason'], detail: string, individuals: Types.ObjectId[] = []): NewReviewItem => ({
+  kind: 'birth',
+  reason,
+  detail,
+  sourceKey: `${r.brn}:${r.digest}`,
+  record: r.raw,
+  individuals,
+});
+
+async function plan(ctx: ApplyContext, records: BirthRecord[], p: Plan): Promise<void> {
+  // Children's and mothers' identifiers in one query, then everyone they name in one more.
+  const values = [...new Set(records.flatMap((r) => [r.brn, ...r.others.map((o) => o.value), ...(r.mother ? [r.mother.value] : [])]))];
+  const found = values.length ? await ctx.models.Identifier.find({ value: { $in: values } }, { type: 1, value: 1, registrant: 1, registrantKind: 1 }).batchSize(ONE_REPLY).lean() : [];
+  const holders = new Map(found.filter((f) => f.registrantKind === 'individual').map((f) => [idKey(f.type, f.value), f.registrant]));
+  const matchedIds = [...new Set([...holders.values()].map(String))].map((id) => new Types.ObjectId(id));
+  const people = new Map((await (matchedIds.length ? ctx.models.Individual.find({ _id: { $in: matchedIds } }).batchSize(ONE_REPLY).lean() : [])).map((p) => [`${p._id}`, p]));
+  const motherOf = (r: BirthRecord) => {
+    const holder = r.mother && holders.get(idKey(r.mother.type, r.mother.value));
+    return holder ? people.get(`${holder}`) : undefined;
+  };
+  const planned = new Map<string, { id: Types.ObjectId; record: BirthRecord }>();
+
+  for (const r of records) {
+    const ids = [{ type: 'BRN', value: r.brn }, ...r.others];
+    const matches = [...new Set(ids.map((i) => holders.get(idKey(i.type, i.value))).filter(Boolean).map(String))];
+    if (matches.length > 1) {
+      p.review.push(reviewOf(r, 'IDENTIFIER_CONFLICT', `the record's identifiers belong to ${matches.length} different registrants`, matches.map((m) => new Types.ObjectId(m))));
+      continue;
+    }
+    const earlier = planned.get(r.brn);
+    if (earlier) {
+      // The same BRN twice in the range: a repeat is harmless, different data is a registry conflict.
+      if (consistent(asPerson(earlier.record), r)) p.counts.unchanged++;
+      else p.review.push(reviewOf(r, 'DUPLICATE_RECORD', 'another record of this BRN carries different data', [earlier.id]));
+      continue;
+    }
+    const id = matches[0] ? new Types.ObjectId(matches[0]) : new Types.ObjectId();
+    const person = matches[0] ? people.get(matches[0]) : undefined;
+    if (person) {
+      if (!consistent(person, r)) {
+        p.review.push(reviewOf(r, 'DUPLICATE_RECORD', 'the registrant holding this identifier has different data', [id]));
+        continue;
+      }
+      const missing = ids.filter((i) => !holders.has(idKey(i.type, i.value)));
+      p.additions.push(...missing.map((m) => ({ id, ...m })));
+      if (missing.length > 0) p.counts.updated++;
+      else p.counts.unchanged++;
+    } else {
+      // No holder, or a BRN whose individual was never written (the import stopped in between): create it.
+      try {
+        newIndividual(id, r, [], ctx.now);
+        for (const other of r.others) checkIdentifier(other, 'identifier');
+      } catch (error) {
+        if (!(error instanceof GatewayError)) throw error;
+        p.review.push(reviewOf(r, 'INVALID_RECORD', error.message));
+        continue;
+      }
+      p.creations.push({ id, record: r, brnTaken: holders.has(idKey('BRN', r.brn)) });
+    }
+    planned.set(r.brn, { id, record: r });
+    p.events.push({ id, record: r });
+    if (r.mother) p.children.push({ child: id, isNew: !person, record: r, mother: motherOf(r) });
+  }
+}
+
+/**
+ * Writes the new people: BRN identifiers first (the guard), then individuals and their events.
+ * Returns the planned ids that lost their BRN to a concurrent import (that import owns the child).
+ */
+async function create(ctx: ApplyContext, p: Plan): Promise<Set<string>> {
+  const { models, now } = ctx;
+  const identifier = (owner: Types.ObjectId, type: string, value: string) => ({
+    type, value, issuer: ISSUER, verificationStatus: 'verified' as const, registrantKind: 'individual' as const, registrant: owner, createdAt: now,
+  });
+  const fresh = p.creations.filter((c) => !c.brnTaken);
+  const won = await insertNew(models.Identifier, fresh.map((c) => identifier(c.id, 'BRN', c.record.brn)) as never[]);
+  const wonIds = new Set(won.map((w) => `${(w as { registrant: Types.ObjectId }).registrant}`));
+  const lost = new Set(fresh.filter((c) => !wonIds.has(`${c.id}`)).map((c) => `${c.id}`));
+  const creations = p.creations.filter((c) => !lost.has(`${c.id}`));
+  await insertNew(models.Identifier, creations.flatMap((c) => c.record.others.map((o) => identifier(c.id, o.type, o.value))) as never[]);
+  const people = creations.map((c) => newIndividual(c.id, c.record, ['BRN', ...c.record.others.map((o) => o.type)], now));
+  const inserted = (await insertNew(models.Individual, people as never[])) as unknown as { _id: Types.ObjectId }[];
+  p.counts.created += inserted.length;
+  p.counts.unchanged += p.creations.length - inserted.length;
+  await insertNew(
+    models.Outbox,
+    inserted.map(({ _id }) => ({ _id: `created:${_id}:v1`, seq: new Types.ObjectId(), type: 'created', registrantKind: 'individual', registrantId: _id, data: {}, at: now })) as never[],
+  );
+  // Rare (a known child gains a UIN): the per-record path is fine here.
+  for (const a of p.additions) {
+    await insertNew(models.Identifier, [identifier(a.id, a.type, a.value)] as never[]);
+    const types = (await models.Identifier.distinct('type', { registrant: a.id })) as string[];
+    await models.Individual.updateOne({ _id: a.id }, { $set: { identifierTypes: types.sort() } });
+  }
+  return lost;
+}
+
+/** Applies one page of birth records; returns what happened to them. */
+export async function applyBirths(ctx: ApplyContext, raws: Record<string, unknown>[]): Promise<CrvsCounts> {
+  const p: Plan = { counts: { created: 0, updated: 0, unchanged: 0, review: 0 }, review: [], creations: [], additions: [], children: [], events: [] };
+  const records: BirthRecord[] = [];
+  for (const raw of raws) {
+    try {
+      records.push(readBirth(raw));
+    } catch (error) {
+      if (!(error instanceof UnreadableRecord)) throw error;
+      p.review.push({ kind: 'birth', reason: 'INVALID_RECORD', detail: error.message, sourceKey: `unreadable:${error.digest}`, record: error.raw });
+    }
+  }
+  await plan(ctx, records, p);
+  const lost = await create(ctx, p);
+  const linked = await linkHouseholds(ctx, p.children.filter((c) => !lost.has(`${c.child}`)), p.review);
+  // An existing child newly placed in a household was updated, not left unchanged.
+  const moved = Math.min(linked.existingChildrenLinked, p.counts.unchanged);
+  p.counts.unchanged -= moved;
+  p.counts.updated += moved;
+  await insertNew(
+    ctx.models.CrvsCivilEvent,
+    p.events.filter((e) => !lost.has(`${e.id}`)).map((e) => ({
+      _id: `birth:${e.record.brn}`, kind: 'birth', registrationType: 'BRN', registrationNumber: e.record.brn, date: e.record.birthDate,
+      dataSource: ctx.dataSource, via: ctx.via, individual: e.id, receivedAt: ctx.now,
+    })) as never[],
+  );
+  await raiseReviewItems(ctx.models, ctx.dataSource, p.review, ctx.now);
+  p.counts.review = new Set(p.review.map((r) => r.sourceKey)).size;
+  return p.counts;
+}

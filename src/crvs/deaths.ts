@@ -1,0 +1,80 @@
+/**
+ * Applying CRVS death records (from a search page or a notification): the person is found by UIN,
+ * the death recorded (idempotent for the same date), the DRN attached, and the event kept in the
+ * civil-event history under its source key. A re-delivered event changes nothing; an unknown
+ * person or a contradicting death goes to review.
+ */
+import { Types } from 'mongoose';
+import { GatewayError } from '../errors';
+import { attachIdentifiers, checkIdentifier } from '../registry/identifiers';
+import { recordDeath } from '../registry/individuals';
+import type { CrvsCounts } from '../store/models/crvsImport';
+import type { ApplyContext } from './births';
+import { ONE_REPLY } from './bulk';
+import { DeathRecord, readDeath, UnreadableRecord } from './records';
+import { NewReviewItem, raiseReviewItems } from './review';
+
+const eventKey = (d: DeathRecord) => (d.drn ? `death:${d.drn}` : `death:UIN:${d.uin}:${d.deathDate.toISOString().slice(0, 10)}`);
+
+export async function applyDeaths(ctx: ApplyContext, raws: Record<string, unknown>[]): Promise<CrvsCounts> {
+  const { models, now } = ctx;
+  const counts: CrvsCounts = { created: 0, updated: 0, unchanged: 0, review: 0 };
+  const reviews: NewReviewItem[] = [];
+  const records: DeathRecord[] = [];
+  for (const raw of raws) {
+    try {
+      records.push(readDeath(raw));
+    } catch (error) {
+      if (!(error instanceof UnreadableRecord)) throw error;
+      reviews.push({ kind: 'death', reason: 'INVALID_RECORD', detail: error.message, sourceKey: `unreadable:${error.digest}`, record: error.raw });
+    }
+  }
+  const known = new Set((await (records.length ? models.CrvsCivilEvent.find({ _id: { $in: records.map(eventKey) }, individual: { $exists: true } }, { _id: 1 }).batchSize(ONE_REPLY).lean() : [])).map((e) => e._id));
+  const fresh = records.filter((d) => !known.has(eventKey(d)));
+  counts.unchanged += records.length - fresh.length;
+  const values = fresh.flatMap((d) => [d.uin, ...(d.drn ? [d.drn] : [])]);
+  const found = values.length ? await models.Identifier.find({ value: { $in: values }, type: { $in: ['UIN', 'DRN'] } }, { type: 1, value: 1, registrant: 1 }).batchSize(ONE_REPLY).lean() : [];
+  const holder = (type: string, value: string) => found.find((f) => f.type === type && f.value === value)?.registrant;
+
+  for (const d of fresh) {
+    const review = (reason: NewReviewItem['reason'], detail: string, individuals: Types.ObjectId[] = []) =>
+      reviews.push({ kind: 'death', reason, detail, sourceKey: `${d.drn ?? d.uin}:${d.digest}`, record: d.raw, individuals });
+    const person = holder('UIN', d.uin);
+    if (!person) {
+      review('PERSON_NOT_FOUND', 'no registrant holds the UIN of the deceased');
+      continue;
+    }
+    const drnHolder = d.drn ? holder('DRN', d.drn) : undefined;
+    if (drnHolder && !drnHolder.equals(person)) {
+      review('IDENTIFIER_CONFLICT', 'the DRN is registered to another registrant', [person, drnHolder]);
+      continue;
+    }
+    let changed: boolean;
+    try {
+      const before = await models.Individual.findById(person, { status: 1 }).lean();
+      changed = (await recordDeath(models, `${person}`, d.deathDate, now)).status !== before?.status;
+    } catch (error) {
+      if (!(error instanceof GatewayError) || (error.code !== 'CONFLICT' && error.code !== 'BAD_USER_INPUT' && error.code !== 'NOT_FOUND')) throw error;
+      review(error.code === 'CONFLICT' ? 'DEATH_CONFLICT' : 'INVALID_RECORD', error.message, [person]);
+      continue;
+    }
+    if (d.drn && !drnHolder) {
+      const drn = checkIdentifier({ type: 'DRN', value: d.drn, issuer: 'CRVS', verificationStatus: 'verified' }, 'identifier');
+      await attachIdentifiers(models, { kind: 'individual', id: person }, [drn], now).catch((error: unknown) => {
+        // Attached meanwhile by a concurrent delivery of the same event.
+        if (!(error instanceof GatewayError && error.details.reason === 'DUPLICATE_IDENTIFIER')) throw error;
+      });
+      changed = true;
+    }
+    await models.CrvsCivilEvent.updateOne(
+      { _id: eventKey(d) },
+      { $setOnInsert: { kind: 'death', registrationType: d.drn ? 'DRN' : 'UIN', registrationNumber: d.drn ?? d.uin, date: d.deathDate, dataSource: ctx.dataSource, via: ctx.via, receivedAt: now }, $set: { individual: person } },
+      { upsert: true },
+    );
+    if (changed) counts.updated++;
+    else counts.unchanged++;
+  }
+  await raiseReviewItems(models, ctx.dataSource, reviews, now);
+  counts.review = reviews.length;
+  return counts;
+}

@@ -1,0 +1,135 @@
+/**
+ * The household step of a birth import: a child whose mother the registry knows (female, of a
+ * plausible age at the birth, alive) joins her current household as `child`; a mother without one
+ * gets a new household with her as `head`. Anything else goes to review. One household per mother
+ * is claimed through a unique insert (crvs_households) before the group is written.
+ */
+import { Types } from 'mongoose';
+import { bumpVersion } from '../registry/registrant';
+import { ageOn } from '../graphql/resolvers/types';
+import type { IndividualDoc } from '../store/models/individual';
+import { headSlot, memberSlot } from '../store/models/membership';
+import { eachLimited, insertNew, ONE_REPLY } from './bulk';
+import type { ApplyContext } from './births';
+import type { BirthRecord } from './records';
+import type { NewReviewItem } from './review';
+
+export interface ChildOfMother {
+  child: Types.ObjectId;
+  isNew: boolean;
+  record: BirthRecord;
+  /** The registrant holding the mother's identifier; absent when the registry does not know her. */
+  mother?: IndividualDoc;
+}
+
+const MOTHER_AGE = { min: 12, max: 60 };
+/** Groups another writer holds are moved one by one, a few at a time. */
+const GROUP_WRITERS = 4;
+
+function implausible(mother: IndividualDoc, birthDate: Date): string | undefined {
+  if (mother.sex !== 'female') return 'the registrant named as mother is not recorded as female';
+  if (!mother.birthDate) return 'the mother has no birth date to check her age against';
+  const age = ageOn(mother.birthDate, birthDate);
+  if (age < MOTHER_AGE.min || age > MOTHER_AGE.max) return `the mother would have been ${age} at the birth`;
+  if (mother.status === 'deceased') return 'the mother is recorded as deceased';
+  return undefined;
+}
+
+const review = (c: ChildOfMother, reason: NewReviewItem['reason'], detail: string, individuals: Types.ObjectId[]): NewReviewItem => ({
+  kind: 'birth', reason, detail, sourceKey: `${c.record.brn}:${c.record.digest}`, record: c.record.raw, individuals,
+});
+
+/** Places the children; returns how many already-registered children it placed. */
+export async function linkHouseholds(ctx: ApplyContext, children: ChildOfMother[], reviews: NewReviewItem[]): Promise<{ existingChildrenLinked: number }> {
+  const { models, now } = ctx;
+  const placeable: (ChildOfMother & { mother: IndividualDoc })[] = [];
+  for (const c of children) {
+    if (!c.mother) reviews.push(review(c, 'MOTHER_NOT_FOUND', `no registrant holds the mother's ${c.record.mother!.type}`, [c.child]));
+    else {
+      const problem = implausible(c.mother, c.record.birthDate);
+      if (problem) reviews.push(review(c, 'MOTHER_IMPLAUSIBLE', problem, [c.child, c.mother._id]));
+      else placeable.push(c as ChildOfMother & { mother: IndividualDoc });
+    }
+  }
+  if (placeable.length === 0) return { existingChildrenLinked: 0 };
+
+  const people = [...new Set(placeable.flatMap((c) => [`${c.mother._id}`, ...(c.isNew ? [] : [`${c.child}`])]))].map((id) => new Types.ObjectId(id));
+  const current = await models.Membership.find({ individual: { $in: people }, endDate: null }, { group: 1, individual: 1 }).batchSize(ONE_REPLY).lean();
+  const placed = new Set(current.map((m) => `${m.individual}`));
+  const todo = placeable.filter((c) => c.isNew || !placed.has(`${c.child}`));
+  if (todo.length === 0) return { existingChildrenLinked: 0 };
+
+  const groupIds = [...new Set(current.map((m) => `${m.group}`))].map((id) => new Types.ObjectId(id));
+  const households = new Set((await (groupIds.length ? models.Group.find({ _id: { $in: groupIds }, kind: 'household' }, { _id: 1 }).batchSize(ONE_REPLY).lean() : [])).map((g) => `${g._id}`));
+  const householdOf = new Map<string, Types.ObjectId>();
+  for (const m of current) if (households.has(`${m.group}`) && !householdOf.has(`${m.individual}`)) householdOf.set(`${m.individual}`, m.group);
+
+  // Mothers without a household: claim one each (a stopped run left the claim; its group is completed below).
+  const homeless = [...new Set(todo.map((c) => `${c.mother._id}`).filter((id) => !householdOf.has(id)))].map((id) => new Types.ObjectId(id));
+  await insertNew(models.CrvsHousehold, homeless.map((_id) => ({ _id, group: new Types.ObjectId(), at: now })) as never[]);
+  const claims = homeless.length ? await models.CrvsHousehold.find({ _id: { $in: homeless } }).batchSize(ONE_REPLY).lean() : [];
+  const claimed = new Map(claims.map((c) => [`${c._id}`, c.group]));
+  const existing = new Set((await (claims.length ? models.Group.find({ _id: { $in: claims.map((c) => c.group) } }, { _id: 1 }).batchSize(ONE_REPLY).lean() : [])).map((g) => `${g._id}`));
+
+  const groups: Record<string, unknown>[] = [];
+  const memberships: { _id: Types.ObjectId; group: Types.ObjectId; individual: Types.ObjectId; role: string; startDate: Date; headSlot: string; memberSlot: string }[] = [];
+  const member = (group: Types.ObjectId, individual: Types.ObjectId, role: 'head' | 'child') => {
+    const base = { _id: new Types.ObjectId(), group, individual, role, startDate: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())) };
+    memberships.push({ ...base, headSlot: headSlot(base), memberSlot: memberSlot(base) });
+  };
+  for (const mother of homeless) {
+    const group = claimed.get(`${mother}`)!;
+    const doc = todo.find((c) => `${c.mother._id}` === `${mother}`)!.mother;
+    if (!existing.has(`${group}`)) {
+      const name = `${doc.name.family} household`;
+      groups.push({
+        _id: group, kind: 'household', name, searchName: name.toLowerCase(), ...(doc.addresses[0] && { address: doc.addresses[0], areaCode: doc.addresses[0].areaCode }),
+        size: 0, registrationDate: now, lastUpdated: now, version: 1, identifierTypes: [],
+      });
+    }
+    member(group, mother, 'head');
+    householdOf.set(`${mother}`, group);
+  }
+  for (const c of todo) member(householdOf.get(`${c.mother._id}`)!, c.child, 'child');
+
+  const newGroups = (await insertNew(models.Group, groups as never[])) as unknown as { _id: Types.ObjectId }[];
+  // The unique slots skip a head or child already placed by an earlier, stopped run.
+  const added = await insertNew(models.Membership, memberships as never[]);
+  await insertNew(models.Outbox, [
+    ...newGroups.map(({ _id }) => ({ _id: `created:${_id}:v1`, seq: new Types.ObjectId(), type: 'created', registrantKind: 'group', registrantId: _id, data: {}, at: now })),
+    ...added.map((m) => ({
+      _id: `member_added:${m._id}`, seq: new Types.ObjectId(), type: 'member_added', registrantKind: 'group', registrantId: m.group, data: { individualId: `${m.individual}`, role: m.role }, at: now,
+    })),
+  ] as never[]);
+  await refreshSizes(ctx, [...new Set(added.map((m) => `${m.group}`))].map((id) => new Types.ObjectId(id)));
+  const addedChildren = new Set(added.filter((m) => m.role === 'child').map((m) => `${m.individual}`));
+  return { existingChildrenLinked: todo.filter((c) => !c.isNew && addedChildren.has(`${c.child}`)).length };
+}
+
+/**
+ * Sizes recounted (increments can be lost where updates are not atomic) in one count query, and
+ * written under version claims taken in bulk: the registry's versioning rule, without an update per
+ * group (each filtered update reads the whole collection on the embedded engine).
+ */
+async function refreshSizes(ctx: ApplyContext, groups: Types.ObjectId[]): Promise<void> {
+  if (groups.length === 0) return;
+  const { models, now } = ctx;
+  const counts = await models.Membership.aggregate<{ _id: Types.ObjectId; n: number }>([
+    { $match: { group: { $in: groups }, endDate: null } },
+    { $group: { _id: '$group', n: { $sum: 1 } } },
+  ]).option({ batchSize: ONE_REPLY });
+  const size = new Map(counts.map((c) => [`${c._id}`, c.n]));
+  const current = await models.Group.find({ _id: { $in: groups } }, { version: 1 }).batchSize(ONE_REPLY).lean();
+  const claims = current.map((g) => ({ _id: `${models.Group.collection.name}:${g._id}:v${g.version + 1}`, at: now, group: g._id }));
+  const won = new Set((await insertNew(models.VersionClaim, claims.map(({ _id, at }) => ({ _id, at })) as never[])).map((c) => (c as { _id: string })._id));
+  // Holding the claims of version v+1, no other writer can move these groups: one update per size.
+  const bySize = new Map<number, Types.ObjectId[]>();
+  for (const c of claims.filter((claim) => won.has(claim._id))) {
+    const n = size.get(`${c.group}`) ?? 0;
+    bySize.set(n, [...(bySize.get(n) ?? []), c.group]);
+  }
+  for (const [n, ids] of bySize) await models.Group.updateMany({ _id: { $in: ids } }, { $set: { size: n, lastUpdated: now }, $inc: { version: 1 } });
+  // A group another writer is changing right now: take the next version the usual way.
+  const busy = claims.filter((c) => !won.has(c._id)).map((c) => c.group);
+  await eachLimited(busy, GROUP_WRITERS, (group) => bumpVersion(models, models.Group, group, async () => ({ size: size.get(`${group}`) ?? 0 }), now));
+}

@@ -1,0 +1,76 @@
+/**
+ * What the federation tests run against: a real gateway seeded with the demo registry (seed 1), the
+ * partner sandbox whose records point at the same people, both linked as in production (the sandbox
+ * checks our signatures), and the sandbox's registries onboarded as data sources over GraphQL.
+ */
+import { startSandbox, Sandbox } from '../../adapters/dci/sandbox';
+import type { RegistryName } from '../../adapters/dci/sandbox';
+import { createPartner } from '../../src/partners/service';
+import { seedRegistry } from '../../src/registry/seed';
+import { ok, READ_PII, startTestGateway, TestGateway } from '../support/gateway';
+
+export interface FederationWorld {
+  t: TestGateway;
+  sandbox: Sandbox;
+  /** registry:read and registry:pii. */
+  token: string;
+  /** Onboards the sandbox registry as a data source of its kind. */
+  addDataSource(registry: RegistryName, maxItemsPerEnvelope?: number): Promise<void>;
+  /** The id of the seeded individual holding this UIN. */
+  idOf(uin: string): Promise<string>;
+  /** Calls the sandbox registry received on `path` so far. */
+  calls(registry: RegistryName, path: string): number;
+  stop(): Promise<void>;
+}
+
+const CREATE = `mutation ($input: CreateDataSourceInput!) { createDataSource(input: $input) { name } }`;
+
+export async function startFederationWorld(opts: { individuals: number }): Promise<FederationWorld> {
+  const sandbox = await startSandbox({ demoIndividuals: opts.individuals, births: 20, deaths: 5 });
+  let t: TestGateway;
+  try {
+    t = await startTestGateway();
+  } catch (error) {
+    await sandbox.stop();
+    throw error;
+  }
+  await t.pauseBackgroundWork();
+  await seedRegistry(t.gateway.models, { individuals: opts.individuals, seed: 1 });
+  const { clientId, clientSecret } = await createPartner(
+    t.gateway.models,
+    { senderId: sandbox.registries.crvs.senderId, jwksUrl: sandbox.registries.crvs.jwksUrl, callbackBase: `${t.url}/dci`, scopes: ['dci:callback'] },
+    new Date(),
+  );
+  sandbox.connectGateway({ tokenUrl: `${t.url}/oauth2/client/token`, clientId, clientSecret, jwksUrl: `${t.url}/.well-known/jwks.json` });
+  const admin = await t.token(['partners:admin']);
+
+  return {
+    t,
+    sandbox,
+    token: await t.token(READ_PII),
+    async addDataSource(registry, maxItemsPerEnvelope = 50) {
+      const input = {
+        name: `${registry}-sandbox`,
+        kind: registry,
+        baseUrl: sandbox.registries[registry].baseUrl,
+        auth: { type: 'oauth2', tokenUrl: sandbox.oauth.tokenUrl, clientId: sandbox.oauth.clientId, clientSecret: sandbox.oauth.clientSecret },
+        callbackBase: `${t.url}/dci`,
+        receiverId: sandbox.registries[registry].senderId,
+        jwksUrl: sandbox.registries[registry].jwksUrl,
+        maxItemsPerEnvelope,
+        timeoutMs: 2000,
+      };
+      ok(await t.gql(CREATE, { input }, admin));
+    },
+    async idOf(uin) {
+      const identifier = await t.gateway.models.Identifier.findOne({ type: 'UIN', value: uin }).lean();
+      if (!identifier) throw new Error(`no seeded individual holds UIN ${uin}`);
+      return `${identifier.registrant}`;
+    },
+    calls: (registry, path) => sandbox.calls(registry).filter((c) => c.path === `/${registry}${path}`).length,
+    async stop() {
+      await sandbox.stop();
+      await t.stop();
+    },
+  };
+}
