@@ -39,7 +39,7 @@ export async function run(ctx: BenchContext): Promise<string> {
     return [
       '## CRVS birth import',
       '',
-      `${BIRTHS} sandbox births, pages of 100 (5 pages per search call), mothers among the ${ctx.individuals} seeded people; sandbox and gateway in one process.`,
+      `${BIRTHS} sandbox births, pages of 100 (10 pages per search call and per write batch), mothers among the ${ctx.individuals} seeded people; sandbox and gateway in one process.`,
       '',
       table(['run', 'records', 'seconds', 'records/s', 'created', 'updated', 'unchanged', 'review'], rows),
     ].join('\n');

@@ -5,6 +5,7 @@
 import os from 'node:os';
 import { FERRETDB_VERSION } from '../src/store/engineBinary';
 import { BenchContext, openContext } from './context';
+import * as crvsImport from './crvsImport';
 import * as dciSearch from './dciSearch';
 import * as federation from './federation';
 import * as registry from './registry';
@@ -13,7 +14,7 @@ interface Benchmark {
   run(ctx: BenchContext): Promise<string>;
 }
 
-const BENCHMARKS: Record<string, Benchmark> = { registry, dciSearch, federation };
+const BENCHMARKS: Record<string, Benchmark> = { registry, dciSearch, federation, crvsImport };
 
 /** `npm run bench -- dciSearch` runs only the named benchmarks; no names runs them all. */
 function selected(): Benchmark[] {

@@ -40,7 +40,7 @@ export class ImportInterrupted extends Error {
 }
 
 /** Pages fetched per search call (one envelope holds them all). */
-const PAGES_PER_BATCH = 5;
+const PAGES_PER_BATCH = 10;
 const ZERO: CrvsCounts = { created: 0, updated: 0, unchanged: 0, review: 0 };
 
 export function totals(doc: Pick<CrvsImportDoc, 'pages'>): CrvsCounts {
