@@ -12,10 +12,12 @@ import { bearerToken, TokenService } from '../../../src/auth/tokens';
 import type { Logger } from '../../../src/log';
 import {
   AckErrorCode,
+  BodyValidator,
   DciApi,
   errBody,
   HeaderReasonCode,
   httpStatusFor,
+  operationPaths,
   PartnerKeyResolver,
   ReplayGuard,
   signingProfile,
@@ -32,7 +34,8 @@ export interface InboundDeps {
 }
 
 export interface InboundRoute {
-  api: DciApi;
+  /** The API whose schema the body must match; several for receiver paths, which partners of every registry kind call. */
+  api: DciApi | DciApi[];
   /** The spec's path, e.g. `/registry/sync/search`. */
   path: string;
   scope: Scope;
@@ -61,8 +64,17 @@ export function refuse(res: Response, error: DciRefusal, correlationId: string) 
   res.status(httpStatusFor(error.code)).json(errBody(error.code, error.message, correlationId));
 }
 
+/** Valid when one of the validators accepts; otherwise the first one's errors. */
+function anyOf(validators: BodyValidator[]): BodyValidator {
+  return (body) => {
+    const results = validators.map((v) => v(body));
+    return results.find((r) => r.ok) ?? results[0];
+  };
+}
+
 export function checkInbound(route: InboundRoute, deps: InboundDeps) {
-  const validate = validatorFor(route.api, route.path, 'request');
+  const apis = (Array.isArray(route.api) ? route.api : [route.api]).filter((api) => operationPaths(api).includes(route.path));
+  const validate = anyOf(apis.map((api) => validatorFor(api, route.path, 'request')));
   return async (req: Request, res: Response, next: NextFunction) => {
     const correlationId = randomUUID();
     try {

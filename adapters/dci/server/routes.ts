@@ -36,6 +36,8 @@ const ASYNC_ROUTES: { path: string; action: TransactionAction; scope: InboundRou
   { path: '/registry/txn/status', action: 'txn-status', scope: 'dci:search' },
 ];
 
+const RECEIVER_APIS: InboundRoute['api'] = ['social', 'crvs', 'ibr', 'dr'];
+
 const RECEIVER_PATHS = ['/registry/on-search', '/registry/on-subscribe', '/registry/on-unsubscribe', '/registry/txn/on-status', '/registry/notify'];
 
 const dci = (res: Response) => res.locals.dci as InboundMessage;
@@ -44,7 +46,7 @@ export function dciRouter(deps: DciServerDeps): express.Router {
   const router = express.Router();
   // The raw bytes are kept: some signing profiles sign exactly what was sent.
   router.use(express.raw({ type: () => true, limit: deps.maxBodyBytes }));
-  const inbound = (path: string, scope: InboundRoute['scope']) => checkInbound({ api: 'social', path, scope }, deps);
+  const inbound = (path: string, scope: InboundRoute['scope'], api: InboundRoute['api'] = 'social') => checkInbound({ api, path, scope }, deps);
   const principalOf = (m: InboundMessage) => partnerPrincipal(m.partner, m.principal.subject, m.principal.issuer);
 
   router.post('/registry/sync/search', inbound('/registry/sync/search', 'dci:search'), async (_req: Request, res: Response) => {
@@ -93,7 +95,8 @@ export function dciRouter(deps: DciServerDeps): express.Router {
   }
 
   for (const path of RECEIVER_PATHS) {
-    router.post(path, inbound(path, 'dci:callback'), async (_req: Request, res: Response) => {
+    // Callbacks and notifications come from registries of every kind (a CRVS notifies deaths).
+    router.post(path, inbound(path, 'dci:callback', RECEIVER_APIS), async (_req: Request, res: Response) => {
       const m = dci(res);
       if (m.replayRejection) return refuse(res, new DciRefusal('err.request.bad', `${m.replayRejection}: message refused`), m.correlationId);
       const message = m.envelope.message as { transaction_id?: string } | undefined;
