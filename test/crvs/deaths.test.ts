@@ -94,4 +94,23 @@ describe('CRVS deaths', () => {
     const second = await importDeaths();
     expect(second.counts).toEqual({ created: 0, updated: 0, unchanged: first.counts.updated + first.counts.unchanged, review: first.counts.review });
   });
+
+  it('applies a Death that the CRVS registry notifies over HTTP: signed, verified, received on /dci/registry/notify', async () => {
+    // After the import, so that this new death is not among the records the import expects.
+    const recorded = new Set(w.sandbox.data.deaths.map((d) => d.uin));
+    let n = 2;
+    while (recorded.has(demoUin(SEED, n))) n++;
+    const uin = demoUin(SEED, n);
+    expect((await person(uin)).status).toBe('active');
+    const today = new Date().toISOString().slice(0, 10);
+
+    // Resolves once the gateway has acknowledged the notification (the sandbox throws on any refusal).
+    await w.sandbox.emitDeath(uin, today);
+    const death = w.sandbox.data.deaths.at(-1)!;
+    expect(death.uin).toBe(uin);
+    const after = await person(uin);
+    expect(after).toMatchObject({ status: 'deceased', deathDate: today });
+    expect(after.identifiers).toEqual(expect.arrayContaining([{ type: 'DRN', value: death.drn, issuer: 'CRVS' }]));
+    expect(after.civilEvents).toEqual([{ kind: 'death', registrationType: 'DRN', registrationNumber: death.drn, date: today, via: 'notify' }]);
+  });
 });
