@@ -276,9 +276,8 @@ describe('partner registry', () => {
         const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/jwks`;
         await updatePartner(models, 'remote.example', { jwksUrl: url }, now);
         const resolve = partnerKeyResolver(models, { cacheTtlMs: 60_000, fetchTimeoutMs: 200, log: silent });
-        const started = Date.now();
+        // Without the timeout this would hang until jest's own timeout fails the test.
         expect(await resolve('remote.example', undefined)).toEqual([]);
-        expect(Date.now() - started).toBeLessThan(2000);
       } finally {
         hanging.closeAllConnections();
         await new Promise((resolve) => hanging.close(resolve));

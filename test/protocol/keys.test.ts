@@ -57,11 +57,21 @@ describe('KeyRing', () => {
     expect(fs.existsSync(path.join(dataDir, 'keys', `${old.kid}.jwk.json`))).toBe(false);
   });
 
-  it('sees a rotation made by another process', async () => {
+  it('parses the active key once, not on every signature', async () => {
+    const ring = await KeyRing.open(dataDir, { now });
+    const key = ring.activeKey();
+    clock = new Date(clock.getTime() + DAY);
+    expect(ring.activeKey()).toBe(key);
+  });
+
+  it('sees a rotation made by another process at its next look at the directory, a few seconds on', async () => {
     const server = await KeyRing.open(dataDir, { now });
     const before = server.activeKey().kid;
     const cli = await KeyRing.open(dataDir, { now });
     const rotated = await cli.rotateKeys();
+    expect(server.activeKey().kid).toBe(before);
+
+    clock = new Date(clock.getTime() + 5000);
     expect(server.activeKey().kid).toBe(rotated.kid);
     expect(server.jwks().keys.map((k) => k.kid)).toEqual([rotated.kid, before]);
   });

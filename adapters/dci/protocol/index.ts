@@ -5,4 +5,5 @@ export * from './openapi';
 export * from './canonical';
 export * from './signing';
 export * from './keys';
+export * from './jwksCache';
 export * from './replay';

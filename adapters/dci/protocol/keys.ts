@@ -2,8 +2,9 @@
  * Our own signing keys: Ed25519, one JWK file per key under `<dataDir>/keys/` (mode 0600), generated
  * on first use. Rotation adds a new active key and retires the previous one, which stays in the JWKS
  * for a grace period so signatures made just before the rotation still verify, then drops out.
- * Changes by other processes (the CLI rotating keys while the server runs) are seen through the
- * directory's mtime: every write goes through a rename, which touches it.
+ * The files are read and the active key parsed once per change, not per signature. Changes by other
+ * processes (the CLI rotating keys while the server runs) are seen through the directory's mtime and
+ * inode, looked at every few seconds: every write goes through a rename, which touches the mtime.
  */
 import { createHash, createPrivateKey, generateKeyPairSync, JsonWebKey, KeyObject } from 'node:crypto';
 import fs from 'node:fs';
@@ -44,11 +45,18 @@ interface StoredKey {
 
 export const DEFAULT_KEY_GRACE_MS = 7 * 24 * 3600 * 1000;
 
+/** How often the directory is looked at for another process's changes: a rotation is seen within this. */
+const RECHECK_MS = 2000;
+
 const thumbprint = (x: string) => createHash('sha256').update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x })).digest('base64url');
 
 export class KeyRing {
+  /** Every key file as last read, active first then newest first. */
   private keys: StoredKey[] = [];
-  private loadedMtime = -1;
+  private active: OurSigningKey | undefined;
+  /** The directory when the files were read; undefined until read, or after our own writes. */
+  private loaded: { mtimeMs: number; ino: number; trusted: boolean } | undefined;
+  private checkedAt = -Infinity;
 
   private constructor(
     private readonly dir: string,
@@ -74,9 +82,9 @@ export class KeyRing {
   }
 
   activeKey(): OurSigningKey {
-    const stored = this.current().find((k) => !k.retiredAt);
-    if (!stored) throw new Error(`no active signing key in ${this.dir}`);
-    return { kid: stored.kid, privateKey: createPrivateKey({ key: stored.jwk, format: 'jwk' }), publicJwk: publicJwkOf(stored) };
+    this.refresh();
+    if (!this.active) throw new Error(`no active signing key in ${this.dir}`);
+    return this.active;
   }
 
   /** Every key that may still verify: the active ones and the retired ones within the grace period. */
@@ -96,20 +104,33 @@ export class KeyRing {
     return this.activeKey();
   }
 
-  /** Keys still usable, active first then newest first, reloaded when another process changed the directory. */
+  /** Keys still usable, active first then newest first. */
   private current(): StoredKey[] {
-    const mtime = fs.statSync(this.dir).mtimeMs;
-    if (mtime !== this.loadedMtime) {
-      this.keys = fs
-        .readdirSync(this.dir)
-        .filter((name) => name.endsWith('.jwk.json'))
-        .map((name) => JSON.parse(fs.readFileSync(path.join(this.dir, name), 'utf8')) as StoredKey)
-        .sort((a, b) => Number(a.retiredAt !== undefined) - Number(b.retiredAt !== undefined) || b.createdAt.localeCompare(a.createdAt));
-      // A change made within the timestamp granularity of this load could go unseen: only trust the
-      // cache once the directory is older than that.
-      this.loadedMtime = Date.now() - mtime > 1000 ? mtime : -1;
-    }
+    this.refresh();
     return this.keys.filter((k) => !this.dropped(k));
+  }
+
+  /** Rereads the key files when the directory changed, looking at it at most every RECHECK_MS. */
+  private refresh(): void {
+    const at = this.now().getTime();
+    // A clock stepped back counts as due, so it cannot put off the next look.
+    if (this.loaded && at >= this.checkedAt && at - this.checkedAt < RECHECK_MS) return;
+    this.checkedAt = at;
+    const { mtimeMs, ino } = fs.statSync(this.dir);
+    if (this.loaded?.trusted && this.loaded.mtimeMs === mtimeMs && this.loaded.ino === ino) return;
+    this.keys = fs
+      .readdirSync(this.dir)
+      .filter((name) => name.endsWith('.jwk.json'))
+      .map((name) => JSON.parse(fs.readFileSync(path.join(this.dir, name), 'utf8')) as StoredKey)
+      .sort((a, b) => Number(a.retiredAt !== undefined) - Number(b.retiredAt !== undefined) || b.createdAt.localeCompare(a.createdAt));
+    const stored = this.keys.find((k) => !k.retiredAt);
+    // The kid is the key's thumbprint: the same kid is the same key, already parsed.
+    if (stored?.kid !== this.active?.kid) {
+      this.active = stored && { kid: stored.kid, privateKey: createPrivateKey({ key: stored.jwk, format: 'jwk' }), publicJwk: publicJwkOf(stored) };
+    }
+    // A change made within the timestamp granularity of this read could go unseen: an unchanged
+    // mtime only proves nothing changed once the directory is older than that.
+    this.loaded = { mtimeMs, ino, trusted: Date.now() - mtimeMs > 1000 };
   }
 
   private dropped(key: StoredKey): boolean {
@@ -119,13 +140,17 @@ export class KeyRing {
   /** Private keys past their grace period are of no use to anyone: delete them. */
   private prune(): void {
     this.current();
-    for (const key of this.keys.filter((k) => this.dropped(k))) fs.rmSync(this.file(key.kid), { force: true });
+    const dropped = this.keys.filter((k) => this.dropped(k));
+    for (const key of dropped) fs.rmSync(this.file(key.kid), { force: true });
+    if (dropped.length > 0) this.loaded = undefined;
   }
 
   private write(key: StoredKey): void {
     const temp = `${this.file(key.kid)}.${process.pid}.tmp`;
     fs.writeFileSync(temp, JSON.stringify(key, null, 2), { mode: 0o600 });
     fs.renameSync(temp, this.file(key.kid));
+    // Our own change is seen at once, not at the next look at the directory.
+    this.loaded = undefined;
   }
 
   private file(kid: string): string {
