@@ -7,12 +7,12 @@
  */
 import { Types } from 'mongoose';
 import { GatewayError } from '../errors';
-import { checkIdentifier } from '../registry/identifiers';
-import { MAX_NAME, pastDate, text } from '../registry/input';
+import { createInBulk, insertNew, Registration, registration } from '../registry/bulkCreate';
+import { identifierRow, refreshIdentifierTypes } from '../registry/identifiers';
 import type { RegistryModels } from '../store/models';
 import type { CrvsCounts } from '../store/models/crvsImport';
 import type { IndividualDoc } from '../store/models/individual';
-import { insertNew, ONE_REPLY } from './bulk';
+import { ONE_REPLY } from './bulk';
 import { ChildOfMother, linkHouseholds } from './households';
 import { BirthRecord, readBirth, UnreadableRecord } from './records';
 import { NewReviewItem, raiseReviewItems } from './review';
@@ -24,7 +24,6 @@ export interface ApplyContext {
   now: Date;
 }
 
-const ISSUER = 'CRVS';
 const idKey = (type: string, value: string) => `${type}\n${value}`;
 const sameDay = (a?: Date, b?: Date) => Boolean(a && b && a.toISOString().slice(0, 10) === b.toISOString().slice(0, 10));
 const same = (a: string, b: string) => a.localeCompare(b, undefined, { sensitivity: 'base' }) === 0;
@@ -36,37 +35,23 @@ function consistent(person: Pick<IndividualDoc, 'name' | 'sex' | 'birthDate'>, r
 
 const asPerson = (r: BirthRecord) => ({ name: { given: r.given, family: r.family }, sex: r.sex, birthDate: r.birthDate });
 
-/** The stored form of a new child, checked with the registry's input rules. */
-function newIndividual(id: Types.ObjectId, r: BirthRecord, identifierTypes: string[], now: Date) {
-  const name = {
-    given: text('name.given', r.given, { required: true, max: MAX_NAME })!,
-    family: text('name.family', r.family, { required: true, max: MAX_NAME })!,
-    ...(r.middle && { middle: text('name.middle', r.middle, { max: MAX_NAME }) }),
-  };
-  return {
+/** The civil registry issued the identifiers it sends. */
+const FROM_CRVS = { issuer: 'CRVS', verificationStatus: 'verified' as const };
+
+/** A new child's registration, checked with the registry's input rules; the BRN, first, claims the child. */
+const childRegistration = (id: Types.ObjectId, r: BirthRecord, now: Date) =>
+  registration({
+    kind: 'individual',
     _id: id,
-    name,
-    sex: r.sex,
-    birthDate: pastDate('birthDate', r.birthDate, now),
-    status: 'active' as const,
-    addresses: r.address ? [r.address] : [],
-    phoneNumbers: [],
-    emails: [],
-    registrationDate: now,
-    lastUpdated: now,
-    version: 1,
-    searchNames: [name.given.toLowerCase(), name.family.toLowerCase()],
-    ...(r.address?.areaCode && { areaCode: r.address.areaCode }),
-    identifierTypes: [...new Set(identifierTypes)].sort(),
-  };
-}
+    input: { name: { given: r.given, family: r.family, middle: r.middle }, sex: r.sex, birthDate: r.birthDate, addresses: r.address ? [r.address] : [] },
+    identifiers: [{ type: 'BRN', value: r.brn }, ...r.others].map((i) => ({ ...i, ...FROM_CRVS })),
+  }, now);
 
 interface Plan {
   counts: CrvsCounts;
   review: NewReviewItem[];
-  /** New people: their identifiers go in first (the guard), then the individual. */
-  /** `brnTaken`: the BRN already names `id`, whose individual a stopped run never wrote. */
-  creations: { id: Types.ObjectId; record: BirthRecord; brnTaken: boolean }[];
+  /** New people; `claimHeld` when the BRN already names one whose individual a stopped run never wrote. */
+  creations: Registration[];
   /** Existing people missing an identifier the record carries. */
   additions: { id: Types.ObjectId; type: string; value: string }[];
   /** Children whose household the record can tell (mother known), new or existing. */
@@ -123,15 +108,15 @@ async function plan(ctx: ApplyContext, records: BirthRecord[], p: Plan): Promise
       else p.counts.unchanged++;
     } else {
       // No holder, or a BRN whose individual was never written (the import stopped in between): create it.
+      let child: Registration;
       try {
-        newIndividual(id, r, [], ctx.now);
-        for (const other of r.others) checkIdentifier(other, 'identifier');
+        child = childRegistration(id, r, ctx.now);
       } catch (error) {
         if (!(error instanceof GatewayError)) throw error;
         p.review.push(reviewOf(r, 'INVALID_RECORD', error.message));
         continue;
       }
-      p.creations.push({ id, record: r, brnTaken: holders.has(idKey('BRN', r.brn)) });
+      p.creations.push({ ...child, claimHeld: holders.has(idKey('BRN', r.brn)) });
     }
     planned.set(r.brn, { id, record: r });
     p.events.push({ id, record: r });
@@ -140,33 +125,19 @@ async function plan(ctx: ApplyContext, records: BirthRecord[], p: Plan): Promise
 }
 
 /**
- * Writes the new people: BRN identifiers first (the guard), then individuals and their events.
- * Returns the planned ids that lost their BRN to a concurrent import (that import owns the child).
+ * Writes the new people (each claimed by its BRN) and the identifiers known people lack. Returns
+ * the planned ids that lost their BRN to a concurrent import (that import owns the child).
  */
 async function create(ctx: ApplyContext, p: Plan): Promise<Set<string>> {
   const { models, now } = ctx;
-  const identifier = (owner: Types.ObjectId, type: string, value: string) => ({
-    type, value, issuer: ISSUER, verificationStatus: 'verified' as const, registrantKind: 'individual' as const, registrant: owner, createdAt: now,
-  });
-  const fresh = p.creations.filter((c) => !c.brnTaken);
-  const won = await insertNew(models.Identifier, fresh.map((c) => identifier(c.id, 'BRN', c.record.brn)) as never[]);
-  const wonIds = new Set(won.map((w) => `${(w as { registrant: Types.ObjectId }).registrant}`));
-  const lost = new Set(fresh.filter((c) => !wonIds.has(`${c.id}`)).map((c) => `${c.id}`));
-  const creations = p.creations.filter((c) => !lost.has(`${c.id}`));
-  await insertNew(models.Identifier, creations.flatMap((c) => c.record.others.map((o) => identifier(c.id, o.type, o.value))) as never[]);
-  const people = creations.map((c) => newIndividual(c.id, c.record, ['BRN', ...c.record.others.map((o) => o.type)], now));
-  const inserted = (await insertNew(models.Individual, people as never[])) as unknown as { _id: Types.ObjectId }[];
-  p.counts.created += inserted.length;
-  p.counts.unchanged += p.creations.length - inserted.length;
-  await insertNew(
-    models.Outbox,
-    inserted.map(({ _id }) => ({ _id: `created:${_id}:v1`, seq: new Types.ObjectId(), type: 'created', registrantKind: 'individual', registrantId: _id, data: {}, at: now })) as never[],
-  );
+  const { created, lost } = await createInBulk(models, p.creations, { now, onDuplicate: 'skip' });
+  p.counts.created += created.length;
+  p.counts.unchanged += p.creations.length - created.length;
   // Rare (a known child gains a UIN): the per-record path is fine here.
   for (const a of p.additions) {
-    await insertNew(models.Identifier, [identifier(a.id, a.type, a.value)] as never[]);
-    const types = (await models.Identifier.distinct('type', { registrant: a.id })) as string[];
-    await models.Individual.updateOne({ _id: a.id }, { $set: { identifierTypes: types.sort() } });
+    const owner = { kind: 'individual' as const, id: a.id };
+    await insertNew(models.Identifier, [identifierRow(owner, { type: a.type, value: a.value, ...FROM_CRVS }, now)]);
+    await refreshIdentifierTypes(models, owner);
   }
   return lost;
 }
@@ -195,7 +166,7 @@ export async function applyBirths(ctx: ApplyContext, raws: Record<string, unknow
     p.events.filter((e) => !lost.has(`${e.id}`)).map((e) => ({
       _id: `birth:${e.record.brn}`, kind: 'birth', registrationType: 'BRN', registrationNumber: e.record.brn, date: e.record.birthDate,
       dataSource: ctx.dataSource, via: ctx.via, individual: e.id, receivedAt: ctx.now,
-    })) as never[],
+    })),
   );
   await raiseReviewItems(ctx.models, ctx.dataSource, p.review, ctx.now);
   p.counts.review = new Set(p.review.map((r) => r.sourceKey)).size;

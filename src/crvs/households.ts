@@ -5,11 +5,14 @@
  * is claimed through a unique insert (crvs_households) before the group is written.
  */
 import { Types } from 'mongoose';
+import { insertNew } from '../registry/bulkCreate';
+import { creationEvent, memberAddedEvent, outboxEntry } from '../registry/events';
+import { newGroup } from '../registry/groups';
+import { newMembership } from '../registry/memberships';
 import { bumpVersion } from '../registry/registrant';
 import { ageOn } from '../graphql/resolvers/types';
 import type { IndividualDoc } from '../store/models/individual';
-import { headSlot, memberSlot } from '../store/models/membership';
-import { eachLimited, insertNew, ONE_REPLY } from './bulk';
+import { eachLimited, ONE_REPLY } from './bulk';
 import type { ApplyContext } from './births';
 import type { BirthRecord } from './records';
 import type { NewReviewItem } from './review';
@@ -66,41 +69,30 @@ export async function linkHouseholds(ctx: ApplyContext, children: ChildOfMother[
 
   // Mothers without a household: claim one each (a stopped run left the claim; its group is completed below).
   const homeless = [...new Set(todo.map((c) => `${c.mother._id}`).filter((id) => !householdOf.has(id)))].map((id) => new Types.ObjectId(id));
-  await insertNew(models.CrvsHousehold, homeless.map((_id) => ({ _id, group: new Types.ObjectId(), at: now })) as never[]);
+  await insertNew(models.CrvsHousehold, homeless.map((_id) => ({ _id, group: new Types.ObjectId(), at: now })));
   const claims = homeless.length ? await models.CrvsHousehold.find({ _id: { $in: homeless } }).batchSize(ONE_REPLY).lean() : [];
   const claimed = new Map(claims.map((c) => [`${c._id}`, c.group]));
   const existing = new Set((await (claims.length ? models.Group.find({ _id: { $in: claims.map((c) => c.group) } }, { _id: 1 }).batchSize(ONE_REPLY).lean() : [])).map((g) => `${g._id}`));
 
-  const groups: Record<string, unknown>[] = [];
-  const memberships: { _id: Types.ObjectId; group: Types.ObjectId; individual: Types.ObjectId; role: string; startDate: Date; headSlot: string; memberSlot: string }[] = [];
-  const member = (group: Types.ObjectId, individual: Types.ObjectId, role: 'head' | 'child') => {
-    const base = { _id: new Types.ObjectId(), group, individual, role, startDate: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())) };
-    memberships.push({ ...base, headSlot: headSlot(base), memberSlot: memberSlot(base) });
-  };
+  const groups: ({ _id: Types.ObjectId } & ReturnType<typeof newGroup>)[] = [];
+  const memberships: ReturnType<typeof newMembership>[] = [];
+  const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   for (const mother of homeless) {
     const group = claimed.get(`${mother}`)!;
     const doc = todo.find((c) => `${c.mother._id}` === `${mother}`)!.mother;
-    if (!existing.has(`${group}`)) {
-      const name = `${doc.name.family} household`;
-      groups.push({
-        _id: group, kind: 'household', name, searchName: name.toLowerCase(), ...(doc.addresses[0] && { address: doc.addresses[0], areaCode: doc.addresses[0].areaCode }),
-        size: 0, registrationDate: now, lastUpdated: now, version: 1, identifierTypes: [],
-      });
-    }
-    member(group, mother, 'head');
+    if (!existing.has(`${group}`)) groups.push({ _id: group, ...newGroup({ kind: 'household', name: `${doc.name.family} household`, address: doc.addresses[0] }, now) });
+    memberships.push(newMembership(group, mother, 'head', today));
     householdOf.set(`${mother}`, group);
   }
-  for (const c of todo) member(householdOf.get(`${c.mother._id}`)!, c.child, 'child');
+  for (const c of todo) memberships.push(newMembership(householdOf.get(`${c.mother._id}`)!, c.child, 'child', today));
 
-  const newGroups = (await insertNew(models.Group, groups as never[])) as unknown as { _id: Types.ObjectId }[];
+  const newGroups = await insertNew(models.Group, groups);
   // The unique slots skip a head or child already placed by an earlier, stopped run.
-  const added = await insertNew(models.Membership, memberships as never[]);
+  const added = await insertNew(models.Membership, memberships);
   await insertNew(models.Outbox, [
-    ...newGroups.map(({ _id }) => ({ _id: `created:${_id}:v1`, seq: new Types.ObjectId(), type: 'created', registrantKind: 'group', registrantId: _id, data: {}, at: now })),
-    ...added.map((m) => ({
-      _id: `member_added:${m._id}`, seq: new Types.ObjectId(), type: 'member_added', registrantKind: 'group', registrantId: m.group, data: { individualId: `${m.individual}`, role: m.role }, at: now,
-    })),
-  ] as never[]);
+    ...newGroups.map(({ _id }) => outboxEntry(...creationEvent('group', _id, now))),
+    ...added.map((m) => outboxEntry(...memberAddedEvent(m, now))),
+  ]);
   await refreshSizes(ctx, [...new Set(added.map((m) => `${m.group}`))].map((id) => new Types.ObjectId(id)));
   const addedChildren = new Set(added.filter((m) => m.role === 'child').map((m) => `${m.individual}`));
   return { existingChildrenLinked: todo.filter((c) => !c.isNew && addedChildren.has(`${c.child}`)).length };
@@ -121,7 +113,7 @@ async function refreshSizes(ctx: ApplyContext, groups: Types.ObjectId[]): Promis
   const size = new Map(counts.map((c) => [`${c._id}`, c.n]));
   const current = await models.Group.find({ _id: { $in: groups } }, { version: 1 }).batchSize(ONE_REPLY).lean();
   const claims = current.map((g) => ({ _id: `${models.Group.collection.name}:${g._id}:v${g.version + 1}`, at: now, group: g._id }));
-  const won = new Set((await insertNew(models.VersionClaim, claims.map(({ _id, at }) => ({ _id, at })) as never[])).map((c) => (c as { _id: string })._id));
+  const won = new Set((await insertNew(models.VersionClaim, claims.map(({ _id, at }) => ({ _id, at })))).map((c) => c._id));
   // Holding the claims of version v+1, no other writer can move these groups: one update per size.
   const bySize = new Map<number, Types.ObjectId[]>();
   for (const c of claims.filter((claim) => won.has(claim._id))) {

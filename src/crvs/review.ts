@@ -1,10 +1,10 @@
 /** The review queue: source records a person has to look at, listed and resolved over GraphQL. */
 import { Types } from 'mongoose';
 import { conflict, notFound } from '../errors';
+import { insertNew } from '../registry/bulkCreate';
 import { objectId, oneOf, text } from '../registry/input';
 import { findPage } from '../registry/pagination';
 import type { RegistryModels } from '../store/models';
-import { insertNew } from './bulk';
 import { REVIEW_STATUSES, ReviewItemDoc, ReviewReason } from '../store/models/reviewItem';
 
 export interface NewReviewItem {
@@ -33,7 +33,7 @@ export async function raiseReviewItems(models: RegistryModels, dataSource: strin
     individuals: item.individuals ?? [],
     createdAt: now,
   }));
-  await insertNew(models.CrvsReviewItem, docs as never[]);
+  await insertNew(models.CrvsReviewItem, docs);
 }
 
 export async function listReviewItems(models: RegistryModels, args: { status?: string | null; first?: number | null; after?: string | null }) {

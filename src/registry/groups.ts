@@ -3,9 +3,9 @@ import type { FilterQuery } from 'mongoose';
 import { badInput } from '../errors';
 import type { RegistryModels } from '../store/models';
 import { GROUP_KINDS, GroupDoc } from '../store/models/group';
-import { appendEvent } from './events';
-import { assertIdentifiersFree, attachIdentifiers, checkIdentifier, IdentifierInput } from './identifiers';
-import { list, objectId, oneOf, text } from './input';
+import { appendEvent, creationEvent } from './events';
+import { assertIdentifiersFree, attachIdentifiers, checkIdentifiers, IdentifierInput } from './identifiers';
+import { objectId, oneOf, text } from './input';
 import { findPage, Page, PageArgs } from './pagination';
 import { AddressInput, checkAddress, Combinators, identifierHolders, idList, prefixPattern, updateVersioned, withCombinators } from './registrant';
 
@@ -16,6 +16,9 @@ export interface GroupInput {
   povertyScore?: number | null;
   povertyScoreType?: string | null;
 }
+
+/** What registering a group needs at least. */
+export type NewGroupInput = GroupInput & { kind: string; name: string };
 
 export interface GroupFilter extends Combinators<GroupFilter> {
   ids?: string[] | null;
@@ -63,22 +66,27 @@ function checkGroup(input: GroupInput): Partial<GroupDoc> {
   return out;
 }
 
+/** The stored form of a new group (identifiers aside) of `size` members, checked with the input rules. */
+export function newGroup(input: NewGroupInput, now: Date, size = 0) {
+  return { ...checkGroup(input), size, registrationDate: now, lastUpdated: now, version: 1 };
+}
+
 export async function createGroup(
   models: RegistryModels,
-  input: GroupInput & { kind: string; name: string; identifiers?: IdentifierInput[] | null },
+  input: NewGroupInput & { identifiers?: IdentifierInput[] | null },
   now: Date,
 ): Promise<GroupDoc> {
-  const fields = checkGroup(input);
-  const ids = list('identifiers', input.identifiers, checkIdentifier) ?? [];
+  const fields = newGroup(input, now);
+  const ids = checkIdentifiers(input.identifiers);
   await assertIdentifiersFree(models, ids);
-  const doc = await models.Group.create({ ...fields, size: 0, registrationDate: now, lastUpdated: now, version: 1 });
+  const doc = await models.Group.create(fields);
   try {
     await attachIdentifiers(models, { kind: 'group', id: doc._id }, ids, now);
   } catch (error) {
     await models.Group.deleteOne({ _id: doc._id });
     throw error;
   }
-  await appendEvent(models, `${doc._id}:v1`, { type: 'created', registrantKind: 'group', registrantId: doc._id, at: now });
+  await appendEvent(models, ...creationEvent('group', doc._id, now));
   return (await models.Group.findById(doc._id).lean())!;
 }
 

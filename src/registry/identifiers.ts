@@ -4,7 +4,7 @@ import { conflict, notFound } from '../errors';
 import type { RegistryModels } from '../store/models';
 import { IdentifierDoc, VERIFICATION_STATUSES } from '../store/models/identifier';
 import { appendEvent } from './events';
-import { code, objectId, oneOf, text } from './input';
+import { code, list, objectId, oneOf, text } from './input';
 
 export interface IdentifierInput {
   type: string;
@@ -13,7 +13,7 @@ export interface IdentifierInput {
   verificationStatus?: string | null;
 }
 
-type Owner = { kind: 'individual' | 'group'; id: Types.ObjectId };
+export type Owner = { kind: 'individual' | 'group'; id: Types.ObjectId };
 
 export function checkIdentifier(input: IdentifierInput, field: string) {
   return {
@@ -23,6 +23,20 @@ export function checkIdentifier(input: IdentifierInput, field: string) {
     verificationStatus: oneOf(`${field}.verificationStatus`, input.verificationStatus ?? 'unverified', VERIFICATION_STATUSES),
   };
 }
+
+/** The identifiers a new registrant is created with. */
+export const checkIdentifiers = (inputs: IdentifierInput[] | null | undefined) => list('identifiers', inputs, checkIdentifier) ?? [];
+
+/** The stored form of an identifier of `owner`. */
+export const identifierRow = (owner: Owner, id: Pick<IdentifierDoc, 'type' | 'value' | 'issuer' | 'verificationStatus'>, now: Date) => ({
+  type: id.type,
+  value: id.value,
+  issuer: id.issuer,
+  verificationStatus: id.verificationStatus,
+  registrantKind: owner.kind,
+  registrant: owner.id,
+  createdAt: now,
+});
 
 const duplicate = (type: string) =>
   conflict('DUPLICATE_IDENTIFIER', `an identifier of type ${type} with this value is already registered`);
@@ -41,7 +55,7 @@ export async function attachIdentifiers(models: RegistryModels, owner: Owner, id
   const inserted: Types.ObjectId[] = [];
   try {
     for (const id of ids) {
-      const doc = await models.Identifier.create({ ...id, registrantKind: owner.kind, registrant: owner.id, createdAt: now });
+      const doc = await models.Identifier.create(identifierRow(owner, id, now));
       inserted.push(doc._id);
     }
   } catch (error) {
@@ -58,7 +72,7 @@ export async function attachIdentifiers(models: RegistryModels, owner: Owner, id
 }
 
 /** Keeps the owner's denormalised list of identifier types (used by filters) in step. */
-async function refreshIdentifierTypes(models: RegistryModels, owner: Owner) {
+export async function refreshIdentifierTypes(models: RegistryModels, owner: Owner) {
   const types = (await models.Identifier.distinct('type', { registrant: owner.id })) as string[];
   const model = owner.kind === 'individual' ? models.Individual : models.Group;
   await (model as typeof models.Individual).updateOne({ _id: owner.id }, { $set: { identifierTypes: types.sort() } });

@@ -3,8 +3,8 @@ import type { FilterQuery } from 'mongoose';
 import { badInput, conflict, notFound } from '../errors';
 import type { RegistryModels } from '../store/models';
 import { INDIVIDUAL_STATUSES, IndividualDoc, SEXES } from '../store/models/individual';
-import { appendEvent } from './events';
-import { assertIdentifiersFree, attachIdentifiers, checkIdentifier, IdentifierInput } from './identifiers';
+import { appendEvent, creationEvent } from './events';
+import { assertIdentifiersFree, attachIdentifiers, checkIdentifiers, IdentifierInput } from './identifiers';
 import { email, list, MAX_NAME, objectId, oneOf, pastDate, phone, text } from './input';
 import { findPage, Page, PageArgs } from './pagination';
 import { AddressInput, checkAddress, Combinators, exactPattern, identifierHolders, idList, prefixPattern, updateVersioned, withCombinators } from './registrant';
@@ -23,6 +23,9 @@ export interface IndividualInput {
   phoneNumbers?: string[] | null;
   emails?: string[] | null;
 }
+
+/** What registering an individual needs at least. */
+export type NewIndividualInput = IndividualInput & { name: NameInput; sex: string };
 
 export interface IndividualFilter extends Combinators<IndividualFilter> {
   ids?: string[] | null;
@@ -76,22 +79,27 @@ function checkIndividual(input: IndividualInput, now: Date): Partial<IndividualD
   return out;
 }
 
+/** The stored form of a new individual (identifiers aside), checked with the input rules. */
+export function newIndividual(input: NewIndividualInput, now: Date) {
+  return { ...checkIndividual(input, now), status: 'active' as const, registrationDate: now, lastUpdated: now, version: 1 };
+}
+
 export async function createIndividual(
   models: RegistryModels,
-  input: IndividualInput & { name: NameInput; sex: string; identifiers?: IdentifierInput[] | null },
+  input: NewIndividualInput & { identifiers?: IdentifierInput[] | null },
   now: Date,
 ): Promise<IndividualDoc> {
-  const fields = checkIndividual(input, now);
-  const ids = list('identifiers', input.identifiers, checkIdentifier) ?? [];
+  const fields = newIndividual(input, now);
+  const ids = checkIdentifiers(input.identifiers);
   await assertIdentifiersFree(models, ids);
-  const doc = await models.Individual.create({ ...fields, status: 'active', registrationDate: now, lastUpdated: now, version: 1 });
+  const doc = await models.Individual.create(fields);
   try {
     await attachIdentifiers(models, { kind: 'individual', id: doc._id }, ids, now);
   } catch (error) {
     await models.Individual.deleteOne({ _id: doc._id }); // lost an identifier race: leave nothing behind
     throw error;
   }
-  await appendEvent(models, `${doc._id}:v1`, { type: 'created', registrantKind: 'individual', registrantId: doc._id, at: now });
+  await appendEvent(models, ...creationEvent('individual', doc._id, now));
   return (await models.Individual.findById(doc._id).lean())!;
 }
 

@@ -3,9 +3,15 @@ import { Types } from 'mongoose';
 import { badInput, conflict, notFound } from '../errors';
 import type { RegistryModels } from '../store/models';
 import { headSlot, MEMBER_ROLES, memberSlot, MembershipDoc } from '../store/models/membership';
-import { appendEvent } from './events';
+import { appendEvent, memberAddedEvent } from './events';
 import { objectId, oneOf, pastDate } from './input';
 import { bumpVersion } from './registrant';
+
+/** A current membership from `startDate`, with the slots that keep it unique. */
+export function newMembership(group: Types.ObjectId, individual: Types.ObjectId, role: MembershipDoc['role'], startDate: Date) {
+  const base = { _id: new Types.ObjectId(), group, individual, role, startDate };
+  return { ...base, headSlot: headSlot(base), memberSlot: memberSlot(base) };
+}
 
 export async function addMember(
   models: RegistryModels,
@@ -23,23 +29,20 @@ export async function addMember(
   if (!person) throw notFound('individual');
   if (person.status === 'deceased') throw conflict('DECEASED', 'a deceased individual cannot join a group');
 
-  const _id = new Types.ObjectId();
-  const base = { _id, group, individual, role, startDate };
+  const membership = newMembership(group, individual, role, startDate);
   try {
-    await models.Membership.create({ ...base, headSlot: headSlot(base), memberSlot: memberSlot(base) });
+    await models.Membership.create(membership);
   } catch (error) {
     if ((error as { code?: number }).code !== 11000) throw error;
     // Engines differ in what they say about the violated index: ask which slot is taken.
-    if (role === 'head' && (await models.Membership.exists({ headSlot: headSlot(base) }))) {
+    if (role === 'head' && (await models.Membership.exists({ headSlot: membership.headSlot }))) {
       throw conflict('SECOND_HEAD', 'the group already has a current head; end that membership first');
     }
     throw conflict('ALREADY_MEMBER', 'the individual is already a current member of the group');
   }
   await refreshSize(models, group, now);
-  await appendEvent(models, `${_id}`, {
-    type: 'member_added', registrantKind: 'group', registrantId: group, data: { individualId: `${individual}`, role }, at: now,
-  });
-  return (await models.Membership.findById(_id).lean())!;
+  await appendEvent(models, ...memberAddedEvent(membership, now));
+  return (await models.Membership.findById(membership._id).lean())!;
 }
 
 export async function endMembership(models: RegistryModels, rawId: string, endDate: Date | null | undefined, now: Date): Promise<MembershipDoc> {

@@ -3,13 +3,13 @@
  * often a spouse, children and sometimes a grandparent, spread over several areas, with UINs,
  * national ids, birth registration numbers and household ids. The same seed gives the same people
  * and the same identifier values. Written in bulk (a few inserts per batch of households), each
- * record with the outbox event a single registration would leave.
+ * record checked and stored as a single registration would be, with the outbox event it would leave.
  */
 import { Types } from 'mongoose';
 import { GatewayError } from '../errors';
 import type { RegistryModels } from '../store/models';
-import type { IndividualDoc } from '../store/models/individual';
-import { headSlot, MembershipDoc, memberSlot } from '../store/models/membership';
+import type { MembershipDoc } from '../store/models/membership';
+import { createInBulk, Registration, registration } from './bulkCreate';
 
 export const AREAS = [
   { areaCode: 'NR-01', regionCode: 'NR', locality: 'Kinta' },
@@ -57,6 +57,7 @@ export interface SeedOptions {
 }
 
 const BATCH_HOUSEHOLDS = 250;
+const DEMO_ISSUER = { issuer: 'demo-registry', verificationStatus: 'verified' };
 
 export async function seedRegistry(models: RegistryModels, opts: SeedOptions) {
   const seed = opts.seed ?? 1;
@@ -77,7 +78,7 @@ export async function seedRegistry(models: RegistryModels, opts: SeedOptions) {
   let person = 0;
   let household = 0;
   while (person < opts.individuals) {
-    const batch = { individuals: [] as object[], groups: [] as object[], memberships: [] as object[], identifiers: [] as object[], events: [] as object[] };
+    const batch: Registration[] = [];
     for (let h = 0; h < BATCH_HOUSEHOLDS && person < opts.individuals; h++) {
       household += 1;
       const area = rnd.pick(AREAS);
@@ -90,47 +91,33 @@ export async function seedRegistry(models: RegistryModels, opts: SeedOptions) {
       if (size > 1 && rnd.chance(0.75)) roles.push({ role: 'spouse', sex: headSex === 'male' ? 'female' : 'male', born: birth(20, 65) });
       if (roles.length < size && rnd.chance(0.15)) roles.push({ role: 'parent', sex: rnd.chance(0.6) ? 'female' : 'male', born: birth(60, 90) });
       while (roles.length < size) roles.push({ role: 'child', sex: rnd.chance(0.5) ? 'female' : 'male', born: birth(0, 17) });
+      const members = roles.map((m) => ({ ...m, individual: new Types.ObjectId() }));
 
-      batch.groups.push({
-        _id: groupId, kind: 'household', name: `${family} household`, searchName: `${family.toLowerCase()} household`, address, areaCode: area.areaCode,
-        povertyScore: Math.round(rnd.next() * 1000) / 10, povertyScoreType: 'PMT', size, registrationDate: now, lastUpdated: now, version: 1,
-        identifierTypes: ['HOUSEHOLD_ID'],
-      });
-      batch.identifiers.push({ type: 'HOUSEHOLD_ID', value: demoHouseholdId(seed, household), issuer: 'demo-registry', verificationStatus: 'verified', registrantKind: 'group', registrant: groupId, createdAt: now });
-      batch.events.push(createdEvent('group', groupId, now));
+      batch.push(registration({
+        kind: 'group', _id: groupId, members,
+        input: { kind: 'household', name: `${family} household`, address, povertyScore: Math.round(rnd.next() * 1000) / 10, povertyScoreType: 'PMT' },
+        identifiers: [{ type: 'HOUSEHOLD_ID', value: demoHouseholdId(seed, household), ...DEMO_ISSUER }],
+      }, now));
 
-      for (const member of roles) {
+      for (const member of members) {
         person += 1;
-        const id = new Types.ObjectId();
         const adult = member.role !== 'child';
         const given = rnd.pick(GIVEN[member.sex]);
         const ids = [{ type: 'UIN', value: demoUin(seed, person) }];
         if (adult && rnd.chance(0.8)) ids.push({ type: 'NATIONAL_ID', value: `NID${String(seed).padStart(3, '0')}${String(person).padStart(9, '0')}` });
         if (!adult) ids.push({ type: 'BRN', value: `BRN-${seed}-${String(person).padStart(8, '0')}` });
-        const doc: Omit<IndividualDoc, 'deathDate' | 'birthDate'> & { birthDate: Date } = {
-          _id: id, name: { given, family }, sex: member.sex, birthDate: member.born, status: 'active', addresses: [address],
-          phoneNumbers: adult && rnd.chance(0.7) ? [`+99 ${rnd.int(700, 799)} ${String(rnd.int(0, 999999)).padStart(6, '0')}`] : [],
-          emails: adult && rnd.chance(0.2) ? [`${given}.${family}.${person}@example.org`.toLowerCase()] : [],
-          registrationDate: now, lastUpdated: now, version: 1, searchNames: [given.toLowerCase(), family.toLowerCase()], areaCode: area.areaCode,
-          identifierTypes: ids.map((i) => i.type).sort(),
-        };
-        batch.individuals.push(doc);
-        for (const i of ids) batch.identifiers.push({ ...i, issuer: 'demo-registry', verificationStatus: 'verified', registrantKind: 'individual', registrant: id, createdAt: now });
-        const membership = { _id: new Types.ObjectId(), group: groupId, individual: id, role: member.role, startDate: now };
-        batch.memberships.push({ ...membership, headSlot: headSlot(membership), memberSlot: memberSlot(membership) });
-        batch.events.push(createdEvent('individual', id, now));
+        batch.push(registration({
+          kind: 'individual', _id: member.individual, identifiers: ids.map((i) => ({ ...i, ...DEMO_ISSUER })),
+          input: {
+            name: { given, family }, sex: member.sex, birthDate: member.born, addresses: [address],
+            phoneNumbers: adult && rnd.chance(0.7) ? [`+99 ${rnd.int(700, 799)} ${String(rnd.int(0, 999999)).padStart(6, '0')}`] : [],
+            emails: adult && rnd.chance(0.2) ? [`${given}.${family}.${person}@example.org`.toLowerCase()] : [],
+          },
+        }, now));
       }
     }
-    await models.Identifier.insertMany(batch.identifiers, { ordered: true });
-    await models.Individual.insertMany(batch.individuals, { ordered: false });
-    await models.Group.insertMany(batch.groups, { ordered: false });
-    await models.Membership.insertMany(batch.memberships, { ordered: false });
-    await models.Outbox.insertMany(batch.events, { ordered: false });
+    await createInBulk(models, batch, { now, onDuplicate: 'throw' });
     opts.onProgress?.(person, opts.individuals);
   }
   return { individuals: person, groups: household };
-}
-
-function createdEvent(kind: 'individual' | 'group', id: Types.ObjectId, at: Date) {
-  return { _id: `created:${id}:v1`, seq: new Types.ObjectId(), type: 'created', registrantKind: kind, registrantId: id, data: {}, at };
 }
