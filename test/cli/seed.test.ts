@@ -2,16 +2,14 @@
  * `dci-gateway seed` as an operator runs it: the built CLI in a child process, each run on its own
  * throwaway DATA_DIR with the embedded engine.
  */
-import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../src/log';
 import { openStore } from '../../src/store/connection';
 import { registryModels } from '../../src/store/models';
+import { BUILD_TIMEOUT_MS, buildCli, runCli } from '../support/cli';
 
-const ROOT = path.resolve(__dirname, '../..');
-const MAIN = path.join(ROOT, 'dist/src/cli/main.js');
 const dirs: string[] = [];
 
 function tempDir(): string {
@@ -20,19 +18,7 @@ function tempDir(): string {
   return dir;
 }
 
-function cli(args: string[], dataDir = tempDir()): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  // MONGODB_URI is dropped so every run gets the fresh embedded engine of its own DATA_DIR.
-  const { MONGODB_URI: _ignored, ...env } = process.env;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...env, DATA_DIR: dataDir, LOG_LEVEL: 'info' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c));
-    child.stderr.on('data', (c: Buffer) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[], dataDir = tempDir()) => runCli(args, dataDir);
 
 async function uins(dataDir: string): Promise<string[]> {
   const store = await openStore({ dataDir, log: createLogger('silent') });
@@ -51,10 +37,7 @@ async function seeded(seed: number): Promise<{ dataDir: string; summary: Record<
   return { dataDir, summary: JSON.parse(run.stdout) };
 }
 
-beforeAll(() => {
-  // The CLI under test is the compiled one; tsc is incremental enough to run every time.
-  execFileSync('npx', ['tsc', '-p', ROOT], { cwd: ROOT, stdio: 'inherit' });
-}, 180_000);
+beforeAll(buildCli, BUILD_TIMEOUT_MS);
 
 afterAll(() => {
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });

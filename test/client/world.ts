@@ -2,12 +2,12 @@
  * What the client integration tests run against: the partner sandbox and a real gateway (our keys
  * and JWKS, our receiver endpoints and CallbackHub), linked both ways as in production.
  */
-import { startSandbox, Sandbox } from '../../adapters/dci/sandbox';
+import type { Sandbox } from '../../adapters/dci/sandbox';
 import { DciClient, DciClientDeps } from '../../adapters/dci/client/client';
 import type { DataSourceConfig } from '../../adapters/dci/client/dataSource';
-import { createPartner } from '../../src/partners/service';
 import { createLogger } from '../../src/log';
-import { startTestGateway, TestGateway } from '../support/gateway';
+import type { TestGateway } from '../support/gateway';
+import { startLinkedSandbox } from '../support/linkedSandbox';
 
 export interface World {
   t: TestGateway;
@@ -22,22 +22,8 @@ export interface World {
 export const FAST_RETRY = { maxAttempts: 4, backoff: { baseMs: 10, maxMs: 50, jitter: true }, maxRetryAfterMs: 5000 };
 
 export async function startWorld(): Promise<World> {
-  const sandbox = await startSandbox({ births: 40, deaths: 5 });
-  let t: TestGateway;
-  try {
-    t = await startTestGateway();
-  } catch (error) {
-    await sandbox.stop();
-    throw error;
-  }
+  const { t, sandbox, stop } = await startLinkedSandbox({ births: 40, deaths: 5 });
   const callbackBase = `${t.url}/dci`;
-  const { clientId, clientSecret } = await createPartner(
-    t.gateway.models,
-    { senderId: sandbox.registries.crvs.senderId, jwksUrl: sandbox.registries.crvs.jwksUrl, callbackBase, scopes: ['dci:callback'] },
-    new Date(),
-  );
-  // From here on the sandbox checks our signatures and calls back with a token of ours.
-  sandbox.connectGateway({ tokenUrl: `${t.url}/oauth2/client/token`, clientId, clientSecret, jwksUrl: `${t.url}/.well-known/jwks.json` });
 
   const crvsSource = (overrides: Partial<DataSourceConfig> = {}): DataSourceConfig => ({
     name: 'crvs-sandbox',
@@ -63,10 +49,7 @@ export async function startWorld(): Promise<World> {
     crvsSource,
     client: (source, deps) =>
       new DciClient(crvsSource(source), { signer: t.gateway.dci.keys, hub: t.gateway.dci.hub, log: createLogger('silent'), retry: FAST_RETRY, ...deps }),
-    async stop() {
-      await sandbox.stop();
-      await t.stop();
-    },
+    stop,
   };
 }
 

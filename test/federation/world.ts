@@ -3,11 +3,10 @@
  * partner sandbox whose records point at the same people, both linked as in production (the sandbox
  * checks our signatures), and the sandbox's registries onboarded as data sources over GraphQL.
  */
-import { startSandbox, Sandbox } from '../../adapters/dci/sandbox';
-import type { RegistryName } from '../../adapters/dci/sandbox';
-import { createPartner } from '../../src/partners/service';
+import type { RegistryName, Sandbox } from '../../adapters/dci/sandbox';
 import { seedRegistry } from '../../src/registry/seed';
-import { ok, READ_PII, startTestGateway, TestGateway } from '../support/gateway';
+import { ok, READ_PII, TestGateway } from '../support/gateway';
+import { startLinkedSandbox } from '../support/linkedSandbox';
 
 export interface FederationWorld {
   t: TestGateway;
@@ -26,22 +25,9 @@ export interface FederationWorld {
 const CREATE = `mutation ($input: CreateDataSourceInput!) { createDataSource(input: $input) { name } }`;
 
 export async function startFederationWorld(opts: { individuals: number }): Promise<FederationWorld> {
-  const sandbox = await startSandbox({ demoIndividuals: opts.individuals, births: 20, deaths: 5 });
-  let t: TestGateway;
-  try {
-    t = await startTestGateway();
-  } catch (error) {
-    await sandbox.stop();
-    throw error;
-  }
+  const { t, sandbox, stop } = await startLinkedSandbox({ demoIndividuals: opts.individuals, births: 20, deaths: 5 });
   await t.pauseBackgroundWork();
   await seedRegistry(t.gateway.models, { individuals: opts.individuals, seed: 1 });
-  const { clientId, clientSecret } = await createPartner(
-    t.gateway.models,
-    { senderId: sandbox.registries.crvs.senderId, jwksUrl: sandbox.registries.crvs.jwksUrl, callbackBase: `${t.url}/dci`, scopes: ['dci:callback'] },
-    new Date(),
-  );
-  sandbox.connectGateway({ tokenUrl: `${t.url}/oauth2/client/token`, clientId, clientSecret, jwksUrl: `${t.url}/.well-known/jwks.json` });
   const admin = await t.token(['partners:admin']);
 
   return {
@@ -68,9 +54,6 @@ export async function startFederationWorld(opts: { individuals: number }): Promi
       return `${identifier.registrant}`;
     },
     calls: (registry, path) => sandbox.calls(registry).filter((c) => c.path === `/${registry}${path}`).length,
-    async stop() {
-      await sandbox.stop();
-      await t.stop();
-    },
+    stop,
   };
 }

@@ -3,21 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TokenService } from '../../src/auth/tokens';
-import { codes, onlyError, READ, startTestGateway, TestGateway } from '../support/gateway';
+import { codes, onlyError, READ, useTestGateway } from '../support/gateway';
 
 const QUERY = `{ individuals(first: 1) { totalCount } }`;
 const MUTATION = `mutation { createIndividual(input: { name: { given: "No", family: "Body" }, sex: male }) { id } }`;
 
 describe('authentication and scopes', () => {
-  let t: TestGateway;
+  const t = useTestGateway();
   const count = () => t.gateway.models.Individual.countDocuments({});
-
-  beforeAll(async () => {
-    t = await startTestGateway();
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
 
   it.each([
     ['a query', QUERY],

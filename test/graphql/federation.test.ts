@@ -1,5 +1,5 @@
 /** Apollo Federation 2: the subgraph publishes its SDL with @key and resolves entity references. */
-import { codes, ok, READ, READ_PII, startTestGateway, TestGateway, WRITE } from '../support/gateway';
+import { codes, ok, READ, READ_PII, useTestGateway, WRITE } from '../support/gateway';
 import { createGroup, createIndividual } from './fixtures';
 
 const ENTITIES = `query ($representations: [_Any!]!) {
@@ -10,18 +10,14 @@ const ENTITIES = `query ($representations: [_Any!]!) {
   } }`;
 
 describe('federation', () => {
-  let t: TestGateway;
+  const t = useTestGateway();
   let personId: string;
   let groupId: string;
 
   beforeAll(async () => {
-    t = await startTestGateway();
     const writer = await t.token(WRITE);
     personId = (await createIndividual(t, writer, { name: { given: 'Joseph', family: 'Moyo' } })).id;
     groupId = (await createGroup(t, writer, { name: 'Moyo household' })).id;
-  });
-  afterAll(async () => {
-    await t?.stop();
   });
 
   it('_service { sdl } publishes the schema with @key on Individual and Group', async () => {

@@ -1,5 +1,5 @@
 /** Groups and memberships: registering, updating, members, and the one-head-per-group rule. */
-import { codes, ok, onlyError, READ, startTestGateway, TestGateway, WRITE } from '../support/gateway';
+import { codes, ok, onlyError, READ, useTestGateway, WRITE } from '../support/gateway';
 import { ADD_MEMBER, addMember, createGroup, createIndividual, GROUP_FIELDS, isoDay } from './fixtures';
 
 const READ_GROUP = `query ($id: ID!) { group(id: $id) { ${GROUP_FIELDS} } }`;
@@ -9,15 +9,11 @@ const END = `mutation ($id: ID!, $endDate: Date) { endMembership(id: $id, endDat
 const INDIVIDUAL_GROUPS = `query ($id: ID!) { individual(id: $id) { groups { id role current group { id name } } } }`;
 
 describe('groups and memberships', () => {
-  let t: TestGateway;
+  const t = useTestGateway();
   let writer: string;
 
   beforeAll(async () => {
-    t = await startTestGateway();
     writer = await t.token(WRITE);
-  });
-  afterAll(async () => {
-    await t?.stop();
   });
 
   it('createGroup stores every field and returns the stored group, read back by group(id)', async () => {

@@ -1,5 +1,5 @@
 /** Identifiers: unique (type, value) pairs, added and removed, and registrants found by them. */
-import { codes, ok, onlyError, READ_PII, startTestGateway, TestGateway, unique, WRITE } from '../support/gateway';
+import { codes, ok, onlyError, READ_PII, unique, useTestGateway, WRITE } from '../support/gateway';
 import { CREATE_INDIVIDUAL, createGroup, createIndividual } from './fixtures';
 
 const ADD = `mutation ($registrantId: ID!, $input: IdentifierInput!) {
@@ -15,15 +15,11 @@ const IDS_OF = `query ($id: ID!) { individual(id: $id) { identifiers { id type v
 const WITH_TYPE = `query ($type: String!) { individuals(filter: { identifierType: $type }, first: 100) { totalCount edges { node { id } } } }`;
 
 describe('identifiers', () => {
-  let t: TestGateway;
+  const t = useTestGateway();
   let writer: string;
 
   beforeAll(async () => {
-    t = await startTestGateway();
     writer = await t.token(WRITE);
-  });
-  afterAll(async () => {
-    await t?.stop();
   });
 
   const countIndividuals = () => t.gateway.models.Individual.countDocuments({});

@@ -1,5 +1,5 @@
 /** Individuals: registering, reading back, updating with optimistic versions, recording deaths. */
-import { codes, ok, onlyError, READ, startTestGateway, TestGateway, WRITE } from '../support/gateway';
+import { codes, ok, onlyError, READ, useTestGateway, WRITE } from '../support/gateway';
 import { createIndividual, INDIVIDUAL_FIELDS, isoDay } from './fixtures';
 
 const READ_INDIVIDUAL = `query ($id: ID!) { individual(id: $id) { ${INDIVIDUAL_FIELDS} } }`;
@@ -8,17 +8,13 @@ const UPDATE = `mutation ($id: ID!, $version: Int!, $input: UpdateIndividualInpu
 const RECORD_DEATH = `mutation ($id: ID!, $deathDate: Date!) { recordDeath(id: $id, deathDate: $deathDate) { ${INDIVIDUAL_FIELDS} } }`;
 
 describe('individuals', () => {
-  let t: TestGateway;
+  const t = useTestGateway();
   let writer: string;
   let reader: string;
 
   beforeAll(async () => {
-    t = await startTestGateway();
     writer = await t.token(WRITE);
     reader = await t.token(READ);
-  });
-  afterAll(async () => {
-    await t?.stop();
   });
 
   it('createIndividual stores every field and returns the stored individual', async () => {

@@ -1,19 +1,15 @@
 /** Bad input is refused as BAD_USER_INPUT naming the offending field, and nothing is written. */
-import { codes, ok, onlyError, READ, startTestGateway, TestGateway, WRITE } from '../support/gateway';
+import { codes, ok, onlyError, READ, useTestGateway, WRITE } from '../support/gateway';
 import { ADD_MEMBER, CREATE_GROUP, CREATE_INDIVIDUAL, createGroup, createIndividual, isoDay } from './fixtures';
 
 const valid = () => ({ name: { given: 'Valid', family: 'Person' }, sex: 'female', birthDate: '1990-01-01' });
 
 describe('input validation', () => {
-  let t: TestGateway;
+  const t = useTestGateway();
   let writer: string;
 
   beforeAll(async () => {
-    t = await startTestGateway();
     writer = await t.token(WRITE);
-  });
-  afterAll(async () => {
-    await t?.stop();
   });
 
   /** Counts of every collection a registry write touches. */

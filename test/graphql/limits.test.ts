@@ -2,7 +2,7 @@
  * Production limits: abusive queries are refused with QUERY_TOO_COMPLEX before they run, and the
  * schema is not given away (no introspection, no "Did you mean" suggestions).
  */
-import { codes, onlyError, READ, startTestGateway, TestGateway } from '../support/gateway';
+import { codes, onlyError, READ, useTestGateway } from '../support/gateway';
 
 /** group → members → individual → groups → group → … nested `levels` times. */
 function deepQuery(levels: number): string {
@@ -16,15 +16,11 @@ const INTROSPECTION = `{ __schema { queryType { name } types { name } } }`;
 const TYPO = `{ individuals(first: 1) { totalCont } }`;
 
 describe('query limits in production', () => {
-  let t: TestGateway;
+  const t = useTestGateway({ NODE_ENV: 'production' });
   let token: string;
 
   beforeAll(async () => {
-    t = await startTestGateway({ NODE_ENV: 'production' });
     token = await t.token(READ);
-  });
-  afterAll(async () => {
-    await t?.stop();
   });
 
   it('a query within the depth limit runs', async () => {
@@ -84,13 +80,7 @@ describe('query limits in production', () => {
 });
 
 describe('outside production', () => {
-  let t: TestGateway;
-  beforeAll(async () => {
-    t = await startTestGateway({ NODE_ENV: 'development' });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
+  const t = useTestGateway({ NODE_ENV: 'development' });
 
   it('introspection works and typos get suggestions', async () => {
     const token = await t.token(READ);

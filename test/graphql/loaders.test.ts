@@ -3,7 +3,7 @@
  * grow with the number of records it returns.
  */
 import { seedRegistry } from '../../src/registry/seed';
-import { ok, READ_PII, startTestGateway, TestGateway } from '../support/gateway';
+import { ok, READ_PII, useTestGateway } from '../support/gateway';
 
 const HOUSEHOLDS = `query ($first: Int) {
   groups(first: $first) {
@@ -24,18 +24,14 @@ const HOUSEHOLDS = `query ($first: Int) {
   } }`;
 
 describe('batched loading', () => {
-  let t: TestGateway;
+  const t = useTestGateway();
   let token: string;
 
   beforeAll(async () => {
-    t = await startTestGateway();
     token = await t.token(READ_PII);
     // Background workers would add their own commands to the process-wide counter.
     await t.pauseBackgroundWork();
     await seedRegistry(t.gateway.models, { individuals: 260, seed: 3 });
-  });
-  afterAll(async () => {
-    await t?.stop();
   });
 
   async function commandsFor(first: number) {

@@ -1,5 +1,5 @@
 /** Personal data (@pii) is masked for callers without registry:pii and clear for those with it. */
-import { ok, READ, READ_PII, startTestGateway, TestGateway, unique, WRITE } from '../support/gateway';
+import { ok, READ, READ_PII, unique, useTestGateway, WRITE } from '../support/gateway';
 import { addMember, createGroup, createIndividual } from './fixtures';
 
 const PERSON = `query ($id: ID!) { individual(id: $id) {
@@ -14,14 +14,13 @@ const HOUSEHOLD = `query ($id: ID!) { group(id: $id) {
 const LIST = `{ individuals(first: 100) { edges { node { id name { given family } birthDate phoneNumbers } } } }`;
 
 describe('masking of personal data', () => {
-  let t: TestGateway;
+  const t = useTestGateway();
   let personId: string;
   let groupId: string;
   const uin = unique('UIN');
   const hh = unique('HH');
 
   beforeAll(async () => {
-    t = await startTestGateway();
     const writer = await t.token(WRITE);
     const person = await createIndividual(t, writer, {
       name: { given: 'Halima', family: 'Diallo', middle: 'Binta' },
@@ -40,9 +39,6 @@ describe('masking of personal data', () => {
     });
     groupId = group.id;
     await addMember(t, writer, groupId, personId, 'head');
-  });
-  afterAll(async () => {
-    await t?.stop();
   });
 
   it('without registry:pii: names, phones, emails, address lines and identifier values show only their first letter, birthDate is null', async () => {

@@ -7,7 +7,7 @@ import type { GroupDoc } from '../../src/store/models/group';
 import { seedRegistry } from '../../src/registry/seed';
 import { ageOn } from '../../src/graphql/resolvers/types';
 import { AGE_BANDS } from '../../src/registry/stats';
-import { codes, ok, onlyError, READ, READ_PII, startTestGateway, TestGateway, WRITE } from '../support/gateway';
+import { codes, ok, onlyError, READ, READ_PII, useTestGateway, WRITE } from '../support/gateway';
 import { createIndividual } from './fixtures';
 
 const INDIVIDUALS = `query ($filter: IndividualFilter, $first: Int, $after: String) {
@@ -22,14 +22,13 @@ const STATS = `query ($filter: IndividualFilter) { registryStats(filter: $filter
 type Filter = Record<string, unknown> | undefined;
 
 describe('searching the registry', () => {
-  let t: TestGateway;
+  const t = useTestGateway();
   let reader: string;
   let piiReader: string;
   let people: IndividualDoc[];
   let households: GroupDoc[];
 
   beforeAll(async () => {
-    t = await startTestGateway();
     reader = await t.token(READ);
     piiReader = await t.token(READ_PII);
     const writer = await t.token(WRITE);
@@ -43,9 +42,6 @@ describe('searching the registry', () => {
     ok(await t.gql(`mutation { recordDeath(id: "${dead.id}", deathDate: "2021-01-01") { id } }`, {}, writer));
     people = (await t.gateway.models.Individual.find({}).sort({ _id: 1 }).lean()) as IndividualDoc[];
     households = (await t.gateway.models.Group.find({}).sort({ _id: 1 }).lean()) as GroupDoc[];
-  });
-  afterAll(async () => {
-    await t?.stop();
   });
 
   /** Walks every page; checks each page's shape on the way and returns the ids in order. */

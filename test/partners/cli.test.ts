@@ -2,7 +2,6 @@
  * `dci-gateway partners` and `dci-gateway keys` as an operator runs them: the built CLI in a child
  * process on a throwaway DATA_DIR with the embedded engine.
  */
-import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,35 +9,19 @@ import { createLogger } from '../../src/log';
 import { authenticateClient } from '../../src/partners';
 import { openStore } from '../../src/store/connection';
 import { registryModels } from '../../src/store/models';
+import { BUILD_TIMEOUT_MS, buildCli, runCli as cli } from '../support/cli';
 import { ed25519Jwk } from './fixtures';
-
-const ROOT = path.resolve(__dirname, '../..');
-const MAIN = path.join(ROOT, 'dist/src/cli/main.js');
-
-function cli(args: string[], dataDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  // MONGODB_URI is dropped so the run uses the embedded engine of its own DATA_DIR.
-  const { MONGODB_URI: _ignored, ...env } = process.env;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c));
-    child.stderr.on('data', (c: Buffer) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('dci-gateway partners and keys', () => {
   let dataDir: string;
   let jwkFile: string;
 
   beforeAll(() => {
-    execFileSync('npx', ['tsc', '-p', ROOT], { cwd: ROOT, stdio: 'inherit' });
+    buildCli();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-partners-cli-'));
     jwkFile = path.join(dataDir, 'partner.jwk.json');
     fs.writeFileSync(jwkFile, JSON.stringify(ed25519Jwk('crvs-2025')));
-  }, 180_000);
+  }, BUILD_TIMEOUT_MS);
   afterAll(() => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });

@@ -1,5 +1,5 @@
 /** Partner administration over GraphQL, against the real gateway. */
-import { codes, ok, onlyError, READ, startTestGateway, TestGateway } from '../support/gateway';
+import { codes, ok, onlyError, READ, useTestGateway } from '../support/gateway';
 import { ed25519Jwk } from './fixtures';
 
 const PARTNER_FIELDS = `id senderId displayName status publicKeys { kid kty crv x } jwksUrl signingProfile callbackBase clientId
@@ -12,15 +12,11 @@ const LIST = `{ partners { senderId status signingProfile } }`;
 const ONE = `query ($senderId: String!) { partner(senderId: $senderId) { ${PARTNER_FIELDS} } }`;
 
 describe('partners over GraphQL', () => {
-  let t: TestGateway;
+  const t = useTestGateway();
   let admin: string;
 
   beforeAll(async () => {
-    t = await startTestGateway();
     admin = await t.token(['partners:admin']);
-  });
-  afterAll(async () => {
-    await t?.stop();
   });
 
   it('creates a partner, returning the credentials once and never the hash', async () => {

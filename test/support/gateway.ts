@@ -79,6 +79,36 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
   };
 }
 
+/**
+ * The gateway of the enclosing describe block: started before its first test, stopped after its
+ * last. Usable from the block's hooks and tests; it stands for the started gateway.
+ */
+export function useTestGateway(env: Record<string, string> = {}): TestGateway {
+  let started: TestGateway | undefined;
+  const current = () => {
+    if (!started) throw new Error('the test gateway starts in beforeAll: use it from a hook or a test');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startTestGateway(env);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  return {
+    get gateway() {
+      return current().gateway;
+    },
+    get url() {
+      return current().url;
+    },
+    token: (scopes) => current().token(scopes),
+    gql: (query, variables, token) => current().gql(query, variables, token),
+    pauseBackgroundWork: () => current().pauseBackgroundWork(),
+    stop: () => current().stop(),
+  };
+}
+
 /** The error codes of an answer, in order. */
 export const codes = (res: GqlResponse) => (res.body.errors ?? []).map((e) => e.extensions?.code);
 
