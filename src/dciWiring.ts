@@ -11,6 +11,7 @@ import { dciSubscriptionStore, deliveryLedger, outboxFeed } from './jobs/dciSubs
 import { dciTransactionStore } from './jobs/dciTransactions';
 import { JobQueue } from './jobs/queue';
 import type { Logger } from './log';
+import { SecretBox } from './dataSources/secretBox';
 import { partnerDirectory } from './partners/directory';
 import { partnerKeyResolver } from './partners/keyResolver';
 import { warnUnsignedPartners } from './partners/service';
@@ -48,7 +49,7 @@ export async function wireDci(opts: {
   log: Logger;
 }): Promise<DciSide> {
   const { config, connection, models, tokens, graphql, keys, hub, log } = opts;
-  const partners = partnerDirectory(models);
+  const partners = partnerDirectory(models, SecretBox.open(config.dataDir));
   const partnerKeys = partnerKeyResolver(models, { cacheTtlMs: 5 * 60_000, log });
   const replay = new ReplayGuard(new MongoReplayStore(connection));
   const transactions = dciTransactionStore(connection);

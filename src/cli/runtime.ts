@@ -64,3 +64,11 @@ export function positiveInteger(text: string): number {
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer.');
   return n;
 }
+
+/** Secrets come from environment variables, so they stay out of shell history and process lists. */
+export function secretFromEnv(variable: string | undefined, option: string): string | undefined {
+  if (!variable) return undefined;
+  const value = process.env[variable];
+  if (!value) throw new Error(`${option}: environment variable ${variable} is not set`);
+  return value;
+}

@@ -1,9 +1,9 @@
 /** Input rules for data sources. Each failure names the field it is about. */
 import { badInput } from '../errors';
-import { publicJwks, rateLimit, secureUrl, senderId } from '../partners/input';
+import { outboundAuth, publicJwks, rateLimit, secureUrl, senderId } from '../partners/input';
 import { oneOf, text } from '../registry/input';
-import { CREDENTIAL_LOCATIONS, REGISTRY_KINDS } from '../../adapters/dci/client/dataSource';
-import { AUTH_TYPES, DataSourceQuirksDoc } from '../store/models/dataSource';
+import { REGISTRY_KINDS } from '../../adapters/dci/client/dataSource';
+import { DataSourceQuirksDoc } from '../store/models/dataSource';
 import { SIGNING_PROFILES } from '../store/models/partner';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -11,16 +11,6 @@ export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
 export const DEFAULT_MAX_ITEMS_PER_ENVELOPE = 50;
 const MAX_TIMEOUT_MS = 120_000;
 const MAX_ITEMS_PER_ENVELOPE = 1000;
-
-export interface AuthInput {
-  type: string;
-  token?: string | null;
-  tokenUrl?: string | null;
-  clientId?: string | null;
-  clientSecret?: string | null;
-  scope?: string | null;
-  credentialLocation?: string | null;
-}
 
 export interface QuirksInput {
   consent?: { purposeText: string; purposeCode: string; purposeRefUri?: string | null } | null;
@@ -36,7 +26,7 @@ export const dataSourceName = (field: string, value: string) => {
 
 export const registryKind = (field: string, value: string) => oneOf(field, value, REGISTRY_KINDS);
 export const signingProfileName = (field: string, value: string) => oneOf(field, value, SIGNING_PROFILES);
-export { publicJwks, rateLimit, secureUrl, senderId };
+export { outboundAuth, publicJwks, rateLimit, secureUrl, senderId };
 
 export function boundedInteger(field: string, value: number, min: number, max: number): number {
   if (!Number.isSafeInteger(value) || value < min || value > max) throw badInput(field, `must be a whole number between ${min} and ${max}`);
@@ -45,21 +35,6 @@ export function boundedInteger(field: string, value: number, min: number, max: n
 
 export const timeoutMs = (field: string, value: number) => boundedInteger(field, value, 100, MAX_TIMEOUT_MS);
 export const maxItemsPerEnvelope = (field: string, value: number) => boundedInteger(field, value, 1, MAX_ITEMS_PER_ENVELOPE);
-
-/** The auth block in clear, checked; sealing is the service's job. */
-export function auth(field: string, value: AuthInput | null | undefined) {
-  const type = oneOf(`${field}.type`, value?.type ?? 'none', AUTH_TYPES);
-  if (type === 'none') return { type } as const;
-  if (type === 'bearer') return { type, token: text(`${field}.token`, value?.token, { required: true, max: 4096 })! } as const;
-  return {
-    type,
-    tokenUrl: secureUrl(`${field}.tokenUrl`, value?.tokenUrl, { allowQuery: true }),
-    clientId: text(`${field}.clientId`, value?.clientId, { required: true, max: 256 })!,
-    clientSecret: text(`${field}.clientSecret`, value?.clientSecret, { required: true, max: 4096 })!,
-    ...(value?.scope && { scope: text(`${field}.scope`, value.scope, { max: 1024 }) }),
-    credentialLocation: oneOf(`${field}.credentialLocation`, value?.credentialLocation ?? 'body', CREDENTIAL_LOCATIONS),
-  } as const;
-}
 
 export function quirks(field: string, value: QuirksInput | null | undefined): DataSourceQuirksDoc {
   const out: DataSourceQuirksDoc = { lowerCaseEventTypes: value?.lowerCaseEventTypes ?? false };

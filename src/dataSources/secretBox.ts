@@ -1,7 +1,9 @@
 /**
- * Seals the secrets of data sources (AES-256-GCM) with a 256-bit key kept in a file of its own in
- * DATA_DIR (mode 0600), created on first use. Each secret is bound to its place (data source and
- * field) as additional data, so a sealed value copied to another record does not open.
+ * Seals the outbound secrets we must hold in clear form (data source credentials, partner callback
+ * credentials) with AES-256-GCM and a 256-bit key kept in a file of its own in DATA_DIR (mode 0600),
+ * created on first use. Each secret is bound to its place (record and field) as additional data, so
+ * a sealed value copied to another record does not open. The file keeps its first name so existing
+ * data directories still open.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import fs from 'node:fs';

@@ -2,9 +2,11 @@
 import type mongoose from 'mongoose';
 import { badInput, conflict, notFound } from '../errors';
 import type { DataSourceConfig } from '../../adapters/dci/client/dataSource';
-import type { DataSourceAuthDoc, DataSourceDoc } from '../store/models/dataSource';
+import type { DataSourceDoc } from '../store/models/dataSource';
+import type { OutboundAuthInput } from '../partners/input';
 import * as input from './input';
-import type { AuthInput, QuirksInput } from './input';
+import type { QuirksInput } from './input';
+import { openAuth, PublicAuth, publicAuth, sealAuth, SealContext } from './sealedAuth';
 import type { DataSourceSettings } from './settings';
 
 export interface DataSourceModels {
@@ -15,7 +17,7 @@ export interface DataSourceInput {
   name: string;
   kind: string;
   baseUrl: string;
-  auth?: AuthInput | null;
+  auth?: OutboundAuthInput | null;
   /** Defaults to the gateway's DCI_SENDER_ID. */
   senderId?: string | null;
   callbackBase: string;
@@ -31,30 +33,16 @@ export interface DataSourceInput {
 }
 
 /** A data source as shown to an administrator: no secret, sealed or not. */
-export type PublicDataSource = Omit<DataSourceDoc, '_id' | 'auth'> & { id: string; auth: Omit<DataSourceAuthDoc, 'sealedToken' | 'sealedClientSecret'> };
+export type PublicDataSource = Omit<DataSourceDoc, '_id' | 'auth'> & { id: string; auth: PublicAuth };
 
 /** Additional data binding a sealed secret to its record and field. */
-const sealContext = (name: string, field: 'token' | 'clientSecret') => `dataSource:${name}:${field}`;
+const sealContext = (name: string): SealContext => (field) => `dataSource:${name}:${field}`;
 const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
 const duplicate = (name: string) => conflict('DUPLICATE_DATA_SOURCE', `a data source named ${name} already exists`);
 
 export function publicDataSource(doc: DataSourceDoc): PublicDataSource {
   const { _id, auth, ...rest } = doc;
-  const { sealedToken: _token, sealedClientSecret: _secret, ...publicAuth } = auth;
-  return { id: `${_id}`, ...rest, auth: publicAuth, publicKeys: doc.publicKeys.map((k) => ({ ...k })) };
-}
-
-function sealAuth(name: string, auth: ReturnType<typeof input.auth>, settings: DataSourceSettings): DataSourceAuthDoc {
-  switch (auth.type) {
-    case 'none':
-      return { type: 'none' };
-    case 'bearer':
-      return { type: 'bearer', sealedToken: settings.box.seal(auth.token, sealContext(name, 'token')) };
-    case 'oauth2': {
-      const { clientSecret, ...rest } = auth;
-      return { ...rest, sealedClientSecret: settings.box.seal(clientSecret, sealContext(name, 'clientSecret')) };
-    }
-  }
+  return { id: `${_id}`, ...rest, auth: publicAuth(auth), publicKeys: doc.publicKeys.map((k) => ({ ...k })) };
 }
 
 export async function addDataSource(models: DataSourceModels, settings: DataSourceSettings, raw: DataSourceInput, now: Date): Promise<DataSourceDoc> {
@@ -69,7 +57,7 @@ export async function addDataSource(models: DataSourceModels, settings: DataSour
     name,
     kind: input.registryKind('kind', raw.kind),
     baseUrl: input.secureUrl('baseUrl', raw.baseUrl, { allowQuery: false }).replace(/\/$/, ''),
-    auth: sealAuth(name, input.auth('auth', raw.auth), settings),
+    auth: sealAuth(input.outboundAuth('auth', raw.auth), settings.box, sealContext(name)),
     senderId: input.senderId('senderId', raw.senderId ?? settings.defaultSenderId),
     callbackBase: input.secureUrl('callbackBase', raw.callbackBase, { allowQuery: false }).replace(/\/$/, ''),
     receiverId: input.senderId('receiverId', raw.receiverId),
@@ -111,25 +99,11 @@ export async function disableDataSource(models: DataSourceModels, name: string, 
 
 /** The client's view of a stored data source, secrets opened. */
 export function clientConfig(doc: DataSourceDoc, settings: DataSourceSettings): DataSourceConfig {
-  const { auth } = doc;
-  const clientAuth: DataSourceConfig['auth'] =
-    auth.type === 'bearer'
-      ? { type: 'bearer', token: settings.box.open(auth.sealedToken!, sealContext(doc.name, 'token')) }
-      : auth.type === 'oauth2'
-        ? {
-            type: 'oauth2',
-            tokenUrl: auth.tokenUrl!,
-            clientId: auth.clientId!,
-            clientSecret: settings.box.open(auth.sealedClientSecret!, sealContext(doc.name, 'clientSecret')),
-            ...(auth.scope && { scope: auth.scope }),
-            credentialLocation: auth.credentialLocation ?? 'body',
-          }
-        : { type: 'none' };
   return {
     name: doc.name,
     kind: doc.kind,
     baseUrl: doc.baseUrl,
-    auth: clientAuth,
+    auth: openAuth(doc.auth, settings.box, sealContext(doc.name)),
     senderId: doc.senderId,
     callbackBase: doc.callbackBase,
     receiverId: doc.receiverId,

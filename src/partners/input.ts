@@ -2,7 +2,9 @@
 import { createPublicKey } from 'node:crypto';
 import { badInput } from '../errors';
 import { oneOf, text } from '../registry/input';
+import { AUTH_TYPES } from '../store/models/outboundAuth';
 import { PARTNER_SCOPES, PartnerJwk, PartnerScope } from '../store/models/partner';
+import { ClientAuth, CREDENTIAL_LOCATIONS } from '../../adapters/dci/client/dataSource';
 
 const MAX_URL = 2048;
 const MAX_KEYS = 10;
@@ -95,4 +97,30 @@ export function rateLimit(field: string, value: number): number {
     throw badInput(field, `must be a whole number between 1 and ${MAX_RATE_LIMIT_PER_MINUTE}`);
   }
   return value;
+}
+
+/** Credentials we present to a partner system: a data source's `auth`, a partner's `callbackAuth`. */
+export interface OutboundAuthInput {
+  type: string;
+  token?: string | null;
+  tokenUrl?: string | null;
+  clientId?: string | null;
+  clientSecret?: string | null;
+  scope?: string | null;
+  credentialLocation?: string | null;
+}
+
+/** The credentials in clear, checked; sealing them is the caller's job. */
+export function outboundAuth(field: string, value: OutboundAuthInput | null | undefined): ClientAuth {
+  const type = oneOf(`${field}.type`, value?.type ?? 'none', AUTH_TYPES);
+  if (type === 'none') return { type };
+  if (type === 'bearer') return { type, token: text(`${field}.token`, value?.token, { required: true, max: 4096 })! };
+  return {
+    type,
+    tokenUrl: secureUrl(`${field}.tokenUrl`, value?.tokenUrl, { allowQuery: true }),
+    clientId: text(`${field}.clientId`, value?.clientId, { required: true, max: 256 })!,
+    clientSecret: text(`${field}.clientSecret`, value?.clientSecret, { required: true, max: 4096 })!,
+    ...(value?.scope && { scope: text(`${field}.scope`, value.scope, { max: 1024 }) }),
+    credentialLocation: oneOf(`${field}.credentialLocation`, value?.credentialLocation ?? 'body', CREDENTIAL_LOCATIONS),
+  };
 }

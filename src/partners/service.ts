@@ -4,6 +4,8 @@ import type { Scope } from '../auth/scopes';
 import { badInput, conflict, notFound } from '../errors';
 import type { Logger } from '../log';
 import { oneOf, text } from '../registry/input';
+import type { PublicAuth } from '../dataSources/sealedAuth';
+import type { SecretBox } from '../dataSources/secretBox';
 import {
   DEFAULT_QUERY_ATTRIBUTES,
   DEFAULT_RATE_LIMIT_PER_MINUTE,
@@ -14,7 +16,8 @@ import {
   SIGNING_PROFILES,
 } from '../store/models/partner';
 import type { SigningProfileName } from '../../adapters/dci/protocol/signing';
-import { partnerScopes, publicJwks, queryAttributes, rateLimit, secureUrl, senderId as checkSenderId } from './input';
+import { publicCallbackAuth, sealCallbackAuth } from './callbackAuth';
+import { OutboundAuthInput, partnerScopes, publicJwks, queryAttributes, rateLimit, secureUrl, senderId as checkSenderId } from './input';
 import { hashSecret, newClientId, newClientSecret, unmatchableHash, verifySecret } from './secrets';
 
 /** Just the model this module needs, so callers can pass the whole registry or only this. */
@@ -30,6 +33,8 @@ export interface PartnerInput {
   /** Defaults to `default`; `none` only when asked for. */
   signingProfile?: string | null;
   callbackBase: string;
+  /** How our callbacks and notifications authenticate at the partner; defaults to none. */
+  callbackAuth?: OutboundAuthInput | null;
   /** Defaults to `dci:search` only. */
   scopes?: string[] | null;
   queryAttributes?: string[] | null;
@@ -45,6 +50,8 @@ export interface PartnerUpdate {
   jwksUrl?: string | null;
   signingProfile?: string | null;
   callbackBase?: string | null;
+  /** Replaces the stored credentials, secrets included. */
+  callbackAuth?: OutboundAuthInput | null;
   scopes?: string[] | null;
   queryAttributes?: string[] | null;
   pii?: boolean | null;
@@ -57,8 +64,8 @@ export interface ClientCredentials {
   clientSecret: string;
 }
 
-/** A partner as it may be shown to an administrator: everything but the secret hash. */
-export type PublicPartner = Omit<PartnerDoc, '_id' | 'clientSecretHash'> & { id: string };
+/** A partner as it may be shown to an administrator: everything but the secret hash and the callback secrets. */
+export type PublicPartner = Omit<PartnerDoc, '_id' | 'clientSecretHash' | 'callbackAuth'> & { id: string; callbackAuth: PublicAuth };
 
 export const DEFAULT_PARTNER_SCOPES: readonly PartnerScope[] = ['dci:search'];
 
@@ -75,6 +82,7 @@ export function publicPartner(doc: PartnerDoc): PublicPartner {
     ...(doc.jwksUrl && { jwksUrl: doc.jwksUrl }),
     signingProfile: doc.signingProfile,
     callbackBase: doc.callbackBase,
+    callbackAuth: publicCallbackAuth(doc),
     clientId: doc.clientId,
     scopes: [...doc.scopes],
     queryAttributes: [...doc.queryAttributes],
@@ -92,7 +100,8 @@ function requireVerificationKeys(profile: SigningProfileName, publicKeys: Partne
   }
 }
 
-export async function createPartner(models: PartnerModels, input: PartnerInput, now: Date): Promise<{ partner: PartnerDoc } & ClientCredentials> {
+/** `box` seals the secrets of `callbackAuth`; only needed when there are some. */
+export async function createPartner(models: PartnerModels, input: PartnerInput, now: Date, box?: SecretBox): Promise<{ partner: PartnerDoc } & ClientCredentials> {
   const senderId = checkSenderId('senderId', input.senderId);
   const publicKeys = publicJwks('publicKeys', input.publicKeys ?? []);
   const jwksUrl = input.jwksUrl == null ? undefined : secureUrl('jwksUrl', input.jwksUrl, { allowQuery: true });
@@ -106,6 +115,7 @@ export async function createPartner(models: PartnerModels, input: PartnerInput, 
     ...(jwksUrl && { jwksUrl }),
     signingProfile,
     callbackBase: secureUrl('callbackBase', input.callbackBase, { allowQuery: false }),
+    callbackAuth: sealCallbackAuth(senderId, input.callbackAuth, box),
     scopes: partnerScopes('scopes', input.scopes ?? [...DEFAULT_PARTNER_SCOPES]),
     queryAttributes: queryAttributes('queryAttributes', input.queryAttributes ?? [...DEFAULT_QUERY_ATTRIBUTES]),
     pii: input.pii ?? false,
@@ -139,7 +149,8 @@ async function existing(models: PartnerModels, senderId: string): Promise<Partne
   return partner;
 }
 
-export async function updatePartner(models: PartnerModels, senderId: string, input: PartnerUpdate, now: Date): Promise<PartnerDoc> {
+/** `box` seals the secrets of a new `callbackAuth`; only needed when there are some. */
+export async function updatePartner(models: PartnerModels, senderId: string, input: PartnerUpdate, now: Date, box?: SecretBox): Promise<PartnerDoc> {
   const current = await existing(models, senderId);
   const changes: Partial<PartnerDoc> = {};
   if (input.displayName != null) changes.displayName = text('displayName', input.displayName, { required: true, max: 100 })!;
@@ -148,6 +159,7 @@ export async function updatePartner(models: PartnerModels, senderId: string, inp
   if (input.jwksUrl != null) changes.jwksUrl = secureUrl('jwksUrl', input.jwksUrl, { allowQuery: true });
   if (input.signingProfile != null) changes.signingProfile = oneOf('signingProfile', input.signingProfile, SIGNING_PROFILES);
   if (input.callbackBase != null) changes.callbackBase = secureUrl('callbackBase', input.callbackBase, { allowQuery: false });
+  if (input.callbackAuth != null) changes.callbackAuth = sealCallbackAuth(current.senderId, input.callbackAuth, box);
   if (input.scopes != null) changes.scopes = partnerScopes('scopes', input.scopes);
   if (input.queryAttributes != null) changes.queryAttributes = queryAttributes('queryAttributes', input.queryAttributes);
   if (input.pii != null) changes.pii = input.pii;

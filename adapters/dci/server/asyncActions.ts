@@ -1,13 +1,15 @@
 /**
  * The async half of the server: the durable job that answers a stored request and POSTs the signed
- * callback to the partner's `sender_uri`, retried with backoff by the job queue. The answer is
- * computed once and stored, so a retry (or a restart) sends the same answer with the same message id.
+ * callback to the partner's `sender_uri` with its callback credentials, retried with backoff by the
+ * job queue. The answer is computed once and stored, so a retry (or a restart) sends the same answer
+ * with the same message id.
  */
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../../../src/auth/principal';
 import type { Logger } from '../../../src/log';
 import { PermanentJobError } from '../../../src/jobs/queue';
 import { callbackActionFor, KeyRing, RequestAction, SearchRequest, SubscribeRequest, TxnStatusRequest, UnsubscribeRequest } from '../protocol';
+import { deliver } from './delivery';
 import type { InboundPartner, PartnerDirectory } from './partners';
 import { signEnvelope } from './replies';
 import { answerSearch, partnerPrincipal, SearchDeps } from './search';
@@ -101,14 +103,7 @@ export function callbackJob(deps: CallbackJobDeps) {
     );
     const started = Date.now();
     try {
-      const res = await fetch(txn.senderUri, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...signed.headers },
-        body: signed.rawBody,
-        signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
-        redirect: 'error', // a redirect could lead outside the registered callback base
-      });
-      if (!res.ok) throw new Error(`callback answered HTTP ${res.status}`);
+      await deliver('callback', txn.senderUri, signed, partner.callbackCredentials, deps.timeoutMs ?? 10_000);
       await deps.transactions.recordAttempt(correlationId, { delivered: true });
       deps.log.info({ senderId: txn.senderId, action: txn.action, correlationId, ms: Date.now() - started, attempt: ctx.attempt }, 'callback delivered');
     } catch (error) {

@@ -3,14 +3,16 @@
  * matched against the active subscriptions for its type (the subscription's filter, narrowed to the
  * event's registrant, run in process as the subscriber, so it never sees more than a search would
  * show it); each match becomes one delivery row, keyed by subscription and event so it can never be
- * owed twice, and one durable job that signs and POSTs the `notify`. A subscriber's deliveries go out
- * in outbox order: a job waits while an earlier one for the same subscription is still pending.
+ * owed twice, and one durable job that signs and POSTs the `notify` with the subscriber's callback
+ * credentials. A subscriber's deliveries go out in outbox order: a job waits while an earlier one for
+ * the same subscription is still pending.
  */
 import { randomUUID } from 'node:crypto';
 import type { GraphqlExecutor } from '../../../src/graphql/inProcess';
 import type { JobQueue } from '../../../src/jobs/queue';
 import type { Logger } from '../../../src/log';
 import type { KeyRing, NotifyEventRequest } from '../protocol';
+import { deliver } from './delivery';
 import { OPERATION_FOR, Entity, GroupNode, IndividualNode } from './operations';
 import type { PartnerDirectory } from './partners';
 import { toDciGroup, toDciMember } from './records';
@@ -123,14 +125,7 @@ export function notifyJob(deps: NotifierDeps) {
       ],
     };
     const signed = await signEnvelope({ action: 'notify', status: 'succ', totalCount: 1, message }, match.partner, deps.ourSenderId, deps.keys);
-    const res = await fetch(sub.notifyUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...signed.headers },
-      body: signed.rawBody,
-      signal: AbortSignal.timeout(10_000),
-      redirect: 'error',
-    });
-    if (!res.ok) throw new Error(`notify answered HTTP ${res.status}`);
+    await deliver('notify', sub.notifyUrl, signed, match.partner.callbackCredentials, 10_000);
     await deps.ledger.markDelivered(code, event.id);
     deps.log.info({ senderId: sub.senderId, code, event: event.type }, 'notification delivered');
   };

@@ -10,12 +10,25 @@ export interface InboundPartner {
   signingProfile: SigningProfileName;
   /** Callbacks and notifications may only go to URLs under this base. */
   callbackBase: string;
+  /** What our callbacks and notifications present there. */
+  callbackCredentials: CallbackCredentials;
   /** DCI attribute names this partner may search on. */
   queryAttributes: readonly string[];
   /** May see personal data; otherwise records come back masked. */
   pii: boolean;
   scopes: readonly Scope[];
   rateLimitPerMinute: number;
+}
+
+/**
+ * The bearer token our callbacks and notifications carry to one partner (receivers such as OpenSPP,
+ * OpenG2P and OpenCRVS require one). Methods only, so logging a partner never shows a token.
+ */
+export interface CallbackCredentials {
+  /** Undefined when the partner asks for no Authorization header. */
+  token(): Promise<string | undefined>;
+  /** The partner answered 401 to `token`: forgets it; true when the next `token()` is a fresh one worth sending. */
+  refused(token: string): boolean;
 }
 
 export interface PartnerDirectory {

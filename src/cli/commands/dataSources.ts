@@ -5,9 +5,9 @@ import { addDataSource, DataSourceInput, disableDataSource, listDataSources, pub
 import type { DataSourceSettings } from '../../dataSources/settings';
 import type { RegistryModels } from '../../store/models';
 import { REGISTRY_KINDS, CREDENTIAL_LOCATIONS } from '../../../adapters/dci/client/dataSource';
-import { AUTH_TYPES } from '../../store/models/dataSource';
+import { AUTH_TYPES } from '../../store/models/outboundAuth';
 import { SIGNING_PROFILES } from '../../store/models/partner';
-import { positiveInteger, printJson as print, withStore } from '../runtime';
+import { positiveInteger, printJson as print, secretFromEnv, withStore } from '../runtime';
 
 /** Like withStore, with the secret box of DATA_DIR for the data sources' credentials. */
 function withDataSources<T>(work: (models: RegistryModels, settings: DataSourceSettings) => Promise<T>): Promise<T> {
@@ -19,14 +19,6 @@ function withDataSources<T>(work: (models: RegistryModels, settings: DataSourceS
 function readJwkFile(file: string): unknown[] {
   const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { keys?: unknown };
   return Array.isArray(parsed.keys) ? parsed.keys : [parsed];
-}
-
-/** Secrets come from environment variables, so they stay out of shell history and process lists. */
-function secretFromEnv(variable: string | undefined, option: string): string | undefined {
-  if (!variable) return undefined;
-  const value = process.env[variable];
-  if (!value) throw new Error(`${option}: environment variable ${variable} is not set`);
-  return value;
 }
 
 interface AddOptions {

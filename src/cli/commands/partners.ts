@@ -1,9 +1,12 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
-import { createPartner, disablePartner, listPartners, publicPartner } from '../../partners/service';
+import { SecretBox } from '../../dataSources/secretBox';
+import { createPartner, disablePartner, listPartners, PartnerInput, publicPartner } from '../../partners/service';
 import type { RegistryModels } from '../../store/models';
+import { AUTH_TYPES } from '../../store/models/outboundAuth';
 import { PARTNER_SCOPES, SIGNING_PROFILES } from '../../store/models/partner';
-import { positiveInteger, printJson as print, withStore } from '../runtime';
+import { CREDENTIAL_LOCATIONS } from '../../../adapters/dci/client/dataSource';
+import { positiveInteger, printJson as print, secretFromEnv, withStore } from '../runtime';
 
 const withModels = <T>(work: (models: RegistryModels) => Promise<T>) => withStore(({ models }) => work(models));
 
@@ -31,6 +34,13 @@ interface AddOptions {
   pii?: boolean;
   queryAttributes?: string[];
   rateLimit?: number;
+  callbackAuth: string;
+  callbackTokenEnv?: string;
+  callbackTokenUrl?: string;
+  callbackClientId?: string;
+  callbackClientSecretEnv?: string;
+  callbackScope?: string;
+  callbackCredentialLocation?: string;
 }
 
 export function registerPartners(program: Command): void {
@@ -49,29 +59,39 @@ export function registerPartners(program: Command): void {
     .option('--pii', 'let search results include personal data', false)
     .option('--query-attributes <names...>', 'DCI attributes it may search on (default: UIN BRN NATIONAL_ID HOUSEHOLD_ID age birth_date sex location group_size poverty_score)')
     .option('--rate-limit <perMinute>', 'DCI requests per minute (default: 600)', positiveInteger)
+    .addOption(new Option('--callback-auth <type>', 'how our callbacks and notifications authenticate at the partner').choices([...AUTH_TYPES]).default('none'))
+    .option('--callback-token-env <VAR>', 'bearer: environment variable holding the static token')
+    .option('--callback-token-url <url>', "oauth2: the partner's token endpoint")
+    .option('--callback-client-id <id>', 'oauth2: our client id at the partner')
+    .option('--callback-client-secret-env <VAR>', 'oauth2: environment variable holding the client secret')
+    .option('--callback-scope <scope>', 'oauth2: scope to request')
+    .addOption(new Option('--callback-credential-location <where>', 'oauth2: where the credentials go (default: body)').choices([...CREDENTIAL_LOCATIONS]))
     .action(async (opts: AddOptions) => {
       if (!opts.jwkFile && !opts.jwksUrl && opts.profile !== 'none') {
         throw new Error('one of --jwk-file and --jwks-url is required (unless --profile none)');
       }
-      const publicKeys = opts.jwkFile ? readJwkFile(opts.jwkFile) : undefined;
-      const created = await withModels((models) =>
-        createPartner(
-          models,
-          {
-            senderId: opts.senderId,
-            displayName: opts.name,
-            publicKeys,
-            jwksUrl: opts.jwksUrl,
-            signingProfile: opts.profile,
-            callbackBase: opts.callbackBase,
-            scopes: opts.scopes,
-            queryAttributes: opts.queryAttributes,
-            pii: opts.pii,
-            rateLimitPerMinute: opts.rateLimit,
-          },
-          new Date(),
-        ),
-      );
+      const input: PartnerInput = {
+        senderId: opts.senderId,
+        displayName: opts.name,
+        publicKeys: opts.jwkFile ? readJwkFile(opts.jwkFile) : undefined,
+        jwksUrl: opts.jwksUrl,
+        signingProfile: opts.profile,
+        callbackBase: opts.callbackBase,
+        callbackAuth: {
+          type: opts.callbackAuth,
+          token: secretFromEnv(opts.callbackTokenEnv, '--callback-token-env'),
+          tokenUrl: opts.callbackTokenUrl,
+          clientId: opts.callbackClientId,
+          clientSecret: secretFromEnv(opts.callbackClientSecretEnv, '--callback-client-secret-env'),
+          scope: opts.callbackScope,
+          credentialLocation: opts.callbackCredentialLocation,
+        },
+        scopes: opts.scopes,
+        queryAttributes: opts.queryAttributes,
+        pii: opts.pii,
+        rateLimitPerMinute: opts.rateLimit,
+      };
+      const created = await withStore(({ config, models }) => createPartner(models, input, new Date(), SecretBox.open(config.dataDir)));
       print({ sender_id: created.partner.senderId, client_id: created.clientId, client_secret: created.clientSecret });
     });
 

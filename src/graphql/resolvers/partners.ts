@@ -1,9 +1,12 @@
 /** Root fields of the partner registry: thin calls into src/partners. */
+import { settingsOf } from '../../dataSources/settings';
 import * as partners from '../../partners/service';
 import type { Context } from '../context';
 import type { Args } from './registry';
 
 const view = (doc: Parameters<typeof partners.publicPartner>[0] | null) => doc && partners.publicPartner(doc);
+/** Seals the partners' callback secrets, as it does the data sources'. */
+const secretBox = (ctx: Context) => settingsOf(ctx.models.Partner.db).box;
 
 export const partnerResolvers = {
   /** GraphQL names cannot hold `-`: the enum's values map to the profile names used everywhere else. */
@@ -14,12 +17,12 @@ export const partnerResolvers = {
   },
   Mutation: {
     createPartner: async (_: unknown, { input }: Args, ctx: Context) => {
-      const { partner, clientId, clientSecret } = await partners.createPartner(ctx.models, input, ctx.now);
+      const { partner, clientId, clientSecret } = await partners.createPartner(ctx.models, input, ctx.now, secretBox(ctx));
       ctx.log.info({ senderId: partner.senderId, by: ctx.principal?.subject }, 'partner created');
       return { partner: partners.publicPartner(partner), clientId, clientSecret };
     },
     updatePartner: async (_: unknown, { senderId, input }: Args, ctx: Context) =>
-      view(await partners.updatePartner(ctx.models, senderId, input, ctx.now)),
+      view(await partners.updatePartner(ctx.models, senderId, input, ctx.now, secretBox(ctx))),
     disablePartner: async (_: unknown, { senderId }: Args, ctx: Context) => {
       const partner = await partners.disablePartner(ctx.models, senderId, ctx.now);
       ctx.log.info({ senderId, by: ctx.principal?.subject }, 'partner disabled');

@@ -1,31 +1,17 @@
 /**
  * Partner registries the gateway consumes through the outbound DCI client (CRVS, IBR, DR, social).
  * Secrets needed in clear to call the partner (static bearer token, OAuth2 client secret) are kept
- * sealed with AES-256-GCM (src/dataSources/secretBox.ts), never in plain text.
+ * sealed (./outboundAuth.ts), never in plain text.
  */
 import mongoose, { Schema, Types } from 'mongoose';
-import { CREDENTIAL_LOCATIONS, CredentialLocation, REGISTRY_KINDS, RegistryKind } from '../../../adapters/dci/client/dataSource';
+import { REGISTRY_KINDS, RegistryKind } from '../../../adapters/dci/client/dataSource';
 import type { SigningProfileName } from '../../../adapters/dci/protocol/signing';
 import { modelOn } from './common';
+import { OutboundAuthDoc, outboundAuthSchema } from './outboundAuth';
 import { PartnerJwk, SIGNING_PROFILES } from './partner';
 
 export const DATA_SOURCE_STATUSES = ['active', 'disabled'] as const;
 export type DataSourceStatus = (typeof DATA_SOURCE_STATUSES)[number];
-
-export const AUTH_TYPES = ['none', 'bearer', 'oauth2'] as const;
-export type AuthType = (typeof AUTH_TYPES)[number];
-
-export interface DataSourceAuthDoc {
-  type: AuthType;
-  /** Static bearer token, sealed. */
-  sealedToken?: string;
-  tokenUrl?: string;
-  clientId?: string;
-  /** OAuth2 client secret, sealed. */
-  sealedClientSecret?: string;
-  scope?: string;
-  credentialLocation?: CredentialLocation;
-}
 
 export interface DataSourceQuirksDoc {
   consent?: { purposeText: string; purposeCode: string; purposeRefUri?: string };
@@ -38,7 +24,7 @@ export interface DataSourceDoc {
   name: string;
   kind: RegistryKind;
   baseUrl: string;
-  auth: DataSourceAuthDoc;
+  auth: OutboundAuthDoc;
   senderId: string;
   callbackBase: string;
   receiverId: string;
@@ -59,19 +45,6 @@ const jwkSchema = new Schema<PartnerJwk>(
   { _id: false },
 );
 
-const authSchema = new Schema<DataSourceAuthDoc>(
-  {
-    type: { type: String, enum: AUTH_TYPES, required: true },
-    sealedToken: String,
-    tokenUrl: String,
-    clientId: String,
-    sealedClientSecret: String,
-    scope: String,
-    credentialLocation: { type: String, enum: CREDENTIAL_LOCATIONS },
-  },
-  { _id: false },
-);
-
 const quirksSchema = new Schema<DataSourceQuirksDoc>(
   {
     consent: { type: new Schema({ purposeText: String, purposeCode: String, purposeRefUri: String }, { _id: false }), default: undefined },
@@ -86,7 +59,7 @@ const dataSourceSchema = new Schema<DataSourceDoc>(
     name: { type: String, required: true },
     kind: { type: String, enum: REGISTRY_KINDS, required: true },
     baseUrl: { type: String, required: true },
-    auth: { type: authSchema, required: true },
+    auth: { type: outboundAuthSchema, required: true },
     senderId: { type: String, required: true },
     callbackBase: { type: String, required: true },
     receiverId: { type: String, required: true },

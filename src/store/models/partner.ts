@@ -1,12 +1,13 @@
 /**
  * Partner systems allowed to call the DCI APIs: who they are (sender_id), how their messages are
- * verified (pinned keys or a JWKS URL, signing profile), where callbacks may go, and the OAuth2
- * client credentials they exchange for tokens. The client secret itself is never stored, only its
- * scrypt hash.
+ * verified (pinned keys or a JWKS URL, signing profile), where callbacks may go and how they
+ * authenticate there, and the OAuth2 client credentials they exchange for tokens. The client secret
+ * itself is never stored, only its scrypt hash.
  */
 import mongoose, { Schema, Types } from 'mongoose';
 import type { SigningProfileName } from '../../../adapters/dci/protocol/signing';
 import { modelOn } from './common';
+import { OutboundAuthDoc, outboundAuthSchema } from './outboundAuth';
 
 export const PARTNER_STATUSES = ['active', 'disabled'] as const;
 export type PartnerStatus = (typeof PARTNER_STATUSES)[number];
@@ -57,6 +58,8 @@ export interface PartnerDoc {
   signingProfile: SigningProfileName;
   /** Callback URLs in `header.sender_uri` must lie under this base. */
   callbackBase: string;
+  /** What our callbacks and notifications present at the partner's receiver; absent means none. */
+  callbackAuth?: OutboundAuthDoc;
   clientId: string;
   /** `scrypt$N$r$p$salt$hash`, salt and hash in base64url. */
   clientSecretHash: string;
@@ -85,6 +88,7 @@ const partnerSchema = new Schema<PartnerDoc>(
     // No default: an unsigned partner must be configured explicitly, never by omission.
     signingProfile: { type: String, enum: SIGNING_PROFILES, required: true },
     callbackBase: { type: String, required: true },
+    callbackAuth: outboundAuthSchema,
     clientId: { type: String, required: true },
     clientSecretHash: { type: String, required: true },
     scopes: { type: [String], enum: PARTNER_SCOPES, default: [] },
