@@ -40,5 +40,8 @@ export function createApolloServer(opts: { schema: GraphQLSchema; production: bo
     formatError: formatErrorFor(opts.production, opts.log),
     validationRules: protection.validationRules,
     plugins: [ApolloServerPluginInlineTraceDisabled(), ...protection.plugins, ...(opts.plugins ?? [])],
+    // The process owner (serve) stops everything in order on SIGTERM/SIGINT; Apollo's own handlers
+    // would stop the HTTP server a second time, concurrently, and leave the process hanging.
+    stopOnTerminationSignals: false,
   });
 }

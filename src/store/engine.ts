@@ -77,6 +77,9 @@ export async function startEmbeddedEngine(
   );
   let running = true;
   let stopping = false;
+  // If this process ends without stop() (a crash, process.exit), the engine must not outlive it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   let stderrTail = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderrTail = (stderrTail + chunk.toString()).slice(-2000);
@@ -84,6 +87,7 @@ export async function startEmbeddedEngine(
   const exited = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
       running = false;
+      process.off('exit', killOnExit);
       if (!stopping) log.error({ code, signal, stderr: stderrTail }, 'embedded engine exited unexpectedly');
       resolve();
     });

@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
 import { startDemoSandbox } from '../../demoSandbox';
-import { DEMO_INDIVIDUALS, startGateway } from '../../gateway';
+import type { Sandbox } from '../../../adapters/dci/sandbox';
+import { DEMO_INDIVIDUALS, Gateway, startGateway } from '../../gateway';
 import { EngineMissingError } from '../../store/engine';
 import { loadRuntime } from '../runtime';
+
+/** Longer than the HTTP drain (10 s) plus the engine's own stop (5 s). */
+const STOP_DEADLINE_MS = 20_000;
 
 export function registerServe(program: Command): void {
   program
@@ -12,7 +16,32 @@ export function registerServe(program: Command): void {
     .option('--no-sandbox', 'with --demo: do not start the partner sandbox (CRVS, IBR, DR on PORT+100)')
     .action(async (opts: { demo?: boolean; sandbox: boolean }) => {
       const { config, log } = loadRuntime();
-      let gateway;
+      let gateway: Gateway | undefined;
+      let sandbox: Sandbox | undefined;
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ signal }, 'stopping');
+        // A stop that cannot finish (a dead engine, a stuck peer) must not keep the process alive.
+        setTimeout(() => {
+          log.error({ afterMs: STOP_DEADLINE_MS }, 'stop did not finish in time; exiting');
+          process.exit(1);
+        }, STOP_DEADLINE_MS).unref();
+        try {
+          await sandbox?.stop();
+          await gateway?.stop();
+          process.exit(0);
+        } catch (error) {
+          log.error({ err: error }, 'stop failed');
+          process.exit(1);
+        }
+      };
+      // Installed before anything starts: a signal during start-up (engine, seeding, sandbox) still
+      // goes through stop(), and the engine's exit hook takes the engine down with the process.
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+      process.on('SIGINT', () => void stop('SIGINT'));
+
       try {
         gateway = await startGateway(config, log, { demo: Boolean(opts.demo) });
       } catch (error) {
@@ -23,21 +52,12 @@ export function registerServe(program: Command): void {
         throw error;
       }
       process.stdout.write(`dci-gateway listening on http://localhost:${gateway.port}/graphql\n`);
-      const sandbox = opts.demo && opts.sandbox ? await startDemoSandbox(gateway, config, DEMO_INDIVIDUALS, log).catch((error: unknown) => {
-        log.warn({ err: error }, 'the demo partner sandbox could not start; the gateway runs without it');
-        return undefined;
-      }) : undefined;
-      if (sandbox) process.stdout.write(`partner sandbox (CRVS, IBR, DR) on ${sandbox.url}, wired as data sources sandbox-crvs, sandbox-ibr, sandbox-dr\n`);
-      let stopping = false;
-      const stop = async (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ signal }, 'stopping');
-        await sandbox?.stop();
-        await gateway.stop();
-        process.exit(0);
-      };
-      process.on('SIGTERM', () => void stop('SIGTERM'));
-      process.on('SIGINT', () => void stop('SIGINT'));
+      if (opts.demo && opts.sandbox) {
+        sandbox = await startDemoSandbox(gateway, config, DEMO_INDIVIDUALS, log).catch((error: unknown) => {
+          log.warn({ err: error }, 'the demo partner sandbox could not start; the gateway runs without it');
+          return undefined;
+        });
+        if (sandbox) process.stdout.write(`partner sandbox (CRVS, IBR, DR) on ${sandbox.url}, wired as data sources sandbox-crvs, sandbox-ibr, sandbox-dr\n`);
+      }
     });
 }
