@@ -1,6 +1,7 @@
 import { DateScalar, DateTimeScalar } from '../scalars';
 import { crvsResolvers } from './crvs';
 import { dataSourceResolvers } from './dataSources';
+import { dciResolvers } from './dci';
 import { identifierResolvers } from './identifiers';
 import { partnerDataResolvers } from './partnerData';
 import { partnerResolvers } from './partners';
@@ -12,9 +13,10 @@ export const resolvers = {
   DateTime: DateTimeScalar,
   ...typeResolvers,
   ...crvsResolvers.types,
+  ...dciResolvers.types,
   Individual: { ...typeResolvers.Individual, ...partnerDataResolvers.Individual, ...crvsResolvers.Individual },
   PartnerSigningProfile: partnerResolvers.PartnerSigningProfile,
-  Query: { ...registryResolvers.Query, ...identifierResolvers.Query, ...partnerResolvers.Query, ...dataSourceResolvers.Query, ...partnerDataResolvers.Query, ...crvsResolvers.Query },
+  Query: { ...registryResolvers.Query, ...identifierResolvers.Query, ...partnerResolvers.Query, ...dataSourceResolvers.Query, ...partnerDataResolvers.Query, ...crvsResolvers.Query, ...dciResolvers.Query },
   Mutation: { ...registryResolvers.Mutation, ...identifierResolvers.Mutation, ...partnerResolvers.Mutation, ...dataSourceResolvers.Mutation, ...crvsResolvers.Mutation },
 };
 

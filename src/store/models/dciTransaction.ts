@@ -49,5 +49,7 @@ const schema = new Schema<DciTransactionDoc>(
 );
 schema.index({ senderId: 1, transactionId: 1 });
 schema.index({ senderId: 1, referenceIds: 1 });
+/** The operators' newest-first listing (src/jobs/dciAdmin.ts). */
+schema.index({ createdAt: -1, _id: -1 });
 
 export const dciTransactionModel = (c: mongoose.Connection) => modelOn(c, 'DciTransaction', schema);

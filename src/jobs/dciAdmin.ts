@@ -1,0 +1,163 @@
+/**
+ * What operators see of partners' DCI traffic: stored async transactions and subscriptions, newest
+ * first, with their delivery state. Message bodies (queries, records) never leave this module: a
+ * transaction is shown by its header facts and item counts only.
+ */
+import type { Connection, FilterQuery, Model } from 'mongoose';
+import type { Answer } from '../../adapters/dci/server/asyncActions';
+import { badInput } from '../errors';
+import { Page, pageSize } from '../registry/pagination';
+import { dciDeliveryModel, dciSubscriptionModel, DciDeliveryDoc, DciSubscriptionDoc } from '../store/models/dciSubscription';
+import { dciTransactionModel, DciTransactionDoc } from '../store/models/dciTransaction';
+
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+// ---- newest-first pages -------------------------------------------------------------------------
+
+/** Ids here are UUIDs, not ObjectIds: the cursor holds the creation time and the id that breaks its ties. */
+export const newestFirstCursor = (createdAt: Date, id: string) => Buffer.from(`t:${createdAt.getTime()}:${id}`).toString('base64url');
+
+function olderThan(cursor: string) {
+  const match = /^t:(\d+):(.+)$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match) throw badInput('after', 'is not a valid cursor');
+  const createdAt = new Date(Number(match[1]));
+  return { $or: [{ createdAt: { $lt: createdAt } }, { createdAt, _id: { $lt: match[2] } }] };
+}
+
+/** An equality query on the given fields; a null or absent one does not filter. */
+const equalTo = (fields: Record<string, unknown>) => Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null && value !== undefined));
+
+async function newestFirst<T extends { _id: string; createdAt: Date }, V>(
+  model: Model<T>,
+  query: FilterQuery<T>,
+  args: PageArgs,
+  view: (doc: T) => V,
+  projection: Record<string, 0> = {},
+): Promise<Page<V>> {
+  const size = pageSize(args.first);
+  const paged = args.after ? { $and: [query, olderThan(args.after)] } : query;
+  // One batch holds the whole page, so no cursor is left open for a getMore or killCursors.
+  const rows = (await model.find(paged as FilterQuery<T>, projection).sort({ createdAt: -1, _id: -1 }).limit(size + 1).batchSize(size + 1).lean()) as T[];
+  return { items: rows.slice(0, size).map(view), hasNextPage: rows.length > size, totalCount: () => model.countDocuments(query).exec() };
+}
+
+// ---- transactions -------------------------------------------------------------------------------
+
+export interface TransactionView {
+  correlationId: string;
+  senderId: string;
+  transactionId: string;
+  action: DciTransactionDoc['action'];
+  status: DciTransactionDoc['status'];
+  referenceIds: string[];
+  delivery: DciTransactionDoc['delivery'];
+  items: { requested: number; succeeded: number; rejected: number };
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface TransactionFilter {
+  senderId?: string | null;
+  action?: DciTransactionDoc['action'] | null;
+  deliveryState?: DciTransactionDoc['delivery']['state'] | null;
+}
+
+/** The request is never read here; the response only to count its items. */
+const WITHOUT_REQUEST = { requestJson: 0 } as const;
+
+/** Per-item statuses of the stored answer: searches and subscribes answer item by item, the rest as a whole. */
+function answeredStatuses(responseJson: string | undefined): string[] {
+  if (!responseJson) return [];
+  const answer = JSON.parse(responseJson) as Answer;
+  const message = answer.message ?? {};
+  const items = message.search_response ?? message.subscribe_response;
+  if (Array.isArray(items)) return items.map((item: { status: string }) => item.status);
+  return [typeof message.status === 'string' ? message.status : answer.status];
+}
+
+function transactionView(doc: Omit<DciTransactionDoc, 'requestJson'>): TransactionView {
+  const answered = answeredStatuses(doc.responseJson);
+  return {
+    correlationId: doc._id,
+    senderId: doc.senderId,
+    transactionId: doc.transactionId,
+    action: doc.action,
+    status: doc.status,
+    referenceIds: doc.referenceIds,
+    delivery: doc.delivery,
+    items: {
+      // An unsubscribe names subscription codes, not items: the request is its one item.
+      requested: doc.action === 'unsubscribe' ? 1 : doc.referenceIds.length,
+      succeeded: answered.filter((s) => s === 'succ').length,
+      rejected: answered.filter((s) => s === 'rjct').length,
+    },
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+export const listTransactions = (c: Connection, filter: TransactionFilter, args: PageArgs): Promise<Page<TransactionView>> =>
+  newestFirst(dciTransactionModel(c), equalTo({ senderId: filter.senderId, action: filter.action, 'delivery.state': filter.deliveryState }), args, transactionView, WITHOUT_REQUEST);
+
+export async function findTransaction(c: Connection, correlationId: string): Promise<TransactionView | null> {
+  const doc = await dciTransactionModel(c).findById(correlationId, WITHOUT_REQUEST).lean();
+  return doc && transactionView(doc);
+}
+
+// ---- subscriptions ------------------------------------------------------------------------------
+
+export interface SubscriptionView {
+  code: string;
+  senderId: string;
+  eventType: string;
+  filterAttributes: string[];
+  status: DciSubscriptionDoc['status'];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface SubscriptionFilter {
+  senderId?: string | null;
+  status?: DciSubscriptionDoc['status'] | null;
+}
+
+type RegistryFilter = { and?: RegistryFilter[]; or?: RegistryFilter[]; not?: RegistryFilter; [field: string]: unknown };
+
+/** The registry filter fields a subscription's filter uses, without their values (they may be personal data). */
+function filterFields(filter: RegistryFilter, into = new Set<string>()): Set<string> {
+  for (const [field, value] of Object.entries(filter)) {
+    if (field === 'and' || field === 'or') for (const part of value as RegistryFilter[]) filterFields(part, into);
+    else if (field === 'not') filterFields(value as RegistryFilter, into);
+    else into.add(field);
+  }
+  return into;
+}
+
+const subscriptionView = (doc: DciSubscriptionDoc): SubscriptionView => ({
+  code: doc._id,
+  senderId: doc.senderId,
+  eventType: doc.regEventType,
+  filterAttributes: [...filterFields(JSON.parse(doc.filterJson))].sort(),
+  status: doc.status,
+  createdAt: doc.createdAt,
+  updatedAt: doc.updatedAt,
+});
+
+export const listSubscriptions = (c: Connection, filter: SubscriptionFilter, args: PageArgs): Promise<Page<SubscriptionView>> =>
+  newestFirst(dciSubscriptionModel(c), equalTo({ senderId: filter.senderId, status: filter.status }), args, subscriptionView);
+
+export type NotificationCounts = Record<DciDeliveryDoc['state'], number>;
+
+/** Notifications owed to each subscription, by delivery state, from the ledger: one query for all the codes. */
+export async function notificationCounts(c: Connection, codes: readonly string[]): Promise<NotificationCounts[]> {
+  const rows = await dciDeliveryModel(c).aggregate<{ _id: { code: string; state: DciDeliveryDoc['state'] }; n: number }>([
+    { $match: { code: { $in: codes } } },
+    { $group: { _id: { code: '$code', state: '$state' }, n: { $sum: 1 } } },
+  ]);
+  const counts = new Map<string, NotificationCounts>(codes.map((code) => [code, { delivered: 0, pending: 0, failed: 0 }]));
+  for (const row of rows) counts.get(row._id.code)![row._id.state] = row.n;
+  return codes.map((code) => counts.get(code)!);
+}
