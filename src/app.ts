@@ -1,4 +1,4 @@
-/** The HTTP surface: health, GraphQL, and (mounted by their adapters) the DCI routes. */
+/** The HTTP surface: health, metrics, GraphQL, and (mounted by their adapters) the DCI routes. */
 import { expressMiddleware } from '@as-integrations/express5';
 import type { ApolloServer } from '@apollo/server';
 import express, { NextFunction, Request, Response } from 'express';
@@ -7,6 +7,8 @@ import { bearerToken, TokenService } from './auth/tokens';
 import { GatewayError } from './errors';
 import { createContext, Context, ContextServices } from './graphql/context';
 import type { Logger } from './log';
+import type { GatewayMetrics } from './metrics';
+import { metricsEndpoint } from './metrics/endpoint';
 import type { Store } from './store/connection';
 
 export interface AppDeps {
@@ -14,6 +16,7 @@ export interface AppDeps {
   services: ContextServices;
   tokens: TokenService;
   apollo: ApolloServer<Context>;
+  metrics: Pick<GatewayMetrics, 'registry' | 'httpRequests'>;
   log: Logger;
 }
 
@@ -21,6 +24,7 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(deps.metrics.httpRequests);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -29,6 +33,7 @@ export function createApp(deps: AppDeps): express.Express {
     const ready = await deps.store.ready();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
   });
+  app.get('/metrics', metricsEndpoint(deps.metrics.registry, deps.tokens));
 
   app.use(
     '/graphql',

@@ -11,6 +11,7 @@ import { dciSubscriptionStore, deliveryLedger, outboxFeed } from './jobs/dciSubs
 import { dciTransactionStore } from './jobs/dciTransactions';
 import { JobQueue } from './jobs/queue';
 import type { Logger } from './log';
+import type { GatewayMetrics } from './metrics';
 import { SecretBox } from './dataSources/secretBox';
 import { partnerDirectory } from './partners/directory';
 import { partnerKeyResolver } from './partners/keyResolver';
@@ -28,6 +29,11 @@ import { subscriptionActions } from '../adapters/dci/server/subscriptions';
 
 export const MAX_PAGE_SIZE = 100;
 const RETRY = { maxAttempts: 10, backoff: { baseMs: 1000, maxMs: 5 * 60_000, jitter: true } };
+/**
+ * Notifications keep their order per subscription, so a subscriber that is down holds its queue:
+ * they are retried for about a week (every 5 min once backed off) before one is given up.
+ */
+const NOTIFY_RETRY = { ...RETRY, maxAttempts: 2016 };
 
 export interface DciSide {
   keys: KeyRing;
@@ -46,9 +52,10 @@ export async function wireDci(opts: {
   graphql: GraphqlExecutor;
   keys: KeyRing;
   hub: CallbackHub;
+  metrics: Pick<GatewayMetrics, 'inboundMessages' | 'deliveries'>;
   log: Logger;
 }): Promise<DciSide> {
-  const { config, connection, models, tokens, graphql, keys, hub, log } = opts;
+  const { config, connection, models, tokens, graphql, keys, hub, metrics, log } = opts;
   const partners = partnerDirectory(models, SecretBox.open(config.dataDir));
   const partnerKeys = partnerKeyResolver(models, { cacheTtlMs: 5 * 60_000, log });
   const replay = new ReplayGuard(new MongoReplayStore(connection));
@@ -61,9 +68,9 @@ export async function wireDci(opts: {
   });
   const actions = asyncActions({ graphql, maxPageSize: MAX_PAGE_SIZE, transactions, subscriptions: subscriptionHandlers });
   const ourSenderId = config.dciSenderId;
-  jobs.define(CALLBACK_JOB, callbackJob({ ourSenderId, keys, partners, transactions, actions, log }), RETRY);
-  const notifier = { ourSenderId, keys, graphql, partners, subscriptions, outbox: outboxFeed(connection), ledger: deliveryLedger(connection), jobs, log };
-  jobs.define(NOTIFY_JOB, notifyJob(notifier), RETRY);
+  jobs.define(CALLBACK_JOB, callbackJob({ ourSenderId, keys, partners, transactions, actions, log, deliveries: metrics.deliveries }), RETRY);
+  const notifier = { ourSenderId, keys, graphql, partners, subscriptions, outbox: outboxFeed(connection), ledger: deliveryLedger(connection), jobs, log, deliveries: metrics.deliveries };
+  jobs.define(NOTIFY_JOB, notifyJob(notifier), NOTIFY_RETRY);
   await warnUnsignedPartners(models, log);
 
   let scanning: NodeJS.Timeout | undefined;
@@ -79,7 +86,7 @@ export async function wireDci(opts: {
       app.use(oauthTokenRouter({ models, tokens, log }));
       app.use(
         config.dciBasePath,
-        dciRouter({ tokens, partners, partnerKeys, replay, log, ourSenderId, keys, graphql, transactions, jobs, actions, hub, maxPageSize: MAX_PAGE_SIZE, maxBodyBytes: 1024 * 1024 }),
+        dciRouter({ tokens, partners, partnerKeys, replay, log, ourSenderId, keys, graphql, transactions, jobs, actions, hub, maxPageSize: MAX_PAGE_SIZE, maxBodyBytes: 1024 * 1024, inboundObserver: metrics.inboundMessages }),
       );
     },
     start() {

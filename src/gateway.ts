@@ -10,6 +10,7 @@ import type { Config } from './config';
 import { createApolloServer } from './graphql/server';
 import { buildSchema } from './graphql/schema';
 import type { Logger } from './log';
+import { createMetrics } from './metrics';
 import { openStore, Store } from './store/connection';
 import { registryModels, RegistryModels, syncIndexes } from './store/models';
 import { seedRegistry } from './registry/seed';
@@ -48,10 +49,12 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
 
     const keys = await KeyRing.open(config.dataDir);
     const hub = new CallbackHub();
-    const dataSources = wireDataSources({ config, connection: store.connection, models, dci: { keys, hub }, log });
+    const metrics = createMetrics({ dciBasePath: config.dciBasePath, log });
+    const dataSources = wireDataSources({ config, connection: store.connection, models, dci: { keys, hub }, observer: metrics.dataSourceCalls, log });
     const services = { models, dataSources, log };
     const schema = buildSchema();
-    const dci = await wireDci({ config, connection: store.connection, models, tokens, graphql: inProcessExecutor(schema, services), keys, hub, log });
+    const dci = await wireDci({ config, connection: store.connection, models, tokens, graphql: inProcessExecutor(schema, services), keys, hub, metrics, log });
+    metrics.watchJobs(dci.jobs);
     const crvs = wireCrvs({ connection: store.connection, models, dataSources, dci, log });
     await syncIndexes(store.connection); // after every model, the DCI ones included, is defined
     if (opts.demo) await seedDemoIfEmpty(models, log);
@@ -60,10 +63,10 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
       schema,
       production: config.nodeEnv === 'production',
       log,
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), metrics.graphqlOperations],
     });
     await apollo.start();
-    const app = createApp({ store, services, tokens, apollo, log });
+    const app = createApp({ store, services, tokens, apollo, metrics, log });
     dci.mount(app);
     app.use(errorHandler(log));
     httpServer.on('request', app);

@@ -10,6 +10,7 @@ export const SCOPES = {
   'dci:search': 'Call the DCI search API',
   'dci:subscribe': 'Call the DCI subscribe and unsubscribe APIs',
   'dci:callback': 'Post DCI callbacks and notifications to the gateway (partner systems)',
+  'metrics:read': 'Scrape the Prometheus metrics at /metrics (operators and their monitoring; never partners)',
 } as const satisfies Record<string, string>;
 
 export type Scope = keyof typeof SCOPES;

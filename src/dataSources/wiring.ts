@@ -8,7 +8,7 @@ import type mongoose from 'mongoose';
 import { GatewayError, notFound } from '../errors';
 import type { Logger } from '../log';
 import type { CallbackHub } from '../../adapters/dci/server/callbackHub';
-import { DciClient, DciClientDeps } from '../../adapters/dci/client/client';
+import { DataSourceCallObserver, DciClient, DciClientDeps } from '../../adapters/dci/client/client';
 import type { Signer } from '../../adapters/dci/client/envelopes';
 import { SecretBox } from './secretBox';
 import { clientConfig, DataSourceModels, findDataSource } from './service';
@@ -25,8 +25,10 @@ export function wireDataSources(opts: {
   models: DataSourceModels;
   dci: { keys: Signer; hub: CallbackHub };
   log: Logger;
+  /** Told about every call of every client (metrics). */
+  observer?: DataSourceCallObserver;
   /** Test seams and tuning: retries, breaker, clock. */
-  clientOptions?: Partial<Omit<DciClientDeps, 'signer' | 'hub' | 'log'>>;
+  clientOptions?: Partial<Omit<DciClientDeps, 'signer' | 'hub' | 'log' | 'observer'>>;
 }): DataSourceClients {
   const settings = { box: SecretBox.open(opts.config.dataDir), defaultSenderId: opts.config.dciSenderId };
   attachSettings(opts.connection, settings);
@@ -40,7 +42,7 @@ export function wireDataSources(opts: {
       const version = doc.updatedAt.getTime();
       const cached = clients.get(name);
       if (cached?.version === version) return cached.client;
-      const client = new DciClient(clientConfig(doc, settings), { ...opts.clientOptions, signer: opts.dci.keys, hub: opts.dci.hub, log: opts.log });
+      const client = new DciClient(clientConfig(doc, settings), { ...opts.clientOptions, signer: opts.dci.keys, hub: opts.dci.hub, log: opts.log, observer: opts.observer });
       clients.set(name, { version, client });
       return client;
     },

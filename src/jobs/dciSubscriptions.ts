@@ -90,5 +90,8 @@ export function deliveryLedger(c: mongoose.Connection): DeliveryLedger {
     async markDelivered(code, eventId) {
       await Delivery.updateOne({ _id: `${code}:${eventId}` }, { $set: { state: 'delivered', deliveredAt: new Date() } });
     },
+    async markFailed(code, eventId, error) {
+      await Delivery.updateOne({ _id: `${code}:${eventId}`, state: 'pending' }, { $set: { state: 'failed', lastError: error.slice(0, 300), failedAt: new Date() } });
+    },
   };
 }

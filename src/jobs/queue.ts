@@ -22,13 +22,15 @@
  */
 import mongoose from 'mongoose';
 import type { Logger } from '../log';
-import { jobClaimModel, jobModel, JobDoc, JobState } from '../store/models/job';
+import { jobClaimModel, jobModel, JobDoc, JobState, JOB_STATES } from '../store/models/job';
 import { Backoff, backoffDelay } from './backoff';
 
 export type { Backoff } from './backoff';
 
 export interface JobContext {
   attempt: number;
+  /** This is the last attempt allowed: a failure now is final, so the handler can record it as such. */
+  final: boolean;
   key: string;
   log: Logger;
 }
@@ -57,6 +59,13 @@ export interface JobStatus {
   lastError?: string;
   runAt: Date;
   finishedAt?: Date;
+}
+
+/** How many jobs of one kind are in one state. */
+export interface JobCount {
+  kind: string;
+  state: JobState;
+  count: number;
 }
 
 /** Thrown by a handler to stop retrying (permanent failure). */
@@ -163,6 +172,19 @@ export class JobQueue {
       ...(job.lastError !== undefined && { lastError: job.lastError }),
       ...(job.finishedAt && { finishedAt: job.finishedAt }),
     };
+  }
+
+  /**
+   * Every kind (defined here or found stored) in every state, zeros included. One grouping pass: the
+   * embedded engine reads the whole collection for any count, so a count per state would read it four times.
+   */
+  async counts(): Promise<JobCount[]> {
+    const groups = await this.jobs.aggregate<{ _id: { kind: string; state: JobState }; count: number }>([
+      { $group: { _id: { kind: '$kind', state: '$state' }, count: { $sum: 1 } } },
+    ]);
+    const countOf = (kind: string, state: JobState) => groups.find((g) => g._id.kind === kind && g._id.state === state)?.count ?? 0;
+    const kinds = new Set([...this.definitions.keys(), ...groups.map((g) => g._id.kind)]);
+    return [...kinds].flatMap((kind) => JOB_STATES.map((state) => ({ kind, state, count: countOf(kind, state) })));
   }
 
   /** Polls now (after an enqueue, so work starts without waiting a poll interval). */
@@ -286,7 +308,7 @@ export class JobQueue {
     let failure: unknown;
     let succeeded = false;
     try {
-      await definition.handler(job.payload, { attempt, key: job.key, log });
+      await definition.handler(job.payload, { attempt, final: attempt >= definition.maxAttempts, key: job.key, log });
       succeeded = true;
     } catch (error) {
       failure = error;

@@ -20,6 +20,7 @@ describe('scopes', () => {
       'dci:search',
       'dci:subscribe',
       'dci:callback',
+      'metrics:read',
     ]);
     for (const scope of ALL_SCOPES) expect(isScope(scope)).toBe(true);
     for (const other of ['registry:admin', 'toString', '__proto__', '', 42, undefined]) expect(isScope(other)).toBe(false);

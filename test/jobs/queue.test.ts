@@ -97,10 +97,12 @@ describe('JobQueue', () => {
   it('fails permanently after maxAttempts with the error message only', async () => {
     const q = queue();
     let calls = 0;
+    const finals: boolean[] = [];
     q.define(
       'broken',
-      async () => {
+      async (_payload, ctx) => {
         calls += 1;
+        finals.push(ctx.final);
         throw new Error('registry answered 503');
       },
       { maxAttempts: 3, backoff: { baseMs: 10, maxMs: 20 } },
@@ -112,6 +114,8 @@ describe('JobQueue', () => {
     await q.stop();
 
     expect(calls).toBe(3);
+    // The handler knows its last attempt, to record a final failure (a DCI callback marked failed).
+    expect(finals).toEqual([false, false, true]);
     const status = await q.status('broken:1');
     expect(status).toMatchObject({ state: 'failed', attempts: 3, lastError: 'registry answered 503' });
     expect(status?.finishedAt).toBeInstanceOf(Date);

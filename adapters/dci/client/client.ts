@@ -5,7 +5,7 @@
  * envelopes.ts. Every call is logged with ids, counts and outcome, never with record content.
  */
 import { randomUUID } from 'node:crypto';
-import { GatewayError } from '../../../src/errors';
+import { ErrorCode, GatewayError } from '../../../src/errors';
 import type { Logger } from '../../../src/log';
 import { PartnerRateLimiter } from '../../../src/partners/rateLimiter';
 import type { PartnerKeyResolver, RequestAction, SearchCriteria, SearchResponse, SearchResponseItem, SubscribeCriteria, SubscribeResponse } from '../protocol';
@@ -26,12 +26,28 @@ export interface SearchItem {
   locale?: string;
 }
 
+/** One finished call, as logged: which data source and operation, and how it ended; never ids or content. */
+export interface DataSourceCall {
+  dataSource: string;
+  /** The partner API path, e.g. `/registry/sync/search`. */
+  operation: string;
+  /** `ok`, or the error code the caller got. */
+  outcome: 'ok' | ErrorCode;
+  /** What happened when it failed (`details.reason`, e.g. `CALLBACK_TIMEOUT`). */
+  reason?: string;
+  durationMs: number;
+}
+
+/** Told about every finished call (metrics); the client knows nothing more about who listens. */
+export type DataSourceCallObserver = (call: DataSourceCall) => void;
+
 export interface DciClientDeps {
   /** Our signing keys (gateway.dci.keys). */
   signer: Signer;
   /** Where our receiver endpoints hand verified callbacks (gateway.dci.hub). */
   hub: CallbackHub;
   log: Logger;
+  observer?: DataSourceCallObserver;
   retry?: RetryOptions;
   circuit?: Omit<CircuitOptions, 'now'>;
   /** Verifies reply signatures; by default the data source's pinned keys or JWKS URL. */
@@ -247,12 +263,16 @@ export class DciClient {
     const fields: Record<string, unknown> = { dataSource: this.source.name, operation, transactionId, items };
     try {
       const result = await work((extra) => Object.assign(fields, extra));
-      this.deps.log.info({ ...fields, outcome: 'ok', durationMs: this.now() - started }, 'data source call');
+      const durationMs = this.now() - started;
+      this.deps.log.info({ ...fields, outcome: 'ok', durationMs }, 'data source call');
+      this.deps.observer?.({ dataSource: this.source.name, operation, outcome: 'ok', durationMs });
       return result;
     } catch (error) {
       const outcome = error instanceof GatewayError ? error.code : 'INTERNAL_SERVER_ERROR';
-      const reason = error instanceof GatewayError ? error.details.reason : undefined;
-      this.deps.log.warn({ ...fields, outcome, reason, durationMs: this.now() - started }, 'data source call failed');
+      const reason = error instanceof GatewayError && typeof error.details.reason === 'string' ? error.details.reason : undefined;
+      const durationMs = this.now() - started;
+      this.deps.log.warn({ ...fields, outcome, reason, durationMs }, 'data source call failed');
+      this.deps.observer?.({ dataSource: this.source.name, operation, outcome, reason, durationMs });
       throw error;
     }
   }

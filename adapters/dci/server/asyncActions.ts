@@ -9,7 +9,7 @@ import type { Principal } from '../../../src/auth/principal';
 import type { Logger } from '../../../src/log';
 import { PermanentJobError } from '../../../src/jobs/queue';
 import { callbackActionFor, KeyRing, RequestAction, SearchRequest, SubscribeRequest, TxnStatusRequest, UnsubscribeRequest } from '../protocol';
-import { deliver } from './delivery';
+import { deliver, DeliveryObserver } from './delivery';
 import type { InboundPartner, PartnerDirectory } from './partners';
 import { signEnvelope } from './replies';
 import { answerSearch, partnerPrincipal, SearchDeps } from './search';
@@ -74,10 +74,11 @@ export interface CallbackJobDeps {
   log: Logger;
   /** Per attempt; a partner that does not answer in time is retried later. */
   timeoutMs?: number;
+  deliveries?: DeliveryObserver;
 }
 
 export function callbackJob(deps: CallbackJobDeps) {
-  return async ({ correlationId }: { correlationId: string }, ctx: { attempt: number; final?: boolean }) => {
+  return async ({ correlationId }: { correlationId: string }, ctx: { attempt: number; final: boolean }) => {
     let txn = await deps.transactions.get(correlationId);
     if (!txn) throw new PermanentJobError('transaction not found');
     if (txn.delivery.state === 'delivered') return;
@@ -103,12 +104,12 @@ export function callbackJob(deps: CallbackJobDeps) {
     );
     const started = Date.now();
     try {
-      await deliver('callback', txn.senderUri, signed, partner.callbackCredentials, deps.timeoutMs ?? 10_000);
+      await deliver('callback', txn.senderUri, signed, partner.callbackCredentials, deps.timeoutMs ?? 10_000, deps.deliveries);
       await deps.transactions.recordAttempt(correlationId, { delivered: true });
       deps.log.info({ senderId: txn.senderId, action: txn.action, correlationId, ms: Date.now() - started, attempt: ctx.attempt }, 'callback delivered');
     } catch (error) {
       const message = (error as Error).message;
-      await deps.transactions.recordAttempt(correlationId, { delivered: false, error: message, final: false });
+      await deps.transactions.recordAttempt(correlationId, { delivered: false, error: message, final: ctx.final });
       deps.log.warn({ senderId: txn.senderId, action: txn.action, correlationId, attempt: ctx.attempt, error: message }, 'callback delivery failed');
       throw error;
     }

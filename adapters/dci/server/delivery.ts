@@ -18,13 +18,29 @@ async function post(url: string, signed: SignedMessage, token: string | undefine
   return res.status;
 }
 
-/** `what` names the message in the error ("callback answered HTTP 503"). */
-export async function deliver(what: string, url: string, signed: SignedMessage, credentials: CallbackCredentials, timeoutMs: number): Promise<void> {
+/**
+ * Told how each delivery attempt ended (metrics): `delivered`, the partner's HTTP status, `timeout`,
+ * or `failed` (unreachable, or no token for it).
+ */
+export type DeliveryObserver = (delivery: { kind: string; outcome: string }) => void;
+
+async function postWithFreshToken(url: string, signed: SignedMessage, credentials: CallbackCredentials, timeoutMs: number): Promise<number> {
   let token = await credentials.token();
   let status = await post(url, signed, token, timeoutMs);
   if (status === 401 && token && credentials.refused(token)) {
     token = await credentials.token();
     status = await post(url, signed, token, timeoutMs);
   }
-  if (status < 200 || status >= 300) throw new Error(`${what} answered HTTP ${status}`);
+  return status;
+}
+
+/** `what` names the message in the error ("callback answered HTTP 503") and is the observed kind. */
+export async function deliver(what: string, url: string, signed: SignedMessage, credentials: CallbackCredentials, timeoutMs: number, observer?: DeliveryObserver): Promise<void> {
+  const status = await postWithFreshToken(url, signed, credentials, timeoutMs).catch((error: unknown) => {
+    observer?.({ kind: what, outcome: (error as Error).name === 'TimeoutError' ? 'timeout' : 'failed' });
+    throw error;
+  });
+  const delivered = status >= 200 && status < 300;
+  observer?.({ kind: what, outcome: delivered ? 'delivered' : String(status) });
+  if (!delivered) throw new Error(`${what} answered HTTP ${status}`);
 }

@@ -61,7 +61,28 @@ export class DciRefusal extends Error {
 }
 
 export function refuse(res: Response, error: DciRefusal, correlationId: string) {
+  res.locals.dciRefusal = error.code;
   res.status(httpStatusFor(error.code)).json(errBody(error.code, error.message, correlationId));
+}
+
+/** Told about every message a DCI route answered (metrics): the route's path and action, and how it ended. */
+export type InboundObserver = (message: { path: string; action: string; outcome: string }) => void;
+
+/**
+ * Reports the route's message once answered. The outcome is the replay code (`rjct.*`) for a replayed
+ * or stale message, however its route answered it; else the refusal code (`err.*`); else `accepted`
+ * for a 2xx; else the HTTP status (a body over the limit, an internal error), which no check chose.
+ */
+export function observeInbound(route: { path: string; action: string }, observer: InboundObserver) {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    res.once('finish', () => {
+      const replay = (res.locals.dci as InboundMessage | undefined)?.replayRejection;
+      const refusal = res.locals.dciRefusal as AckErrorCode | undefined;
+      const outcome = replay ?? refusal ?? (res.statusCode >= 200 && res.statusCode < 300 ? 'accepted' : String(res.statusCode));
+      observer({ ...route, outcome });
+    });
+    next();
+  };
 }
 
 /** Valid when one of the validators accepts; otherwise the first one's errors. */

@@ -12,7 +12,7 @@ import type { GraphqlExecutor } from '../../../src/graphql/inProcess';
 import type { JobQueue } from '../../../src/jobs/queue';
 import type { Logger } from '../../../src/log';
 import type { KeyRing, NotifyEventRequest } from '../protocol';
-import { deliver } from './delivery';
+import { deliver, DeliveryObserver } from './delivery';
 import { OPERATION_FOR, Entity, GroupNode, IndividualNode } from './operations';
 import type { PartnerDirectory } from './partners';
 import { toDciGroup, toDciMember } from './records';
@@ -39,6 +39,8 @@ export interface DeliveryLedger {
   add(code: string, event: OutboxEvent): Promise<boolean>;
   earlierPending(code: string, seq: string): Promise<boolean>;
   markDelivered(code: string, eventId: string): Promise<void>;
+  /** Given up after the last attempt: no longer pending, so the subscription's later notifications go on. */
+  markFailed(code: string, eventId: string, error: string): Promise<void>;
 }
 
 export const NOTIFY_JOB = 'dci.notify';
@@ -55,6 +57,7 @@ export interface NotifierDeps {
   ledger: DeliveryLedger;
   jobs: JobQueue;
   log: Logger;
+  deliveries?: DeliveryObserver;
 }
 
 interface NotifyPayload {
@@ -98,7 +101,7 @@ export async function scanOutbox(deps: NotifierDeps, batch = 200): Promise<numbe
 }
 
 export function notifyJob(deps: NotifierDeps) {
-  return async ({ code, event }: NotifyPayload) => {
+  const notify = async ({ code, event }: NotifyPayload) => {
     if (await deps.ledger.earlierPending(code, event.seq)) throw new WaitingForEarlier('an earlier notification to this subscriber is still pending');
     const sub = await deps.subscriptions.get(code);
     const match = sub && sub.status === 'subscribe' ? await matchingRecord(deps, sub, event) : undefined;
@@ -125,8 +128,21 @@ export function notifyJob(deps: NotifierDeps) {
       ],
     };
     const signed = await signEnvelope({ action: 'notify', status: 'succ', totalCount: 1, message }, match.partner, deps.ourSenderId, deps.keys);
-    await deliver('notify', sub.notifyUrl, signed, match.partner.callbackCredentials, 10_000);
+    await deliver('notify', sub.notifyUrl, signed, match.partner.callbackCredentials, 10_000, deps.deliveries);
     await deps.ledger.markDelivered(code, event.id);
     deps.log.info({ senderId: sub.senderId, code, event: event.type }, 'notification delivered');
+  };
+  return async (payload: NotifyPayload, ctx: { final: boolean }) => {
+    try {
+      await notify(payload);
+    } catch (error) {
+      // Without this, one notification that never gets through would hold back every later one of
+      // its subscription for good (each waits for the earlier to leave the pending state).
+      if (ctx.final) {
+        await deps.ledger.markFailed(payload.code, payload.event.id, (error as Error).message);
+        deps.log.warn({ code: payload.code, event: payload.event.type, error: (error as Error).message }, 'notification given up after its last attempt');
+      }
+      throw error;
+    }
   };
 }

@@ -8,7 +8,7 @@ import type { JobQueue } from '../../../src/jobs/queue';
 import { ackBody, KeyRing, SearchRequest, TxnStatusRequest } from '../protocol';
 import type { AsyncActions } from './asyncActions';
 import type { CallbackHub } from './callbackHub';
-import { checkInbound, DciRefusal, InboundDeps, InboundMessage, InboundRoute, refuse } from './inbound';
+import { checkInbound, DciRefusal, InboundDeps, InboundMessage, InboundObserver, InboundRoute, observeInbound, refuse } from './inbound';
 import { underCallbackBase } from './partners';
 import { sendSigned, signEnvelope } from './replies';
 import { answerSearch, partnerPrincipal } from './search';
@@ -25,6 +25,7 @@ export interface DciServerDeps extends InboundDeps {
   hub: CallbackHub;
   maxPageSize: number;
   maxBodyBytes: number;
+  inboundObserver?: InboundObserver;
 }
 
 export const CALLBACK_JOB = 'dci.callback';
@@ -38,18 +39,30 @@ const ASYNC_ROUTES: { path: string; action: TransactionAction; scope: InboundRou
 
 const RECEIVER_APIS: InboundRoute['api'] = ['social', 'crvs', 'ibr', 'dr'];
 
-const RECEIVER_PATHS = ['/registry/on-search', '/registry/on-subscribe', '/registry/on-unsubscribe', '/registry/txn/on-status', '/registry/notify'];
+/** Each with the one header action its request schema admits, as the routes above. */
+const RECEIVER_ROUTES = [
+  { path: '/registry/on-search', action: 'on-search' },
+  { path: '/registry/on-subscribe', action: 'on-subscribe' },
+  { path: '/registry/on-unsubscribe', action: 'on-unsubscribe' },
+  { path: '/registry/txn/on-status', action: 'txn-on-status' },
+  { path: '/registry/notify', action: 'notify' },
+];
 
 const dci = (res: Response) => res.locals.dci as InboundMessage;
 
 export function dciRouter(deps: DciServerDeps): express.Router {
   const router = express.Router();
   // The raw bytes are kept: some signing profiles sign exactly what was sent.
-  router.use(express.raw({ type: () => true, limit: deps.maxBodyBytes }));
-  const inbound = (path: string, scope: InboundRoute['scope'], api: InboundRoute['api'] = 'social') => checkInbound({ api, path, scope }, deps);
+  const rawBody = express.raw({ type: () => true, limit: deps.maxBodyBytes });
+  // Observed before the body is read, so a message refused for its size is counted too.
+  const inbound = (path: string, action: string, scope: InboundRoute['scope'], api: InboundRoute['api'] = 'social') => [
+    ...(deps.inboundObserver ? [observeInbound({ path, action }, deps.inboundObserver)] : []),
+    rawBody,
+    checkInbound({ api, path, scope }, deps),
+  ];
   const principalOf = (m: InboundMessage) => partnerPrincipal(m.partner, m.principal.subject, m.principal.issuer);
 
-  router.post('/registry/sync/search', inbound('/registry/sync/search', 'dci:search'), async (_req: Request, res: Response) => {
+  router.post('/registry/sync/search', inbound('/registry/sync/search', 'search', 'dci:search'), async (_req: Request, res: Response) => {
     const m = dci(res);
     const request = m.envelope.message as SearchRequest;
     const total = request.search_request.length;
@@ -60,7 +73,7 @@ export function dciRouter(deps: DciServerDeps): express.Router {
     sendSigned(res, await signEnvelope({ action: 'on-search', status: 'succ', totalCount: total, message }, m.partner, deps.ourSenderId, deps.keys));
   });
 
-  router.post('/registry/sync/txn/status', inbound('/registry/sync/txn/status', 'dci:search'), async (_req: Request, res: Response) => {
+  router.post('/registry/sync/txn/status', inbound('/registry/sync/txn/status', 'txn-status', 'dci:search'), async (_req: Request, res: Response) => {
     const m = dci(res);
     if (m.replayRejection) {
       return sendSigned(res, await signEnvelope({ action: 'txn-on-status', status: 'rjct', totalCount: 1, completedCount: 0, reasonCode: m.replayRejection }, m.partner, deps.ourSenderId, deps.keys));
@@ -70,7 +83,7 @@ export function dciRouter(deps: DciServerDeps): express.Router {
   });
 
   for (const route of ASYNC_ROUTES) {
-    router.post(route.path, inbound(route.path, route.scope), async (_req: Request, res: Response) => {
+    router.post(route.path, inbound(route.path, route.action, route.scope), async (_req: Request, res: Response) => {
       const m = dci(res);
       if (m.replayRejection) return refuse(res, new DciRefusal('err.request.bad', `${m.replayRejection}: message refused`), m.correlationId);
       const senderUri = typeof m.envelope.header.sender_uri === 'string' ? m.envelope.header.sender_uri : undefined;
@@ -94,9 +107,9 @@ export function dciRouter(deps: DciServerDeps): express.Router {
     });
   }
 
-  for (const path of RECEIVER_PATHS) {
+  for (const { path, action } of RECEIVER_ROUTES) {
     // Callbacks and notifications come from registries of every kind (a CRVS notifies deaths).
-    router.post(path, inbound(path, 'dci:callback', RECEIVER_APIS), async (_req: Request, res: Response) => {
+    router.post(path, inbound(path, action, 'dci:callback', RECEIVER_APIS), async (_req: Request, res: Response) => {
       const m = dci(res);
       if (m.replayRejection) return refuse(res, new DciRefusal('err.request.bad', `${m.replayRejection}: message refused`), m.correlationId);
       const message = m.envelope.message as { transaction_id?: string } | undefined;

@@ -29,6 +29,9 @@ export interface DciDeliveryDoc {
   state: 'pending' | 'delivered' | 'failed';
   createdAt: Date;
   deliveredAt?: Date;
+  /** Given up after the notification job's last attempt. */
+  failedAt?: Date;
+  lastError?: string;
 }
 
 const subscriptionSchema = new Schema<DciSubscriptionDoc>(
@@ -59,6 +62,8 @@ const deliverySchema = new Schema<DciDeliveryDoc>(
     state: { type: String, required: true },
     createdAt: { type: Date, required: true },
     deliveredAt: Date,
+    failedAt: Date,
+    lastError: String,
   },
   { collection: 'dci_deliveries', versionKey: false },
 );
