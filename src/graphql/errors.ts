@@ -22,7 +22,8 @@ export function formatErrorFor(production: boolean, log: Logger) {
     if (cause?.extensions?.code === 'BAD_USER_INPUT') {
       return { message: formatted.message, locations: formatted.locations, extensions: { code: 'BAD_USER_INPUT' } };
     }
-    if (/^Syntax Error: Token limit/.test(formatted.message)) {
+    // graphql-js reports its maxTokens parse limit as a syntax error ("Document contains more that N tokens").
+    if (/^Syntax Error: Document contains more th(?:at|an) \d+ tokens/.test(formatted.message)) {
       return { message: formatted.message.replace(/^Syntax Error: /, ''), extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'tokens' } };
     }
     if (ext[LIMIT_EXTENSION]) {

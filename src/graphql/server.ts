@@ -26,8 +26,9 @@ export function createApolloServer(opts: { schema: GraphQLSchema; production: bo
     maxDepth: { n: QUERY_LIMITS.maxDepth, ...markAs('depth') },
     maxAliases: { n: QUERY_LIMITS.maxAliases, ...markAs('aliases') },
     costLimit: { maxCost: QUERY_LIMITS.maxCost, ...markAs('cost') },
-    // Counted while parsing, before any validation context exists: armor throws, errors.ts maps it.
-    maxTokens: { n: QUERY_LIMITS.maxTokens },
+    // Counted by graphql-js itself (parseOptions below): armor's token plugin parses the query in a
+    // plugin hook, where any syntax error became an HTTP 500 instead of Apollo's 400.
+    maxTokens: { enabled: false },
     maxDirectives: { n: 50, ...markAs('directives') },
     // "Did you mean …" suggestions leak the schema to callers who may not introspect it.
     blockFieldSuggestion: { enabled: opts.production },
@@ -39,6 +40,7 @@ export function createApolloServer(opts: { schema: GraphQLSchema; production: bo
     includeStacktraceInErrorResponses: false,
     formatError: formatErrorFor(opts.production, opts.log),
     validationRules: protection.validationRules,
+    parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     plugins: [ApolloServerPluginInlineTraceDisabled(), ...protection.plugins, ...(opts.plugins ?? [])],
     // The process owner (serve) stops everything in order on SIGTERM/SIGINT; Apollo's own handlers
     // would stop the HTTP server a second time, concurrently, and leave the process hanging.

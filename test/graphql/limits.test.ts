@@ -40,9 +40,16 @@ describe('query limits in production', () => {
     expect(onlyError(res).extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'aliases' });
   });
 
-  it('a query with too many tokens is QUERY_TOO_COMPLEX', async () => {
+  it('a query with too many tokens is QUERY_TOO_COMPLEX, a client error (400)', async () => {
     const res = await t.gql(`{ individuals(first: 1) { ${'totalCount '.repeat(2100)} } }`, {}, token);
     expect(codes(res)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(res.status).toBe(400);
+  });
+
+  it('a query that does not parse is GRAPHQL_PARSE_FAILED, a client error (400)', async () => {
+    const res = await t.gql('{ individuals(first: 1) { edges ', {}, token);
+    expect(codes(res)).toEqual(['GRAPHQL_PARSE_FAILED']);
+    expect(res.status).toBe(400);
   });
 
   it('a too-deep mutation is refused before it runs: nothing is written', async () => {
