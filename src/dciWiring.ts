@@ -31,9 +31,9 @@ export const MAX_PAGE_SIZE = 100;
 const RETRY = { maxAttempts: 10, backoff: { baseMs: 1000, maxMs: 5 * 60_000, jitter: true } };
 /**
  * Notifications keep their order per subscription, so a subscriber that is down holds its queue:
- * they are retried for about a week (every 5 min once backed off) before one is given up.
+ * they are retried for about a week (every 2.5 to 5 min once backed off) before one is given up.
  */
-const NOTIFY_RETRY = { ...RETRY, maxAttempts: 2016 };
+const NOTIFY_RETRY = { ...RETRY, maxAttempts: 2700 };
 
 export interface DciSide {
   keys: KeyRing;
