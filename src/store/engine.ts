@@ -24,6 +24,8 @@ export interface EmbeddedEngine {
   uri: string;
   /** False once the process has exited unexpectedly. */
   alive(): boolean;
+  /** `listener` runs once if the engine exits without stop() having been called. */
+  onUnexpectedExit(listener: () => void): void;
   stop(): Promise<void>;
 }
 
@@ -77,6 +79,7 @@ export async function startEmbeddedEngine(
   );
   let running = true;
   let stopping = false;
+  const unexpectedExitListeners: (() => void)[] = [];
   // If this process ends without stop() (a crash, process.exit), the engine must not outlive it.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
@@ -88,7 +91,10 @@ export async function startEmbeddedEngine(
     child.once('exit', (code, signal) => {
       running = false;
       process.off('exit', killOnExit);
-      if (!stopping) log.error({ code, signal, stderr: stderrTail }, 'embedded engine exited unexpectedly');
+      if (!stopping) {
+        log.error({ code, signal, stderr: stderrTail }, 'embedded engine exited unexpectedly');
+        for (const listener of unexpectedExitListeners) listener();
+      }
       resolve();
     });
   });
@@ -107,6 +113,7 @@ export async function startEmbeddedEngine(
   return {
     uri: `mongodb://127.0.0.1:${port}/${database}`,
     alive: () => running,
+    onUnexpectedExit: (listener) => void unexpectedExitListeners.push(listener),
     async stop() {
       if (!running) return;
       stopping = true;

@@ -53,6 +53,15 @@ describe('the gateway process', () => {
     expect(enginesOf(dataDir)).toEqual([]);
   });
 
+  it('serve exits with code 1 when its embedded engine dies, rather than serving errors', async () => {
+    const serve = spawn(process.execPath, ['dist/src/cli/main.js', 'serve'], { cwd: ROOT, env: { ...env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent' } });
+    const exited = exitOf(serve);
+    await waitForOutput(serve, 'listening on');
+    const [engine] = enginesOf(dataDir);
+    process.kill(Number(engine.trim().split(/\s+/)[0]), 'SIGKILL');
+    expect(await exited).toBe(1);
+  });
+
   it('an uncaught error ends the process and its engine', async () => {
     const script = `
       const { startEmbeddedEngine } = require('./dist/src/store/engine');

@@ -19,10 +19,10 @@ export function registerServe(program: Command): void {
       let gateway: Gateway | undefined;
       let sandbox: Sandbox | undefined;
       let stopping = false;
-      const stop = async (signal: string) => {
+      const stop = async (reason: string, exitCode = 0) => {
         if (stopping) return;
         stopping = true;
-        log.info({ signal }, 'stopping');
+        log.info({ reason }, 'stopping');
         // A stop that cannot finish (a dead engine, a stuck peer) must not keep the process alive.
         setTimeout(() => {
           log.error({ afterMs: STOP_DEADLINE_MS }, 'stop did not finish in time; exiting');
@@ -31,7 +31,7 @@ export function registerServe(program: Command): void {
         try {
           await sandbox?.stop();
           await gateway?.stop();
-          process.exit(0);
+          process.exit(exitCode);
         } catch (error) {
           log.error({ err: error }, 'stop failed');
           process.exit(1);
@@ -51,6 +51,8 @@ export function registerServe(program: Command): void {
         }
         throw error;
       }
+      // Without its database the gateway can only fail requests: exit, and let the supervisor restart it.
+      gateway.store.engine?.onUnexpectedExit(() => void stop('embedded engine exited', 1));
       process.stdout.write(`dci-gateway listening on http://localhost:${gateway.port}/graphql\n`);
       if (opts.demo && opts.sandbox) {
         sandbox = await startDemoSandbox(gateway, config, DEMO_INDIVIDUALS, log).catch((error: unknown) => {
