@@ -21,6 +21,15 @@ export class PartnerRateLimiter {
 
   /** Takes `cost` requests (for example the items of a batch) from the partner's bucket if it holds them. */
   take(senderId: string, perMinute: number, cost = 1): RateDecision {
+    return this.decide(senderId, perMinute, cost, true);
+  }
+
+  /** Whether `cost` requests could be taken now, without taking them. */
+  check(senderId: string, perMinute: number, cost = 1): RateDecision {
+    return this.decide(senderId, perMinute, cost, false);
+  }
+
+  private decide(senderId: string, perMinute: number, cost: number, take: boolean): RateDecision {
     if (!(perMinute > 0)) throw new RangeError('perMinute must be positive');
     const now = this.now();
     const ratePerMs = perMinute / 60_000;
@@ -28,7 +37,7 @@ export class PartnerRateLimiter {
     // A changed limit takes effect at once, with the bucket capped to the new size.
     const tokens = previous ? Math.min(perMinute, previous.tokens + (now - previous.at) * ratePerMs) : perMinute;
     if (tokens >= cost) {
-      this.buckets.set(senderId, { tokens: tokens - cost, at: now });
+      if (take) this.buckets.set(senderId, { tokens: tokens - cost, at: now });
       return { allowed: true, retryAfterSeconds: 0 };
     }
     this.buckets.set(senderId, { tokens, at: now });

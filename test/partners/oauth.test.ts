@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { oauthTokenRouter } from '../../adapters/dci/server/oauth';
+import { FAILED_AUTH_PER_MINUTE, oauthTokenRouter } from '../../adapters/dci/server/oauth';
 import { validatorFor } from '../../adapters/dci/protocol/openapi';
 import { TokenService } from '../../src/auth/tokens';
 import { createLogger } from '../../src/log';
@@ -133,5 +133,22 @@ describe('POST /oauth2/client/token', () => {
     expect((await post(form)).status).toBe(200);
     await disablePartner(models, 'ibr.example', new Date());
     expect(await post(form)).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+  });
+
+  // Last in this file: it spends this address's allowance of failures.
+  it('throttles an address after repeated failed client authentications, successes not counted', async () => {
+    for (let i = 0; i < 5; i++) expect((await post(credentials())).status).toBe(200);
+    // The failures of the tests above count too: fail until the allowance is spent.
+    let failures = 0;
+    let answer = await post({ ...credentials(), client_secret: 'wrong' });
+    while (answer.status === 401 && failures < FAILED_AUTH_PER_MINUTE) {
+      failures++;
+      answer = await post({ ...credentials(), client_secret: 'wrong' });
+    }
+    expect(failures).toBeGreaterThan(FAILED_AUTH_PER_MINUTE - 10);
+    expect(answer).toMatchObject({ status: 429, body: { error: 'invalid_request' } });
+    expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // While throttled, even right credentials wait: nothing is verified for this address.
+    expect((await post(credentials())).status).toBe(429);
   });
 });

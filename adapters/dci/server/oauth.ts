@@ -7,10 +7,17 @@
 import express, { NextFunction, Request, Response, Router } from 'express';
 import type { TokenService } from '../../../src/auth/tokens';
 import type { Logger } from '../../../src/log';
+import { PartnerRateLimiter } from '../../../src/partners/rateLimiter';
 import { authenticateClient, PartnerModels } from '../../../src/partners/service';
 
 export const PARTNER_TOKEN_TTL_SECONDS = 3600;
 const TOKEN_PATH = '/oauth2/client/token';
+/**
+ * Failed client authentications allowed per remote address and minute. Each one costs a scrypt
+ * derivation, so unbounded failures would be both a guessing channel and a cheap way to burn our CPU;
+ * successful requests are not counted.
+ */
+export const FAILED_AUTH_PER_MINUTE = 30;
 
 type OAuthError = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope';
 
@@ -49,6 +56,7 @@ function basicCredentials(header: string | undefined): { clientId: string; clien
 
 export function oauthTokenRouter(deps: OAuthDeps): Router {
   const router = Router();
+  const failures = new PartnerRateLimiter();
 
   router.post(TOKEN_PATH, express.urlencoded({ extended: false, limit: '8kb' }), async (req: Request, res: Response, next: NextFunction) => {
     try {
@@ -72,8 +80,15 @@ export function oauthTokenRouter(deps: OAuthDeps): Router {
       if (!clientId) return fail(res, 400, 'invalid_request', 'client_id is required');
       if (!clientSecret) return fail(res, 400, 'invalid_request', 'client_secret is required');
 
+      const address = `${req.socket.remoteAddress}`;
+      const throttled = failures.check(address, FAILED_AUTH_PER_MINUTE);
+      if (!throttled.allowed) {
+        res.set('Retry-After', String(throttled.retryAfterSeconds));
+        return fail(res, 429, 'invalid_request', 'too many failed client authentications from this address; retry later');
+      }
       const partner = await authenticateClient(deps.models, clientId, clientSecret);
       if (!partner) {
+        failures.take(address, FAILED_AUTH_PER_MINUTE);
         deps.log.warn({ clientId }, 'token request with invalid client credentials');
         // A client that authenticated with Basic is told which scheme to use again (RFC 6749 §5.2).
         if (basic) res.set('WWW-Authenticate', 'Basic realm="dci-gateway"');
