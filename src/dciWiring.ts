@@ -28,6 +28,7 @@ import { CALLBACK_JOB, dciRouter } from '../adapters/dci/server/routes';
 import { subscriptionActions } from '../adapters/dci/server/subscriptions';
 
 export const MAX_PAGE_SIZE = 100;
+const OUTBOX_SCAN_MS = 500;
 const RETRY = { maxAttempts: 10, backoff: { baseMs: 1000, maxMs: 5 * 60_000, jitter: true } };
 /**
  * Notifications keep their order per subscription, so a subscriber that is down holds its queue:
@@ -75,6 +76,18 @@ export async function wireDci(opts: {
 
   let scanning: NodeJS.Timeout | undefined;
   let scan: Promise<unknown> = Promise.resolve();
+  let stopped = true;
+  // The next scan is timed from the end of the last: a scan slower than the period (a large outbox
+  // on the embedded engine, a database that does not answer) must not queue scans behind it.
+  const scanLater = () => {
+    scanning = setTimeout(() => {
+      scan = scanOutbox(notifier)
+        .catch((error: unknown) => log.error({ err: error }, 'outbox scan failed'))
+        .finally(() => {
+          if (!stopped) scanLater();
+        });
+    }, OUTBOX_SCAN_MS);
+  };
   return {
     keys,
     hub,
@@ -92,12 +105,12 @@ export async function wireDci(opts: {
     start() {
       jobs.start();
       // The outbox is read by a poller, never on the request path that wrote it.
-      scanning = setInterval(() => {
-        scan = scan.then(() => scanOutbox(notifier)).catch((error: unknown) => log.error({ err: error }, 'outbox scan failed'));
-      }, 500);
+      stopped = false;
+      scanLater();
     },
     async stop() {
-      clearInterval(scanning);
+      stopped = true;
+      clearTimeout(scanning);
       await scan;
       await jobs.stop();
     },
