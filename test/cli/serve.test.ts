@@ -6,7 +6,7 @@ import { execFileSync, spawn, ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILD_TIMEOUT_MS, buildCli } from '../support/cli';
+import { BUILD_TIMEOUT_MS, buildCli, runCli } from '../support/cli';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -60,6 +60,12 @@ describe('the gateway process', () => {
     const [engine] = enginesOf(dataDir);
     process.kill(Number(engine.trim().split(/\s+/)[0]), 'SIGKILL');
     expect(await exited).toBe(1);
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const run = await runCli(['--version'], dataDir);
+    expect(run).toMatchObject({ code: 0, stdout: `${version}\n` });
   });
 
   it('an uncaught error ends the process and its engine', async () => {
