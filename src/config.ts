@@ -12,6 +12,8 @@ export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
   dciSenderId: string;
   dciBasePath: string;
+  /** A notification to a partner still failing this long after it was queued is given up. */
+  notifyGiveUpMs: number;
   /** External token issuer (optional): JWKS URL, issuer and audience must be set together. */
   externalIssuer: { jwksUrl: string; issuer: string; audience: string } | undefined;
 }
@@ -66,6 +68,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`DCI_BASE_PATH must be an absolute path without a trailing slash, got "${dciBasePath}"`);
   }
 
+  const giveUpText = env.DCI_NOTIFY_GIVE_UP_HOURS?.trim() || '168';
+  const notifyGiveUpHours = Number(giveUpText);
+  if (!/^\d+$/.test(giveUpText)) {
+    problems.push(`DCI_NOTIFY_GIVE_UP_HOURS must be a whole number of hours (0 or more), got "${giveUpText}"`);
+  }
+
   const issuerVars = [env.AUTH_JWKS_URL, env.AUTH_ISSUER, env.AUTH_AUDIENCE].map((v) => v?.trim() || undefined);
   let externalIssuer: Config['externalIssuer'];
   if (issuerVars.some(Boolean)) {
@@ -88,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeEnv: nodeEnv as Config['nodeEnv'],
     dciSenderId,
     dciBasePath,
+    notifyGiveUpMs: notifyGiveUpHours * 3_600_000,
     externalIssuer,
   };
 }

@@ -31,10 +31,11 @@ export const MAX_PAGE_SIZE = 100;
 const OUTBOX_SCAN_MS = 500;
 const RETRY = { maxAttempts: 10, backoff: { baseMs: 1000, maxMs: 5 * 60_000, jitter: true } };
 /**
- * Notifications keep their order per subscription, so a subscriber that is down holds its queue:
- * they are retried for about a week (every 2.5 to 5 min once backed off) before one is given up.
+ * Notifications keep their order per subscription, so a subscriber that is down holds its queue.
+ * Their jobs never run out of attempts (one waiting for an earlier one must not be dropped unsent):
+ * a notification itself gives up once it has failed for DCI_NOTIFY_GIVE_UP_HOURS (notifyJob).
  */
-const NOTIFY_RETRY = { ...RETRY, maxAttempts: 2700 };
+const NOTIFY_RETRY = { ...RETRY, maxAttempts: Number.MAX_SAFE_INTEGER };
 
 export interface DciSide {
   keys: KeyRing;
@@ -70,7 +71,7 @@ export async function wireDci(opts: {
   const actions = asyncActions({ graphql, maxPageSize: MAX_PAGE_SIZE, transactions, subscriptions: subscriptionHandlers });
   const ourSenderId = config.dciSenderId;
   jobs.define(CALLBACK_JOB, callbackJob({ ourSenderId, keys, partners, transactions, actions, log, deliveries: metrics.deliveries }), RETRY);
-  const notifier = { ourSenderId, keys, graphql, partners, subscriptions, outbox: outboxFeed(connection), ledger: deliveryLedger(connection), jobs, log, deliveries: metrics.deliveries };
+  const notifier = { ourSenderId, keys, graphql, partners, subscriptions, outbox: outboxFeed(connection), ledger: deliveryLedger(connection), jobs, log, deliveries: metrics.deliveries, giveUpAfterMs: config.notifyGiveUpMs };
   jobs.define(NOTIFY_JOB, notifyJob(notifier), NOTIFY_RETRY);
   await warnUnsignedPartners(models, log);
 

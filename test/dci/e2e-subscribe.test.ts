@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { updatePartner } from '../../src/partners/service';
 import { seedRegistry } from '../../src/registry/seed';
+import { dciDeliveryModel } from '../../src/store/models/dciSubscription';
+import { waitFor } from '../jobs/support';
 import { validatorFor } from '../../adapters/dci/protocol';
 import { ok, startTestGateway, TestGateway } from '../support/gateway';
 import { registerPartner, TestPartner } from '../support/dciPartner';
@@ -19,7 +22,8 @@ describe('DCI subscribe, notify and unsubscribe (end to end)', () => {
   const validNotify = validatorFor('social', '/registry/notify', 'request');
 
   beforeAll(async () => {
-    t = await startTestGateway();
+    // A notification that fails is given up at once here (the default waits a week).
+    t = await startTestGateway({ DCI_NOTIFY_GIVE_UP_HOURS: '0' });
     receiver = await startReceiver();
     await seedRegistry(t.gateway.models, { individuals: 150, seed: 11 });
     full = await registerPartner(t.gateway, { senderId: 'sub-full.example.org', callbackBase: `${receiver.url}/dci`, pii: true });
@@ -155,5 +159,34 @@ describe('DCI subscribe, notify and unsubscribe (end to end)', () => {
     await quietPeriod(1500);
     expect(receiver.matching(notifiesFor(codes.full))).toHaveLength(1);
     expect(receiver.matching(notifiesFor(codes.masked))).toHaveLength(2);
+  });
+
+  const ledgerOf = async (code: string) =>
+    (await dciDeliveryModel(t.gateway.store.connection).find({ code }).sort({ seq: 1 }).lean()).map((d) => ({ state: d.state, lastError: d.lastError }));
+
+  it('gives up a notification that keeps failing past the give-up age, and the next one still goes out', async () => {
+    const before = await ledgerOf(codes.masked);
+    receiver.failNext(1, 503, (path) => path === '/dci-n/registry/notify');
+    const [failing, next] = await livingIn(AREA, 2);
+    await recordDeath(failing.id);
+    const [refused] = (await receiver.waitForCount(notifiesFor(codes.masked), 3, 15_000)).slice(2);
+    expect(refused.answeredWith).toBe(503);
+    await recordDeath(next.id);
+    const [delivered] = (await receiver.waitForCount(notifiesFor(codes.masked), 4, 15_000)).slice(3);
+    expect(delivered.answeredWith).toBe(200);
+    expect((await ledgerOf(codes.masked)).slice(before.length)).toEqual([
+      { state: 'failed', lastError: 'notify answered HTTP 503' },
+      { state: 'delivered', lastError: undefined },
+    ]);
+  });
+
+  it('sends nothing to a notify URL that is no longer under the partner callback base', async () => {
+    const before = await ledgerOf(codes.masked);
+    await updatePartner(t.gateway.models, masked.senderId, { callbackBase: 'https://moved.example.org/dci' }, new Date());
+    const [moved] = await livingIn(AREA, 1);
+    await recordDeath(moved.id);
+    await waitFor(async () => (await ledgerOf(codes.masked)).slice(before.length).some((d) => d.state !== 'pending'));
+    expect((await ledgerOf(codes.masked)).slice(before.length)).toEqual([{ state: 'failed', lastError: 'the notify URL is no longer under the partner callback base' }]);
+    expect(receiver.matching(notifiesFor(codes.masked))).toHaveLength(4);
   });
 });

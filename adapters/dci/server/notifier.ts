@@ -14,7 +14,7 @@ import type { Logger } from '../../../src/log';
 import type { KeyRing, NotifyEventRequest } from '../protocol';
 import { deliver, DeliveryObserver } from './delivery';
 import { OPERATION_FOR, Entity, GroupNode, IndividualNode } from './operations';
-import type { PartnerDirectory } from './partners';
+import { underCallbackBase, type PartnerDirectory } from './partners';
 import { toDciGroup, toDciMember } from './records';
 import { signEnvelope } from './replies';
 import { partnerPrincipal } from './search';
@@ -58,11 +58,15 @@ export interface NotifierDeps {
   jobs: JobQueue;
   log: Logger;
   deliveries?: DeliveryObserver;
+  /** A notification still failing this long after it was queued is given up (state failed). */
+  giveUpAfterMs: number;
 }
 
 interface NotifyPayload {
   code: string;
   event: OutboxEvent;
+  /** When the notification was queued (ISO); absent in jobs queued before it was recorded. */
+  queuedAt?: string;
 }
 
 class WaitingForEarlier extends Error {}
@@ -91,7 +95,7 @@ export async function scanOutbox(deps: NotifierDeps, batch = 200): Promise<numbe
       if (sub.entity !== event.registrantKind || !sub.events.includes(event.type)) continue;
       if (!(await matchingRecord(deps, sub, event))) continue;
       if (await deps.ledger.add(sub.code, event)) {
-        await deps.jobs.enqueue(NOTIFY_JOB, { code: sub.code, event } satisfies NotifyPayload, { key: `notify:${sub.code}:${event.id}` });
+        await deps.jobs.enqueue(NOTIFY_JOB, { code: sub.code, event, queuedAt: new Date().toISOString() } satisfies NotifyPayload, { key: `notify:${sub.code}:${event.id}` });
       }
     }
   }
@@ -101,7 +105,11 @@ export async function scanOutbox(deps: NotifierDeps, batch = 200): Promise<numbe
 }
 
 export function notifyJob(deps: NotifierDeps) {
-  const notify = async ({ code, event }: NotifyPayload) => {
+  const giveUp = async (code: string, event: OutboxEvent, reason: string) => {
+    await deps.ledger.markFailed(code, event.id, reason);
+    deps.log.warn({ code, event: event.type, reason }, 'notification given up');
+  };
+  return async ({ code, event, queuedAt }: NotifyPayload) => {
     if (await deps.ledger.earlierPending(code, event.seq)) throw new WaitingForEarlier('an earlier notification to this subscriber is still pending');
     const sub = await deps.subscriptions.get(code);
     const match = sub && sub.status === 'subscribe' ? await matchingRecord(deps, sub, event) : undefined;
@@ -109,6 +117,10 @@ export function notifyJob(deps: NotifierDeps) {
       // Unsubscribed meanwhile, or the registrant no longer matches: nothing is owed any more.
       await deps.ledger.markDelivered(code, event.id);
       return;
+    }
+    // The subscriber may have moved its callback base since it subscribed: nothing, and no credentials, go to the old place.
+    if (!underCallbackBase(sub.notifyUrl, match.partner.callbackBase)) {
+      return giveUp(code, event, 'the notify URL is no longer under the partner callback base');
     }
     const message: NotifyEventRequest = {
       transaction_id: randomUUID(),
@@ -128,21 +140,16 @@ export function notifyJob(deps: NotifierDeps) {
       ],
     };
     const signed = await signEnvelope({ action: 'notify', status: 'succ', totalCount: 1, message }, match.partner, deps.ourSenderId, deps.keys);
-    await deliver('notify', sub.notifyUrl, signed, match.partner.callbackCredentials, 10_000, deps.deliveries);
-    await deps.ledger.markDelivered(code, event.id);
-    deps.log.info({ senderId: sub.senderId, code, event: event.type }, 'notification delivered');
-  };
-  return async (payload: NotifyPayload, ctx: { final: boolean }) => {
     try {
-      await notify(payload);
+      await deliver('notify', sub.notifyUrl, signed, match.partner.callbackCredentials, 10_000, deps.deliveries);
     } catch (error) {
-      // Without this, one notification that never gets through would hold back every later one of
-      // its subscription for good (each waits for the earlier to leave the pending state).
-      if (ctx.final) {
-        await deps.ledger.markFailed(payload.code, payload.event.id, (error as Error).message);
-        deps.log.warn({ code: payload.code, event: payload.event.type, error: (error as Error).message }, 'notification given up after its last attempt');
-      }
+      // Notifications wait for each other, so one that never gets through would hold back every
+      // later one of its subscription: past the give-up age it is dropped, and they go on.
+      const age = queuedAt ? Date.now() - Date.parse(queuedAt) : 0;
+      if (age >= deps.giveUpAfterMs) return giveUp(code, event, (error as Error).message);
       throw error;
     }
+    await deps.ledger.markDelivered(code, event.id);
+    deps.log.info({ senderId: sub.senderId, code, event: event.type }, 'notification delivered');
   };
 }
