@@ -1,14 +1,14 @@
 /**
  * What operators see of partners' DCI traffic: stored async transactions and subscriptions, newest
- * first, with their delivery state. Message bodies (queries, records) never leave this module: a
- * transaction is shown by its header facts and item counts only.
+ * first, with their delivery state. Message bodies (queries, records) are not shown: a transaction
+ * is shown by its header facts and item counts only.
  */
 import type { Connection, FilterQuery, Model } from 'mongoose';
-import type { Answer } from '../../adapters/dci/server/asyncActions';
 import { badInput } from '../errors';
 import { Page, pageSize } from '../registry/pagination';
 import { dciDeliveryModel, dciSubscriptionModel, DciDeliveryDoc, DciSubscriptionDoc } from '../store/models/dciSubscription';
 import { dciTransactionModel, DciTransactionDoc } from '../store/models/dciTransaction';
+import { countAnswered } from './dciTransactions';
 
 export interface PageArgs {
   first?: number | null;
@@ -65,21 +65,27 @@ export interface TransactionFilter {
   deliveryState?: DciTransactionDoc['delivery']['state'] | null;
 }
 
-/** The request is never read here; the response only to count its items. */
-const WITHOUT_REQUEST = { requestJson: 0 } as const;
+/** Message bodies are never loaded for the listing: the answer's item counts are stored beside it. */
+const WITHOUT_BODIES = { requestJson: 0, responseJson: 0 } as const;
 
-/** Per-item statuses of the stored answer: searches and subscribes answer item by item, the rest as a whole. */
-function answeredStatuses(responseJson: string | undefined): string[] {
-  if (!responseJson) return [];
-  const answer = JSON.parse(responseJson) as Answer;
-  const message = answer.message ?? {};
-  const items = message.search_response ?? message.subscribe_response;
-  if (Array.isArray(items)) return items.map((item: { status: string }) => item.status);
-  return [typeof message.status === 'string' ? message.status : answer.status];
+type ListedTransaction = Omit<DciTransactionDoc, 'requestJson' | 'responseJson'>;
+
+const settled = (doc: ListedTransaction) => doc.status === 'succ' || doc.status === 'rjct';
+
+/**
+ * Transactions settled before item counts were stored have only their answer to count from: those
+ * rows' answers (and no others) are read, in one query.
+ */
+async function withItemCounts(c: Connection, docs: ListedTransaction[]): Promise<TransactionView[]> {
+  const uncounted = docs.filter((doc) => settled(doc) && !doc.itemCounts).map((doc) => doc._id);
+  const answers = uncounted.length
+    ? await dciTransactionModel(c).find({ _id: { $in: uncounted } }, { responseJson: 1 }).batchSize(uncounted.length).lean()
+    : [];
+  const counted = new Map(answers.map((doc) => [doc._id, countAnswered(JSON.parse(doc.responseJson!))]));
+  return docs.map((doc) => transactionView(doc, doc.itemCounts ?? counted.get(doc._id) ?? { succeeded: 0, rejected: 0 }));
 }
 
-function transactionView(doc: Omit<DciTransactionDoc, 'requestJson'>): TransactionView {
-  const answered = answeredStatuses(doc.responseJson);
+function transactionView(doc: ListedTransaction, answered: NonNullable<DciTransactionDoc['itemCounts']>): TransactionView {
   return {
     correlationId: doc._id,
     senderId: doc.senderId,
@@ -91,20 +97,23 @@ function transactionView(doc: Omit<DciTransactionDoc, 'requestJson'>): Transacti
     items: {
       // An unsubscribe names subscription codes, not items: the request is its one item.
       requested: doc.action === 'unsubscribe' ? 1 : doc.referenceIds.length,
-      succeeded: answered.filter((s) => s === 'succ').length,
-      rejected: answered.filter((s) => s === 'rjct').length,
+      succeeded: answered.succeeded,
+      rejected: answered.rejected,
     },
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
 }
 
-export const listTransactions = (c: Connection, filter: TransactionFilter, args: PageArgs): Promise<Page<TransactionView>> =>
-  newestFirst(dciTransactionModel(c), equalTo({ senderId: filter.senderId, action: filter.action, 'delivery.state': filter.deliveryState }), args, transactionView, WITHOUT_REQUEST);
+export async function listTransactions(c: Connection, filter: TransactionFilter, args: PageArgs): Promise<Page<TransactionView>> {
+  const query = equalTo({ senderId: filter.senderId, action: filter.action, 'delivery.state': filter.deliveryState });
+  const page = await newestFirst(dciTransactionModel(c), query, args, (doc): ListedTransaction => doc, WITHOUT_BODIES);
+  return { ...page, items: await withItemCounts(c, page.items) };
+}
 
 export async function findTransaction(c: Connection, correlationId: string): Promise<TransactionView | null> {
-  const doc = await dciTransactionModel(c).findById(correlationId, WITHOUT_REQUEST).lean();
-  return doc && transactionView(doc);
+  const doc = await dciTransactionModel(c).findById(correlationId, WITHOUT_BODIES).lean();
+  return doc && (await withItemCounts(c, [doc]))[0];
 }
 
 // ---- subscriptions ------------------------------------------------------------------------------

@@ -1,7 +1,17 @@
 /** Stored async DCI transactions (adapters/dci/server/transactions.ts), on MongoDB. */
 import mongoose from 'mongoose';
+import type { Answer } from '../../adapters/dci/server/asyncActions';
 import type { StoredTransaction, TransactionStore, TxnLookup } from '../../adapters/dci/server/transactions';
 import { dciTransactionModel, DciTransactionDoc } from '../store/models/dciTransaction';
+
+/** Searches and subscribes answer item by item; the other actions answer as a whole, as one item. */
+export function countAnswered(response: Record<string, unknown>): NonNullable<DciTransactionDoc['itemCounts']> {
+  const answer = response as unknown as Answer;
+  const message = answer.message ?? {};
+  const items = message.search_response ?? message.subscribe_response;
+  const statuses = Array.isArray(items) ? items.map((item: { status: string }) => item.status) : [typeof message.status === 'string' ? message.status : answer.status];
+  return { succeeded: statuses.filter((s) => s === 'succ').length, rejected: statuses.filter((s) => s === 'rjct').length };
+}
 
 function fromDoc(doc: DciTransactionDoc): StoredTransaction {
   return {
@@ -55,7 +65,7 @@ export function dciTransactionStore(connection: mongoose.Connection): Transactio
     async settle(correlationId, status, response, callbackMessageId) {
       await Txn.updateOne(
         { _id: correlationId, responseJson: null },
-        { $set: { status, responseJson: JSON.stringify(response), callbackMessageId, updatedAt: new Date() } },
+        { $set: { status, responseJson: JSON.stringify(response), itemCounts: countAnswered(response), callbackMessageId, updatedAt: new Date() } },
       );
       return fromDoc((await Txn.findById(correlationId).lean())!);
     },

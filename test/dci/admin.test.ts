@@ -1,5 +1,6 @@
 /** Operators see partners' DCI transactions and subscriptions over GraphQL, without the message bodies. */
 import { seedRegistry } from '../../src/registry/seed';
+import { dciTransactionModel } from '../../src/store/models/dciTransaction';
 import { codes, GqlResponse, ok, onlyError, READ, startTestGateway, TestGateway, WRITE } from '../support/gateway';
 import { registerPartner, searchItem, TestPartner } from '../support/dciPartner';
 import { Receiver, ReceivedRequest, startReceiver } from '../support/receiver';
@@ -177,6 +178,19 @@ describe('the DCI admin view (GraphQL, partners:admin)', () => {
     expect(nodes(await transactions({ deliveryState: 'pending' })).map((n: any) => n.correlationId)).toEqual([ids.failing]);
     expect(nodes(await transactions({ senderId: failing.senderId, deliveryState: 'delivered' }))).toEqual([]);
     expect(await transaction('no-such-correlation-id')).toBeNull();
+  });
+
+  it('counts items from the counts stored with the answer, or from the answer of a transaction stored before them', async () => {
+    const Txn = dciTransactionModel(t.gateway.store.connection);
+    expect((await Txn.findById(ids.search).lean())?.itemCounts).toEqual({ succeeded: 1, rejected: 1 });
+    await Txn.updateOne({ _id: ids.search }, { $unset: { itemCounts: 1 } });
+    expect((await transaction(ids.search)).items).toEqual({ requested: 2, succeeded: 1, rejected: 1 });
+    const listed = nodes(await transactions({ senderId: healthy.senderId }));
+    expect(listed.map((n: any) => [n.action, n.items])).toEqual([
+      ['unsubscribe', { requested: 1, succeeded: 1, rejected: 0 }],
+      ['subscribe', { requested: 2, succeeded: 2, rejected: 0 }],
+      ['search', { requested: 2, succeeded: 1, rejected: 1 }],
+    ]);
   });
 
   it('pages by cursor without gaps or repeats', async () => {

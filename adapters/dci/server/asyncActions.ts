@@ -10,7 +10,7 @@ import type { Logger } from '../../../src/log';
 import { PermanentJobError } from '../../../src/jobs/queue';
 import { callbackActionFor, KeyRing, RequestAction, SearchRequest, SubscribeRequest, TxnStatusRequest, UnsubscribeRequest } from '../protocol';
 import { deliver, DeliveryObserver } from './delivery';
-import type { InboundPartner, PartnerDirectory } from './partners';
+import { type InboundPartner, type PartnerDirectory, underCallbackBase } from './partners';
 import { signEnvelope } from './replies';
 import { answerSearch, partnerPrincipal, SearchDeps } from './search';
 import type { StoredTransaction, TransactionAction, TransactionStore } from './transactions';
@@ -79,39 +79,49 @@ export interface CallbackJobDeps {
 
 export function callbackJob(deps: CallbackJobDeps) {
   return async ({ correlationId }: { correlationId: string }, ctx: { attempt: number; final: boolean }) => {
-    let txn = await deps.transactions.get(correlationId);
+    const txn = await deps.transactions.get(correlationId);
     if (!txn) throw new PermanentJobError('transaction not found');
     if (txn.delivery.state === 'delivered') return;
-    const partner = await deps.partners.active(txn.senderId);
-    if (!partner) throw new PermanentJobError('partner disabled or removed');
-    if (!txn.response) {
-      const answer = await deps.actions.answer(txn, partner, partnerPrincipal(partner, `callback:${correlationId}`, deps.ourSenderId));
-      txn = await deps.transactions.settle(correlationId, answer.status, { ...answer }, randomUUID());
-    }
-    const answer = txn.response as unknown as Answer;
-    const signed = await signEnvelope(
-      {
-        action: callbackActionFor(txn.action as RequestAction),
-        status: answer.status,
-        totalCount: answer.totalCount,
-        reasonMessage: answer.reasonMessage,
-        message: answer.message,
-        messageId: txn.callbackMessageId,
-      },
-      partner,
-      deps.ourSenderId,
-      deps.keys,
-    );
     const started = Date.now();
     try {
-      await deliver('callback', txn.senderUri, signed, partner.callbackCredentials, deps.timeoutMs ?? 10_000, deps.deliveries);
-      await deps.transactions.recordAttempt(correlationId, { delivered: true });
-      deps.log.info({ senderId: txn.senderId, action: txn.action, correlationId, ms: Date.now() - started, attempt: ctx.attempt }, 'callback delivered');
+      await answerAndDeliver(deps, txn);
     } catch (error) {
+      // Failed for good whenever no attempt follows, so operators never see a dead callback as still retried.
+      const final = ctx.final || error instanceof PermanentJobError;
       const message = (error as Error).message;
-      await deps.transactions.recordAttempt(correlationId, { delivered: false, error: message, final: ctx.final });
-      deps.log.warn({ senderId: txn.senderId, action: txn.action, correlationId, attempt: ctx.attempt, error: message }, 'callback delivery failed');
+      await deps.transactions.recordAttempt(correlationId, { delivered: false, error: message, final });
+      deps.log.warn({ senderId: txn.senderId, action: txn.action, correlationId, attempt: ctx.attempt, final, error: message }, 'callback delivery failed');
       throw error;
     }
+    await deps.transactions.recordAttempt(correlationId, { delivered: true });
+    deps.log.info({ senderId: txn.senderId, action: txn.action, correlationId, ms: Date.now() - started, attempt: ctx.attempt }, 'callback delivered');
   };
+}
+
+async function answerAndDeliver(deps: CallbackJobDeps, stored: StoredTransaction): Promise<void> {
+  const partner = await deps.partners.active(stored.senderId);
+  if (!partner) throw new PermanentJobError('partner disabled or removed');
+  // sender_uri was checked against the callback base when the request arrived; the callback
+  // credentials must not follow it to a host the partner's callback base has since moved away from.
+  if (!underCallbackBase(stored.senderUri, partner.callbackBase)) throw new PermanentJobError('sender_uri is no longer under the partner callback base');
+  let txn = stored;
+  if (!txn.response) {
+    const answer = await deps.actions.answer(txn, partner, partnerPrincipal(partner, `callback:${txn.correlationId}`, deps.ourSenderId));
+    txn = await deps.transactions.settle(txn.correlationId, answer.status, { ...answer }, randomUUID());
+  }
+  const answer = txn.response as unknown as Answer;
+  const signed = await signEnvelope(
+    {
+      action: callbackActionFor(txn.action as RequestAction),
+      status: answer.status,
+      totalCount: answer.totalCount,
+      reasonMessage: answer.reasonMessage,
+      message: answer.message,
+      messageId: txn.callbackMessageId,
+    },
+    partner,
+    deps.ourSenderId,
+    deps.keys,
+  );
+  await deliver('callback', txn.senderUri, signed, partner.callbackCredentials, deps.timeoutMs ?? 10_000, deps.deliveries);
 }

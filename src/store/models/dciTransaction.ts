@@ -18,6 +18,11 @@ export interface DciTransactionDoc {
   status: 'rcvd' | 'pdng' | 'succ' | 'rjct';
   /** The callback message, computed once, so every delivery attempt sends the same answer. */
   responseJson?: string;
+  /**
+   * How the answer settled the request's items, counted when it is stored so the operators' listing
+   * never reads the answer (records, personal data). Absent on transactions settled before it existed.
+   */
+  itemCounts?: { succeeded: number; rejected: number };
   callbackMessageId?: string;
   delivery: { state: 'pending' | 'delivered' | 'failed'; attempts: number; lastError?: string; deliveredAt?: Date };
   createdAt: Date;
@@ -35,6 +40,7 @@ const schema = new Schema<DciTransactionDoc>(
     referenceIds: { type: [String], default: [] },
     status: { type: String, required: true },
     responseJson: String,
+    itemCounts: { succeeded: Number, rejected: Number },
     callbackMessageId: String,
     delivery: {
       state: { type: String, required: true, default: 'pending' },
