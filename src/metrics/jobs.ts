@@ -1,7 +1,9 @@
 /**
  * The job queue by kind and state, read from the database on each scrape. A scrape must answer even
  * when the database does not: the read has a deadline, and without an answer the job gauge is left
- * out and `dci_gateway_database_up` says 0.
+ * out and `dci_gateway_database_up` says 0. The deadline only stops the waiting, not the count: until
+ * that count settles, scrapes wait on it again instead of starting another, so slow counts cannot
+ * pile up on a struggling database.
  */
 import { Gauge, Registry } from 'prom-client';
 import type { JobCount } from '../jobs/queue';
@@ -23,10 +25,11 @@ function within<T>(work: Promise<T>, ms: number): Promise<T> {
 }
 
 export function jobMetrics(registry: Registry, queue: JobCounts, log: Logger): void {
+  let counting: Promise<JobCount[]> | undefined;
   // Both gauges are collected at once by a scrape; they share one read.
   let reading: Promise<JobCount[] | undefined> | undefined;
   const read = () =>
-    (reading ??= within(queue.counts(), JOB_COUNT_DEADLINE_MS)
+    (reading ??= within((counting ??= queue.counts().finally(() => (counting = undefined))), JOB_COUNT_DEADLINE_MS)
       .catch((error: unknown) => {
         log.warn({ err: (error as Error).message }, 'job counts unavailable for metrics');
         return undefined;

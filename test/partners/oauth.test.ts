@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { FAILED_AUTH_PER_MINUTE, oauthTokenRouter } from '../../adapters/dci/server/oauth';
+import { FAILED_AUTH_PER_ADDRESS_PER_MINUTE, FAILED_AUTH_PER_CLIENT_PER_MINUTE, oauthTokenRouter } from '../../adapters/dci/server/oauth';
 import { validatorFor } from '../../adapters/dci/protocol/openapi';
 import { TokenService } from '../../src/auth/tokens';
 import { createLogger } from '../../src/log';
@@ -36,7 +36,8 @@ describe('POST /oauth2/client/token', () => {
     tokenDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-oauth-'));
     tokens = await TokenService.open({ dataDir: tokenDir, issuer: 'gateway.test' });
     const app = express();
-    app.use(oauthTokenRouter({ models, tokens, log: createLogger('silent') }));
+    // The failure budgets' clock stands still: nothing refills while the scrypt work of a burst runs, so counts are exact.
+    app.use(oauthTokenRouter({ models, tokens, log: createLogger('silent'), now: () => 0 }));
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/oauth2/client/token`;
@@ -136,19 +137,35 @@ describe('POST /oauth2/client/token', () => {
   });
 
   // Last in this file: it spends this address's allowance of failures.
-  it('throttles an address after repeated failed client authentications, successes not counted', async () => {
-    for (let i = 0; i < 5; i++) expect((await post(credentials())).status).toBe(200);
-    // The failures of the tests above count too: fail until the allowance is spent.
-    let failures = 0;
-    let answer = await post({ ...credentials(), client_secret: 'wrong' });
-    while (answer.status === 401 && failures < FAILED_AUTH_PER_MINUTE) {
-      failures++;
-      answer = await post({ ...credentials(), client_secret: 'wrong' });
-    }
-    expect(failures).toBeGreaterThan(FAILED_AUTH_PER_MINUTE - 10);
-    expect(answer).toMatchObject({ status: 429, body: { error: 'invalid_request' } });
-    expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    // While throttled, even right credentials wait: nothing is verified for this address.
+  it('throttles failed client authentications per client id and address, then per address, successes not counted', async () => {
+    const other = await createPartner(models, { senderId: 'throttled.example', publicKeys: [ed25519Jwk('k1')], callbackBase: 'https://throttled.example.org' }, new Date());
+    const otherForm = { grant_type: 'client_credentials', client_id: other.clientId, client_secret: other.clientSecret };
+    const statuses = async (forms: Record<string, string>[]) => {
+      const answers = await Promise.all(forms.map((form) => post(form)));
+      for (const answer of answers.filter((a) => a.status === 429)) {
+        expect(answer.body).toMatchObject({ error: 'invalid_request', error_description: expect.any(String) });
+        expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      }
+      return answers.map((a) => a.status);
+    };
+    const count = (all: number[], status: number) => all.filter((s) => s === status).length;
+
+    // Charged up front like failures, successes are given back once verified: more of them than the budget all pass.
+    for (let i = 0; i < FAILED_AUTH_PER_CLIENT_PER_MINUTE + 10; i++) expect((await post(credentials())).status).toBe(200);
+
+    // In parallel: each failure is charged before the secret is verified, so none slips past the limit.
+    const parallel = await statuses(Array.from({ length: 40 }, () => ({ ...otherForm, client_secret: 'wrong' })));
+    expect([count(parallel, 401), count(parallel, 429)]).toEqual([FAILED_AUTH_PER_CLIENT_PER_MINUTE, 40 - FAILED_AUTH_PER_CLIENT_PER_MINUTE]);
+    // While throttled, even that client's right secret waits: nothing is verified for it.
+    expect((await post(otherForm)).status).toBe(429);
+    // Another client behind the same address is not held up by it.
+    expect((await post(credentials())).status).toBe(200);
+
+    // Rotating client ids from one address runs into the looser per-address limit, which then holds for every client.
+    const rotating = await statuses(Array.from({ length: FAILED_AUTH_PER_ADDRESS_PER_MINUTE }, (_, i) => ({ ...credentials(), client_id: `unknown-${i}` })));
+    // The failures of the tests above and of the parallel burst came from this address too.
+    expect(count(rotating, 401)).toBeLessThanOrEqual(FAILED_AUTH_PER_ADDRESS_PER_MINUTE - FAILED_AUTH_PER_CLIENT_PER_MINUTE);
+    expect(count(rotating, 429)).toBe(FAILED_AUTH_PER_ADDRESS_PER_MINUTE - count(rotating, 401));
     expect((await post(credentials())).status).toBe(429);
   });
 });

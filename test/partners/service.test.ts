@@ -300,4 +300,33 @@ describe('PartnerRateLimiter', () => {
     expect(limiter.take('a', 60, 5).allowed).toBe(true);
     expect(limiter.take('a', 60, 100)).toEqual({ allowed: false, retryAfterSeconds: 60 });
   });
+
+  it('gives back refunded requests, never beyond a full bucket', () => {
+    const limiter = new PartnerRateLimiter(() => 0);
+    for (let i = 0; i < 3; i++) limiter.take('a', 3);
+    expect(limiter.take('a', 3).allowed).toBe(false);
+    limiter.refund('a', 3);
+    expect(limiter.take('a', 3).allowed).toBe(true);
+    expect(limiter.take('a', 3).allowed).toBe(false);
+
+    limiter.refund('a', 3, 10);
+    expect(limiter.take('a', 3, 3).allowed).toBe(true);
+    expect(limiter.take('a', 3).allowed).toBe(false);
+    limiter.refund('b', 3);
+    expect(limiter.take('b', 3, 4).allowed).toBe(false);
+  });
+
+  it('drops refilled buckets once it holds more than its bound, keeping those still in use', () => {
+    let clock = 0;
+    const limiter = new PartnerRateLimiter(() => clock, 4);
+    for (const key of ['a', 'b', 'c', 'd']) limiter.take(key, 60, 60);
+    clock += 30_000;
+    limiter.take('a', 60, 30);
+    clock += 30_000;
+    // b, c and d are full again, a still lacks 30 requests.
+    limiter.take('e', 60);
+    expect(limiter.size).toBe(2);
+    expect(limiter.take('a', 60, 31)).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    expect(limiter.take('b', 60, 60).allowed).toBe(true);
+  });
 });

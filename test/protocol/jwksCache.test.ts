@@ -125,6 +125,28 @@ describe('JwksCache', () => {
     expect(failures).toEqual(['JWKS document too large', 'JWKS document too large']);
   });
 
+  it('releases the connection of a refused answer instead of leaving its body unread', async () => {
+    for (const [status, length] of [
+      [503, 1000],
+      [200, 64 * 1024 + 1],
+    ]) {
+      // A body that never ends, and a fetch deadline beyond the test's: only a cancel closes the connection.
+      const closed = new Promise<void>((resolve) => {
+        reply = (res) => {
+          res.on('close', resolve);
+          res.writeHead(status, { 'content-type': 'application/json', 'content-length': length }).write('{');
+        };
+      });
+      // The real fetch, keeping the response referenced so that garbage collection cannot close it for us.
+      let answer: Response | undefined;
+      const keep: typeof fetch = async (input, init) => (answer = await fetch(input, init));
+      expect(await cache({ fetch: keep, timeoutMs: 600_000 }).keys(undefined)).toEqual([]);
+      expect(answer?.bodyUsed).toBe(true);
+      await closed;
+    }
+    expect(failures).toEqual(['HTTP 503', 'JWKS document too large']);
+  });
+
   it('refuses a document without a keys array', async () => {
     reply = json([k1]);
     expect(await cache().keys(undefined)).toEqual([]);

@@ -82,9 +82,16 @@ export class JwksCache {
   private async download(): Promise<string> {
     const doFetch = this.opts.fetch ?? fetch;
     const res = await doFetch(this.url, { signal: AbortSignal.timeout(this.opts.timeoutMs), redirect: 'error', headers: { accept: 'application/json' } });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    // A refused body is cancelled: left unread it holds the socket until garbage collection.
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new Error(`HTTP ${res.status}`);
+    }
     if (!res.body) throw new Error('JWKS response has no body');
-    if (Number(res.headers.get('content-length')) > MAX_JWKS_BYTES) throw new Error('JWKS document too large');
+    if (Number(res.headers.get('content-length')) > MAX_JWKS_BYTES) {
+      await res.body.cancel();
+      throw new Error('JWKS document too large');
+    }
     // Read in chunks so a document without a content-length cannot fill memory before it is refused.
     const reader = res.body.getReader();
     const chunks: Uint8Array[] = [];

@@ -13,11 +13,14 @@ import { authenticateClient, PartnerModels } from '../../../src/partners/service
 export const PARTNER_TOKEN_TTL_SECONDS = 3600;
 const TOKEN_PATH = '/oauth2/client/token';
 /**
- * Failed client authentications allowed per remote address and minute. Each one costs a scrypt
- * derivation, so unbounded failures would be both a guessing channel and a cheap way to burn our CPU;
- * successful requests are not counted.
+ * Failed client authentications allowed per minute for one client id from one remote address. Each
+ * one costs a scrypt derivation, so unbounded failures would be both a guessing channel and a cheap
+ * way to burn our CPU. Keyed on the client id too, so that behind a NAT or an ingress one misbehaving
+ * client does not lock out every partner.
  */
-export const FAILED_AUTH_PER_MINUTE = 30;
+export const FAILED_AUTH_PER_CLIENT_PER_MINUTE = 30;
+/** Failed client authentications per minute from one address whatever the client id: rotating ids is bounded too. */
+export const FAILED_AUTH_PER_ADDRESS_PER_MINUTE = 300;
 
 type OAuthError = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope';
 
@@ -25,6 +28,8 @@ export interface OAuthDeps {
   models: PartnerModels;
   tokens: TokenService;
   log: Logger;
+  /** The failure budgets' clock (default Date.now). */
+  now?: () => number;
 }
 
 /** Token responses and errors must never be cached (RFC 6749 §5.1). */
@@ -56,7 +61,9 @@ function basicCredentials(header: string | undefined): { clientId: string; clien
 
 export function oauthTokenRouter(deps: OAuthDeps): Router {
   const router = Router();
-  const failures = new PartnerRateLimiter();
+  // A failure is charged before the secret is verified, and given back once it proves right: charging
+  // afterwards would let parallel requests all pass before the first failure is recorded.
+  const failures = new PartnerRateLimiter(deps.now);
 
   router.post(TOKEN_PATH, express.urlencoded({ extended: false, limit: '8kb' }), async (req: Request, res: Response, next: NextFunction) => {
     try {
@@ -80,20 +87,32 @@ export function oauthTokenRouter(deps: OAuthDeps): Router {
       if (!clientId) return fail(res, 400, 'invalid_request', 'client_id is required');
       if (!clientSecret) return fail(res, 400, 'invalid_request', 'client_secret is required');
 
+      // An address holds no space, so no other (address, client id) pair shares this key.
       const address = `${req.socket.remoteAddress}`;
-      const throttled = failures.check(address, FAILED_AUTH_PER_MINUTE);
+      const pair = `${address} ${clientId}`;
+      const charged = failures.take(pair, FAILED_AUTH_PER_CLIENT_PER_MINUTE);
+      const throttled = charged.allowed ? failures.take(address, FAILED_AUTH_PER_ADDRESS_PER_MINUTE) : charged;
       if (!throttled.allowed) {
+        if (charged.allowed) failures.refund(pair, FAILED_AUTH_PER_CLIENT_PER_MINUTE);
         res.set('Retry-After', String(throttled.retryAfterSeconds));
-        return fail(res, 429, 'invalid_request', 'too many failed client authentications from this address; retry later');
+        return fail(res, 429, 'invalid_request', 'too many failed client authentications; retry later');
       }
-      const partner = await authenticateClient(deps.models, clientId, clientSecret);
+      const giveBack = () => {
+        failures.refund(pair, FAILED_AUTH_PER_CLIENT_PER_MINUTE);
+        failures.refund(address, FAILED_AUTH_PER_ADDRESS_PER_MINUTE);
+      };
+      const partner = await authenticateClient(deps.models, clientId, clientSecret).catch((error: unknown) => {
+        // The database failed, not the client: that is no failed authentication.
+        giveBack();
+        throw error;
+      });
       if (!partner) {
-        failures.take(address, FAILED_AUTH_PER_MINUTE);
         deps.log.warn({ clientId }, 'token request with invalid client credentials');
         // A client that authenticated with Basic is told which scheme to use again (RFC 6749 §5.2).
         if (basic) res.set('WWW-Authenticate', 'Basic realm="dci-gateway"');
         return fail(res, 401, 'invalid_client');
       }
+      giveBack();
 
       const granted: readonly string[] = partner.scopes;
       const requested = param('scope')?.split(' ').filter(Boolean);
