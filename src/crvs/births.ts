@@ -14,7 +14,7 @@ import type { CrvsCounts } from '../store/models/crvsImport';
 import type { IndividualDoc } from '../store/models/individual';
 import { ONE_REPLY } from './bulk';
 import { ChildOfMother, linkHouseholds } from './households';
-import { BirthRecord, readBirth, UnreadableRecord } from './records';
+import { BirthRecord, readAll, readBirth } from './records';
 import { NewReviewItem, raiseReviewItems } from './review';
 
 export interface ApplyContext {
@@ -144,16 +144,8 @@ async function create(ctx: ApplyContext, p: Plan): Promise<Set<string>> {
 
 /** Applies one page of birth records; returns what happened to them. */
 export async function applyBirths(ctx: ApplyContext, raws: Record<string, unknown>[]): Promise<CrvsCounts> {
-  const p: Plan = { counts: { created: 0, updated: 0, unchanged: 0, review: 0 }, review: [], creations: [], additions: [], children: [], events: [] };
-  const records: BirthRecord[] = [];
-  for (const raw of raws) {
-    try {
-      records.push(readBirth(raw));
-    } catch (error) {
-      if (!(error instanceof UnreadableRecord)) throw error;
-      p.review.push({ kind: 'birth', reason: 'INVALID_RECORD', detail: error.message, sourceKey: `unreadable:${error.digest}`, record: error.raw });
-    }
-  }
+  const { records, review } = readAll(raws, readBirth, 'birth');
+  const p: Plan = { counts: { created: 0, updated: 0, unchanged: 0, review: 0 }, review, creations: [], additions: [], children: [], events: [] };
   await plan(ctx, records, p);
   const lost = await create(ctx, p);
   const linked = await linkHouseholds(ctx, p.children.filter((c) => !lost.has(`${c.child}`)), p.review);

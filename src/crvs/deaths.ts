@@ -11,7 +11,7 @@ import { recordDeath } from '../registry/individuals';
 import type { CrvsCounts } from '../store/models/crvsImport';
 import type { ApplyContext } from './births';
 import { ONE_REPLY } from './bulk';
-import { DeathRecord, readDeath, UnreadableRecord } from './records';
+import { DeathRecord, readAll, readDeath } from './records';
 import { NewReviewItem, raiseReviewItems } from './review';
 
 const eventKey = (d: DeathRecord) => (d.drn ? `death:${d.drn}` : `death:UIN:${d.uin}:${d.deathDate.toISOString().slice(0, 10)}`);
@@ -19,16 +19,7 @@ const eventKey = (d: DeathRecord) => (d.drn ? `death:${d.drn}` : `death:UIN:${d.
 export async function applyDeaths(ctx: ApplyContext, raws: Record<string, unknown>[]): Promise<CrvsCounts> {
   const { models, now } = ctx;
   const counts: CrvsCounts = { created: 0, updated: 0, unchanged: 0, review: 0 };
-  const reviews: NewReviewItem[] = [];
-  const records: DeathRecord[] = [];
-  for (const raw of raws) {
-    try {
-      records.push(readDeath(raw));
-    } catch (error) {
-      if (!(error instanceof UnreadableRecord)) throw error;
-      reviews.push({ kind: 'death', reason: 'INVALID_RECORD', detail: error.message, sourceKey: `unreadable:${error.digest}`, record: error.raw });
-    }
-  }
+  const { records, review: reviews } = readAll(raws, readDeath, 'death');
   const known = new Set((await (records.length ? models.CrvsCivilEvent.find({ _id: { $in: records.map(eventKey) }, individual: { $exists: true } }, { _id: 1 }).batchSize(ONE_REPLY).lean() : [])).map((e) => e._id));
   const fresh = records.filter((d) => !known.has(eventKey(d)));
   counts.unchanged += records.length - fresh.length;

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
+import type { NewReviewItem } from './review';
 
 type Json = Record<string, unknown>;
 
@@ -46,6 +47,21 @@ export class UnreadableRecord extends Error {
   ) {
     super(message);
   }
+}
+
+/** Reads each raw record; one that cannot be read becomes an INVALID_RECORD review item rather than failing its page. */
+export function readAll<R>(raws: Json[], read: (raw: Json) => R, kind: NewReviewItem['kind']): { records: R[]; review: NewReviewItem[] } {
+  const records: R[] = [];
+  const review: NewReviewItem[] = [];
+  for (const raw of raws) {
+    try {
+      records.push(read(raw));
+    } catch (error) {
+      if (!(error instanceof UnreadableRecord)) throw error;
+      review.push({ kind, reason: 'INVALID_RECORD', detail: error.message, sourceKey: `unreadable:${error.digest}`, record: error.raw });
+    }
+  }
+  return { records, review };
 }
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -72,6 +72,11 @@ const FINAL = new Set(['succ', 'rjct']);
 
 type Prepared = Required<Pick<SearchItem, 'reference_id'>> & SearchItem & { timestamp: string };
 
+interface Settle<T> {
+  resolve: (value: T) => void;
+  reject: (error: Error) => void;
+}
+
 export class DciClient {
   readonly breaker: CircuitBreaker;
   private readonly transport: Transport;
@@ -142,32 +147,13 @@ export class DciClient {
   }
 
   private async searchAsyncBatch(batch: Prepared[], timeoutMs: number): Promise<SearchResponseItem[]> {
-    const transactionId = randomUUID();
-    const message = { transaction_id: transactionId, search_request: batch };
-    const senderUri = `${this.source.callbackBase.replace(/\/$/, '')}${ON_SEARCH_PATH}`;
-    // Registered before sending: a fast partner may call back before its ACK reaches us.
     const results = new Map<string, SearchResponseItem>();
-    let settle!: { resolve: () => void; reject: (error: Error) => void };
-    const complete = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-    complete.catch(() => undefined); // observed below; a send failure must not leave it unhandled
-    const stop = this.deps.hub.awaitTransaction(transactionId, (callback) => this.collect(callback, batch, results, settle));
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await this.logged(ASYNC_SEARCH_PATH, transactionId, batch.length, async (note) => {
-        const answer = await this.transport.post(ASYNC_SEARCH_PATH, () =>
-          signedRequest(this.source, this.deps.signer, { path: ASYNC_SEARCH_PATH, action: 'search', message, totalCount: batch.length, senderUri }),
-        );
-        const ack = acknowledgement(this.source, ASYNC_SEARCH_PATH, answer.text);
-        note({ correlationId: ack.correlation_id, attempts: answer.attempts });
-        if (ack.ack_status !== 'ACK') throw unavailable(this.source.name, `ACK_${ack.ack_status}`, 'the registry will not answer this search', { partnerCode: ack.error?.code });
-        timer = setTimeout(() => settle.reject(unavailable(this.source.name, 'CALLBACK_TIMEOUT', 'the search results did not arrive in time')), timeoutMs);
-        await complete;
-        return batch.map((item) => results.get(item.reference_id)!);
-      });
-    } finally {
-      clearTimeout(timer);
-      stop();
-    }
+    return this.awaitCallback<SearchResponseItem[]>(
+      { path: ASYNC_SEARCH_PATH, action: 'search', callbackPath: ON_SEARCH_PATH, items: { search_request: batch }, count: batch.length, timeoutMs },
+      { refused: 'the registry will not answer this search', late: 'the search results did not arrive in time' },
+      (callback, settle) =>
+        this.collect(callback, batch, results, { resolve: () => settle.resolve(batch.map((item) => results.get(item.reference_id)!)), reject: settle.reject }),
+    );
   }
 
   /**
@@ -176,30 +162,48 @@ export class DciClient {
    * where the CallbackHub hands them to `onAction('notify')` listeners.
    */
   async subscribe(criteria: SubscribeCriteria[], opts: { timeoutMs: number }): Promise<SubscribeResponseItem[]> {
-    const transactionId = randomUUID();
     const timestamp = new Date(this.now()).toISOString();
-    const message = { transaction_id: transactionId, subscribe_request: criteria.map((c) => ({ reference_id: randomUUID(), timestamp, subscribe_criteria: c })) };
-    const senderUri = `${this.source.callbackBase.replace(/\/$/, '')}${ON_SUBSCRIBE_PATH}`;
-    let settle!: { resolve: (items: SubscribeResponseItem[]) => void; reject: (error: Error) => void };
-    const confirmed = new Promise<SubscribeResponseItem[]>((resolve, reject) => (settle = { resolve, reject }));
-    confirmed.catch(() => undefined); // observed below; a send failure must not leave it unhandled
-    const stop = this.deps.hub.awaitTransaction(transactionId, (callback) => {
-      if (callback.senderId !== this.source.receiverId) return;
-      const valid = operationValidator(this.source, ON_SUBSCRIBE_PATH, 'request')({ header: callback.header, message: callback.message });
-      if (!valid.ok) return settle.reject(unavailable(this.source.name, 'INVALID_RESPONSE', `the confirmation does not match the ${this.source.kind} ${ON_SUBSCRIBE_PATH} schema`));
-      settle.resolve((callback.message as SubscribeResponse).subscribe_response);
-    });
+    const items = { subscribe_request: criteria.map((c) => ({ reference_id: randomUUID(), timestamp, subscribe_criteria: c })) };
+    return this.awaitCallback<SubscribeResponseItem[]>(
+      { path: SUBSCRIBE_PATH, action: 'subscribe', callbackPath: ON_SUBSCRIBE_PATH, items, count: criteria.length, timeoutMs: opts.timeoutMs },
+      { refused: 'the registry will not confirm this subscription', late: 'the subscription was not confirmed in time' },
+      (callback, settle) => {
+        if (callback.senderId !== this.source.receiverId) return;
+        const valid = operationValidator(this.source, ON_SUBSCRIBE_PATH, 'request')({ header: callback.header, message: callback.message });
+        if (!valid.ok) return settle.reject(unavailable(this.source.name, 'INVALID_RESPONSE', `the confirmation does not match the ${this.source.kind} ${ON_SUBSCRIBE_PATH} schema`));
+        settle.resolve((callback.message as SubscribeResponse).subscribe_response);
+      },
+    );
+  }
+
+  /**
+   * An async request: sent, ACKed, then answered on our receiver at `callbackPath`, where `onCallback`
+   * settles it; a partner that does not answer within `timeoutMs` of its ACK fails it.
+   */
+  private async awaitCallback<T>(
+    request: { path: string; action: RequestAction; callbackPath: string; items: Record<string, unknown>; count: number; timeoutMs: number },
+    texts: { refused: string; late: string },
+    onCallback: (callback: ReceivedCallback, settle: Settle<T>) => void,
+  ): Promise<T> {
+    const transactionId = randomUUID();
+    const message = { transaction_id: transactionId, ...request.items };
+    const senderUri = `${this.source.callbackBase.replace(/\/$/, '')}${request.callbackPath}`;
+    let settle!: Settle<T>;
+    const answered = new Promise<T>((resolve, reject) => (settle = { resolve, reject }));
+    answered.catch(() => undefined); // observed below; a send failure must not leave it unhandled
+    // Registered before sending: a fast partner may call back before its ACK reaches us.
+    const stop = this.deps.hub.awaitTransaction(transactionId, (callback) => onCallback(callback, settle));
     let timer: NodeJS.Timeout | undefined;
     try {
-      return await this.logged(SUBSCRIBE_PATH, transactionId, criteria.length, async (note) => {
-        const answer = await this.transport.post(SUBSCRIBE_PATH, () =>
-          signedRequest(this.source, this.deps.signer, { path: SUBSCRIBE_PATH, action: 'subscribe', message, totalCount: criteria.length, senderUri }),
+      return await this.logged(request.path, transactionId, request.count, async (note) => {
+        const answer = await this.transport.post(request.path, () =>
+          signedRequest(this.source, this.deps.signer, { path: request.path, action: request.action, message, totalCount: request.count, senderUri }),
         );
-        const ack = acknowledgement(this.source, SUBSCRIBE_PATH, answer.text);
+        const ack = acknowledgement(this.source, request.path, answer.text);
         note({ correlationId: ack.correlation_id, attempts: answer.attempts });
-        if (ack.ack_status !== 'ACK') throw unavailable(this.source.name, `ACK_${ack.ack_status}`, 'the registry will not confirm this subscription', { partnerCode: ack.error?.code });
-        timer = setTimeout(() => settle.reject(unavailable(this.source.name, 'CALLBACK_TIMEOUT', 'the subscription was not confirmed in time')), opts.timeoutMs);
-        return await confirmed;
+        if (ack.ack_status !== 'ACK') throw unavailable(this.source.name, `ACK_${ack.ack_status}`, texts.refused, { partnerCode: ack.error?.code });
+        timer = setTimeout(() => settle.reject(unavailable(this.source.name, 'CALLBACK_TIMEOUT', texts.late)), request.timeoutMs);
+        return await answered;
       });
     } finally {
       clearTimeout(timer);
