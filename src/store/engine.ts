@@ -22,6 +22,8 @@ export class EngineMissingError extends Error {
 
 export interface EmbeddedEngine {
   uri: string;
+  /** The engine's process id (tests stop and continue it to simulate a stalled database). */
+  pid: number;
   /** False once the process has exited unexpectedly. */
   alive(): boolean;
   /** `listener` runs once if the engine exits without stop() having been called. */
@@ -112,6 +114,7 @@ export async function startEmbeddedEngine(
 
   return {
     uri: `mongodb://127.0.0.1:${port}/${database}`,
+    pid: child.pid!,
     alive: () => running,
     onUnexpectedExit: (listener) => void unexpectedExitListeners.push(listener),
     async stop() {
