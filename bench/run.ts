@@ -3,7 +3,9 @@
  * markdown sections to stdout. A new benchmark is a module exporting `run(ctx)`, added to BENCHMARKS.
  */
 import os from 'node:os';
-import { FERRETDB_VERSION } from '../src/store/engineBinary';
+import { engineFromEnv } from '../src/store/engine';
+import { FERRETDB_VERSION } from '../src/store/ferretdb';
+import { MONGO_JAVA_SERVER_VERSION } from '../src/store/javaEngine';
 import { BenchContext, openContext } from './context';
 import * as crvsImport from './crvsImport';
 import * as dciSearch from './dciSearch';
@@ -38,7 +40,7 @@ async function main() {
     '# dci-gateway benchmarks',
     '',
     `Node ${process.version}, ${os.availableParallelism()} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM; ` +
-      `embedded FerretDB ${FERRETDB_VERSION} (SQLite); ${ctx.individuals} individuals in ${ctx.groups} households.`,
+      `embedded ${engineFromEnv() === 'ferretdb' ? `FerretDB ${FERRETDB_VERSION} (SQLite)` : `mongo-java-server ${MONGO_JAVA_SERVER_VERSION} (H2)`}; ${ctx.individuals} individuals in ${ctx.groups} households.`,
   ].join('\n');
   process.stdout.write(`${[header, ...sections].join('\n\n')}\n`);
 }

@@ -3,11 +3,14 @@
  * Every bad value is reported with its variable name so an operator can fix all of them in one go.
  */
 import path from 'node:path';
+import { ENGINES, EngineName } from './store/engine';
 
 export interface Config {
   port: number;
   mongodbUri: string | undefined;
   dataDir: string;
+  /** The embedded engine started when MONGODB_URI is unset. */
+  embeddedEngine: EngineName;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   nodeEnv: 'development' | 'production' | 'test';
   dciSenderId: string;
@@ -47,6 +50,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
 
   const dataDir = path.resolve(env.DATA_DIR?.trim() || './.data');
+
+  const embeddedEngine = env.EMBEDDED_ENGINE?.trim() || 'mongo-java-server';
+  if (!oneOf(embeddedEngine, ENGINES)) {
+    problems.push(`EMBEDDED_ENGINE must be one of ${ENGINES.join(', ')}, got "${embeddedEngine}"`);
+  }
+  const heap = env.EMBEDDED_ENGINE_HEAP?.trim();
+  if (heap && !/^[1-9]\d*[mMgG]$/.test(heap)) {
+    problems.push(`EMBEDDED_ENGINE_HEAP must be a JVM heap size such as 512m or 2g, got "${heap}"`);
+  }
 
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!oneOf(logLevel, LOG_LEVELS)) {
@@ -92,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     mongodbUri,
     dataDir,
+    embeddedEngine: embeddedEngine as EngineName,
     logLevel: logLevel as Config['logLevel'],
     nodeEnv: nodeEnv as Config['nodeEnv'],
     dciSenderId,

@@ -42,7 +42,7 @@ export interface Gateway {
 }
 
 export async function startGateway(config: Config, log: Logger, opts: { demo?: boolean } = {}): Promise<Gateway> {
-  const store = await openStore({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log });
+  const store = await openStore({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, engine: config.embeddedEngine, command: 'serve', log });
   try {
     const models = registryModels(store.connection);
     const tokens = await TokenService.open({ dataDir: config.dataDir, issuer: config.dciSenderId, external: config.externalIssuer });
@@ -77,6 +77,7 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
     dci.start();
     const port = (httpServer.address() as { port: number }).port;
     log.info({ port }, 'gateway listening');
+    store.announce(`http://127.0.0.1:${port}`);
 
     return {
       port,

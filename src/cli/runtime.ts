@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, Config } from '../config';
 import { GatewayError } from '../errors';
 import { createLogger, Logger } from '../log';
 import { openStore, Store } from '../store/connection';
+import { DataDirInUseError } from '../store/dataDirLock';
 import { EngineMissingError } from '../store/engine';
 import { registryModels, RegistryModels, syncIndexes } from '../store/models';
 
@@ -38,9 +39,10 @@ export async function withStore<T>(work: (session: StoreSession) => Promise<T>):
   const log: Logger = pino({ level: config.logLevel, base: { service: 'dci-gateway' } }, pino.destination(2));
   let store: Store;
   try {
-    store = await openStore({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log });
+    // The command's name only labels the DATA_DIR lock, for a `serve` refused while this runs.
+    store = await openStore({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, engine: config.embeddedEngine, command: process.argv[2] ?? 'command', log });
   } catch (error) {
-    if (error instanceof EngineMissingError) {
+    if (error instanceof EngineMissingError || error instanceof DataDirInUseError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(2);
     }

@@ -2,12 +2,16 @@
  * One mongoose connection per gateway process: to MONGODB_URI, or to the embedded engine started here.
  */
 import mongoose from 'mongoose';
-import { startEmbeddedEngine, EmbeddedEngine } from './engine';
+import { claimDataDir, DataDirInUseError, DataDirLock, runningEngineUri } from './dataDirLock';
+import { EmbeddedEngine, EngineName, engineFromEnv, startEmbeddedEngine } from './engine';
 import type { Logger } from '../log';
 
 export interface Store {
   connection: mongoose.Connection;
+  /** The embedded engine this process started; undefined with MONGODB_URI or another process's engine. */
   engine: EmbeddedEngine | undefined;
+  /** Publishes the serving gateway's URL beside the engine's address in DATA_DIR's lock. */
+  announce(url: string): void;
   /** Database commands sent so far by this process (round trips), for tests and benchmarks. */
   commandCount(): number;
   /** True when the database answers a ping (and the embedded engine, if any, is running). */
@@ -15,9 +19,43 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export async function openStore(opts: { mongodbUri?: string; dataDir: string; log: Logger }): Promise<Store> {
-  const engine = opts.mongodbUri ? undefined : await startEmbeddedEngine(opts.dataDir, opts.log);
-  const uri = opts.mongodbUri ?? engine!.uri;
+export interface StoreOptions {
+  mongodbUri?: string;
+  dataDir: string;
+  log: Logger;
+  /** Default: EMBEDDED_ENGINE. */
+  engine?: EngineName;
+  /**
+   * `serve` must own DATA_DIR's engine and is refused when another process holds it; any other
+   * command (the default) uses the engine of the process holding it, or starts one if none does.
+   */
+  command?: string;
+}
+
+/** The embedded engine for DATA_DIR: started here under its lock, or the one already running there. */
+async function embeddedEngine(opts: StoreOptions): Promise<{ uri: string; engine?: EmbeddedEngine; lock?: DataDirLock }> {
+  const command = opts.command ?? 'command';
+  const engineName = opts.engine ?? engineFromEnv();
+  const claim = claimDataDir(opts.dataDir, { command, engine: engineName });
+  if ('heldBy' in claim) {
+    if (command === 'serve') throw new DataDirInUseError(opts.dataDir, claim.heldBy);
+    opts.log.info({ pid: claim.heldBy.pid, holder: claim.heldBy.command }, 'using the embedded engine of the process holding DATA_DIR');
+    return { uri: await runningEngineUri(opts.dataDir, claim.heldBy) };
+  }
+  try {
+    const engine = await startEmbeddedEngine(opts.dataDir, opts.log, { engine: engineName });
+    claim.lock.update({ uri: engine.uri, enginePid: engine.pid });
+    return { uri: engine.uri, engine, lock: claim.lock };
+  } catch (error) {
+    claim.lock.release();
+    throw error;
+  }
+}
+
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  const { uri, engine, lock }: { uri: string; engine?: EmbeddedEngine; lock?: DataDirLock } = opts.mongodbUri
+    ? { uri: opts.mongodbUri }
+    : await embeddedEngine(opts);
   mongoose.set('strictQuery', true);
   const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000, autoIndex: false, monitorCommands: true });
   let commands = 0;
@@ -25,6 +63,7 @@ export async function openStore(opts: { mongodbUri?: string; dataDir: string; lo
     await connection.asPromise();
   } catch (error) {
     await engine?.stop();
+    lock?.release();
     throw error;
   }
   connection.getClient().on('commandStarted', () => {
@@ -33,6 +72,7 @@ export async function openStore(opts: { mongodbUri?: string; dataDir: string; lo
   return {
     connection,
     engine,
+    announce: (url) => lock?.update({ url }),
     commandCount: () => commands,
     async ready() {
       if (engine && !engine.alive()) return false;
@@ -46,6 +86,7 @@ export async function openStore(opts: { mongodbUri?: string; dataDir: string; lo
     async close() {
       await connection.close().catch(() => undefined);
       await engine?.stop();
+      lock?.release();
     },
   };
 }

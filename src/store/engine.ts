@@ -1,26 +1,36 @@
 /**
- * The embedded engine: FerretDB with its SQLite backend, run as a child process on a free loopback
- * port with its data under DATA_DIR. Used when MONGODB_URI is unset, and by the tests.
+ * The embedded engine: a MongoDB-wire server run as a child process on a loopback port with its data
+ * under DATA_DIR, used when MONGODB_URI is unset, and by the tests. Two engines, chosen with
+ * EMBEDDED_ENGINE: mongo-java-server on an H2 store (the default; src/store/javaEngine.ts) and
+ * FerretDB 1.24 on SQLite (src/store/ferretdb.ts), kept so the code stays in the subset both share.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
-import { findEngineBinary } from './engineBinary';
 import type { Logger } from '../log';
+import { ferretdbLaunch } from './ferretdb';
+import { javaEngineLaunch } from './javaEngine';
+
+export const ENGINES = ['mongo-java-server', 'ferretdb'] as const;
+export type EngineName = (typeof ENGINES)[number];
+
+/** EMBEDDED_ENGINE, validated by src/config.ts; read here too so tests choose the engine the same way. */
+export function engineFromEnv(env: NodeJS.ProcessEnv = process.env): EngineName {
+  const name = env.EMBEDDED_ENGINE?.trim() || 'mongo-java-server';
+  return (ENGINES as readonly string[]).includes(name) ? (name as EngineName) : 'mongo-java-server';
+}
 
 export class EngineMissingError extends Error {
-  constructor() {
+  constructor(what: string) {
     super(
-      'No MongoDB to use: MONGODB_URI is not set and the embedded FerretDB engine is not installed. ' +
-        'Set MONGODB_URI to a MongoDB 6+ server (for example mongodb://localhost:27017/dci), ' +
-        'or install Go (https://go.dev/dl) and run `npm install` again to build the engine.',
+      `No MongoDB to use: MONGODB_URI is not set and ${what} ` +
+        'Or set MONGODB_URI to a MongoDB 6+ server (for example mongodb://localhost:27017/dci).',
     );
     this.name = 'EngineMissingError';
   }
 }
 
 export interface EmbeddedEngine {
+  name: EngineName;
   uri: string;
   /** The engine's process id (tests stop and continue it to simulate a stalled database). */
   pid: number;
@@ -31,19 +41,115 @@ export interface EmbeddedEngine {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
+/** How one engine is started: its command, and how to learn the port it serves on. */
+export interface EngineLaunch {
+  command: string;
+  args: string[];
+  /** The engine prints `listening <port>` on stdout (it chose a free port itself) … */
+  portFromStdout?: true;
+  /** … or serves on this port, chosen beforehand. */
+  port?: number;
+}
+
+const START_TIMEOUT_MS = 60_000;
+
+export async function startEmbeddedEngine(
+  dataDir: string,
+  log: Logger,
+  opts: { engine?: EngineName; database?: string } = {},
+): Promise<EmbeddedEngine> {
+  const name = opts.engine ?? engineFromEnv();
+  const launch = name === 'ferretdb' ? await ferretdbLaunch(dataDir) : javaEngineLaunch(dataDir);
+
+  // stdin is a pipe the engine may watch: it closes when this process dies, however it dies.
+  const child: ChildProcess = spawn(launch.command, launch.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let running = true;
+  let stopping = false;
+  const unexpectedExitListeners: (() => void)[] = [];
+  // If this process ends without stop() (a crash, process.exit), the engine must not outlive it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  let stderrTail = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderrTail = (stderrTail + chunk.toString()).slice(-2000);
+  });
+  child.stdin!.on('error', () => undefined); // EPIPE once the engine has exited
+  if (!launch.portFromStdout) child.stdout!.resume();
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      running = false;
+      process.off('exit', killOnExit);
+      if (!stopping) {
+        log.error({ engine: name, code, signal, stderr: stderrTail }, 'embedded engine exited unexpectedly');
+        for (const listener of unexpectedExitListeners) listener();
+      }
+      resolve();
     });
+  });
+  const spawnFailed = new Promise<never>((_, reject) => child.once('error', reject));
+
+  let port: number;
+  try {
+    port = await Promise.race([launch.portFromStdout ? announcedPort(child) : answering(launch.port!, () => running), spawnFailed, deadline(START_TIMEOUT_MS)]);
+  } catch (error) {
+    stopping = true;
+    child.kill('SIGKILL');
+    await exited;
+    const detail = (error as Error).message === 'deadline' ? `did not answer within ${START_TIMEOUT_MS / 1000} s` : `failed to start: ${stderrTail.trim() || (error as Error).message}`;
+    throw new Error(`embedded engine ${name} ${detail}`);
+  }
+  log.info({ engine: name, port, dataDir }, 'embedded engine started');
+
+  return {
+    name,
+    uri: `mongodb://127.0.0.1:${port}/${opts.database ?? 'dci'}`,
+    pid: child.pid!,
+    alive: () => running,
+    onUnexpectedExit: (listener) => void unexpectedExitListeners.push(listener),
+    async stop() {
+      if (!running) return;
+      stopping = true;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+const deadline = (ms: number) =>
+  new Promise<never>((_, reject) => {
+    const timer = setTimeout(() => reject(new Error('deadline')), ms);
+    timer.unref();
+  });
+
+/** The port of the engine's `listening <port>` line; rejects if it exits first. */
+function announcedPort(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /^listening (\d+)$/m.exec(out);
+      if (match) {
+        child.stdout!.off('data', onData);
+        child.stdout!.resume(); // keep draining, the engine prints nothing more of use
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', () => reject(new Error('exited before serving')));
   });
 }
 
-function answers(port: number): Promise<boolean> {
+async function answering(port: number, running: () => boolean): Promise<number> {
+  for (;;) {
+    if (await connects(port)) return port;
+    if (!running()) throw new Error('exited before serving');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function connects(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     socket.once('connect', () => {
@@ -54,76 +160,15 @@ function answers(port: number): Promise<boolean> {
   });
 }
 
-export async function startEmbeddedEngine(
-  dataDir: string,
-  log: Logger,
-  database = 'dci',
-): Promise<EmbeddedEngine> {
-  const binary = findEngineBinary();
-  if (!binary) throw new EngineMissingError();
-  const dbDir = path.join(dataDir, 'ferretdb');
-  fs.mkdirSync(dbDir, { recursive: true });
-  const port = await freePort();
-
-  const child: ChildProcess = spawn(
-    binary,
-    [
-      '--handler=sqlite',
-      `--sqlite-url=file:${dbDir}/`,
-      `--state-dir=${dbDir}`,
-      `--listen-addr=127.0.0.1:${port}`,
-      '--debug-addr=127.0.0.1:0', // its default fixed port collides between parallel instances
-      '--telemetry=disable',
-      '--log-level=warn',
-      '--log-format=json',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let running = true;
-  let stopping = false;
-  const unexpectedExitListeners: (() => void)[] = [];
-  // If this process ends without stop() (a crash, process.exit), the engine must not outlive it.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  let stderrTail = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderrTail = (stderrTail + chunk.toString()).slice(-2000);
-  });
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      running = false;
-      process.off('exit', killOnExit);
-      if (!stopping) {
-        log.error({ code, signal, stderr: stderrTail }, 'embedded engine exited unexpectedly');
-        for (const listener of unexpectedExitListeners) listener();
-      }
-      resolve();
+/** A free loopback port, for engines that must be told theirs. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
     });
   });
-
-  const deadline = Date.now() + 30_000;
-  while (!(await answers(port))) {
-    if (!running) throw new Error(`embedded engine failed to start: ${stderrTail.trim() || 'no output'}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error('embedded engine did not answer within 30 s');
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  log.info({ port, dataDir: dbDir }, 'embedded engine started');
-
-  return {
-    uri: `mongodb://127.0.0.1:${port}/${database}`,
-    pid: child.pid!,
-    alive: () => running,
-    onUnexpectedExit: (listener) => void unexpectedExitListeners.push(listener),
-    async stop() {
-      if (!running) return;
-      stopping = true;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }

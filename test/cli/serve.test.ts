@@ -13,7 +13,7 @@ const ROOT = path.resolve(__dirname, '../..');
 /** Engine processes whose data lives under `dataDir` (its path is on their command line). */
 function enginesOf(dataDir: string): string[] {
   const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return ps.split('\n').filter((line) => line.includes('ferretdb') && line.includes(`${dataDir}/`));
+  return ps.split('\n').filter((line) => /ferretdb|DurableEngine/.test(line) && line.includes(`${dataDir}/`));
 }
 
 function exitOf(child: ChildProcess): Promise<number | null> {

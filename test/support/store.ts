@@ -1,5 +1,5 @@
 /**
- * A real embedded engine for a test file: FerretDB on a throwaway data directory, started with the
+ * A real embedded engine for a test file (EMBEDDED_ENGINE chooses which) on a throwaway data directory, started with the
  * gateway's own launcher. Never a mock.
  */
 import fs from 'node:fs';

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { startDemoSandbox } from '../../demoSandbox';
 import type { Sandbox } from '../../../adapters/dci/sandbox';
 import { DEMO_INDIVIDUALS, Gateway, startGateway } from '../../gateway';
+import { DataDirInUseError } from '../../store/dataDirLock';
 import { EngineMissingError } from '../../store/engine';
 import { loadRuntime } from '../runtime';
 
@@ -45,7 +46,7 @@ export function registerServe(program: Command): void {
       try {
         gateway = await startGateway(config, log, { demo: Boolean(opts.demo) });
       } catch (error) {
-        if (error instanceof EngineMissingError) {
+        if (error instanceof EngineMissingError || error instanceof DataDirInUseError) {
           process.stderr.write(`${error.message}\n`);
           process.exit(2);
         }

@@ -1,5 +1,6 @@
 /**
- * Where the embedded engine (FerretDB 1.24.2, SQLite backend) lives and how it is built.
+ * The second embedded engine (EMBEDDED_ENGINE=ferretdb): FerretDB 1.24.2 with its SQLite backend,
+ * where it lives, how it is built and how it is started.
  *
  * A plain `go install …/cmd/ferretdb@v1.24.2` builds a binary that panics at start ("Invalid
  * build/version/version.txt"): the release stamps that file, the module proxy copy does not have it.
@@ -10,18 +11,19 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { EngineLaunch, EngineMissingError, freePort } from './engine';
 
 export const FERRETDB_VERSION = 'v1.24.2';
 const MODULE = 'github.com/FerretDB/FerretDB';
 
-export function engineCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+export function ferretdbCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return path.join(base, 'dci-gateway', `ferretdb-${FERRETDB_VERSION}`);
 }
 
 /** The binary to run: FERRETDB_BIN if set, else the cached build. Undefined when neither exists. */
-export function findEngineBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = [env.FERRETDB_BIN, path.join(engineCacheDir(env), 'ferretdb')].filter(Boolean) as string[];
+export function findFerretdb(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const candidates = [env.FERRETDB_BIN, path.join(ferretdbCacheDir(env), 'ferretdb')].filter(Boolean) as string[];
   return candidates.find((file) => {
     try {
       fs.accessSync(file, fs.constants.X_OK);
@@ -37,8 +39,8 @@ export function goAvailable(): boolean {
 }
 
 /** Builds FerretDB into the cache. Throws with the tool's output when the build fails. */
-export function buildEngine(log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): string {
-  const target = path.join(engineCacheDir(env), 'ferretdb');
+export function buildFerretdb(log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): string {
+  const target = path.join(ferretdbCacheDir(env), 'ferretdb');
   fs.mkdirSync(path.dirname(target), { recursive: true });
   log(`building FerretDB ${FERRETDB_VERSION} with Go (about a minute, done once per machine)…`);
   const downloaded = JSON.parse(
@@ -67,4 +69,32 @@ function makeWritable(dir: string): void {
     if (entry.isDirectory()) makeWritable(full);
   }
   fs.chmodSync(dir, 0o755);
+}
+
+/** FerretDB's command line: SQLite files under DATA_DIR/ferretdb, on a free loopback port. */
+export async function ferretdbLaunch(dataDir: string): Promise<EngineLaunch> {
+  const binary = findFerretdb();
+  if (!binary) {
+    throw new EngineMissingError(
+      'EMBEDDED_ENGINE=ferretdb, but FerretDB is not installed. Install Go (https://go.dev/dl) and run ' +
+        '`EMBEDDED_ENGINE=ferretdb npm run install-engine` to build it, or unset EMBEDDED_ENGINE to use the default engine.',
+    );
+  }
+  const dbDir = path.join(dataDir, 'ferretdb');
+  fs.mkdirSync(dbDir, { recursive: true });
+  const port = await freePort();
+  return {
+    command: binary,
+    args: [
+      '--handler=sqlite',
+      `--sqlite-url=file:${dbDir}/`,
+      `--state-dir=${dbDir}`,
+      `--listen-addr=127.0.0.1:${port}`,
+      '--debug-addr=127.0.0.1:0', // its default fixed port collides between parallel instances
+      '--telemetry=disable',
+      '--log-level=warn',
+      '--log-format=json',
+    ],
+    port,
+  };
 }

@@ -1,4 +1,4 @@
-import { startTestStore, TestStore } from './support/store';
+import { startTestStore, TestStore } from '../support/store';
 
 describe('embedded engine', () => {
   let store: TestStore;
