@@ -1,0 +1,64 @@
+/**
+ * One gateway per data directory, as an operator meets it: while `serve` runs, a second `serve` on
+ * the same DATA_DIR is refused with a message naming the first, and CLI commands (here `partners`)
+ * work on the running gateway's database instead of starting a second engine on the same files.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BUILD_TIMEOUT_MS, buildCli, runCli } from '../support/cli';
+
+const ROOT = path.resolve(__dirname, '../..');
+const { MONGODB_URI: _ignored, ...env } = process.env;
+
+function serve(dataDir: string): { child: ChildProcess; url: Promise<string> } {
+  const child = spawn(process.execPath, ['dist/src/cli/main.js', 'serve'], { cwd: ROOT, env: { ...env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent' } });
+  const url = new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk;
+      const match = /listening on (http:\/\/\S+)\/graphql/.exec(out);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+  });
+  return { child, url };
+}
+
+describe('one gateway per DATA_DIR', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-datadir-'));
+  let first: ChildProcess | undefined;
+  beforeAll(() => buildCli(), BUILD_TIMEOUT_MS);
+  afterAll(async () => {
+    if (first && first.exitCode === null) {
+      const exited = new Promise((resolve) => first!.once('exit', resolve));
+      first.kill('SIGTERM');
+      await exited;
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('refuses a second serve, and lets CLI commands use the running engine', async () => {
+    const running = serve(dataDir);
+    first = running.child;
+    const url = await running.url;
+
+    const second = await runCli(['serve'], dataDir);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(`DATA_DIR ${dataDir} is in use by a gateway (dci-gateway serve, pid ${first.pid}, ${url.replace('localhost', '127.0.0.1')})`);
+
+    const added = await runCli(['partners', 'add', '--sender-id', 'mis.example.org', '--jwks-url', 'https://mis.example.org/jwks.json', '--callback-base', 'https://mis.example.org/dci', '--scopes', 'dci:search'], dataDir);
+    expect(added.code).toBe(0);
+    expect(added.stderr).toContain('using the embedded engine of the process holding DATA_DIR');
+
+    const token = (await runCli(['token', '--scope', 'partners:admin'], dataDir)).stdout.trim();
+    const answer = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ partners { senderId } }' }),
+    });
+    expect(await answer.json()).toEqual({ data: { partners: [{ senderId: 'mis.example.org' }] } });
+    expect(first.exitCode).toBeNull();
+  });
+});
