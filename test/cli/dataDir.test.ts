@@ -3,10 +3,11 @@
  * the same DATA_DIR is refused with a message naming the first, and CLI commands (here `partners`)
  * work on the running gateway's database instead of starting a second engine on the same files.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { engineFromEnv } from '../../src/store/engine';
 import { BUILD_TIMEOUT_MS, buildCli, runCli } from '../support/cli';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -61,4 +62,34 @@ describe('one gateway per DATA_DIR', () => {
     expect(await answer.json()).toEqual({ data: { partners: [{ senderId: 'mis.example.org' }] } });
     expect(first.exitCode).toBeNull();
   });
+
+  it('after the gateway is killed with SIGKILL, its engine goes too, and the next serve takes over the data directory', async () => {
+    const exited = new Promise((resolve) => first!.once('exit', resolve));
+    first!.kill('SIGKILL');
+    await exited;
+    if (engineFromEnv() === 'mongo-java-server') {
+      // Our launcher watches its stdin, whose other end died with the gateway. (FerretDB does not:
+      // the orphan lives on until the next start, which stops it before starting its own.)
+      for (let i = 0; i < 100 && enginesOf(dataDir).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(enginesOf(dataDir)).toEqual([]);
+    }
+
+    const again = serve(dataDir);
+    first = again.child;
+    const url = await again.url;
+    expect(enginesOf(dataDir)).toHaveLength(1);
+    const token = (await runCli(['token', '--scope', 'partners:admin'], dataDir)).stdout.trim();
+    const answer = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ partners { senderId } }' }),
+    });
+    expect(await answer.json()).toEqual({ data: { partners: [{ senderId: 'mis.example.org' }] } });
+  });
 });
+
+/** Engine processes whose data lives under `dataDir` (its path is on their command line). */
+function enginesOf(dataDir: string): string[] {
+  const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return ps.split('\n').filter((line) => /ferretdb|DurableEngine/.test(line) && line.includes(`${dataDir}/`));
+}
