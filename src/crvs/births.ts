@@ -8,7 +8,8 @@
 import { Types } from 'mongoose';
 import { GatewayError } from '../errors';
 import { createInBulk, insertNew, Registration, registration } from '../registry/bulkCreate';
-import { identifierRow, refreshIdentifierTypes } from '../registry/identifiers';
+import { attachIdentifiers, checkIdentifier } from '../registry/identifiers';
+import { claimKey } from '../store/models/identifier';
 import type { RegistryModels } from '../store/models';
 import type { CrvsCounts } from '../store/models/crvsImport';
 import type { IndividualDoc } from '../store/models/individual';
@@ -50,7 +51,7 @@ const childRegistration = (id: Types.ObjectId, r: BirthRecord, now: Date) =>
 interface Plan {
   counts: CrvsCounts;
   review: NewReviewItem[];
-  /** New people; `claimHeld` when the BRN already names one whose individual a stopped run never wrote. */
+  /** New people, some perhaps claimed already by a stopped run that never wrote the individual. */
   creations: Registration[];
   /** Existing people missing an identifier the record carries. */
   additions: { id: Types.ObjectId; type: string; value: string }[];
@@ -69,10 +70,11 @@ const reviewOf = (r: BirthRecord, reason: NewReviewItem['reason'], detail: strin
 });
 
 async function plan(ctx: ApplyContext, records: BirthRecord[], p: Plan): Promise<void> {
-  // Children's and mothers' identifiers in one query, then everyone they name in one more.
-  const values = [...new Set(records.flatMap((r) => [r.brn, ...r.others.map((o) => o.value), ...(r.mother ? [r.mother.value] : [])]))];
-  const found = values.length ? await ctx.models.Identifier.find({ value: { $in: values } }, { type: 1, value: 1, registrant: 1, registrantKind: 1 }).batchSize(ONE_REPLY).lean() : [];
-  const holders = new Map(found.filter((f) => f.registrantKind === 'individual').map((f) => [idKey(f.type, f.value), f.registrant]));
+  // Children's and mothers' identifier claims in one query by `_id`, then everyone they name in one more.
+  const pairs = records.flatMap((r) => [{ type: 'BRN', value: r.brn }, ...r.others, ...(r.mother ? [r.mother] : [])]);
+  const keys = [...new Set(pairs.map((i) => claimKey(i.type, i.value)))];
+  const found = keys.length ? await ctx.models.IdentifierClaim.find({ _id: { $in: keys } }, { 'identifier.type': 1, 'identifier.value': 1, registrant: 1, registrantKind: 1, removing: 1 }).batchSize(ONE_REPLY).lean() : [];
+  const holders = new Map(found.filter((f) => f.registrantKind === 'individual' && !f.removing).map((f) => [idKey(f.identifier.type, f.identifier.value), f.registrant]));
   const matchedIds = [...new Set([...holders.values()].map(String))].map((id) => new Types.ObjectId(id));
   const people = new Map((await (matchedIds.length ? ctx.models.Individual.find({ _id: { $in: matchedIds } }).batchSize(ONE_REPLY).lean() : [])).map((p) => [`${p._id}`, p]));
   const motherOf = (r: BirthRecord) => {
@@ -116,7 +118,7 @@ async function plan(ctx: ApplyContext, records: BirthRecord[], p: Plan): Promise
         p.review.push(reviewOf(r, 'INVALID_RECORD', error.message));
         continue;
       }
-      p.creations.push({ ...child, claimHeld: holders.has(idKey('BRN', r.brn)) });
+      p.creations.push(child);
     }
     planned.set(r.brn, { id, record: r });
     p.events.push({ id, record: r });
@@ -130,14 +132,16 @@ async function plan(ctx: ApplyContext, records: BirthRecord[], p: Plan): Promise
  */
 async function create(ctx: ApplyContext, p: Plan): Promise<Set<string>> {
   const { models, now } = ctx;
-  const { created, lost } = await createInBulk(models, p.creations, { now, onDuplicate: 'skip' });
+  const { created, lost } = await createInBulk(models, p.creations, { now });
   p.counts.created += created.length;
   p.counts.unchanged += p.creations.length - created.length;
   // Rare (a known child gains a UIN): the per-record path is fine here.
   for (const a of p.additions) {
-    const owner = { kind: 'individual' as const, id: a.id };
-    await insertNew(models.Identifier, [identifierRow(owner, { type: a.type, value: a.value, ...FROM_CRVS }, now)]);
-    await refreshIdentifierTypes(models, owner);
+    const identifier = checkIdentifier({ type: a.type, value: a.value, ...FROM_CRVS }, 'identifier');
+    await attachIdentifiers(models, { kind: 'individual', id: a.id }, [identifier], now).catch((error: unknown) => {
+      // Claimed meanwhile by a concurrent import, or by a stopped run of this one (settled on the way).
+      if (!(error instanceof GatewayError && error.details.reason === 'DUPLICATE_IDENTIFIER')) throw error;
+    });
   }
   return lost;
 }

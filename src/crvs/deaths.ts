@@ -9,6 +9,7 @@ import { GatewayError } from '../errors';
 import { attachIdentifiers, checkIdentifier } from '../registry/identifiers';
 import { recordDeath } from '../registry/individuals';
 import type { CrvsCounts } from '../store/models/crvsImport';
+import { claimKey } from '../store/models/identifier';
 import type { ApplyContext } from './births';
 import { ONE_REPLY } from './bulk';
 import { DeathRecord, readAll, readDeath } from './records';
@@ -23,9 +24,10 @@ export async function applyDeaths(ctx: ApplyContext, raws: Record<string, unknow
   const known = new Set((await (records.length ? models.CrvsCivilEvent.find({ _id: { $in: records.map(eventKey) }, individual: { $exists: true } }, { _id: 1 }).batchSize(ONE_REPLY).lean() : [])).map((e) => e._id));
   const fresh = records.filter((d) => !known.has(eventKey(d)));
   counts.unchanged += records.length - fresh.length;
-  const values = fresh.flatMap((d) => [d.uin, ...(d.drn ? [d.drn] : [])]);
-  const found = values.length ? await models.Identifier.find({ value: { $in: values }, type: { $in: ['UIN', 'DRN'] } }, { type: 1, value: 1, registrant: 1 }).batchSize(ONE_REPLY).lean() : [];
-  const holder = (type: string, value: string) => found.find((f) => f.type === type && f.value === value)?.registrant;
+  const keys = [...new Set(fresh.flatMap((d) => [claimKey('UIN', d.uin), ...(d.drn ? [claimKey('DRN', d.drn)] : [])]))];
+  const found = keys.length ? await models.IdentifierClaim.find({ _id: { $in: keys } }, { registrant: 1, removing: 1 }).batchSize(ONE_REPLY).lean() : [];
+  const holders = new Map(found.filter((f) => !f.removing).map((f) => [f._id, f.registrant]));
+  const holder = (type: string, value: string) => holders.get(claimKey(type, value));
 
   for (const d of fresh) {
     const review = (reason: NewReviewItem['reason'], detail: string, individuals: Types.ObjectId[] = []) =>

@@ -12,6 +12,7 @@ import { newMembership } from '../registry/memberships';
 import { bumpVersion } from '../registry/registrant';
 import { ageOn } from '../graphql/resolvers/types';
 import type { IndividualDoc } from '../store/models/individual';
+import { asGroup, asMember, CurrentMember } from '../store/models/membership';
 import { eachLimited, ONE_REPLY } from './bulk';
 import type { ApplyContext } from './births';
 import type { BirthRecord } from './records';
@@ -57,7 +58,8 @@ export async function linkHouseholds(ctx: ApplyContext, children: ChildOfMother[
   if (placeable.length === 0) return { existingChildrenLinked: 0 };
 
   const people = [...new Set(placeable.flatMap((c) => [`${c.mother._id}`, ...(c.isNew ? [] : [`${c.child}`])]))].map((id) => new Types.ObjectId(id));
-  const current = await models.Membership.find({ individual: { $in: people }, endDate: null }, { group: 1, individual: 1 }).batchSize(ONE_REPLY).lean();
+  const current = (await models.Individual.find({ _id: { $in: people } }, { groups: 1 }).batchSize(ONE_REPLY).lean())
+    .flatMap((p) => p.groups.map((g) => ({ group: g.group, individual: p._id })));
   const placed = new Set(current.map((m) => `${m.individual}`));
   const todo = placeable.filter((c) => c.isNew || !placed.has(`${c.child}`));
   if (todo.length === 0) return { existingChildrenLinked: 0 };
@@ -93,35 +95,47 @@ export async function linkHouseholds(ctx: ApplyContext, children: ChildOfMother[
     ...newGroups.map(({ _id }) => outboxEntry(...creationEvent('group', _id, now))),
     ...added.map((m) => outboxEntry(...memberAddedEvent(m, now))),
   ]);
-  await refreshSizes(ctx, [...new Set(added.map((m) => `${m.group}`))].map((id) => new Types.ObjectId(id)));
+  // Every household planned into, not only those added to now: a stopped run may have left one behind.
+  await refreshHouseholds(ctx, [...new Set(memberships.map((m) => `${m.group}`))].map((id) => new Types.ObjectId(id)));
   const addedChildren = new Set(added.filter((m) => m.role === 'child').map((m) => `${m.individual}`));
   return { existingChildrenLinked: todo.filter((c) => !c.isNew && addedChildren.has(`${c.child}`)).length };
 }
 
 /**
- * Sizes recounted (increments can be lost where updates are not atomic) in one count query, and
- * written under version claims taken in bulk: the registry's versioning rule, without an update per
- * group (each filtered update reads the whole collection on the embedded engine).
+ * The households' current members and sizes, and their members' current groups, re-derived from the
+ * memberships collection in one query and written where they differ: one bulk write per collection
+ * (each filtered update reads the whole collection on the embedded engine). Group changes are new
+ * versions, under version claims taken in bulk, as the registry's versioning rule asks.
  */
-async function refreshSizes(ctx: ApplyContext, groups: Types.ObjectId[]): Promise<void> {
+async function refreshHouseholds(ctx: ApplyContext, groups: Types.ObjectId[]): Promise<void> {
   if (groups.length === 0) return;
   const { models, now } = ctx;
-  const counts = await models.Membership.aggregate<{ _id: Types.ObjectId; n: number }>([
-    { $match: { group: { $in: groups }, endDate: null } },
-    { $group: { _id: '$group', n: { $sum: 1 } } },
-  ]).option({ batchSize: ONE_REPLY });
-  const size = new Map(counts.map((c) => [`${c._id}`, c.n]));
-  const current = await models.Group.find({ _id: { $in: groups } }, { version: 1 }).batchSize(ONE_REPLY).lean();
-  const claims = current.map((g) => ({ _id: `${models.Group.collection.name}:${g._id}:v${g.version + 1}`, at: now, group: g._id }));
+  const memberships = await models.Membership.find({ group: { $in: groups }, endDate: null }).sort({ _id: 1 }).batchSize(ONE_REPLY).lean();
+  const membersOf = new Map<string, CurrentMember[]>(groups.map((g) => [`${g}`, []]));
+  for (const m of memberships) membersOf.get(`${m.group}`)!.push(asMember(m));
+  const ids = (list: { _id: Types.ObjectId }[]) => list.map((m) => `${m._id}`).join();
+
+  const stale = (await models.Group.find({ _id: { $in: groups } }, { version: 1, members: 1 }).batchSize(ONE_REPLY).lean())
+    .filter((g) => ids(g.members) !== ids(membersOf.get(`${g._id}`)!));
+  const claims = stale.map((g) => ({ _id: `${models.Group.collection.name}:${g._id}:v${g.version + 1}`, at: now, group: g._id, version: g.version }));
   const won = new Set((await insertNew(models.VersionClaim, claims.map(({ _id, at }) => ({ _id, at })))).map((c) => c._id));
-  // Holding the claims of version v+1, no other writer can move these groups: one update per size.
-  const bySize = new Map<number, Types.ObjectId[]>();
-  for (const c of claims.filter((claim) => won.has(claim._id))) {
-    const n = size.get(`${c.group}`) ?? 0;
-    bySize.set(n, [...(bySize.get(n) ?? []), c.group]);
-  }
-  for (const [n, ids] of bySize) await models.Group.updateMany({ _id: { $in: ids } }, { $set: { size: n, lastUpdated: now }, $inc: { version: 1 } });
+  // Holding the claim of version v+1, no other writer can move these groups.
+  const writes = claims.filter((c) => won.has(c._id)).map((c) => {
+    const members = membersOf.get(`${c.group}`)!;
+    return { updateOne: { filter: { _id: c.group, version: c.version }, update: { $set: { members, size: members.length, lastUpdated: now }, $inc: { version: 1 } } } };
+  });
+  if (writes.length) await models.Group.bulkWrite(writes, { ordered: false });
   // A group another writer is changing right now: take the next version the usual way.
   const busy = claims.filter((c) => !won.has(c._id)).map((c) => c.group);
-  await eachLimited(busy, GROUP_WRITERS, (group) => bumpVersion(models, models.Group, group, async () => ({ size: size.get(`${group}`) ?? 0 }), now));
+  await eachLimited(busy, GROUP_WRITERS, (group) =>
+    bumpVersion(models, models.Group, group, async () => ({ members: membersOf.get(`${group}`)!, size: membersOf.get(`${group}`)!.length }), now));
+
+  const inGroups = new Set(groups.map(String));
+  const people = [...new Set(memberships.map((m) => `${m.individual}`))].map((id) => new Types.ObjectId(id));
+  const held = people.length ? await models.Individual.find({ _id: { $in: people } }, { groups: 1 }).batchSize(ONE_REPLY).lean() : [];
+  const personWrites = held.flatMap((p) => {
+    const groupsOf = [...p.groups.filter((g) => !inGroups.has(`${g.group}`)), ...memberships.filter((m) => m.individual.equals(p._id)).map(asGroup)];
+    return ids(groupsOf) === ids(p.groups) ? [] : [{ updateOne: { filter: { _id: p._id }, update: { $set: { groups: groupsOf } } } }];
+  });
+  if (personWrites.length) await models.Individual.bulkWrite(personWrites, { ordered: false });
 }

@@ -14,12 +14,7 @@ import { Subject, subjectOf } from './subjects';
 export type Outcome<V> = Checked<V> | GatewayError;
 
 export async function lookUp<V>(ctx: Context, flow: PartnerFlow<V>, people: readonly IndividualDoc[], opts: { refresh: boolean }): Promise<Outcome<V>[]> {
-  const identifiers = await ctx.loaders.identifiers.loadMany(people.map((p) => `${p._id}`));
-  const subjects = people.map((p, i) => {
-    const ids = identifiers[i];
-    if (ids instanceof Error) throw ids;
-    return subjectOf(p, ids);
-  });
+  const subjects = people.map(subjectOf);
   const outcomes = new Map<string, Outcome<V>>(opts.refresh ? [] : await freshFacts(ctx.models.PartnerFact, flow, subjects, ctx.now));
   const misses = subjects.filter((s) => !outcomes.has(s.id));
   if (misses.length > 0) for (const [id, outcome] of await askPartner(ctx, flow, misses)) outcomes.set(id, outcome);

@@ -1,5 +1,5 @@
 /** The person a partner is asked about: the identifiers partners know people by, and what else may match them. */
-import type { IdentifierDoc } from '../store/models/identifier';
+import type { EmbeddedIdentifier } from '../store/models/identifier';
 import type { IndividualDoc } from '../store/models/individual';
 
 export interface PersonIdentifier {
@@ -22,9 +22,10 @@ export interface Subject {
 /** The order in which identifiers name a person at IBR and DR. */
 const PERSON_ID_TYPES = ['UIN', 'NATIONAL_ID'];
 
-const valueOf = (identifiers: IdentifierDoc[], type: string) => identifiers.find((i) => i.type === type)?.value;
+const valueOf = (identifiers: EmbeddedIdentifier[], type: string) => identifiers.find((i) => i.type === type)?.value;
 
-export function subjectOf(individual: IndividualDoc, identifiers: IdentifierDoc[]): Subject {
+export function subjectOf(individual: IndividualDoc): Subject {
+  const { identifiers } = individual;
   const personIdType = PERSON_ID_TYPES.find((type) => valueOf(identifiers, type) !== undefined);
   return {
     id: `${individual._id}`,

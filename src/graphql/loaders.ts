@@ -1,12 +1,12 @@
 /**
- * Per-request DataLoaders: every nested field of one operation is resolved in a handful of
- * `$in` queries, whatever the number of parents.
+ * Per-request DataLoaders: every registrant a query names is read by `_id`, in one `$in` query per
+ * kind, whatever the number of parents. Identifiers and current memberships come with their
+ * registrant; only ended memberships need the memberships collection.
  */
 import DataLoader from 'dataloader';
 import { Types } from 'mongoose';
 import type { RegistryModels } from '../store/models';
 import type { GroupDoc } from '../store/models/group';
-import type { IdentifierDoc } from '../store/models/identifier';
 import type { IndividualDoc } from '../store/models/individual';
 import type { MembershipDoc } from '../store/models/membership';
 
@@ -42,10 +42,7 @@ export function createLoaders(models: RegistryModels) {
   return {
     individual: byId<IndividualDoc>((ids) => models.Individual.find({ _id: { $in: ids } }).batchSize(LOADER_BATCH).lean()),
     group: byId<GroupDoc>((ids) => models.Group.find({ _id: { $in: ids } }).batchSize(LOADER_BATCH).lean()),
-    identifiers: manyBy<IdentifierDoc>((r) => r.registrant, (ids) => models.Identifier.find({ registrant: { $in: ids } }).sort({ _id: 1 }).batchSize(LOADER_BATCH).lean()),
-    currentMembersOfGroup: manyBy<MembershipDoc>((r) => r.group, (ids) => models.Membership.find({ group: { $in: ids }, endDate: null }).sort({ _id: 1 }).batchSize(LOADER_BATCH).lean()),
     allMembersOfGroup: manyBy<MembershipDoc>((r) => r.group, (ids) => models.Membership.find({ group: { $in: ids } }).sort({ _id: 1 }).batchSize(LOADER_BATCH).lean()),
-    currentGroupsOfIndividual: manyBy<MembershipDoc>((r) => r.individual, (ids) => models.Membership.find({ individual: { $in: ids }, endDate: null }).sort({ _id: 1 }).batchSize(LOADER_BATCH).lean()),
   };
 }
 

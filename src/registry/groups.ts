@@ -1,13 +1,14 @@
 /** Groups (households, families): registration, updates and searches. */
+import { Types } from 'mongoose';
 import type { FilterQuery } from 'mongoose';
 import { badInput } from '../errors';
 import type { RegistryModels } from '../store/models';
 import { GROUP_KINDS, GroupDoc } from '../store/models/group';
 import { appendEvent, creationEvent } from './events';
-import { assertIdentifiersFree, attachIdentifiers, checkIdentifiers, IdentifierInput } from './identifiers';
+import { announceAdded, checkIdentifiers, claimIdentifiers, embeddedIdentifier, IdentifierInput, identifierHolders } from './identifiers';
 import { objectId, oneOf, text } from './input';
 import { findPage, Page, PageArgs } from './pagination';
-import { AddressInput, checkAddress, Combinators, identifierHolders, idList, prefixPattern, updateVersioned, withCombinators } from './registrant';
+import { AddressInput, checkAddress, Combinators, idList, prefixPattern, updateVersioned, withCombinators } from './registrant';
 
 export interface GroupInput {
   kind?: string | null;
@@ -77,15 +78,12 @@ export async function createGroup(
   now: Date,
 ): Promise<GroupDoc> {
   const fields = newGroup(input, now);
-  const ids = checkIdentifiers(input.identifiers);
-  await assertIdentifiersFree(models, ids);
-  const doc = await models.Group.create(fields);
-  try {
-    await attachIdentifiers(models, { kind: 'group', id: doc._id }, ids, now);
-  } catch (error) {
-    await models.Group.deleteOne({ _id: doc._id });
-    throw error;
-  }
+  // Claims first: a stop before the group is written leaves claims that settling releases.
+  const owner = { kind: 'group' as const, id: new Types.ObjectId() };
+  const identifiers = checkIdentifiers(input.identifiers).map((i) => embeddedIdentifier(i, now));
+  await claimIdentifiers(models, owner, identifiers, now);
+  const doc = await models.Group.create({ _id: owner.id, ...fields, identifiers });
+  await announceAdded(models, owner, identifiers, now);
   await appendEvent(models, ...creationEvent('group', doc._id, now));
   return (await models.Group.findById(doc._id).lean())!;
 }
@@ -111,7 +109,7 @@ export async function groupQuery(
   if (filter.namePrefix) q.searchName = prefixPattern(`${field}.namePrefix`, filter.namePrefix);
   if (filter.kind) q.kind = oneOf(`${field}.kind`, filter.kind, GROUP_KINDS);
   if (filter.areaCode) q.areaCode = text(`${field}.areaCode`, filter.areaCode, { max: 40 });
-  if (filter.identifierType) q.identifierTypes = text(`${field}.identifierType`, filter.identifierType, { max: 40 });
+  if (filter.identifierType) q['identifiers.type'] = text(`${field}.identifierType`, filter.identifierType, { max: 40 });
   if (filter.identifier) q._id = { $in: await identifierHolders(models, `${field}.identifier`, filter.identifier) };
   const size = range(filter.minSize, filter.maxSize);
   if (size) q.size = size;

@@ -1,10 +1,20 @@
-/** Identifiers: (type, value) pairs, unique across the registry, attached to one registrant. */
+/**
+ * Identifiers: (type, value) pairs, unique across the registry, attached to one registrant.
+ *
+ * Each identifier lives in its registrant's `identifiers` array (read with the registrant) and is
+ * claimed by a document whose `_id` is the pair (the uniqueness, and the lookup by identifier).
+ * Without transactions the two are written one after the other: claim first, then the copy. A
+ * claim whose copy is missing after a writer stopped is settled when it is next met (see
+ * `settleClaim`): completed when its registrant exists, released when not or when it was being
+ * removed.
+ */
 import { Types } from 'mongoose';
 import { conflict, notFound } from '../errors';
 import type { RegistryModels } from '../store/models';
-import { IdentifierDoc, VERIFICATION_STATUSES } from '../store/models/identifier';
+import { claimKey, EmbeddedIdentifier, IdentifierClaimDoc, IdentifierDoc, RegistrantKind, VERIFICATION_STATUSES } from '../store/models/identifier';
 import { appendEvent } from './events';
 import { code, list, objectId, oneOf, text } from './input';
+import { bumpVersion } from './registrant';
 
 export interface IdentifierInput {
   type: string;
@@ -13,7 +23,7 @@ export interface IdentifierInput {
   verificationStatus?: string | null;
 }
 
-export type Owner = { kind: 'individual' | 'group'; id: Types.ObjectId };
+export type Owner = { kind: RegistrantKind; id: Types.ObjectId };
 
 export function checkIdentifier(input: IdentifierInput, field: string) {
   return {
@@ -27,55 +37,108 @@ export function checkIdentifier(input: IdentifierInput, field: string) {
 /** The identifiers a new registrant is created with. */
 export const checkIdentifiers = (inputs: IdentifierInput[] | null | undefined) => list('identifiers', inputs, checkIdentifier) ?? [];
 
-/** The stored form of an identifier of `owner`. */
-export const identifierRow = (owner: Owner, id: Pick<IdentifierDoc, 'type' | 'value' | 'issuer' | 'verificationStatus'>, now: Date) => ({
+/** The stored form of a checked identifier, as its registrant holds it. */
+export const embeddedIdentifier = (id: ReturnType<typeof checkIdentifier>, now: Date, _id = new Types.ObjectId()): EmbeddedIdentifier => ({
+  _id,
   type: id.type,
   value: id.value,
-  issuer: id.issuer,
+  ...(id.issuer !== undefined && { issuer: id.issuer }),
   verificationStatus: id.verificationStatus,
-  registrantKind: owner.kind,
-  registrant: owner.id,
   createdAt: now,
 });
+
+/** The claim of an identifier of `owner`. */
+export const claimOf = (owner: Owner, identifier: EmbeddedIdentifier, now: Date): IdentifierClaimDoc => ({
+  _id: claimKey(identifier.type, identifier.value),
+  identifier,
+  registrantKind: owner.kind,
+  registrant: owner.id,
+  at: now,
+});
+
+/** A registrant's identifiers as the GraphQL Identifier type shows them. */
+export const identifiersOf = (kind: RegistrantKind, doc: { _id: Types.ObjectId; identifiers?: EmbeddedIdentifier[] }): IdentifierDoc[] =>
+  (doc.identifiers ?? []).map((i) => ({ ...i, registrantKind: kind, registrant: doc._id }));
 
 const duplicate = (type: string) =>
   conflict('DUPLICATE_IDENTIFIER', `an identifier of type ${type} with this value is already registered`);
 
 const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
 
-/** Refuses up front when any pair is taken, so a create with identifiers writes nothing on conflict. */
-export async function assertIdentifiersFree(models: RegistryModels, ids: { type: string; value: string }[]) {
-  if (ids.length === 0) return;
-  const taken = await models.Identifier.findOne({ $or: ids.map(({ type, value }) => ({ type, value })) }).lean();
-  if (taken) throw duplicate(taken.type);
+const modelOf = (models: RegistryModels, kind: RegistrantKind) => (kind === 'individual' ? models.Individual : models.Group) as typeof models.Individual;
+
+/** A claim younger than this may belong to a write still under way: it is left alone. */
+export const UNSETTLED_CLAIM_MS = 30_000;
+
+/**
+ * Brings a claim and its registrant's copy into agreement after a writer stopped between them.
+ * Returns the claim when it holds (settled, completed, or too young to judge), null when released.
+ */
+export async function settleClaim(models: RegistryModels, claim: IdentifierClaimDoc, now: Date): Promise<IdentifierClaimDoc | null> {
+  const model = modelOf(models, claim.registrantKind);
+  const holder = await model.findById(claim.registrant, { 'identifiers._id': 1 }).lean();
+  const held = Boolean(holder?.identifiers.some((i) => i._id.equals(claim.identifier._id)));
+  if (held && !claim.removing) return claim;
+  if (claim.at.getTime() > now.getTime() - UNSETTLED_CLAIM_MS) return claim.removing ? null : claim;
+  if (holder && !claim.removing) {
+    await withIdentifiers(models, { kind: claim.registrantKind, id: claim.registrant }, (ids) => [...ids.filter((i) => !i._id.equals(claim.identifier._id)), claim.identifier], now);
+    return claim;
+  }
+  if (held) await withIdentifiers(models, { kind: claim.registrantKind, id: claim.registrant }, (ids) => ids.filter((i) => !i._id.equals(claim.identifier._id)), now);
+  await models.IdentifierClaim.deleteOne({ _id: claim._id, 'identifier._id': claim.identifier._id });
+  return null;
 }
 
-/** Inserts identifiers for an owner; on a race lost to another writer, removes what it inserted. */
-export async function attachIdentifiers(models: RegistryModels, owner: Owner, ids: ReturnType<typeof checkIdentifier>[], now: Date) {
-  const inserted: Types.ObjectId[] = [];
-  try {
-    for (const id of ids) {
-      const doc = await models.Identifier.create(identifierRow(owner, id, now));
-      inserted.push(doc._id);
+/** Rewrites an owner's identifiers under the registry's version claims (concurrent writers serialise). */
+async function withIdentifiers(models: RegistryModels, owner: Owner, change: (ids: EmbeddedIdentifier[]) => EmbeddedIdentifier[], now: Date) {
+  const model = modelOf(models, owner.kind);
+  await bumpVersion(models, model, owner.id, async () => {
+    const current = await model.findById(owner.id, { identifiers: 1 }).lean();
+    return { identifiers: change(current?.identifiers ?? []) };
+  }, now);
+}
+
+/**
+ * Claims the pairs for `owner`, one by one. A pair held by a claim that settling releases is tried
+ * once more; on a pair held for good, the claims made here are released and DUPLICATE_IDENTIFIER thrown.
+ */
+export async function claimIdentifiers(models: RegistryModels, owner: Owner, identifiers: EmbeddedIdentifier[], now: Date): Promise<void> {
+  const claimed: string[] = [];
+  const claim = async (c: IdentifierClaimDoc, retry: boolean): Promise<void> => {
+    try {
+      await models.IdentifierClaim.create(c);
+      claimed.push(c._id);
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      const holder = retry ? await models.IdentifierClaim.findById(c._id).lean() : null;
+      if (retry && (!holder || !(await settleClaim(models, holder, now)))) return claim(c, false);
+      throw duplicate(c.identifier.type);
     }
+  };
+  try {
+    for (const identifier of identifiers) await claim(claimOf(owner, identifier, now), true);
   } catch (error) {
-    await models.Identifier.deleteMany({ _id: { $in: inserted } });
-    if (isDuplicateKey(error)) throw duplicate((error as { keyValue?: { type?: string } }).keyValue?.type ?? 'this type');
+    await models.IdentifierClaim.deleteMany({ _id: { $in: claimed }, registrant: owner.id });
     throw error;
   }
-  await refreshIdentifierTypes(models, owner);
-  for (const id of ids) {
+}
+
+/** The events announcing identifiers added to an owner. */
+export async function announceAdded(models: RegistryModels, owner: Owner, identifiers: EmbeddedIdentifier[], now: Date) {
+  for (const id of identifiers) {
     await appendEvent(models, `${owner.id}:${id.type}:${id.value}:${now.getTime()}`, {
       type: 'identifier_added', registrantKind: owner.kind, registrantId: owner.id, data: { identifierType: id.type }, at: now,
     });
   }
 }
 
-/** Keeps the owner's denormalised list of identifier types (used by filters) in step. */
-export async function refreshIdentifierTypes(models: RegistryModels, owner: Owner) {
-  const types = (await models.Identifier.distinct('type', { registrant: owner.id })) as string[];
-  const model = owner.kind === 'individual' ? models.Individual : models.Group;
-  await (model as typeof models.Individual).updateOne({ _id: owner.id }, { $set: { identifierTypes: types.sort() } });
+/** Claims checked identifiers for an existing owner, then adds them to it. */
+export async function attachIdentifiers(models: RegistryModels, owner: Owner, ids: ReturnType<typeof checkIdentifier>[], now: Date): Promise<EmbeddedIdentifier[]> {
+  const identifiers = ids.map((i) => embeddedIdentifier(i, now));
+  await claimIdentifiers(models, owner, identifiers, now);
+  await withIdentifiers(models, owner, (current) => [...current, ...identifiers], now);
+  await announceAdded(models, owner, identifiers, now);
+  return identifiers;
 }
 
 /** The individual or group with this id. */
@@ -87,23 +150,44 @@ export async function ownerOf(models: RegistryModels, field: string, rawId: stri
 }
 
 export async function addIdentifier(models: RegistryModels, owner: Owner, input: IdentifierInput, now: Date): Promise<IdentifierDoc> {
-  const checked = checkIdentifier(input, 'identifier');
-  await attachIdentifiers(models, owner, [checked], now);
-  return (await models.Identifier.findOne({ type: checked.type, value: checked.value }).lean())!;
+  const [added] = await attachIdentifiers(models, owner, [checkIdentifier(input, 'identifier')], now);
+  return { ...added, registrantKind: owner.kind, registrant: owner.id };
 }
 
+/** Marks the claim first, so that a removal stopped half-way is finished, never undone, by settling. */
 export async function removeIdentifier(models: RegistryModels, rawId: string, now: Date): Promise<IdentifierDoc> {
   const id = objectId('id', rawId);
-  const doc = await models.Identifier.findOneAndDelete({ _id: id }).lean();
-  if (!doc) throw notFound('identifier');
-  const owner = { kind: doc.registrantKind, id: doc.registrant };
-  await refreshIdentifierTypes(models, owner);
-  await appendEvent(models, `${doc._id}`, {
-    type: 'identifier_removed', registrantKind: owner.kind, registrantId: owner.id, data: { identifierType: doc.type }, at: now,
+  const claim = await models.IdentifierClaim.findOneAndUpdate({ 'identifier._id': id }, { $set: { removing: true } }, { new: true }).lean();
+  if (!claim) throw notFound('identifier');
+  const owner = { kind: claim.registrantKind, id: claim.registrant };
+  await withIdentifiers(models, owner, (ids) => ids.filter((i) => !i._id.equals(id)), now);
+  await models.IdentifierClaim.deleteOne({ _id: claim._id, 'identifier._id': id });
+  await appendEvent(models, `${id}`, {
+    type: 'identifier_removed', registrantKind: owner.kind, registrantId: owner.id, data: { identifierType: claim.identifier.type }, at: now,
   });
-  return doc;
+  return { ...claim.identifier, registrantKind: owner.kind, registrant: owner.id };
 }
 
-export async function findByIdentifier(models: RegistryModels, type: string, value: string) {
-  return models.Identifier.findOne({ type: code('type', type), value: text('value', value, { required: true, max: 64 }) }).lean();
+/** The checked claim key of a user-typed pair; `field` names the input it came from. */
+function keyOf(match: { type: string; value: string }, field?: string) {
+  const at = (name: string) => (field ? `${field}.${name}` : name);
+  return claimKey(code(at('type'), match.type), text(at('value'), match.value, { required: true, max: 64 })!);
+}
+
+/** Ids of the registrants holding identifier (type, value), for filters that then match on `_id`. */
+export async function identifierHolders(models: RegistryModels, field: string, match: { type: string; value: string }): Promise<Types.ObjectId[]> {
+  const claim = await models.IdentifierClaim.findById(keyOf(match, field), { registrant: 1, removing: 1 }).lean();
+  return claim && !claim.removing ? [claim.registrant] : [];
+}
+
+/** The registrant holding (type, value), or null: one `_id` read for the claim, one for the holder. */
+export async function findByIdentifier(models: RegistryModels, type: string, value: string, now: Date) {
+  const found = await models.IdentifierClaim.findById(keyOf({ type, value })).lean();
+  const claim = found && !found.removing ? found : null;
+  if (!claim) return null;
+  const doc = await modelOf(models, claim.registrantKind).findById(claim.registrant).lean();
+  if (doc?.identifiers.some((i) => i._id.equals(claim.identifier._id))) return { kind: claim.registrantKind, doc };
+  // The copy is missing: a write under way or one that stopped; settling completes or releases it.
+  if (!(await settleClaim(models, claim, now)) || !doc) return null;
+  return { kind: claim.registrantKind, doc: (await modelOf(models, claim.registrantKind).findById(claim.registrant).lean())! };
 }

@@ -1,13 +1,14 @@
 /** Individuals: registration, updates, deaths and the searches dashboards and partners run. */
+import { Types } from 'mongoose';
 import type { FilterQuery } from 'mongoose';
 import { badInput, conflict, notFound } from '../errors';
 import type { RegistryModels } from '../store/models';
 import { INDIVIDUAL_STATUSES, IndividualDoc, SEXES } from '../store/models/individual';
 import { appendEvent, creationEvent } from './events';
-import { assertIdentifiersFree, attachIdentifiers, checkIdentifiers, IdentifierInput } from './identifiers';
+import { announceAdded, checkIdentifiers, claimIdentifiers, embeddedIdentifier, IdentifierInput, identifierHolders } from './identifiers';
 import { email, list, MAX_NAME, objectId, oneOf, pastDate, phone, text } from './input';
 import { findPage, Page, PageArgs } from './pagination';
-import { AddressInput, checkAddress, Combinators, exactPattern, identifierHolders, idList, prefixPattern, updateVersioned, withCombinators } from './registrant';
+import { AddressInput, checkAddress, Combinators, exactPattern, idList, prefixPattern, updateVersioned, withCombinators } from './registrant';
 
 export interface NameInput {
   given: string;
@@ -90,15 +91,12 @@ export async function createIndividual(
   now: Date,
 ): Promise<IndividualDoc> {
   const fields = newIndividual(input, now);
-  const ids = checkIdentifiers(input.identifiers);
-  await assertIdentifiersFree(models, ids);
-  const doc = await models.Individual.create(fields);
-  try {
-    await attachIdentifiers(models, { kind: 'individual', id: doc._id }, ids, now);
-  } catch (error) {
-    await models.Individual.deleteOne({ _id: doc._id }); // lost an identifier race: leave nothing behind
-    throw error;
-  }
+  // Claims first: a stop before the individual is written leaves claims that settling releases.
+  const owner = { kind: 'individual' as const, id: new Types.ObjectId() };
+  const identifiers = checkIdentifiers(input.identifiers).map((i) => embeddedIdentifier(i, now));
+  await claimIdentifiers(models, owner, identifiers, now);
+  const doc = await models.Individual.create({ _id: owner.id, ...fields, identifiers });
+  await announceAdded(models, owner, identifiers, now);
   await appendEvent(models, ...creationEvent('individual', doc._id, now));
   return (await models.Individual.findById(doc._id).lean())!;
 }
@@ -157,7 +155,7 @@ export async function individualQuery(
   if (filter.sex) q.sex = oneOf(`${field}.sex`, filter.sex, SEXES);
   if (filter.status) q.status = oneOf(`${field}.status`, filter.status, INDIVIDUAL_STATUSES);
   if (filter.areaCode) q.areaCode = text(`${field}.areaCode`, filter.areaCode, { max: 40 });
-  if (filter.identifierType) q.identifierTypes = text(`${field}.identifierType`, filter.identifierType, { max: 40 });
+  if (filter.identifierType) q['identifiers.type'] = text(`${field}.identifierType`, filter.identifierType, { max: 40 });
   if (filter.birthDateFrom || filter.birthDateTo) {
     if (filter.birthDateFrom && filter.birthDateTo && filter.birthDateFrom > filter.birthDateTo) {
       throw badInput(`${field}.birthDateFrom`, `is after ${field}.birthDateTo`);

@@ -1,15 +1,20 @@
-/** Memberships link individuals to groups with a role; a group has at most one current head. */
+/**
+ * Memberships link individuals to groups with a role; a group has at most one current head. The
+ * memberships collection keeps every membership, ended ones too, and its unique slots; the current
+ * ones are also held by their group (`members`) and their individual (`groups`), re-derived from the
+ * collection after each change, so a change a stopped writer left half-done is mended by the next.
+ */
 import { Types } from 'mongoose';
 import { badInput, conflict, notFound } from '../errors';
 import type { RegistryModels } from '../store/models';
-import { headSlot, MEMBER_ROLES, memberSlot, MembershipDoc } from '../store/models/membership';
+import { asGroup, asMember, headSlot, MEMBER_ROLES, memberSlot, MembershipDoc } from '../store/models/membership';
 import { appendEvent, memberAddedEvent } from './events';
 import { objectId, oneOf, pastDate } from './input';
 import { bumpVersion } from './registrant';
 
 /** A current membership from `startDate`, with the slots that keep it unique. */
-export function newMembership(group: Types.ObjectId, individual: Types.ObjectId, role: MembershipDoc['role'], startDate: Date) {
-  const base = { _id: new Types.ObjectId(), group, individual, role, startDate };
+export function newMembership(group: Types.ObjectId, individual: Types.ObjectId, role: MembershipDoc['role'], startDate: Date, _id = new Types.ObjectId()) {
+  const base = { _id, group, individual, role, startDate };
   return { ...base, headSlot: headSlot(base), memberSlot: memberSlot(base) };
 }
 
@@ -40,7 +45,8 @@ export async function addMember(
     }
     throw conflict('ALREADY_MEMBER', 'the individual is already a current member of the group');
   }
-  await refreshSize(models, group, now);
+  await refreshGroup(models, group, now);
+  await refreshIndividual(models, individual);
   await appendEvent(models, ...memberAddedEvent(membership, now));
   return (await models.Membership.findById(membership._id).lean())!;
 }
@@ -66,14 +72,24 @@ export async function endMembership(models: RegistryModels, rawId: string, endDa
     { new: true },
   ).lean();
   if (!updated) throw conflict('ALREADY_ENDED', 'the membership has already ended');
-  await refreshSize(models, current.group, now);
+  await refreshGroup(models, current.group, now);
+  await refreshIndividual(models, current.individual);
   await appendEvent(models, `${id}`, {
     type: 'member_removed', registrantKind: 'group', registrantId: current.group, data: { individualId: `${current.individual}`, role: current.role }, at: now,
   });
   return updated;
 }
 
-/** Recounted rather than incremented: concurrent increments can be lost on engines without atomic updates. */
-async function refreshSize(models: RegistryModels, group: Types.ObjectId, now: Date): Promise<void> {
-  await bumpVersion(models, models.Group, group, async () => ({ size: await models.Membership.countDocuments({ group, endDate: null }) }), now);
+/** Re-derived rather than pushed: concurrent array updates can be lost on engines without atomic updates. */
+async function refreshGroup(models: RegistryModels, group: Types.ObjectId, now: Date): Promise<void> {
+  await bumpVersion(models, models.Group, group, async () => {
+    const current = await models.Membership.find({ group, endDate: null }).sort({ _id: 1 }).lean();
+    return { members: current.map(asMember), size: current.length };
+  }, now);
+}
+
+/** A person's memberships belong to the groups' records: they move the group's version, not the person's. */
+async function refreshIndividual(models: RegistryModels, individual: Types.ObjectId): Promise<void> {
+  const current = await models.Membership.find({ individual, endDate: null }).sort({ _id: 1 }).lean();
+  await models.Individual.updateOne({ _id: individual }, { $set: { groups: current.map(asGroup) } });
 }

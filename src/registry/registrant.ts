@@ -3,7 +3,7 @@ import type { FilterQuery, Model, Types } from 'mongoose';
 import type { RegistryModels } from '../store/models';
 import { badInput, conflict, notFound } from '../errors';
 import type { Address } from '../store/models/common';
-import { code, objectId, text } from './input';
+import { objectId, text } from './input';
 
 export interface AddressInput {
   line?: string | null;
@@ -101,14 +101,6 @@ export async function bumpVersion<T extends { version: number }>(
 }
 
 export const MAX_FILTER_DEPTH = 4;
-
-/** Ids of the registrants holding identifier (type, value): the filter then matches on `_id`. */
-export async function identifierHolders(models: RegistryModels, field: string, match: { type: string; value: string }): Promise<Types.ObjectId[]> {
-  const type = code(`${field}.type`, match.type);
-  const value = text(`${field}.value`, match.value, { required: true, max: 64 })!;
-  const found = await models.Identifier.find({ type, value }, { registrant: 1 }).lean();
-  return found.map((f) => f.registrant);
-}
 
 export interface Combinators<F> {
   and?: F[] | null;

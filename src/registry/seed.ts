@@ -116,7 +116,7 @@ export async function seedRegistry(models: RegistryModels, opts: SeedOptions) {
         }, now));
       }
     }
-    await createInBulk(models, batch, { now, onDuplicate: 'throw' });
+    await createInBulk(models, batch, { now });
     opts.onProgress?.(person, opts.individuals);
   }
   return { individuals: person, groups: household };

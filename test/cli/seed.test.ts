@@ -23,7 +23,7 @@ const cli = (args: string[], dataDir = tempDir()) => runCli(args, dataDir);
 async function uins(dataDir: string): Promise<string[]> {
   const store = await openStore({ dataDir, log: createLogger('silent') });
   try {
-    const values = (await registryModels(store.connection).Identifier.distinct('value', { type: 'UIN' })) as string[];
+    const values = (await registryModels(store.connection).IdentifierClaim.find({ 'identifier.type': 'UIN' }).lean()).map((c) => c.identifier.value);
     return values.sort();
   } finally {
     await store.close();

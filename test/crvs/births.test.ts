@@ -49,29 +49,30 @@ describe('CRVS birth import', () => {
   it('creates one individual per new BRN, with the BRN (issuer CRVS, verified) and the child data', async () => {
     const m = w.gateway.models;
     expect(first.totalCount).toBe(births().length);
-    const brns = await m.Identifier.find({ type: 'BRN', value: { $in: [...uniqueBrns()] } }).lean();
+    const brns = await m.IdentifierClaim.find({ _id: { $in: [...uniqueBrns()].map((brn) => `BRN:${brn}`) } }).lean();
     expect(brns).toHaveLength(uniqueBrns().size);
     const b = births()[3];
-    const id = brns.find((i) => i.value === b.brn)!;
-    expect(id).toMatchObject({ issuer: 'CRVS', verificationStatus: 'verified', registrantKind: 'individual' });
-    const child = await m.Individual.findById(id.registrant).lean();
+    const claim = brns.find((c) => c.identifier.value === b.brn)!;
+    expect(claim).toMatchObject({ identifier: { issuer: 'CRVS', verificationStatus: 'verified' }, registrantKind: 'individual' });
+    const child = await m.Individual.findById(claim.registrant).lean();
+    expect(child!.identifiers).toContainEqual(claim.identifier);
     expect(child).toMatchObject({ name: { given: b.givenName, family: b.surname }, sex: b.sex, status: 'active', areaCode: b.area.areaCode });
     expect(child!.birthDate!.toISOString().slice(0, 10)).toBe(b.birthDate);
     expect(first.counts.created).toBe(uniqueBrns().size - 1);
   });
 
   it('deduplicates on an identifier the registry already holds', async () => {
-    const holders = await w.gateway.models.Identifier.find({ type: 'BRN', value: known().brn }).lean();
+    const holders = await w.gateway.models.IdentifierClaim.find({ _id: `BRN:${known().brn}` }).lean();
     expect(holders).toHaveLength(1);
     expect(first.counts.unchanged).toBeGreaterThanOrEqual(1);
   });
 
   it('puts the child in the mother\'s household, or makes her head of a new one', async () => {
     const m = w.gateway.models;
-    const childOf = async (brn: string) => (await m.Identifier.findOne({ type: 'BRN', value: brn }).lean())!.registrant;
+    const childOf = async (brn: string) => (await m.IdentifierClaim.findById(`BRN:${brn}`).lean())!.registrant;
     // A demo mother (female, plausible age) is a member of a seeded household: the child joins it.
     const people = await m.Individual.find({}, { sex: 1, birthDate: 1 }).lean();
-    const byUin = new Map((await m.Identifier.find({ type: 'UIN' }).lean()).map((i) => [i.value, i.registrant]));
+    const byUin = new Map((await m.IdentifierClaim.find({ 'identifier.type': 'UIN' }).lean()).map((c) => [c.identifier.value, c.registrant]));
     const joined = births().find((b) => {
       const mother = people.find((p) => p._id.equals(byUin.get(b.motherUin) as Types.ObjectId));
       const age = mother?.birthDate ? (day(b.birthDate).getTime() - mother.birthDate.getTime()) / 3.15576e10 : 0;
@@ -128,7 +129,7 @@ describe('CRVS birth import', () => {
 
   it('keeps the BRN as the birth event of each child', async () => {
     const q = `query ($id: ID!) { individual(id: $id) { civilEvents { kind registrationType registrationNumber date via } } }`;
-    const id = (await w.gateway.models.Identifier.findOne({ type: 'BRN', value: births()[3].brn }).lean())!.registrant;
+    const id = (await w.gateway.models.IdentifierClaim.findById(`BRN:${births()[3].brn}`).lean())!.registrant;
     const events = ok(await w.gql(q, { id: `${id}` })).individual.civilEvents;
     expect(events).toEqual([{ kind: 'birth', registrationType: 'BRN', registrationNumber: births()[3].brn, date: births()[3].birthDate, via: 'search' }]);
   });

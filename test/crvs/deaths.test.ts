@@ -13,7 +13,7 @@ describe('CRVS deaths', () => {
     if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
     return res.body.data;
   };
-  const holderOf = async (uin: string) => `${(await w.gateway.models.Identifier.findOne({ type: 'UIN', value: uin }).lean())!.registrant}`;
+  const holderOf = async (uin: string) => `${(await w.gateway.models.IdentifierClaim.findById(`UIN:${uin}`).lean())!.registrant}`;
   const person = async (uin: string) => ok(await w.gql(PERSON, { id: await holderOf(uin) })).individual;
   const importDeaths = async () => {
     const started = ok(await w.gql(DEATHS, everything())).startCrvsDeathImport;

@@ -37,7 +37,7 @@ describe('CRVS import across a restart', () => {
 
     const m = w.gateway.models;
     const brns = [...new Set(w.sandbox.data.births.map((b) => b.brn))];
-    const holders = await m.Identifier.find({ type: 'BRN', value: { $in: brns } }).lean();
+    const holders = await m.IdentifierClaim.find({ _id: { $in: brns.map((b) => `BRN:${b}`) } }).lean();
     expect(holders).toHaveLength(brns.length);
     expect(new Set(holders.map((h) => `${h.registrant}`)).size).toBe(brns.length);
     // No one without a BRN was left behind by the interrupted run.

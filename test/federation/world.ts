@@ -49,7 +49,7 @@ export async function startFederationWorld(opts: { individuals: number }): Promi
       ok(await t.gql(CREATE, { input }, admin));
     },
     async idOf(uin) {
-      const identifier = await t.gateway.models.Identifier.findOne({ type: 'UIN', value: uin }).lean();
+      const identifier = await t.gateway.models.IdentifierClaim.findById(`UIN:${uin}`).lean();
       if (!identifier) throw new Error(`no seeded individual holds UIN ${uin}`);
       return `${identifier.registrant}`;
     },

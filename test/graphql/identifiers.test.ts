@@ -23,7 +23,7 @@ describe('identifiers', () => {
   });
 
   const countIndividuals = () => t.gateway.models.Individual.countDocuments({});
-  const countIdentifiers = () => t.gateway.models.Identifier.countDocuments({});
+  const countIdentifiers = () => t.gateway.models.IdentifierClaim.countDocuments({});
 
   it('addIdentifier attaches a new identifier, returned and read back on the registrant', async () => {
     const person = await createIndividual(t, writer);
@@ -133,6 +133,6 @@ describe('identifiers', () => {
     const loser = results.find((r) => r.body.errors)!;
     expect(onlyError(loser).extensions).toMatchObject({ code: 'CONFLICT', reason: 'DUPLICATE_IDENTIFIER' });
     expect(await countIndividuals()).toBe(before + 1);
-    expect(await t.gateway.models.Identifier.countDocuments({ type: 'UIN', value })).toBe(1);
+    expect(await t.gateway.models.IdentifierClaim.countDocuments({ _id: `UIN:${value}` })).toBe(1);
   });
 });

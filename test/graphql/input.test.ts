@@ -18,7 +18,7 @@ describe('input validation', () => {
     return {
       individuals: await m.Individual.countDocuments({}),
       groups: await m.Group.countDocuments({}),
-      identifiers: await m.Identifier.countDocuments({}),
+      identifiers: await m.IdentifierClaim.countDocuments({}),
       memberships: await m.Membership.countDocuments({}),
       events: await m.Outbox.countDocuments({}),
     };

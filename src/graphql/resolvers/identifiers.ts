@@ -6,9 +6,8 @@ import type { Args } from './registry';
 export const identifierResolvers = {
   Query: {
     registrantByIdentifier: async (_: unknown, { type, value }: Args, ctx: Context) => {
-      const id = await identifiers.findByIdentifier(ctx.models, type, value);
-      if (!id) return null;
-      return id.registrantKind === 'individual' ? ctx.loaders.individual.load(`${id.registrant}`) : ctx.loaders.group.load(`${id.registrant}`);
+      const found = await identifiers.findByIdentifier(ctx.models, type, value, ctx.now);
+      return found?.doc ?? null;
     },
   },
   Mutation: {

@@ -4,6 +4,7 @@ import type { GroupDoc } from '../../store/models/group';
 import type { IdentifierDoc } from '../../store/models/identifier';
 import type { IndividualDoc } from '../../store/models/individual';
 import type { MembershipDoc } from '../../store/models/membership';
+import { identifiersOf } from '../../registry/identifiers';
 
 const id = (doc: { _id: unknown }) => `${doc._id}`;
 
@@ -20,18 +21,18 @@ export const typeResolvers = {
   Individual: {
     id,
     age: (doc: IndividualDoc, _: unknown, ctx: Context) => (doc.birthDate ? ageOn(doc.birthDate, doc.deathDate ?? ctx.now) : null),
-    groups: (doc: IndividualDoc, _: unknown, ctx: Context) => ctx.loaders.currentGroupsOfIndividual.load(id(doc)),
-    identifiers: (doc: IndividualDoc, _: unknown, ctx: Context) => ctx.loaders.identifiers.load(id(doc)),
+    groups: (doc: IndividualDoc) => doc.groups.map((g) => ({ ...g, individual: doc._id })),
+    identifiers: (doc: IndividualDoc) => identifiersOf('individual', doc),
   },
   Group: {
     id,
     members: (doc: GroupDoc, args: { includeEnded?: boolean }, ctx: Context) =>
-      (args.includeEnded ? ctx.loaders.allMembersOfGroup : ctx.loaders.currentMembersOfGroup).load(id(doc)),
-    head: async (doc: GroupDoc, _: unknown, ctx: Context) => {
-      const head = (await ctx.loaders.currentMembersOfGroup.load(id(doc))).find((m) => m.role === 'head');
+      args.includeEnded ? ctx.loaders.allMembersOfGroup.load(id(doc)) : doc.members.map((m) => ({ ...m, group: doc._id })),
+    head: (doc: GroupDoc, _: unknown, ctx: Context) => {
+      const head = doc.members.find((m) => m.role === 'head');
       return head ? ctx.loaders.individual.load(`${head.individual}`) : null;
     },
-    identifiers: (doc: GroupDoc, _: unknown, ctx: Context) => ctx.loaders.identifiers.load(id(doc)),
+    identifiers: (doc: GroupDoc) => identifiersOf('group', doc),
   },
   Membership: {
     id,

@@ -1,5 +1,7 @@
 import mongoose, { Schema, Types } from 'mongoose';
 import { Address, addressSchema, modelOn } from './common';
+import { EmbeddedIdentifier, embeddedIdentifierSchema } from './identifier';
+import { CurrentMember, currentMemberSchema } from './membership';
 
 export const GROUP_KINDS = ['household', 'family', 'other'] as const;
 
@@ -12,13 +14,16 @@ export interface GroupDoc {
   /** Poverty score and the method that produced it (e.g. PMT), as the DCI Group record carries them. */
   povertyScore?: number;
   povertyScoreType?: string;
-  /** Current members, kept in step with memberships (DCI group_size). */
+  /** Number of current members (DCI group_size). */
   size: number;
+  /** Current members, kept in step with the memberships collection (which also keeps ended ones). */
+  members: CurrentMember[];
   registrationDate: Date;
   lastUpdated: Date;
   version: number;
   searchName: string;
-  identifierTypes: string[];
+  /** Its identifiers; each (type, value) is also claimed in identifier_claims. */
+  identifiers: EmbeddedIdentifier[];
 }
 
 const groupSchema = new Schema<GroupDoc>(
@@ -30,17 +35,18 @@ const groupSchema = new Schema<GroupDoc>(
     povertyScore: Number,
     povertyScoreType: String,
     size: { type: Number, required: true, default: 0 },
+    members: { type: [currentMemberSchema], default: [] },
     registrationDate: { type: Date, required: true },
     lastUpdated: { type: Date, required: true },
     version: { type: Number, required: true, default: 1 },
     searchName: { type: String, required: true },
-    identifierTypes: { type: [String], default: [] },
+    identifiers: { type: [embeddedIdentifierSchema], default: [] },
   },
   { collection: 'groups', versionKey: false },
 );
 groupSchema.index({ searchName: 1 });
 groupSchema.index({ areaCode: 1, _id: 1 });
 groupSchema.index({ kind: 1, _id: 1 });
-groupSchema.index({ identifierTypes: 1 });
+groupSchema.index({ 'identifiers.type': 1 });
 
 export const groupModel = (c: mongoose.Connection) => modelOn(c, 'Group', groupSchema);

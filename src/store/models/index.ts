@@ -2,20 +2,21 @@ import mongoose from 'mongoose';
 import { crvsModels } from './crvs';
 import { dataSourceModel } from './dataSource';
 import { groupModel } from './group';
-import { identifierModel } from './identifier';
+import { identifierClaimModel } from './identifier';
 import { individualModel } from './individual';
 import { membershipModel } from './membership';
 import { outboxModel } from './outbox';
 import { partnerModel } from './partner';
 import { partnerFactModel } from './partnerFact';
 import { versionClaimModel } from './versionClaim';
+import { upgradeRegistry } from '../upgrade';
 
 export function registryModels(c: mongoose.Connection) {
   return {
     Individual: individualModel(c),
     Group: groupModel(c),
     Membership: membershipModel(c),
-    Identifier: identifierModel(c),
+    IdentifierClaim: identifierClaimModel(c),
     Outbox: outboxModel(c),
     Partner: partnerModel(c),
     VersionClaim: versionClaimModel(c),
@@ -28,9 +29,11 @@ export type RegistryModels = ReturnType<typeof registryModels>;
 
 /**
  * Creates the declared indexes of the registry models and of every other model already defined on
- * the connection (autoIndex is off, so start-up order is explicit).
+ * the connection (autoIndex is off, so start-up order is explicit), then brings data written by an
+ * older gateway to the current shape, so every way in (serve, CLI, tests) finds it there.
  */
 export async function syncIndexes(c: mongoose.Connection): Promise<void> {
   registryModels(c);
   for (const model of Object.values(c.models)) await model.createIndexes();
+  await upgradeRegistry(c);
 }

@@ -1,5 +1,7 @@
 import mongoose, { Schema, Types } from 'mongoose';
 import { Address, addressSchema, modelOn } from './common';
+import { EmbeddedIdentifier, embeddedIdentifierSchema } from './identifier';
+import { CurrentGroup, currentGroupSchema } from './membership';
 
 export const SEXES = ['male', 'female', 'other', 'unknown'] as const;
 export const INDIVIDUAL_STATUSES = ['active', 'deceased', 'inactive'] as const;
@@ -21,8 +23,10 @@ export interface IndividualDoc {
   searchNames: string[];
   /** Area of the first address, kept for filters and dashboard counts. */
   areaCode?: string;
-  /** Types of the identifiers attached, kept for filters. */
-  identifierTypes: string[];
+  /** Its identifiers; each (type, value) is also claimed in identifier_claims, which keeps pairs unique. */
+  identifiers: EmbeddedIdentifier[];
+  /** Its current memberships, kept in step with the memberships collection. */
+  groups: CurrentGroup[];
 }
 
 const individualSchema = new Schema<IndividualDoc>(
@@ -40,7 +44,8 @@ const individualSchema = new Schema<IndividualDoc>(
     version: { type: Number, required: true, default: 1 },
     searchNames: { type: [String], default: [] },
     areaCode: String,
-    identifierTypes: { type: [String], default: [] },
+    identifiers: { type: [embeddedIdentifierSchema], default: [] },
+    groups: { type: [currentGroupSchema], default: [] },
   },
   { collection: 'individuals', versionKey: false },
 );
@@ -48,6 +53,6 @@ individualSchema.index({ searchNames: 1 });
 individualSchema.index({ areaCode: 1, _id: 1 });
 individualSchema.index({ birthDate: 1 });
 individualSchema.index({ status: 1, _id: 1 });
-individualSchema.index({ identifierTypes: 1 });
+individualSchema.index({ 'identifiers.type': 1 });
 
 export const individualModel = (c: mongoose.Connection) => modelOn(c, 'Individual', individualSchema);

@@ -37,6 +37,26 @@ membershipSchema.index({ individual: 1, endDate: 1 });
 membershipSchema.index({ headSlot: 1 }, { unique: true });
 membershipSchema.index({ memberSlot: 1 }, { unique: true });
 
+/** A current membership as its group holds it (Group.members reads no other collection). */
+export type CurrentMember = Pick<MembershipDoc, '_id' | 'individual' | 'role' | 'startDate'>;
+/** A current membership as its individual holds it (Individual.groups reads no other collection). */
+export type CurrentGroup = Pick<MembershipDoc, '_id' | 'group' | 'role' | 'startDate'>;
+
+const role = { type: String, enum: MEMBER_ROLES, required: true };
+export const currentMemberSchema = new Schema<CurrentMember>(
+  { individual: { type: Schema.Types.ObjectId, required: true }, role, startDate: { type: Date, required: true } },
+  { versionKey: false },
+);
+export const currentGroupSchema = new Schema<CurrentGroup>(
+  { group: { type: Schema.Types.ObjectId, required: true }, role, startDate: { type: Date, required: true } },
+  { versionKey: false },
+);
+
+export const asMember = (m: Pick<MembershipDoc, '_id' | 'individual' | 'role' | 'startDate'>): CurrentMember =>
+  ({ _id: m._id, individual: m.individual, role: m.role, startDate: m.startDate });
+export const asGroup = (m: Pick<MembershipDoc, '_id' | 'group' | 'role' | 'startDate'>): CurrentGroup =>
+  ({ _id: m._id, group: m.group, role: m.role, startDate: m.startDate });
+
 export const membershipModel = (c: mongoose.Connection) => modelOn(c, 'Membership', membershipSchema);
 
 export const headSlot = (m: { _id: Types.ObjectId; group: Types.ObjectId; role: string; endDate?: Date | null }) =>
