@@ -13,7 +13,7 @@ import type { Logger } from './log';
 import { createMetrics } from './metrics';
 import { openStore, Store } from './store/connection';
 import { registryModels, RegistryModels, syncIndexes } from './store/models';
-import { seedRegistry } from './registry/seed';
+import { demoSeedToRun, seedRegistry } from './registry/seed';
 import { DciSide, wireDci } from './dciWiring';
 import { inProcessExecutor } from './graphql/inProcess';
 import { DataSourceClients, wireDataSources } from './dataSources/wiring';
@@ -23,10 +23,12 @@ import { wireCrvs } from './crvs/wiring';
 
 export const DEMO_INDIVIDUALS = 2000;
 
-async function seedDemoIfEmpty(models: RegistryModels, log: Logger): Promise<void> {
-  if ((await models.Individual.countDocuments({}).limit(1)) > 0) return;
-  log.info({ individuals: DEMO_INDIVIDUALS }, 'empty registry: seeding demo data');
-  const result = await seedRegistry(models, { individuals: DEMO_INDIVIDUALS, seed: 1 });
+/** Seeds an empty registry, or completes a seed that a stop interrupted (whatever its seed and size). */
+async function seedDemo(models: RegistryModels, log: Logger): Promise<void> {
+  const todo = await demoSeedToRun(models, { individuals: DEMO_INDIVIDUALS, seed: 1 });
+  if (!todo) return;
+  log.info(todo, todo.resumed ? 'completing an interrupted seed' : 'empty registry: seeding demo data');
+  const result = await seedRegistry(models, todo);
   log.info(result, 'demo data seeded');
 }
 
@@ -57,7 +59,7 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
     metrics.watchJobs(dci.jobs);
     const crvs = wireCrvs({ connection: store.connection, models, dataSources, dci, log });
     await syncIndexes(store.connection); // after every model, the DCI ones included, is defined
-    if (opts.demo) await seedDemoIfEmpty(models, log);
+    if (opts.demo) await seedDemo(models, log);
     const httpServer = http.createServer();
     const apollo = createApolloServer({
       schema,

@@ -2,7 +2,7 @@
  * `dci-gateway` as an operator runs it: the compiled CLI in a child process, on the DATA_DIR it is
  * given, with the embedded engine.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -18,21 +18,26 @@ export function buildCli(): void {
 
 export interface CliRun {
   code: number | null;
+  signal?: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-export function runCli(args: string[], dataDir: string): Promise<CliRun> {
+/** Starts the CLI in a child process; `done` resolves with its exit code and output once it ends. */
+export function spawnCli(args: string[], dataDir: string, env: Record<string, string> = {}): { child: ChildProcessWithoutNullStreams; done: Promise<CliRun> } {
   // MONGODB_URI is dropped so every run uses the embedded engine of its own DATA_DIR.
-  const { MONGODB_URI: _ignored, ...env } = process.env;
-  return new Promise((resolve, reject) => {
-    // Logs at info go to stderr, so the tests also see that they stay off stdout.
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...env, DATA_DIR: dataDir, LOG_LEVEL: 'info' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c));
-    child.stderr.on('data', (c: Buffer) => (stderr += c));
+  const { MONGODB_URI: _ignored, ...inherited } = process.env;
+  // Logs at info go to stderr, so the tests also see that they stay off stdout.
+  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...inherited, DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c));
+  child.stderr.on('data', (c: Buffer) => (stderr += c));
+  const done = new Promise<CliRun>((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+  return { child, done };
 }
+
+export const runCli = (args: string[], dataDir: string): Promise<CliRun> => spawnCli(args, dataDir).done;

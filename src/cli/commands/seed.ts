@@ -15,7 +15,7 @@ function integer(min: number, what: string) {
 export function registerSeed(program: Command): void {
   program
     .command('seed')
-    .description('fill an empty registry with synthetic households (deterministic per seed); prints {individuals, groups, seconds} as JSON')
+    .description('fill an empty registry with synthetic households (deterministic per seed), or complete an interrupted seed of the same seed and size; prints {individuals, groups, seconds} as JSON')
     .requiredOption('--individuals <n>', 'number of individuals to create (a positive integer)', integer(1, 'N must be a positive integer.'))
     .option('--seed <s>', 'random seed: the same seed gives the same people and identifiers', integer(0, 'S must be a non-negative integer.'), 1)
     .action(async (opts: { individuals: number; seed: number }) => {

@@ -13,7 +13,7 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('start the gateway (GraphQL on /graphql, health on /healthz and /readyz)')
-    .option('--demo', 'seed a synthetic registry of 2,000 individuals when the registry is empty, and start the partner sandbox')
+    .option('--demo', 'seed a synthetic registry of 2,000 individuals when the registry is empty (or complete an interrupted seed), and start the partner sandbox')
     .option('--no-sandbox', 'with --demo: do not start the partner sandbox (CRVS, IBR, DR on PORT+100)')
     .action(async (opts: { demo?: boolean; sandbox: boolean }) => {
       const { config, log } = loadRuntime();

@@ -8,6 +8,7 @@ import { membershipModel } from './membership';
 import { outboxModel } from './outbox';
 import { partnerModel } from './partner';
 import { partnerFactModel } from './partnerFact';
+import { seedRunModel } from './seedRun';
 import { versionClaimModel } from './versionClaim';
 import { upgradeRegistry } from '../upgrade';
 
@@ -23,6 +24,7 @@ export function registryModels(c: mongoose.Connection) {
     DataSource: dataSourceModel(c),
     ...crvsModels(c),
     PartnerFact: partnerFactModel(c),
+    SeedRun: seedRunModel(c),
   };
 }
 export type RegistryModels = ReturnType<typeof registryModels>;
