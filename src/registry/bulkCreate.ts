@@ -32,13 +32,11 @@ export interface NewGroup {
   members: { individual: Types.ObjectId; role: MembershipDoc['role']; membership?: Types.ObjectId }[];
 }
 
-type StoredRegistrant = { _id: Types.ObjectId; identifiers: ReturnType<typeof embeddedIdentifier>[]; groups?: ReturnType<typeof asGroup>[] };
-
 /** A registrant checked and in its stored form, ready for createInBulk. */
 export interface Registration {
   kind: 'individual' | 'group';
   _id: Types.ObjectId;
-  doc: StoredRegistrant;
+  doc: { _id: Types.ObjectId; identifiers: ReturnType<typeof embeddedIdentifier>[] };
   claims: IdentifierClaimDoc[];
   memberships: ReturnType<typeof newMembership>[];
 }
@@ -101,7 +99,7 @@ export async function createInBulk(models: RegistryModels, registrations: Regist
     kept.filter((r) => r.kind === kind).map((r) => {
       const keptIds = new Set(r.claims.filter((c) => ours(r, c)).map((c) => `${c.identifier._id}`));
       const doc = { ...r.doc, identifiers: r.doc.identifiers.filter((i) => keptIds.has(`${i._id}`)) };
-      return kind === 'individual' ? { ...doc, groups: [...(r.doc.groups ?? []), ...(groupsOf.get(`${r._id}`) ?? [])] } : doc;
+      return kind === 'individual' ? { ...doc, groups: groupsOf.get(`${r._id}`) ?? [] } : doc;
     });
   const written = [...(await insertNew(models.Individual, docs('individual'))), ...(await insertNew(models.Group, docs('group')))];
   await insertNew(models.Membership, kept.flatMap((r) => r.memberships));

@@ -57,8 +57,8 @@ export const claimOf = (owner: Owner, identifier: EmbeddedIdentifier, now: Date)
 });
 
 /** A registrant's identifiers as the GraphQL Identifier type shows them. */
-export const identifiersOf = (kind: RegistrantKind, doc: { _id: Types.ObjectId; identifiers?: EmbeddedIdentifier[] }): IdentifierDoc[] =>
-  (doc.identifiers ?? []).map((i) => ({ ...i, registrantKind: kind, registrant: doc._id }));
+export const identifiersOf = (kind: RegistrantKind, doc: { _id: Types.ObjectId; identifiers: EmbeddedIdentifier[] }): IdentifierDoc[] =>
+  doc.identifiers.map((i) => ({ ...i, registrantKind: kind, registrant: doc._id }));
 
 const duplicate = (type: string) =>
   conflict('DUPLICATE_IDENTIFIER', `an identifier of type ${type} with this value is already registered`);
