@@ -1,4 +1,5 @@
 import { startSandbox } from '../../adapters/dci/sandbox';
+import { demoPeople } from '../../adapters/dci/sandbox/demoPeople';
 
 describe('sandbox data', () => {
   const asOf = new Date('2026-06-30T00:00:00Z');
@@ -52,6 +53,34 @@ describe('sandbox data', () => {
       expect(disabilities.length / 2000).toBeGreaterThan(0.05);
       expect(disabilities.length / 2000).toBeLessThan(0.11);
       expect(new Set(disabilities.map((d) => d.disabilityStatus))).toEqual(new Set(['Approved', 'Pending']));
+    } finally {
+      await sandbox.stop();
+    }
+  });
+
+  it('names as mother a woman of the demo registry of child-bearing age at the birth, alive, but for ~2% clerical errors', async () => {
+    const sandbox = await startSandbox({ births: 20_000, demoIndividuals: 2000, asOf });
+    try {
+      const { births, deaths } = sandbox.data;
+      const people = new Map(demoPeople(1, 2000, asOf).map((p) => [`11${String(p.n).padStart(8, '0')}`, p]));
+      const ageAt = (born: Date, day: string) => (new Date(`${day}T00:00:00Z`).getTime() - born.getTime()) / (365.2425 * 86_400_000);
+      const named = births.filter((b) => b.motherInDemo && !b.motherMistaken);
+      expect(named.length / births.length).toBeGreaterThan(0.9);
+      const implausible = named.filter((b) => {
+        const mother = people.get(b.motherUin)!;
+        const age = ageAt(mother.birthDate, b.birthDate);
+        return mother.sex !== 'female' || age < 15 || age >= 50;
+      });
+      expect(implausible).toEqual([]);
+      const dead = new Set(deaths.map((d) => d.uin));
+      expect(named.some((b) => dead.has(b.motherUin))).toBe(false);
+      // Not a handful of women for every birth: the demo registry's households grow all over.
+      expect(new Set(named.map((b) => b.motherUin)).size).toBeGreaterThan(200);
+
+      const mistaken = births.filter((b) => b.motherMistaken);
+      expect(mistaken.length / births.length).toBeGreaterThan(0.01);
+      expect(mistaken.length / births.length).toBeLessThan(0.03);
+      expect(mistaken.every((b) => b.motherInDemo && people.get(b.motherUin)!.sex === 'male')).toBe(true);
     } finally {
       await sandbox.stop();
     }

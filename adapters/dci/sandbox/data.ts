@@ -2,8 +2,11 @@
  * The sandbox's own records, generated from a seed: the same seed and `asOf` day always give the same
  * births, deaths, enrolments and disabilities. They point at the gateway's demo people through the
  * demo registry's documented UIN scheme (person n of seed S has UIN `${S % 90 + 10}${n padded to 8}`),
- * re-implemented here because the sandbox shares nothing with the gateway but HTTP.
+ * re-implemented here because the sandbox shares nothing with the gateway but HTTP. Births name as
+ * mother a woman of that registry of child-bearing age at the birth (./demoPeople.ts knows them).
  */
+import { DemoPerson, demoPeople } from './demoPeople';
+import { mulberry32, Random } from './random';
 
 export const AREAS = [
   { areaCode: 'NR-01', regionCode: 'NR', locality: 'Kinta' },
@@ -45,10 +48,12 @@ export interface BirthRecord {
   birthDate: string;
   area: Area;
   placeName: string;
-  /** parent1: the mother's UIN. The sandbox cannot know demo sexes or ages; the gateway must check. */
+  /** parent1: the mother's UIN. */
   motherUin: string;
   /** False for the ~5% of births whose mother is outside the demo registry. */
   motherInDemo: boolean;
+  /** True for the ~2% whose parent1 is a clerical error naming a man of the demo registry, for review lists. */
+  motherMistaken: boolean;
   registrationDate: string;
   /** True on the second record of a BRN registered twice under different names (~1%). */
   conflictingDuplicate: boolean;
@@ -100,55 +105,86 @@ export interface DataOptions {
 
 export const demoUin = (seed: number, n: number) => `${(((seed % 90) + 90) % 90) + 10}${String(n).padStart(8, '0')}`;
 
-/** mulberry32, one independent stream per data set so changing one count leaves the others intact. */
-function random(seed: number, stream: number) {
-  let a = (seed * 0x9e3779b1 + stream * 0x85ebca6b) >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)],
-    chance: (p: number) => next() < p,
-  };
-}
+/** One independent stream per data set, so changing one count leaves the others intact. */
+const random = (seed: number, stream: number) => mulberry32(seed * 0x9e3779b1 + stream * 0x85ebca6b);
 
 const DAY_MS = 86_400_000;
 const day = (asOf: Date, daysBefore: number) => new Date(asOf.getTime() - daysBefore * DAY_MS).toISOString().slice(0, 10);
 
 export function generateData(opts: DataOptions): SandboxData {
+  const deaths = generateDeaths(opts);
   return {
-    births: generateBirths(opts),
-    deaths: generateDeaths(opts),
+    births: generateBirths(opts, deaths),
+    deaths,
     enrolments: generateEnrolments(opts),
     disabilities: generateDisabilities(opts),
   };
 }
 
-function generateBirths({ seed, demoIndividuals, births, asOf }: DataOptions): BirthRecord[] {
+/**
+ * Mothers' ages at the birth: inside the child-bearing years (15–49), with room for a demo registry
+ * seeded a few years before `asOf` (its people are then that much older than computed from `asOf`).
+ */
+const MOTHER_AGE = { min: 16, max: 45 };
+
+/** Whole years from `born` to `on` (calendar days, UTC), as the gateway counts them. */
+function ageOn(born: Date, on: Date): number {
+  const beforeBirthday = on.getUTCMonth() < born.getUTCMonth() || (on.getUTCMonth() === born.getUTCMonth() && on.getUTCDate() < born.getUTCDate());
+  return on.getUTCFullYear() - born.getUTCFullYear() - (beforeBirthday ? 1 : 0);
+}
+
+/** The first index of `items` for which `holds` is true, given it is false before that and true after. */
+function firstWhere<T>(items: readonly T[], holds: (item: T) => boolean): number {
+  let [lo, hi] = [0, items.length];
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (holds(items[mid])) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * The women of the demo registry, oldest first, who could be the mother of a child born on a given
+ * day; not those the sandbox's CRVS records as dead (a birth may come after the death date).
+ */
+function possibleMothers(people: DemoPerson[], deaths: DeathRecord[], seed: number) {
+  const dead = new Set(deaths.map((d) => d.uin));
+  const women = people.filter((p) => p.sex === 'female' && !dead.has(demoUin(seed, p.n))).sort((a, b) => a.birthDate.getTime() - b.birthDate.getTime() || a.n - b.n);
+  /** One of them picked by `draw` (in [0, 1)), or undefined when none is of an age. */
+  return (childBorn: Date, draw: number): DemoPerson | undefined => {
+    const first = firstWhere(women, (w) => ageOn(w.birthDate, childBorn) <= MOTHER_AGE.max);
+    const end = firstWhere(women, (w) => ageOn(w.birthDate, childBorn) < MOTHER_AGE.min);
+    return end > first ? women[first + Math.floor(draw * (end - first))] : undefined;
+  };
+}
+
+function generateBirths({ seed, demoIndividuals, births, asOf }: DataOptions, deaths: DeathRecord[]): BirthRecord[] {
   const rng = random(seed, 1);
+  const people = demoPeople(seed, demoIndividuals, asOf);
+  const motherOf = possibleMothers(people, deaths, seed);
+  const men = people.filter((p) => p.sex === 'male');
   const records: BirthRecord[] = [];
   for (let i = 1; records.length < births; i++) {
     const sex = rng.chance(0.5) ? 'female' : 'male';
     const area = rng.pick(AREAS);
     const age = rng.int(0, 3651);
-    const motherInDemo = demoIndividuals > 0 && !rng.chance(0.05);
+    const birthDate = day(asOf, age);
+    const motherMistaken = men.length > 0 && rng.chance(0.02);
+    const mother = motherMistaken ? rng.pick(men) : rng.chance(0.05) ? undefined : motherOf(new Date(birthDate), rng.next());
     // Unknown mothers get UINs from 90,000,000 on, far above any demo registry size.
-    const motherUin = demoUin(seed, motherInDemo ? rng.int(1, demoIndividuals) : rng.int(90_000_000, 99_999_999));
+    const motherUin = demoUin(seed, mother?.n ?? rng.int(90_000_000, 99_999_999));
     const birth: BirthRecord = {
       brn: `BRN-CR-${seed}-${String(i).padStart(7, '0')}`,
       givenName: rng.pick(GIVEN[sex]),
       surname: rng.pick(FAMILY),
       sex,
-      birthDate: day(asOf, age),
+      birthDate,
       area,
       placeName: `${area.locality} Health Centre`,
       motherUin,
-      motherInDemo,
+      motherInDemo: mother !== undefined,
+      motherMistaken,
       registrationDate: day(asOf, Math.max(0, age - rng.int(0, 60))),
       conflictingDuplicate: false,
     };
@@ -163,7 +199,7 @@ function generateBirths({ seed, demoIndividuals, births, asOf }: DataOptions): B
 }
 
 /** Distinct demo person numbers, drawn without replacement. */
-function distinctPeople(rng: ReturnType<typeof random>, demoIndividuals: number, count: number): number[] {
+function distinctPeople(rng: Random, demoIndividuals: number, count: number): number[] {
   const chosen = new Set<number>();
   const wanted = Math.min(count, demoIndividuals);
   while (chosen.size < wanted) chosen.add(rng.int(1, demoIndividuals));
