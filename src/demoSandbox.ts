@@ -2,14 +2,15 @@
  * The quick start's partner registries: `serve --demo` also starts the sandbox (CRVS, IBR, DR) and
  * wires it to the gateway both ways, as an operator would: the sandbox's CRVS is a partner of ours
  * (so its callbacks and notifications pass our checks) and each sandbox registry is a data source
- * (so GraphQL can bring its data into the graph). Re-running the demo reuses what is already there.
+ * (so GraphQL can bring its data into the graph). Re-running the demo reuses what is already there,
+ * pointed at this run's ports.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startSandbox, Sandbox } from '../adapters/dci/sandbox';
 import type { Config } from './config';
-import { addDataSource, findDataSource } from './dataSources/service';
+import { addDataSource, DataSourceAddress, findDataSource, moveDataSource } from './dataSources/service';
 import { SecretBox } from './dataSources/secretBox';
 import type { Gateway } from './gateway';
 import type { Logger } from './log';
@@ -46,22 +47,17 @@ export async function startDemoSandbox(gateway: Gateway, config: Config, demoInd
   const settings = { box: SecretBox.open(config.dataDir), defaultSenderId: config.dciSenderId };
   for (const kind of KINDS) {
     const name = `sandbox-${kind}`;
-    if (await findDataSource(models, name)) continue;
     const registry = sandbox.registries[kind];
-    await addDataSource(
-      models,
-      settings,
-      {
-        name,
-        kind,
-        baseUrl: registry.baseUrl,
-        auth: { type: 'oauth2', tokenUrl: sandbox.oauth.tokenUrl, clientId: sandbox.oauth.clientId, clientSecret: sandbox.oauth.clientSecret, credentialLocation: 'body' },
-        callbackBase,
-        receiverId: registry.senderId,
-        jwksUrl: registry.jwksUrl,
-      },
-      now,
-    );
+    const address: DataSourceAddress = {
+      baseUrl: registry.baseUrl,
+      auth: { type: 'oauth2', tokenUrl: sandbox.oauth.tokenUrl, clientId: sandbox.oauth.clientId, clientSecret: sandbox.oauth.clientSecret, credentialLocation: 'body' },
+      callbackBase,
+      receiverId: registry.senderId,
+      jwksUrl: registry.jwksUrl,
+    };
+    // An earlier run may have used other ports (PORT changed, or 0): follow this run's.
+    if (await findDataSource(models, name)) await moveDataSource(models, settings, name, address, now);
+    else await addDataSource(models, settings, { name, kind, ...address }, now);
   }
   log.info({ sandbox: sandbox.url }, 'demo partner sandbox (CRVS, IBR, DR) started and wired');
   return sandbox;

@@ -45,24 +45,38 @@ export function publicDataSource(doc: DataSourceDoc): PublicDataSource {
   return { id: `${_id}`, ...rest, auth: publicAuth(auth), publicKeys: doc.publicKeys.map((k) => ({ ...k })) };
 }
 
-export async function addDataSource(models: DataSourceModels, settings: DataSourceSettings, raw: DataSourceInput, now: Date): Promise<DataSourceDoc> {
-  const name = input.dataSourceName('name', raw.name);
-  const publicKeys = input.publicJwks('publicKeys', raw.publicKeys ?? []);
+/** Where a registry is and how we reach it: what changes when it moves to another host or port. */
+export type DataSourceAddress = Pick<DataSourceInput, 'baseUrl' | 'auth' | 'callbackBase' | 'receiverId' | 'jwksUrl'>;
+
+function addressFields(name: string, raw: DataSourceAddress, settings: DataSourceSettings) {
   const jwksUrl = raw.jwksUrl == null ? undefined : input.secureUrl('jwksUrl', raw.jwksUrl, { allowQuery: true });
-  const signingProfile = input.signingProfileName('signingProfile', raw.signingProfile ?? 'default');
+  return {
+    baseUrl: input.secureUrl('baseUrl', raw.baseUrl, { allowQuery: false }).replace(/\/$/, ''),
+    auth: sealAuth(input.outboundAuth('auth', raw.auth), settings.box, sealContext(name)),
+    callbackBase: input.secureUrl('callbackBase', raw.callbackBase, { allowQuery: false }).replace(/\/$/, ''),
+    receiverId: input.senderId('receiverId', raw.receiverId),
+    ...(jwksUrl && { jwksUrl }),
+  };
+}
+
+function requireReplyKeys(signingProfile: string, publicKeys: unknown[], jwksUrl: string | undefined): void {
   if (signingProfile !== 'none' && publicKeys.length === 0 && !jwksUrl) {
     throw badInput('publicKeys', `or jwksUrl is required: replies signed with profile ${signingProfile} are verified with the registry's keys`);
   }
+}
+
+export async function addDataSource(models: DataSourceModels, settings: DataSourceSettings, raw: DataSourceInput, now: Date): Promise<DataSourceDoc> {
+  const name = input.dataSourceName('name', raw.name);
+  const publicKeys = input.publicJwks('publicKeys', raw.publicKeys ?? []);
+  const address = addressFields(name, raw, settings);
+  const signingProfile = input.signingProfileName('signingProfile', raw.signingProfile ?? 'default');
+  requireReplyKeys(signingProfile, publicKeys, address.jwksUrl);
   const fields = {
     name,
     kind: input.registryKind('kind', raw.kind),
-    baseUrl: input.secureUrl('baseUrl', raw.baseUrl, { allowQuery: false }).replace(/\/$/, ''),
-    auth: sealAuth(input.outboundAuth('auth', raw.auth), settings.box, sealContext(name)),
+    ...address,
     senderId: input.senderId('senderId', raw.senderId ?? settings.defaultSenderId),
-    callbackBase: input.secureUrl('callbackBase', raw.callbackBase, { allowQuery: false }).replace(/\/$/, ''),
-    receiverId: input.senderId('receiverId', raw.receiverId),
     publicKeys,
-    ...(jwksUrl && { jwksUrl }),
     signingProfile,
     timeoutMs: input.timeoutMs('timeoutMs', raw.timeoutMs ?? input.DEFAULT_TIMEOUT_MS),
     rateLimitPerMinute: input.rateLimit('rateLimitPerMinute', raw.rateLimitPerMinute ?? input.DEFAULT_RATE_LIMIT_PER_MINUTE),
@@ -78,6 +92,25 @@ export async function addDataSource(models: DataSourceModels, settings: DataSour
     if (isDuplicateKey(error)) throw duplicate(name);
     throw error;
   }
+}
+
+/**
+ * Points a data source at its registry's new address (no jwksUrl: none). The rest, its status
+ * included, stays; clients built for the old address are rebuilt on their next use.
+ */
+export async function moveDataSource(models: DataSourceModels, settings: DataSourceSettings, name: string, raw: DataSourceAddress, now: Date): Promise<DataSourceDoc> {
+  const current = await findDataSource(models, name);
+  if (!current) throw notFound('data source');
+  const address = addressFields(name, raw, settings);
+  requireReplyKeys(current.signingProfile, current.publicKeys, address.jwksUrl);
+  // No transactions: the check above holds only if nobody changed the data source since it was read.
+  const moved = await models.DataSource.findOneAndUpdate(
+    { _id: current._id, updatedAt: current.updatedAt },
+    { $set: { ...address, updatedAt: now }, ...(!address.jwksUrl && { $unset: { jwksUrl: 1 } }) },
+    { new: true },
+  ).lean<DataSourceDoc>();
+  if (!moved) throw conflict('CONCURRENT_UPDATE', 'the data source was changed by someone else at the same time; try again');
+  return moved;
 }
 
 export async function listDataSources(models: DataSourceModels): Promise<DataSourceDoc[]> {
