@@ -1,7 +1,7 @@
 /**
  * The quick start as `serve --demo` runs it, in process: the gateway on PORT with the demo registry,
- * the partner sandbox on PORT+100 wired to it as a partner and three data sources. A restart on
- * another PORT, same DATA_DIR, re-wires the sandbox.
+ * the partner sandbox on PORT+100 wired to it as a partner and three data sources. The demo import
+ * places most births in their mother's household; a restart on another PORT, same DATA_DIR, re-wires the sandbox.
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -73,6 +73,16 @@ async function freeDemoPort(): Promise<number> {
   }
 }
 
+async function waitFor<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 180_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 const WIRING = `{
   partner(senderId: "crvs.sandbox") { callbackBase jwksUrl status }
   dataSources { name baseUrl callbackBase jwksUrl status auth { tokenUrl } }
@@ -80,6 +90,13 @@ const WIRING = `{
 const DISABILITY = `query ($id: ID!) { disabilityStatus(individualId: $id, refresh: true) { registered status dataSource } }`;
 const BY_UIN = `query ($uin: String!) { registrantByIdentifier(type: "UIN", value: $uin) { ... on Individual { id } } }`;
 const SUBSCRIBE = `mutation { subscribeCrvsEvents(dataSource: "sandbox-crvs") { event dataSource } }`;
+const IMPORT = `mutation ($from: Date!, $to: Date!) { startCrvsImport(from: $from, to: $to) { id } }`;
+const IMPORT_STATUS = `query ($id: ID!) { crvsImport(id: $id) { state lastError } }`;
+const REVIEW = `query ($after: String) { crvsReviewItems(status: open, first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { reason } } } }`;
+const BRN_HOLDERS = `query ($after: String) { individuals(filter: { identifierType: "BRN" }, first: 100, after: $after) {
+  pageInfo { hasNextPage endCursor } edges { node { identifiers { type value } groups { role group { kind } } } }
+} }`;
+
 describe('the demo (gateway and partner sandbox)', () => {
   let dataDir: string;
   let demo: Demo | undefined;
@@ -103,6 +120,44 @@ describe('the demo (gateway and partner sandbox)', () => {
     const { id } = ok(await d.gql(BY_UIN, { uin: registered.uin })).registrantByIdentifier;
     return ok(await d.gql(DISABILITY, { id })).disabilityStatus;
   };
+
+  it('the demo import places most births in their mother\'s household and reviews only what the sandbox got wrong on purpose', async () => {
+    const d = demo!;
+    const today = new Date().toISOString().slice(0, 10);
+    const { id } = ok(await d.gql(IMPORT, { from: `${Number(today.slice(0, 4)) - 11}-01-01`, to: today })).startCrvsImport;
+    const done = await waitFor(async () => {
+      const status = ok(await d.gql(IMPORT_STATUS, { id })).crvsImport;
+      return status.state !== 'pending' && status.state !== 'running' && status;
+    });
+    expect(done).toMatchObject({ state: 'done', lastError: null });
+
+    const reviewed: { reason: string }[] = [];
+    for (let after: string | null = null; ; ) {
+      const page: any = ok(await d.gql(REVIEW, { after })).crvsReviewItems;
+      reviewed.push(...page.edges.map((e: { node: { reason: string } }) => e.node));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    const births = d.sandbox.data.births.filter((b) => !b.conflictingDuplicate);
+    const inHousehold = new Set<string>();
+    for (let after: string | null = null; ; ) {
+      const page: any = ok(await d.gql(BRN_HOLDERS, { after })).individuals;
+      for (const { node } of page.edges as { node: { identifiers: { type: string; value: string }[]; groups: { role: string; group: { kind: string } }[] } }[]) {
+        if (!node.groups.some((m) => m.role === 'child' && m.group.kind === 'household')) continue;
+        for (const i of node.identifiers) if (i.type === 'BRN') inHousehold.add(i.value);
+      }
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    const placed = births.filter((b) => inHousehold.has(b.brn));
+    const byReason = (reason: string) => reviewed.filter((r) => r.reason === reason).length;
+    expect(placed.length / births.length).toBeGreaterThan(0.9);
+    // Unknown mothers, mothers named by clerical error and conflicting duplicates; nothing else.
+    expect(placed.map((b) => b.brn)).toEqual(births.filter((b) => b.motherInDemo && !b.motherMistaken).map((b) => b.brn));
+    expect(byReason('MOTHER_NOT_FOUND')).toBe(births.filter((b) => !b.motherInDemo).length);
+    expect(byReason('MOTHER_IMPLAUSIBLE')).toBe(births.filter((b) => b.motherMistaken).length);
+    expect(byReason('DUPLICATE_RECORD')).toBe(d.sandbox.data.births.length - births.length);
+  }, 300_000);
 
   it('a restart on another PORT re-wires the partner and the data sources to the new ports', async () => {
     expect(await disabilityOfRegistered(demo!)).toEqual({ registered: true, status: 'Approved', dataSource: 'sandbox-dr' });
