@@ -38,7 +38,8 @@ export interface TestGateway {
 
 export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-gql-'));
-  const config = loadConfig({ NODE_ENV: 'test', ...env, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+  // The engine the suite runs on (EMBEDDED_ENGINE) unless the test chooses one.
+  const config = loadConfig({ NODE_ENV: 'test', EMBEDDED_ENGINE: process.env.EMBEDDED_ENGINE, ...env, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
   let gateway: Gateway;
   try {
     gateway = await startGateway(config, createLogger('silent'));
