@@ -9,7 +9,9 @@ import { createContext, Context, ContextServices } from './graphql/context';
 import type { Logger } from './log';
 import type { GatewayMetrics } from './metrics';
 import { metricsEndpoint } from './metrics/endpoint';
+import { requestDeadline } from './requestDeadline';
 import type { Store } from './store/connection';
+import { databaseUnavailable, isDatabaseUnreachable } from './store/liveness';
 
 export interface AppDeps {
   store: Store;
@@ -37,6 +39,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(
     '/graphql',
+    requestDeadline(deps.store.liveness, (res) => sendError(res, databaseUnavailable())),
     express.json({ limit: '256kb' }),
     expressMiddleware(deps.apollo, {
       context: async ({ req }) => {
@@ -56,10 +59,21 @@ function unauthenticated(message: string) {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }
 
-/** Last handler: malformed JSON, oversized bodies and anything unexpected, without internals. */
+/** The GraphQL-style error body, as Apollo writes it, for failures outside an operation. */
+function sendError(res: Response, error: GatewayError): void {
+  res.status(error.httpStatus).json({ errors: [{ message: error.message, extensions: { code: error.code } }] });
+}
+
+/** Last handler: malformed JSON, oversized bodies, an unreachable database and anything unexpected, without internals. */
 export function errorHandler(log: Logger) {
   return (error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    // Already answered (by the request's deadline): the client has its answer, and its connection is kept.
+    if (res.writableEnded) return log.debug({ err: error }, 'error after the response was sent');
     if (res.headersSent) return next(error);
+    if (isDatabaseUnreachable(error)) {
+      log.warn({ err: (error as Error).message }, 'the database is not answering');
+      return sendError(res, databaseUnavailable());
+    }
     const status = (error as { status?: number }).status ?? (error instanceof GatewayError ? error.httpStatus : 500);
     if (status >= 500) log.error({ err: error }, 'unhandled error in an HTTP request');
     const code = error instanceof GatewayError ? error.code : status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';

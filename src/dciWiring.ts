@@ -16,6 +16,7 @@ import { SecretBox } from './dataSources/secretBox';
 import { partnerDirectory } from './partners/directory';
 import { partnerKeyResolver } from './partners/keyResolver';
 import { warnUnsignedPartners } from './partners/service';
+import type { DatabaseLiveness } from './store/liveness';
 import type { RegistryModels } from './store/models';
 import { MongoReplayStore } from './store/models/replay';
 import type mongoose from 'mongoose';
@@ -55,9 +56,10 @@ export async function wireDci(opts: {
   keys: KeyRing;
   hub: CallbackHub;
   metrics: Pick<GatewayMetrics, 'inboundMessages' | 'deliveries'>;
+  database: DatabaseLiveness;
   log: Logger;
 }): Promise<DciSide> {
-  const { config, connection, models, tokens, graphql, keys, hub, metrics, log } = opts;
+  const { config, connection, models, tokens, graphql, keys, hub, metrics, database, log } = opts;
   const partners = partnerDirectory(models, SecretBox.open(config.dataDir));
   const partnerKeys = partnerKeyResolver(models, { cacheTtlMs: 5 * 60_000, log });
   const replay = new ReplayGuard(new MongoReplayStore(connection));
@@ -97,10 +99,10 @@ export async function wireDci(opts: {
       app.get('/.well-known/jwks.json', (_req, res) => {
         res.set('Cache-Control', 'public, max-age=300').json(keys.jwks());
       });
-      app.use(oauthTokenRouter({ models, tokens, log }));
+      app.use(oauthTokenRouter({ models, tokens, database, log }));
       app.use(
         config.dciBasePath,
-        dciRouter({ tokens, partners, partnerKeys, replay, log, ourSenderId, keys, graphql, transactions, jobs, actions, hub, maxPageSize: MAX_PAGE_SIZE, maxBodyBytes: 1024 * 1024, inboundObserver: metrics.inboundMessages }),
+        dciRouter({ tokens, partners, partnerKeys, replay, log, ourSenderId, keys, graphql, transactions, jobs, actions, hub, maxPageSize: MAX_PAGE_SIZE, maxBodyBytes: 1024 * 1024, inboundObserver: metrics.inboundMessages, database }),
       );
     },
     start() {

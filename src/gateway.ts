@@ -55,7 +55,7 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
     const dataSources = wireDataSources({ config, connection: store.connection, models, dci: { keys, hub }, observer: metrics.dataSourceCalls, log });
     const services = { models, dataSources, log };
     const schema = buildSchema();
-    const dci = await wireDci({ config, connection: store.connection, models, tokens, graphql: inProcessExecutor(schema, services), keys, hub, metrics, log });
+    const dci = await wireDci({ config, connection: store.connection, models, tokens, graphql: inProcessExecutor(schema, services), keys, hub, metrics, database: store.liveness, log });
     metrics.watchJobs(dci.jobs);
     const crvs = wireCrvs({ connection: store.connection, models, dataSources, dci, log });
     await syncIndexes(store.connection); // after every model, the DCI ones included, is defined

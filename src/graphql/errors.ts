@@ -2,17 +2,21 @@
  * What clients see of an error: a stable code from src/errors.ts, the client-safe details, and in
  * production never the message of an unexpected failure.
  */
+import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLFormattedError } from 'graphql';
 import { GatewayError } from '../errors';
 import type { Logger } from '../log';
+import type { Context } from './context';
+import { databaseUnavailable, isDatabaseUnreachable } from '../store/liveness';
 
 /** graphql-armor rejections are marked with this extension so they get our code. */
 export const LIMIT_EXTENSION = 'queryLimit';
 
 export function formatErrorFor(production: boolean, log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    const unwrapped = unwrapResolverError(error);
+    const original = isDatabaseUnreachable(unwrapped) ? databaseUnavailable() : unwrapped;
     if (original instanceof GatewayError) {
       return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: { code: original.code, ...original.details } };
     }
@@ -40,3 +44,15 @@ export function formatErrorFor(production: boolean, log: Logger) {
     return { message, path: formatted.path, locations: formatted.locations, extensions: { code } };
   };
 }
+
+/** An operation that failed because the database does not answer is answered HTTP 503, like the request deadline's. */
+export const unavailableStatus: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+        if (errors?.some((e) => e.extensions?.code === 'UNAVAILABLE')) response.http.status = 503;
+      },
+    };
+  },
+};

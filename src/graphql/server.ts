@@ -5,7 +5,7 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { GraphQLError, GraphQLSchema, ValidationContext } from 'graphql';
 import type { Logger } from '../log';
 import type { Context } from './context';
-import { formatErrorFor, LIMIT_EXTENSION } from './errors';
+import { formatErrorFor, LIMIT_EXTENSION, unavailableStatus } from './errors';
 
 export const QUERY_LIMITS = { maxDepth: 10, maxAliases: 15, maxCost: 20000, maxTokens: 2000 };
 
@@ -41,7 +41,7 @@ export function createApolloServer(opts: { schema: GraphQLSchema; production: bo
     formatError: formatErrorFor(opts.production, opts.log),
     validationRules: protection.validationRules,
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
-    plugins: [ApolloServerPluginInlineTraceDisabled(), ...protection.plugins, ...(opts.plugins ?? [])],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ...protection.plugins, unavailableStatus, ...(opts.plugins ?? [])],
     // The process owner (serve) stops everything in order on SIGTERM/SIGINT; Apollo's own handlers
     // would stop the HTTP server a second time, concurrently, and leave the process hanging.
     stopOnTerminationSignals: false,

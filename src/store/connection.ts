@@ -4,6 +4,7 @@
 import mongoose from 'mongoose';
 import { claimDataDir, DataDirInUseError, DataDirLock, runningEngineUri } from './dataDirLock';
 import { EmbeddedEngine, EngineName, engineFromEnv, startEmbeddedEngine } from './engine';
+import { DatabaseLiveness } from './liveness';
 import type { Logger } from '../log';
 
 export interface Store {
@@ -12,9 +13,11 @@ export interface Store {
   engine: EmbeddedEngine | undefined;
   /** Publishes the serving gateway's URL beside the engine's address in DATA_DIR's lock. */
   announce(url: string): void;
+  /** Whether the database answers at all: readyz and every request's deadline ask it. */
+  liveness: DatabaseLiveness;
   /** Database commands sent so far by this process (round trips), for tests and benchmarks. */
   commandCount(): number;
-  /** True when the database answers a ping (and the embedded engine, if any, is running). */
+  /** True when the database answers a ping in time (and the embedded engine, if any, is running). */
   ready(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -66,6 +69,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     lock?.release();
     throw error;
   }
+  const liveness = new DatabaseLiveness(uri);
   connection.getClient().on('commandStarted', () => {
     commands += 1;
   });
@@ -73,17 +77,14 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     connection,
     engine,
     announce: (url) => lock?.update({ url }),
+    liveness,
     commandCount: () => commands,
     async ready() {
       if (engine && !engine.alive()) return false;
-      try {
-        await connection.db!.admin().ping();
-        return true;
-      } catch {
-        return false;
-      }
+      return liveness.answering();
     },
     async close() {
+      await liveness.close();
       await connection.close().catch(() => undefined);
       await engine?.stop();
       lock?.release();

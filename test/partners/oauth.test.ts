@@ -37,7 +37,7 @@ describe('POST /oauth2/client/token', () => {
     tokens = await TokenService.open({ dataDir: tokenDir, issuer: 'gateway.test' });
     const app = express();
     // The failure budgets' clock stands still: nothing refills while the scrypt work of a burst runs, so counts are exact.
-    app.use(oauthTokenRouter({ models, tokens, log: createLogger('silent'), now: () => 0 }));
+    app.use(oauthTokenRouter({ models, tokens, database: store.liveness, log: createLogger('silent'), now: () => 0 }));
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/oauth2/client/token`;

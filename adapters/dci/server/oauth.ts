@@ -9,6 +9,8 @@ import type { TokenService } from '../../../src/auth/tokens';
 import type { Logger } from '../../../src/log';
 import { PartnerRateLimiter } from '../../../src/partners/rateLimiter';
 import { authenticateClient, PartnerModels } from '../../../src/partners/service';
+import { requestDeadline } from '../../../src/requestDeadline';
+import { DatabaseLiveness, isDatabaseUnreachable } from '../../../src/store/liveness';
 
 export const PARTNER_TOKEN_TTL_SECONDS = 3600;
 const TOKEN_PATH = '/oauth2/client/token';
@@ -22,11 +24,13 @@ export const FAILED_AUTH_PER_CLIENT_PER_MINUTE = 30;
 /** Failed client authentications per minute from one address whatever the client id: rotating ids is bounded too. */
 export const FAILED_AUTH_PER_ADDRESS_PER_MINUTE = 300;
 
-type OAuthError = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope';
+/** RFC 6749 §5.2's codes, and §4.1.2.1's `temporarily_unavailable` for a database that does not answer. */
+type OAuthError = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope' | 'temporarily_unavailable';
 
 export interface OAuthDeps {
   models: PartnerModels;
   tokens: TokenService;
+  database: DatabaseLiveness;
   log: Logger;
   /** The failure budgets' clock (default Date.now). */
   now?: () => number;
@@ -65,7 +69,8 @@ export function oauthTokenRouter(deps: OAuthDeps): Router {
   // afterwards would let parallel requests all pass before the first failure is recorded.
   const failures = new PartnerRateLimiter(deps.now);
 
-  router.post(TOKEN_PATH, express.urlencoded({ extended: false, limit: '8kb' }), async (req: Request, res: Response, next: NextFunction) => {
+  const unavailable = (res: Response) => fail(res, 503, 'temporarily_unavailable', 'the partner database is not answering; retry later');
+  router.post(TOKEN_PATH, requestDeadline(deps.database, unavailable), express.urlencoded({ extended: false, limit: '8kb' }), async (req: Request, res: Response, next: NextFunction) => {
     try {
       const body: Record<string, unknown> = req.is('application/x-www-form-urlencoded') && req.body ? req.body : {};
       // A parameter sent twice arrives as an array; RFC 6749 §3.2 forbids repeating parameters.
@@ -134,10 +139,13 @@ export function oauthTokenRouter(deps: OAuthDeps): Router {
     }
   });
 
-  // Unreadable bodies (bad encoding, over the size limit) are the client's fault, answered the OAuth way.
+  // Unreadable bodies (bad encoding, over the size limit) are the client's fault, and a database that
+  // does not answer is nobody's: both answered the OAuth way.
   router.use(TOKEN_PATH, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    if (isDatabaseUnreachable(error)) return unavailable(res);
     const status = (error as { status?: number }).status;
-    if (res.headersSent || status === undefined || status >= 500) return next(error);
+    if (status === undefined || status >= 500) return next(error);
     fail(res, 400, 'invalid_request', status === 413 ? 'request body too large' : 'unreadable request body');
   });
 

@@ -2,9 +2,12 @@
  * Every path of the DCI Social Registry API, under the configured base: the registry side (sync and
  * async search, subscribe, unsubscribe, txn status) and the receiver side (on-* callbacks, notify).
  */
-import express, { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import express, { NextFunction, Request, Response } from 'express';
 import type { GraphqlExecutor } from '../../../src/graphql/inProcess';
 import type { JobQueue } from '../../../src/jobs/queue';
+import { requestDeadline } from '../../../src/requestDeadline';
+import { DatabaseLiveness, isDatabaseUnreachable } from '../../../src/store/liveness';
 import { ackBody, KeyRing, SearchRequest, TxnStatusRequest } from '../protocol';
 import type { AsyncActions } from './asyncActions';
 import type { CallbackHub } from './callbackHub';
@@ -26,6 +29,7 @@ export interface DciServerDeps extends InboundDeps {
   maxPageSize: number;
   maxBodyBytes: number;
   inboundObserver?: InboundObserver;
+  database: DatabaseLiveness;
 }
 
 export const CALLBACK_JOB = 'dci.callback';
@@ -50,13 +54,21 @@ const RECEIVER_ROUTES = [
 
 const dci = (res: Response) => res.locals.dci as InboundMessage;
 
+/** The ERR acknowledgement for a database that does not answer, under the message's correlation id once it has one. */
+function unavailable(res: Response): void {
+  const correlationId = (res.locals.dci as InboundMessage | undefined)?.correlationId ?? randomUUID();
+  refuse(res, new DciRefusal('err.service.unavailable', 'the registry database is not answering; retry later'), correlationId);
+}
+
 export function dciRouter(deps: DciServerDeps): express.Router {
   const router = express.Router();
   // The raw bytes are kept: some signing profiles sign exactly what was sent.
   const rawBody = express.raw({ type: () => true, limit: deps.maxBodyBytes });
   // Observed before the body is read, so a message refused for its size is counted too.
+  const deadline = requestDeadline(deps.database, unavailable);
   const inbound = (path: string, action: string, scope: InboundRoute['scope'], api: InboundRoute['api'] = 'social') => [
     ...(deps.inboundObserver ? [observeInbound({ path, action }, deps.inboundObserver)] : []),
+    deadline,
     rawBody,
     checkInbound({ api, path, scope }, deps),
   ];
@@ -124,6 +136,12 @@ export function dciRouter(deps: DciServerDeps): express.Router {
       res.status(200).json(ackBody(m.correlationId));
     });
   }
+
+  router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent || !isDatabaseUnreachable(error)) return next(error);
+    deps.log.warn({ err: (error as Error).message }, 'DCI request failed: the database is not answering');
+    unavailable(res);
+  });
 
   return router;
 }

@@ -6,6 +6,7 @@
 import type { Principal } from '../../../src/auth/principal';
 import type { Scope } from '../../../src/auth/scopes';
 import type { GraphqlExecutor } from '../../../src/graphql/inProcess';
+import { isDatabaseUnreachable } from '../../../src/store/liveness';
 import type { SearchReasonCode, SearchRequest, SearchResponse, SearchResponseItem } from '../protocol';
 import type { InboundPartner } from './partners';
 import { translateSearch } from './query';
@@ -53,6 +54,9 @@ async function answerItem(
   const plan = translateSearch(item.search_criteria, { allowedAttributes: new Set(partner.queryAttributes), maxPageSize: deps.maxPageSize, now });
   if (!plan.ok) return rejectedItem(item.reference_id, plan.reason, plan.message, now);
   const result = await deps.graphql(plan.operation, plan.variables, principal);
+  // The registry could not be read: no answer about the criteria, the whole message fails (and an async one is retried).
+  const unreachable = result.errors?.find((e) => isDatabaseUnreachable(e.originalError));
+  if (unreachable) throw unreachable.originalError;
   if (result.errors?.length) {
     const badInput = result.errors.find((e) => e.extensions?.code === 'BAD_USER_INPUT');
     const reason: SearchReasonCode = badInput ? 'rjct.filter.invalid' : 'rjct.search_criteria.invalid';
