@@ -1,9 +1,9 @@
 /**
- * Starting and stopping the whole gateway: database (embedded or MONGODB_URI), indexes, keys,
- * GraphQL, HTTP. Stopping drains requests first, then closes the database and the engine.
+ * Starting and stopping the whole gateway: its HTTP port first (answering 503 until ready), then the
+ * database (embedded or MONGODB_URI), indexes, keys, GraphQL and the routes. Stopping drains requests
+ * first, then closes the database and the engine.
  */
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import http from 'node:http';
 import { TokenService } from './auth/tokens';
 import { createApp, errorHandler } from './app';
 import type { Config } from './config';
@@ -12,6 +12,7 @@ import { buildSchema } from './graphql/schema';
 import type { Logger } from './log';
 import { createMetrics } from './metrics';
 import { openStore, Store } from './store/connection';
+import { bindPort } from './httpPort';
 import { registryModels, RegistryModels, syncIndexes } from './store/models';
 import { demoSeedToRun, seedRegistry } from './registry/seed';
 import { DciSide, wireDci } from './dciWiring';
@@ -44,7 +45,12 @@ export interface Gateway {
 }
 
 export async function startGateway(config: Config, log: Logger, opts: { demo?: boolean } = {}): Promise<Gateway> {
-  const store = await openStore({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, engine: config.embeddedEngine, command: 'serve', log });
+  const bound = await bindPort(config.port);
+  const httpServer = bound.server;
+  const store = await openStore({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, engine: config.embeddedEngine, command: 'serve', log }).catch((error: unknown) => {
+    httpServer.close();
+    throw error;
+  });
   try {
     const models = registryModels(store.connection);
     const tokens = await TokenService.open({ dataDir: config.dataDir, issuer: config.dciSenderId, external: config.externalIssuer });
@@ -60,7 +66,6 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
     const crvs = wireCrvs({ connection: store.connection, models, dataSources, dci, log });
     await syncIndexes(store.connection); // after every model, the DCI ones included, is defined
     if (opts.demo) await seedDemo(models, log);
-    const httpServer = http.createServer();
     const apollo = createApolloServer({
       schema,
       production: config.nodeEnv === 'production',
@@ -71,11 +76,7 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
     const app = createApp({ store, services, tokens, apollo, metrics, log });
     dci.mount(app);
     app.use(errorHandler(log));
-    httpServer.on('request', app);
-    await new Promise<void>((resolve, reject) => {
-      httpServer.once('error', reject);
-      httpServer.listen(config.port, resolve);
-    });
+    bound.serve(app);
     dci.start();
     const port = (httpServer.address() as { port: number }).port;
     log.info({ port }, 'gateway listening');
@@ -98,6 +99,7 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
       },
     };
   } catch (error) {
+    httpServer.close();
     await store.close();
     throw error;
   }

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { ConfigError, loadConfig, Config } from '../config';
 import { GatewayError } from '../errors';
 import { createLogger, Logger } from '../log';
-import { openStore, Store } from '../store/connection';
+import { MongoUnreachableError, openStore, Store } from '../store/connection';
 import { DataDirInUseError } from '../store/dataDirLock';
 import { EngineMissingError } from '../store/engine';
 import { registryModels, RegistryModels, syncIndexes } from '../store/models';
@@ -42,7 +42,7 @@ export async function withStore<T>(work: (session: StoreSession) => Promise<T>):
     // The command's name only labels the DATA_DIR lock, for a `serve` refused while this runs.
     store = await openStore({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, engine: config.embeddedEngine, command: process.argv[2] ?? 'command', log });
   } catch (error) {
-    if (error instanceof EngineMissingError || error instanceof DataDirInUseError) {
+    if (error instanceof EngineMissingError || error instanceof DataDirInUseError || error instanceof MongoUnreachableError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(2);
     }

@@ -67,7 +67,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   } catch (error) {
     await engine?.stop();
     lock?.release();
-    throw error;
+    throw opts.mongodbUri ? new MongoUnreachableError(opts.mongodbUri, error) : error;
   }
   const liveness = new DatabaseLiveness(uri);
   connection.getClient().on('commandStarted', () => {
@@ -91,3 +91,18 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     },
   };
 }
+
+/** MONGODB_URI is set but nothing answers there: said in words an operator can act on. */
+export class MongoUnreachableError extends Error {
+  constructor(uri: string, cause: unknown) {
+    const reason = (cause as Error).message || String(cause);
+    super(
+      `Cannot connect to MongoDB at MONGODB_URI (${withoutCredentials(uri)}): ${reason}. ` +
+        'Check that MongoDB is running and reachable from here, or unset MONGODB_URI to use the embedded engine.',
+      { cause },
+    );
+    this.name = 'MongoUnreachableError';
+  }
+}
+
+const withoutCredentials = (uri: string) => uri.replace(/\/\/[^@/]*@/, '//***@');

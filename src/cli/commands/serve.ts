@@ -3,6 +3,8 @@ import { startDemoSandbox } from '../../demoSandbox';
 import type { Sandbox } from '../../../adapters/dci/sandbox';
 import { DEMO_INDIVIDUALS, Gateway, startGateway } from '../../gateway';
 import { DataDirInUseError } from '../../store/dataDirLock';
+import { PortInUseError } from '../../httpPort';
+import { MongoUnreachableError } from '../../store/connection';
 import { EngineMissingError } from '../../store/engine';
 import { loadRuntime } from '../runtime';
 
@@ -46,7 +48,8 @@ export function registerServe(program: Command): void {
       try {
         gateway = await startGateway(config, log, { demo: Boolean(opts.demo) });
       } catch (error) {
-        if (error instanceof EngineMissingError || error instanceof DataDirInUseError) {
+        // Start-up problems an operator fixes in the environment: said in one line, no stack trace.
+        if (error instanceof EngineMissingError || error instanceof DataDirInUseError || error instanceof PortInUseError || error instanceof MongoUnreachableError) {
           process.stderr.write(`${error.message}\n`);
           process.exit(2);
         }

@@ -1,0 +1,57 @@
+/**
+ * What an operator sees when `serve` cannot start: a MONGODB_URI where nothing answers, a PORT
+ * another process holds. One plain line naming the variable, a non-zero exit, and for a busy port
+ * no engine started first. Times are printed, never asserted.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { BUILD_TIMEOUT_MS, buildCli, spawnCli } from '../support/cli';
+
+/** A port with a listener on it (every address), and one with none. */
+async function listeningPort(): Promise<{ port: number; close(): Promise<void> }> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, resolve));
+  return { port: (server.address() as net.AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+async function closedPort(): Promise<number> {
+  const { port, close } = await listeningPort();
+  await close();
+  return port;
+}
+
+describe('serve refuses to start, saying why', () => {
+  let dataDir: string;
+  beforeAll(() => buildCli(), BUILD_TIMEOUT_MS);
+  beforeEach(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-start-'));
+  });
+  afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('names MongoDB and MONGODB_URI when nothing answers at MONGODB_URI, and exits non-zero', async () => {
+    const uri = `mongodb://127.0.0.1:${await closedPort()}/dci`;
+    const started = Date.now();
+    const run = await spawnCli(['serve'], dataDir, { MONGODB_URI: uri, PORT: '0' }).done;
+    console.log(`unreachable MONGODB_URI: exit after ${Date.now() - started} ms`);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`Cannot connect to MongoDB at MONGODB_URI (${uri})`);
+    expect(run.stdout).not.toContain('listening');
+  }, 60_000);
+
+  it('names PORT when the port is taken, before any engine starts in DATA_DIR', async () => {
+    const busy = await listeningPort();
+    try {
+      const started = Date.now();
+      const run = await spawnCli(['serve'], dataDir, { PORT: String(busy.port) }).done;
+      console.log(`busy PORT: exit after ${Date.now() - started} ms`);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`PORT ${busy.port} is already in use`);
+      // The engine, its lock and its files live in DATA_DIR: nothing was started there.
+      expect(fs.readdirSync(dataDir)).toEqual([]);
+    } finally {
+      await busy.close();
+    }
+  }, 60_000);
+});
