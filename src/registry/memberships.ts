@@ -2,7 +2,8 @@
  * Memberships link individuals to groups with a role; a group has at most one current head. The
  * memberships collection keeps every membership, ended ones too, and its unique slots; the current
  * ones are also held by their group (`members`) and their individual (`groups`), re-derived from the
- * collection after each change, so a change a stopped writer left half-done is mended by the next.
+ * collection after each change. Written in that order (membership first), so a change a stopped
+ * writer left half-done is mended by the next change of that group or person, or by retrying it.
  */
 import { Types } from 'mongoose';
 import { badInput, conflict, notFound } from '../errors';
@@ -39,6 +40,7 @@ export async function addMember(
     await models.Membership.create(membership);
   } catch (error) {
     if ((error as { code?: number }).code !== 11000) throw error;
+    await mend(models, group, individual, now);
     // Engines differ in what they say about the violated index: ask which slot is taken.
     if (role === 'head' && (await models.Membership.exists({ headSlot: membership.headSlot }))) {
       throw conflict('SECOND_HEAD', 'the group already has a current head; end that membership first');
@@ -55,14 +57,18 @@ export async function endMembership(models: RegistryModels, rawId: string, endDa
   const id = objectId('id', rawId);
   const current = await models.Membership.findById(id).lean();
   if (!current) throw notFound('membership');
-  if (current.endDate) throw conflict('ALREADY_ENDED', 'the membership has already ended');
+  const alreadyEnded = async () => {
+    await mend(models, current.group, current.individual, now);
+    return conflict('ALREADY_ENDED', 'the membership has already ended');
+  };
+  if (current.endDate) throw await alreadyEnded();
   const end = pastDate('endDate', endDate, now) ?? new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   if (end < current.startDate) throw badInput('endDate', 'is before the start date');
   // Exactly one concurrent caller may end it (conditional updates are not atomic on every engine).
   try {
     await models.VersionClaim.create({ _id: `membership-end:${id}`, at: now });
   } catch (error) {
-    if ((error as { code?: number }).code === 11000) throw conflict('ALREADY_ENDED', 'the membership has already ended');
+    if ((error as { code?: number }).code === 11000) throw await alreadyEnded();
     throw error;
   }
   const ended = { ...current, endDate: end };
@@ -86,6 +92,20 @@ async function refreshGroup(models: RegistryModels, group: Types.ObjectId, now: 
     const current = await models.Membership.find({ group, endDate: null }).sort({ _id: 1 }).lean();
     return { members: current.map(asMember), size: current.length };
   }, now);
+}
+
+const sameIds = (a: { _id: Types.ObjectId }[], b: { _id: Types.ObjectId }[]) => a.map((x) => `${x._id}`).join() === b.map((x) => `${x._id}`).join();
+
+/**
+ * Brings the group's and the individual's copies in step with the collection where a writer that
+ * stopped in between left them behind. Run before refusing a change as already made, so that
+ * retrying a stopped request mends what the stop left; a copy already in step is not rewritten.
+ */
+async function mend(models: RegistryModels, group: Types.ObjectId, individual: Types.ObjectId, now: Date): Promise<void> {
+  const held = await models.Group.findById(group, { members: 1 }).lean();
+  if (held && !sameIds(held.members, await models.Membership.find({ group, endDate: null }, { _id: 1 }).sort({ _id: 1 }).lean())) await refreshGroup(models, group, now);
+  const person = await models.Individual.findById(individual, { groups: 1 }).lean();
+  if (person && !sameIds(person.groups, await models.Membership.find({ individual, endDate: null }, { _id: 1 }).sort({ _id: 1 }).lean())) await refreshIndividual(models, individual);
 }
 
 /** A person's memberships belong to the groups' records: they move the group's version, not the person's. */
