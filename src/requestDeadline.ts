@@ -39,12 +39,11 @@ export function requestDeadline(database: Pick<DatabaseLiveness, 'answering' | '
 }
 
 /**
- * The handler of a request answered by its deadline still holds `res`: its late writes must neither
- * throw (ERR_HTTP_HEADERS_SENT would reach Express's final handler, which destroys the socket, and
- * with it a keep-alive client's next request) nor emit errors. They go nowhere.
+ * The handler of a request answered by its deadline still holds `res`, and answers once the database
+ * resumes: its writes go nowhere. Unguarded, its headers would throw ERR_HTTP_HEADERS_SENT into the
+ * error handlers, and a bare write after the end would emit an error on the response.
  */
 function dropLateWrites(res: Response): void {
   const ignore = () => res;
   Object.assign(res, { writeHead: ignore, setHeader: ignore, appendHeader: ignore, removeHeader: ignore, write: () => true, end: ignore });
 }
-
