@@ -60,5 +60,11 @@ export async function findPage<T extends { _id: Types.ObjectId }, F extends stri
   const paged = args.after ? { $and: [query, { _id: { $gt: decodeCursor(args.after) } }] } : query;
   // One batch holds the whole page, so no cursor is left open for a getMore or killCursors.
   const rows = (await model.find(paged as FilterQuery<T>).sort(sort).skip(offset).limit(size + 1).batchSize(size + 1).lean()) as T[];
-  return { items: rows.slice(0, size), hasNextPage: rows.length > size, totalCount: () => model.countDocuments(query).exec() };
+  const items = rows.slice(0, size);
+  const hasNextPage = rows.length > size;
+  // A first or offset page that holds the last match already knows the total: no count to run
+  // (a count reads every match, on the embedded engine the whole collection).
+  // (An empty page past the end says nothing about how far the end is.)
+  const known = !hasNextPage && !args.after && (offset === 0 || items.length > 0) ? offset + items.length : undefined;
+  return { items, hasNextPage, totalCount: async () => known ?? model.countDocuments(query).exec() };
 }

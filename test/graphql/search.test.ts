@@ -95,6 +95,17 @@ describe('searching the registry', () => {
       expect(conn.pageInfo.hasNextPage).toBe(false);
     });
 
+    it('gives the total with offset pages too: the last page, and a page past the end', async () => {
+      const OFFSET = `query ($offset: Int, $filter: IndividualFilter) { individuals(offset: $offset, first: 20, filter: $filter, sort: [{ field: birthDate }]) { totalCount edges { node { id } } } }`;
+      const last = ok(await t.gql(OFFSET, { offset: 120 }, reader)).individuals;
+      expect(last).toMatchObject({ totalCount: people.length, edges: expect.any(Array) });
+      expect(last.edges).toHaveLength(people.length - 120);
+      expect(ok(await t.gql(OFFSET, { offset: 200 }, reader)).individuals).toEqual({ totalCount: people.length, edges: [] });
+      const one = people[7];
+      const some = ok(await t.gql(OFFSET, { offset: 0, filter: { areaCode: one.areaCode, sex: one.sex } }, reader)).individuals;
+      expect(some.totalCount).toBe(people.filter((p) => p.areaCode === one.areaCode && p.sex === one.sex).length);
+    });
+
     it('refuses a forged cursor', async () => {
       const res = await t.gql(INDIVIDUALS, { after: 'not-a-cursor' }, reader);
       expect(onlyError(res).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
