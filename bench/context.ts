@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config';
 import { Gateway, startGateway } from '../src/gateway';
 import { createLogger } from '../src/log';
 import { seedRegistry } from '../src/registry/seed';
+import type { EngineName } from '../src/store/engine';
 
 export const INDIVIDUALS = 20_000;
 export const SEED = 1;
@@ -20,16 +21,23 @@ export interface BenchContext {
   token: string;
   individuals: number;
   groups: number;
+  /** The embedded engine it runs on, and how long the seed took on it. */
+  engine: EngineName;
+  seedSeconds: number;
   /** Progress lines go to stderr; stdout holds only the results. */
   note(message: string): void;
 }
 
-export async function openContext(): Promise<{ ctx: BenchContext; close(): Promise<void> }> {
+export async function openContext(
+  opts: { individuals?: number; engine?: EngineName } = {},
+): Promise<{ ctx: BenchContext; close(): Promise<void> }> {
+  const engine = opts.engine ?? 'mongo-java-server';
+  const size = opts.individuals ?? INDIVIDUALS;
   const t0 = Date.now();
   const note = (message: string) => process.stderr.write(`bench +${Math.round((Date.now() - t0) / 1000)}s: ${message}\n`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-bench-'));
   // An explicit environment, not process.env: a MONGODB_URI set in the shell must not be benchmarked (or seeded) by accident.
-  const config = loadConfig({ PORT: '0', NODE_ENV: 'production', LOG_LEVEL: 'silent', DATA_DIR: dataDir });
+  const config = loadConfig({ PORT: '0', NODE_ENV: 'production', LOG_LEVEL: 'silent', DATA_DIR: dataDir, EMBEDDED_ENGINE: engine, EMBEDDED_ENGINE_HEAP: process.env.EMBEDDED_ENGINE_HEAP });
   const removeDir = () => fs.rmSync(dataDir, { recursive: true, force: true });
   let gateway: Gateway;
   try {
@@ -46,10 +54,12 @@ export async function openContext(): Promise<{ ctx: BenchContext; close(): Promi
     // The DCI notifier would replay the ~25,000 outbox events the seed leaves, a few commands per
     // event, on the same single-threaded engine for minutes: noise for both sides of every figure.
     await gateway.dci.stop();
-    note(`seeding ${INDIVIDUALS} individuals into ${dataDir}`);
-    const { individuals, groups } = await seedRegistry(gateway.models, { individuals: INDIVIDUALS, seed: SEED });
+    note(`seeding ${size} individuals into ${dataDir} (${engine})`);
+    const seedStart = process.hrtime.bigint();
+    const { individuals, groups } = await seedRegistry(gateway.models, { individuals: size, seed: SEED });
+    const seedSeconds = Number(process.hrtime.bigint() - seedStart) / 1e9;
     const token = await gateway.tokens.issue({ subject: 'bench', scopes: ['registry:read', 'registry:pii'], kind: 'user', ttlSeconds: 3600 });
-    return { ctx: { gateway, token, individuals, groups, note }, close };
+    return { ctx: { gateway, token, individuals, groups, engine, seedSeconds, note }, close };
   } catch (error) {
     await close();
     throw error;

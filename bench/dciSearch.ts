@@ -1,8 +1,8 @@
 /**
  * The DCI adapter's cost: a signed `sync/search` (token, schema, signature, replay guard, translation,
  * GraphQL in process, record mapping, signed reply) next to the same query sent straight to /graphql,
- * in the same run, for an identifier lookup and for a 100-record predicate page. Requests go one at a
- * time, alternating sides, so both see the same engine load.
+ * in the same run, for an identifier lookup and for a 100-record predicate page: one request at a
+ * time, alternating sides, then ten clients at once, in alternated blocks, so both see the same load.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,7 +17,9 @@ import type { BenchContext } from './context';
 import { SEED } from './context';
 import { fixed, percentile, table } from './support';
 
-const ROUNDS = 6;
+const ROUNDS = 100;
+const CONCURRENT = 10;
+const PER_CLIENT = 20;
 const STEP_ITERATIONS = 200;
 
 /** Mean milliseconds of `step` over STEP_ITERATIONS runs, after one untimed run. */
@@ -34,7 +36,7 @@ interface Case {
   criteria: Record<string, unknown>;
 }
 
-const CASES = (individuals: number): Case[] => [
+export const CASES = (individuals: number): Case[] => [
   {
     label: 'idtype-value (UIN)',
     criteria: { query_type: 'idtype-value', query: { type: 'UIN', value: demoUin(SEED, Math.ceil(individuals / 2)) }, response_entity: 'Member' },
@@ -51,7 +53,7 @@ const CASES = (individuals: number): Case[] => [
 ];
 
 /** Times one request; `prepare` (the partner's own signing) is not part of the gateway's time. */
-async function timed(prepare: () => Promise<RequestInit & { url: string }>): Promise<number> {
+export async function timed(prepare: () => Promise<RequestInit & { url: string }>): Promise<number> {
   const { url, ...init } = await prepare();
   const t0 = performance.now();
   const res = await fetch(url, init);
@@ -67,12 +69,7 @@ async function timed(prepare: () => Promise<RequestInit & { url: string }>): Pro
  * What the adapter adds to a search, step by step, timed without the engine: the end-to-end figures
  * above are dominated by the engine's collection scans, which hide these costs.
  */
-interface Partner {
-  key: ReturnType<KeyRing['activeKey']>;
-  token: string;
-}
-
-async function adapterSteps(ctx: BenchContext, partner: Partner, c: Case, plan: Extract<ReturnType<typeof translateSearch>, { ok: true }>, gqlBody: string) {
+async function adapterSteps(ctx: BenchContext, partner: BenchPartner, c: Case, plan: Extract<ReturnType<typeof translateSearch>, { ok: true }>, gqlBody: string) {
   const { gateway, token } = ctx;
   const { key: partnerKey, token: partnerToken } = partner;
   const message = { transaction_id: 'bench-steps', search_request: [{ reference_id: 'r1', timestamp: new Date().toISOString(), search_criteria: c.criteria }] };
@@ -102,22 +99,68 @@ async function adapterSteps(ctx: BenchContext, partner: Partner, c: Case, plan: 
   return [ms.token, ms.schema, ms.signature, ms.translate, ms.map, ms.sign, total, graphqlMs, `${fixed((100 * total) / graphqlMs, 3)} %`];
 }
 
-export async function run(ctx: BenchContext): Promise<string> {
+/** A registered partner with a real key and an OAuth2 token, able to send signed sync searches. */
+export interface BenchPartner {
+  key: ReturnType<KeyRing['activeKey']>;
+  token: string;
+  /** A freshly signed sync/search for `criteria` (a new message id each time). */
+  syncSearch(criteria: Record<string, unknown>): Promise<RequestInit & { url: string }>;
+  close(): void;
+}
+
+export async function connectPartner(ctx: BenchContext): Promise<BenchPartner> {
   const { gateway } = ctx;
   const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-bench-partner-'));
-  try {
-    const partnerKey = (await KeyRing.open(keyDir)).activeKey();
-    const { clientId, clientSecret } = await createPartner(
-      gateway.models,
-      { senderId: SENDER, publicKeys: [partnerKey.publicJwk], callbackBase: 'https://bench.invalid/dci', scopes: ['dci:search'], pii: true, rateLimitPerMinute: 1_000_000 },
-      new Date(),
-    );
-    const tokenRes = await fetch(`${gateway.url}/oauth2/client/token`, {
-      method: 'POST',
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }),
-    });
-    const partnerToken = ((await tokenRes.json()) as { access_token: string }).access_token;
+  const key = (await KeyRing.open(keyDir)).activeKey();
+  const { clientId, clientSecret } = await createPartner(
+    gateway.models,
+    { senderId: SENDER, publicKeys: [key.publicJwk], callbackBase: 'https://bench.invalid/dci', scopes: ['dci:search'], pii: true, rateLimitPerMinute: 1_000_000 },
+    new Date(),
+  );
+  const tokenRes = await fetch(`${gateway.url}/oauth2/client/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }),
+  });
+  const token = ((await tokenRes.json()) as { access_token: string }).access_token;
+  return {
+    key,
+    token,
+    async syncSearch(criteria) {
+      const message = { transaction_id: `bench-${Date.now()}`, search_request: [{ reference_id: 'r1', timestamp: new Date().toISOString(), search_criteria: criteria }] };
+      const header = newHeader({ senderId: SENDER, action: 'search', totalCount: 1 });
+      const signed = await signingProfile('default').sign({ header, message }, key);
+      return {
+        url: `${gateway.url}/dci/registry/sync/search`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...signed.headers },
+        body: signed.rawBody,
+      };
+    },
+    close: () => fs.rmSync(keyDir, { recursive: true, force: true }),
+  };
+}
 
+/** `concurrency` clients, each sending `perClient` requests back to back; latencies of all, and the wall time. */
+async function concurrently(concurrency: number, perClient: number, prepare: () => Promise<RequestInit & { url: string }>) {
+  const latencies: number[] = [];
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = 0; i < perClient; i++) latencies.push(await timed(prepare));
+    }),
+  );
+  return { latencies, seconds: (performance.now() - t0) / 1000 };
+}
+
+const stats = (xs: number[], seconds?: number) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return { rps: xs.length / (seconds ?? xs.reduce((a, b) => a + b, 0) / 1000), p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+};
+
+export async function run(ctx: BenchContext): Promise<string> {
+  const { gateway } = ctx;
+  const partner = await connectPartner(ctx);
+  try {
     const rows: (string | number)[][] = [];
     const steps: (string | number)[][] = [];
     for (const c of CASES(ctx.individuals)) {
@@ -132,19 +175,11 @@ export async function run(ctx: BenchContext): Promise<string> {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.token}` },
         body: gqlBody,
       });
-      const sendDci = async () => {
-        const message = { transaction_id: `bench-${Date.now()}`, search_request: [{ reference_id: 'r1', timestamp: new Date().toISOString(), search_criteria: c.criteria }] };
-        const header = newHeader({ senderId: SENDER, action: 'search', totalCount: 1 });
-        const signed = await signingProfile('default').sign({ header, message }, partnerKey);
-        return {
-          url: `${gateway.url}/dci/registry/sync/search`,
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${partnerToken}`, ...signed.headers },
-          body: signed.rawBody,
-        };
-      };
-      await timed(sendGraphql); // warm-up, both sides
-      await timed(sendDci);
+      const sendDci = () => partner.syncSearch(c.criteria);
+      for (let i = 0; i < 5; i++) {
+        await timed(sendGraphql); // warm-up, both sides
+        await timed(sendDci);
+      }
       const dci: number[] = [];
       const gql: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
@@ -156,29 +191,40 @@ export async function run(ctx: BenchContext): Promise<string> {
           dci.push(await timed(sendDci));
         }
       }
-      const stats = (xs: number[]) => {
-        const sorted = [...xs].sort((a, b) => a - b);
-        return { rps: (1000 * xs.length) / xs.reduce((a, b) => a + b, 0), p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
-      };
-      steps.push([c.label, ...(await adapterSteps(ctx, { key: partnerKey, token: partnerToken }, c, plan, gqlBody))].map((x) => (typeof x === 'number' ? fixed(x, 2) : x)));
+      steps.push([c.label, ...(await adapterSteps(ctx, partner, c, plan, gqlBody))].map((x) => (typeof x === 'number' ? fixed(x, 2) : x)));
       const d = stats(dci);
       const g = stats(gql);
-      rows.push([c.label, 'signed DCI sync/search', fixed(d.rps, 2), fixed(d.p50), fixed(d.p99)]);
-      rows.push([c.label, 'same query on /graphql', fixed(g.rps, 2), fixed(g.p50), fixed(g.p99)]);
-      rows.push([c.label, 'ratio DCI / GraphQL', fixed(d.rps / g.rps, 2), fixed(d.p50 / g.p50, 2), fixed(d.p99 / g.p99, 2)]);
+      rows.push([c.label, 'signed DCI sync/search', 1, fixed(d.rps, 1), fixed(d.p50), fixed(d.p99)]);
+      rows.push([c.label, 'same query on /graphql', 1, fixed(g.rps, 1), fixed(g.p50), fixed(g.p99)]);
+      rows.push([c.label, 'ratio DCI / GraphQL', '', fixed(d.rps / g.rps, 2), fixed(d.p50 / g.p50, 2), fixed(d.p99 / g.p99, 2)]);
+      // Alternated blocks of CONCURRENT clients, so both sides see the same machine.
+      const dciC: { latencies: number[]; seconds: number }[] = [];
+      const gqlC: { latencies: number[]; seconds: number }[] = [];
+      for (let round = 0; round < 2; round++) {
+        const order = round === 0 ? [sendDci, sendGraphql] : [sendGraphql, sendDci];
+        for (const send of order) (send === sendDci ? dciC : gqlC).push(await concurrently(CONCURRENT, PER_CLIENT, send));
+      }
+      const merge = (runs: typeof dciC) => stats(runs.flatMap((r) => r.latencies), runs.reduce((a, r) => a + r.seconds, 0));
+      const dc = merge(dciC);
+      const gc = merge(gqlC);
+      rows.push([c.label, 'signed DCI sync/search', CONCURRENT, fixed(dc.rps, 1), fixed(dc.p50), fixed(dc.p99)]);
+      rows.push([c.label, 'same query on /graphql', CONCURRENT, fixed(gc.rps, 1), fixed(gc.p50), fixed(gc.p99)]);
+      rows.push([c.label, 'ratio DCI / GraphQL', '', fixed(dc.rps / gc.rps, 2), fixed(dc.p50 / gc.p50, 2), fixed(dc.p99 / gc.p99, 2)]);
     }
     return [
       '## DCI adapter overhead: signed sync/search against the same query on /graphql',
       '',
-      table(['query', 'endpoint', 'req/s', 'p50 ms', 'p99 ms'], rows),
+      table(['query', 'endpoint', 'concurrency', 'req/s', 'p50 ms', 'p99 ms'], rows),
       '',
-      `${ROUNDS} requests per side and query, one at a time, alternating sides, after one warm-up each.`,
+      `Alone: ${ROUNDS} requests per side and query, one at a time, alternating sides, after 5 warm-ups each. ` +
+        `Concurrency ${CONCURRENT}: ${CONCURRENT} clients × ${PER_CLIENT} requests per side, in two alternated blocks per side. ` +
+        "The partner's signing (in this process) happens before each request's clock starts, but shares the CPU.",
       '',
       `### The adapter's own work per request (in process, mean of ${STEP_ITERATIONS} runs, ms)`,
       '',
       table(['query', 'token', 'schema', 'signature', 'translate', 'map records', 'sign reply', 'adapter total', 'GraphQL request', 'adapter / GraphQL'], steps),
     ].join('\n');
   } finally {
-    fs.rmSync(keyDir, { recursive: true, force: true });
+    partner.close();
   }
 }

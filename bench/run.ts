@@ -9,14 +9,16 @@ import { MONGO_JAVA_SERVER_VERSION } from '../src/store/javaEngine';
 import { BenchContext, openContext } from './context';
 import * as crvsImport from './crvsImport';
 import * as dciSearch from './dciSearch';
+import * as engines from './engines';
 import * as federation from './federation';
 import * as registry from './registry';
+import * as scale from './scale';
 
 interface Benchmark {
   run(ctx: BenchContext): Promise<string>;
 }
 
-const BENCHMARKS: Record<string, Benchmark> = { registry, dciSearch, federation, crvsImport };
+const BENCHMARKS: Record<string, Benchmark> = { registry, dciSearch, federation, crvsImport, engines, scale };
 
 /** `npm run bench -- dciSearch` runs only the named benchmarks; no names runs them all. */
 function selected(): Benchmark[] {
@@ -28,7 +30,7 @@ function selected(): Benchmark[] {
 
 async function main() {
   const benchmarks = selected();
-  const { ctx, close } = await openContext();
+  const { ctx, close } = await openContext({ engine: engineFromEnv() });
   const sections: string[] = [];
   try {
     for (const benchmark of benchmarks) sections.push(await benchmark.run(ctx));
@@ -40,7 +42,7 @@ async function main() {
     '# dci-gateway benchmarks',
     '',
     `Node ${process.version}, ${os.availableParallelism()} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM; ` +
-      `embedded ${engineFromEnv() === 'ferretdb' ? `FerretDB ${FERRETDB_VERSION} (SQLite)` : `mongo-java-server ${MONGO_JAVA_SERVER_VERSION} (H2)`}; ${ctx.individuals} individuals in ${ctx.groups} households.`,
+      `embedded ${ctx.engine === 'ferretdb' ? `FerretDB ${FERRETDB_VERSION} (SQLite)` : `mongo-java-server ${MONGO_JAVA_SERVER_VERSION} (H2)`}; ${ctx.individuals} individuals in ${ctx.groups} households.`,
   ].join('\n');
   process.stdout.write(`${[header, ...sections].join('\n\n')}\n`);
 }

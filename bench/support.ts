@@ -62,3 +62,17 @@ export function table(headers: string[], rows: (string | number)[][]): string {
 }
 
 export const fixed = (n: number, digits = 1) => n.toFixed(digits);
+
+/** Milliseconds of each of `n` requests sent one after another; every answer must be 200 without GraphQL errors. */
+export async function sequentialMs(n: number, prepare: () => Promise<RequestInit & { url: string }>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const { url, ...init } = await prepare();
+    const t0 = performance.now();
+    const res = await fetch(url, init);
+    const body = await res.text();
+    out.push(performance.now() - t0);
+    if (res.status !== 200 || body.includes('"errors"')) throw new Error(`${url}: HTTP ${res.status} ${body.slice(0, 300)}`);
+  }
+  return out.sort((a, b) => a - b);
+}
