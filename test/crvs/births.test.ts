@@ -64,7 +64,8 @@ describe('CRVS birth import', () => {
   it('deduplicates on an identifier the registry already holds', async () => {
     const holders = await w.gateway.models.IdentifierClaim.find({ _id: `BRN:${known().brn}` }).lean();
     expect(holders).toHaveLength(1);
-    expect(first.counts.unchanged).toBeGreaterThanOrEqual(1);
+    // Not created again: unchanged, or updated when the import places the known child in its mother's household.
+    expect(first.counts.unchanged + first.counts.updated).toBeGreaterThanOrEqual(1);
   });
 
   it('puts the child in the mother\'s household, or makes her head of a new one', async () => {
