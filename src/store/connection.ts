@@ -62,14 +62,16 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   mongoose.set('strictQuery', true);
   const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000, autoIndex: false, monitorCommands: true });
   let commands = 0;
+  let liveness: DatabaseLiveness;
   try {
     await connection.asPromise();
+    liveness = await DatabaseLiveness.open(uri);
   } catch (error) {
+    await connection.close().catch(() => undefined);
     await engine?.stop();
     lock?.release();
     throw opts.mongodbUri ? new MongoUnreachableError(opts.mongodbUri, error) : error;
   }
-  const liveness = new DatabaseLiveness(uri);
   connection.getClient().on('commandStarted', () => {
     commands += 1;
   });

@@ -18,10 +18,20 @@ export class DatabaseLiveness {
   /** The last ping went unanswered: requests ask again before they reach the database. */
   suspect = false;
 
-  constructor(uri: string) {
+  private constructor(uri: string) {
     // The driver's deadline (server selection, connection and reply together) ends a ping on a
     // stalled engine and closes its connection, so no ping is left waiting in the probe.
     this.probe = new mongoose.mongo.MongoClient(uri, { maxPoolSize: 1, timeoutMS: PING_DEADLINE_MS });
+  }
+
+  /**
+   * Connected at once, while the database answers: a client left to connect on its first ping, if
+   * that ping meets a stalled database, closes for good and never answers again.
+   */
+  static async open(uri: string): Promise<DatabaseLiveness> {
+    const liveness = new DatabaseLiveness(uri);
+    await liveness.probe.connect();
+    return liveness;
   }
 
   /** True when the database answers a ping within PING_DEADLINE_MS. Callers at the same time share one ping. */

@@ -97,6 +97,19 @@ describe('a database that stops answering (engine stopped with SIGSTOP)', () => 
       return { status: res.status, text: await res.text() };
     });
 
+  /** An async search ACKed, and its callback as the receiver got it: the job queue works. */
+  const asyncSearchCallback = async () => {
+    const transactionId = randomUUID();
+    const ack = await partner.send(
+      '/registry/search',
+      'search',
+      { transaction_id: transactionId, search_request: [searchItem({ query_type: 'idtype-value', query: { type: 'UIN', value: 'STALL-1' } })] },
+      { token: partnerToken, senderUri: `${receiver.url}/dci/registry/on-search` },
+    );
+    expect(ack.status).toBe(202);
+    return receiver.waitFor((r) => r.path === '/dci/registry/on-search' && r.body?.message?.transaction_id === transactionId, 30_000);
+  };
+
   const expectUnavailable = {
     graphql: (res: Answer) => {
       expect(res.status).toBe(503);
@@ -203,15 +216,30 @@ describe('a database that stops answering (engine stopped with SIGSTOP)', () => 
   }, 120_000);
 
   it('runs background work again after a stall: an async search is answered by its callback job', async () => {
-    const transactionId = randomUUID();
-    const ack = await partner.send(
-      '/registry/search',
-      'search',
-      { transaction_id: transactionId, search_request: [searchItem({ query_type: 'idtype-value', query: { type: 'UIN', value: 'STALL-1' } })] },
-      { token: partnerToken, senderUri: `${receiver.url}/dci/registry/on-search` },
-    );
-    expect(ack.status).toBe(202);
-    const callback = await receiver.waitFor((r) => r.path === '/dci/registry/on-search' && r.body?.message?.transaction_id === transactionId, 30_000);
+    const callback = await asyncSearchCallback();
     expect(callback.body.header).toMatchObject({ action: 'on-search', status: 'succ' });
   }, 60_000);
+
+  it('recovers from a stall longer than the driver\'s own timeouts, background work included', async () => {
+    // Past a heartbeat (10 s) and connectTimeoutMS (30 s) the driver gives up on the stalled server and
+    // fails the operations still in flight: the handlers answered by their deadline then fail late.
+    const STALL_MS = 45_000;
+    stall();
+    try {
+      const inFlight = await Promise.all([graphql(), syncSearch(), tokenRequest(), sleep(STALL_MS)]);
+      expectUnavailable.graphql(inFlight[0]);
+      expectUnavailable.dci(inFlight[1]);
+      expectUnavailable.token(inFlight[2]);
+    } finally {
+      resume();
+    }
+    const resumed = Date.now();
+    expect((await eventually(graphql, (r) => r.status === 200)).status).toBe(200);
+    expect((await eventually(syncSearch, (r) => r.status === 200)).status).toBe(200);
+    expect((await eventually(tokenRequest, (r) => r.status === 200)).status).toBe(200);
+    times.allRecoveredAfterLongStall = Date.now() - resumed;
+
+    expect((await asyncSearchCallback()).body.header).toMatchObject({ action: 'on-search', status: 'succ' });
+    expect((await metrics()).text).toMatch(/^dci_gateway_database_up 1$/m);
+  }, 180_000);
 });
