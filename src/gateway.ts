@@ -12,7 +12,8 @@ import { buildSchema } from './graphql/schema';
 import type { Logger } from './log';
 import { createMetrics } from './metrics';
 import { openStore, Store } from './store/connection';
-import { bindPort } from './httpPort';
+import { BoundPort, bindPort, PortInUseError } from './httpPort';
+import { DataDirInUseError, readHolder } from './store/dataDirLock';
 import { registryModels, RegistryModels, syncIndexes } from './store/models';
 import { demoSeedToRun, seedRegistry } from './registry/seed';
 import { DciSide, wireDci } from './dciWiring';
@@ -44,8 +45,31 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
+/**
+ * PORT first, so that a busy port is found before any engine starts. When DATA_DIR is held by a
+ * running process too (`npm start` twice), that is the conflict to report: its lock names the gateway.
+ */
+async function bindGatewayPort(config: Config): Promise<BoundPort> {
+  try {
+    return await bindPort(config.port);
+  } catch (error) {
+    const holder = error instanceof PortInUseError && !config.mongodbUri ? readHolder(config.dataDir) : undefined;
+    if (holder && runs(holder.pid)) throw new DataDirInUseError(config.dataDir, holder);
+    throw error;
+  }
+}
+
+function runs(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export async function startGateway(config: Config, log: Logger, opts: { demo?: boolean } = {}): Promise<Gateway> {
-  const bound = await bindPort(config.port);
+  const bound = await bindGatewayPort(config);
   const httpServer = bound.server;
   const store = await openStore({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, engine: config.embeddedEngine, command: 'serve', log }).catch((error: unknown) => {
     httpServer.close();

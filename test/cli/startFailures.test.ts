@@ -1,7 +1,7 @@
 /**
  * What an operator sees when `serve` cannot start: a MONGODB_URI where nothing answers, a PORT
- * another process holds. One plain line naming the variable, a non-zero exit, and for a busy port
- * no engine started first. Times are printed, never asserted.
+ * another process holds, or both PORT and DATA_DIR held by a running gateway. One plain line naming
+ * the variable, a non-zero exit, and for a busy port no engine started first. Times are printed, never asserted.
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -54,4 +54,25 @@ describe('serve refuses to start, saying why', () => {
       await busy.close();
     }
   }, 60_000);
+
+  it('names the running gateway rather than the port when a second serve meets both on one DATA_DIR', async () => {
+    const first = spawnCli(['serve'], dataDir, { PORT: '0' });
+    try {
+      const port = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        first.child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk;
+          const match = /listening on http:\/\/localhost:(\d+)/.exec(out);
+          if (match) resolve(match[1]);
+        });
+        void first.done.then((run) => reject(new Error(`the first serve exited: ${run.stderr}`)));
+      });
+      const second = await spawnCli(['serve'], dataDir, { PORT: port }).done;
+      expect(second.code).toBe(2);
+      expect(second.stderr).toContain(`DATA_DIR ${dataDir} is in use by a gateway (dci-gateway serve, pid ${first.child.pid}`);
+    } finally {
+      first.child.kill('SIGTERM');
+      await first.done;
+    }
+  }, 120_000);
 });
