@@ -64,8 +64,8 @@ export function dciRouter(deps: DciServerDeps): express.Router {
   const router = express.Router();
   // The raw bytes are kept: some signing profiles sign exactly what was sent.
   const rawBody = express.raw({ type: () => true, limit: deps.maxBodyBytes });
-  // Observed before the body is read, so a message refused for its size is counted too.
   const deadline = requestDeadline(deps.database, unavailable);
+  // Observed before the body is read, so a message refused for its size is counted too.
   const inbound = (path: string, action: string, scope: InboundRoute['scope'], api: InboundRoute['api'] = 'social') => [
     ...(deps.inboundObserver ? [observeInbound({ path, action }, deps.inboundObserver)] : []),
     deadline,
