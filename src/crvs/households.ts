@@ -12,7 +12,7 @@ import { newMembership } from '../registry/memberships';
 import { bumpVersion } from '../registry/registrant';
 import { ageOn } from '../graphql/resolvers/types';
 import type { IndividualDoc } from '../store/models/individual';
-import { asGroup, asMember, CurrentMember } from '../store/models/membership';
+import { asGroup, asMember, CurrentMember, MembershipDoc } from '../store/models/membership';
 import { eachLimited, ONE_REPLY } from './bulk';
 import type { ApplyContext } from './births';
 import type { BirthRecord } from './records';
@@ -96,27 +96,40 @@ export async function linkHouseholds(ctx: ApplyContext, children: ChildOfMother[
     ...added.map((m) => outboxEntry(...memberAddedEvent(m, now))),
   ]);
   // Every household planned into, not only those added to now: a stopped run may have left one behind.
-  await refreshHouseholds(ctx, [...new Set(memberships.map((m) => `${m.group}`))].map((id) => new Types.ObjectId(id)));
+  await refreshHouseholds(ctx, memberships, added);
   const addedChildren = new Set(added.filter((m) => m.role === 'child').map((m) => `${m.individual}`));
   return { existingChildrenLinked: todo.filter((c) => !c.isNew && addedChildren.has(`${c.child}`)).length };
 }
 
 /**
- * The households' current members and sizes, and their members' current groups, re-derived from the
- * memberships collection in one query and written where they differ: one bulk write per collection
- * (each filtered update reads the whole collection on the embedded engine). Group changes are new
- * versions, under version claims taken in bulk, as the registry's versioning rule asks.
+ * The households' current members and sizes, and their new members' current groups, brought in step
+ * with the memberships this batch planned, and written where they differ: one bulk write per
+ * collection. A planned membership the unique slots refused was stored by an earlier, stopped run:
+ * it is read back by its slot (a unique-index lookup; a `$in` on `group` would read every
+ * membership once per household on the embedded engine). Group changes are new versions, under
+ * version claims taken in bulk, as the registry's versioning rule asks.
  */
-async function refreshHouseholds(ctx: ApplyContext, groups: Types.ObjectId[]): Promise<void> {
-  if (groups.length === 0) return;
+async function refreshHouseholds(ctx: ApplyContext, planned: MembershipDoc[], added: MembershipDoc[]): Promise<void> {
+  if (planned.length === 0) return;
   const { models, now } = ctx;
-  const memberships = await models.Membership.find({ group: { $in: groups }, endDate: null }).sort({ _id: 1 }).batchSize(ONE_REPLY).lean();
-  const membersOf = new Map<string, CurrentMember[]>(groups.map((g) => [`${g}`, []]));
-  for (const m of memberships) membersOf.get(`${m.group}`)!.push(asMember(m));
+  const addedSlots = new Set(added.map((m) => m.memberSlot));
+  const earlier: MembershipDoc[] = [];
+  await eachLimited(planned.filter((m) => !addedSlots.has(m.memberSlot)), GROUP_WRITERS, async (m) => {
+    const stored = await models.Membership.findOne({ memberSlot: m.memberSlot }).lean();
+    if (stored) earlier.push(stored);
+  });
+  const memberships = [...added, ...earlier];
+  const groups = [...new Set(planned.map((m) => `${m.group}`))].map((id) => new Types.ObjectId(id));
+  const membersOf = new Map<string, CurrentMember[]>();
+  const docs = await models.Group.find({ _id: { $in: groups } }, { version: 1, members: 1 }).batchSize(ONE_REPLY).lean();
+  for (const g of docs) {
+    const mine = memberships.filter((m) => m.group.equals(g._id)).map(asMember);
+    const held = new Set(g.members.map((m) => `${m._id}`));
+    membersOf.set(`${g._id}`, [...g.members, ...mine.filter((m) => !held.has(`${m._id}`))].sort((a, b) => (`${a._id}` < `${b._id}` ? -1 : 1)));
+  }
   const ids = (list: { _id: Types.ObjectId }[]) => list.map((m) => `${m._id}`).join();
 
-  const stale = (await models.Group.find({ _id: { $in: groups } }, { version: 1, members: 1 }).batchSize(ONE_REPLY).lean())
-    .filter((g) => ids(g.members) !== ids(membersOf.get(`${g._id}`)!));
+  const stale = docs.filter((g) => ids(g.members) !== ids(membersOf.get(`${g._id}`)!));
   const claims = stale.map((g) => ({ _id: `${models.Group.collection.name}:${g._id}:v${g.version + 1}`, at: now, group: g._id, version: g.version }));
   const won = new Set((await insertNew(models.VersionClaim, claims.map(({ _id, at }) => ({ _id, at })))).map((c) => c._id));
   // Holding the claim of version v+1, no other writer can move these groups.
@@ -130,12 +143,12 @@ async function refreshHouseholds(ctx: ApplyContext, groups: Types.ObjectId[]): P
   await eachLimited(busy, GROUP_WRITERS, (group) =>
     bumpVersion(models, models.Group, group, async () => ({ members: membersOf.get(`${group}`)!, size: membersOf.get(`${group}`)!.length }), now));
 
-  const inGroups = new Set(groups.map(String));
   const people = [...new Set(memberships.map((m) => `${m.individual}`))].map((id) => new Types.ObjectId(id));
-  const held = people.length ? await models.Individual.find({ _id: { $in: people } }, { groups: 1 }).batchSize(ONE_REPLY).lean() : [];
-  const personWrites = held.flatMap((p) => {
-    const groupsOf = [...p.groups.filter((g) => !inGroups.has(`${g.group}`)), ...memberships.filter((m) => m.individual.equals(p._id)).map(asGroup)];
-    return ids(groupsOf) === ids(p.groups) ? [] : [{ updateOne: { filter: { _id: p._id }, update: { $set: { groups: groupsOf } } } }];
+  const holders = people.length ? await models.Individual.find({ _id: { $in: people } }, { groups: 1 }).batchSize(ONE_REPLY).lean() : [];
+  const personWrites = holders.flatMap((p) => {
+    const held = new Set(p.groups.map((g) => `${g._id}`));
+    const groupsOf = [...p.groups, ...memberships.filter((m) => m.individual.equals(p._id) && !held.has(`${m._id}`)).map(asGroup)];
+    return groupsOf.length === p.groups.length ? [] : [{ updateOne: { filter: { _id: p._id }, update: { $set: { groups: groupsOf } } } }];
   });
   if (personWrites.length) await models.Individual.bulkWrite(personWrites, { ordered: false });
 }
