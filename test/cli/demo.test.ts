@@ -93,7 +93,7 @@ const SUBSCRIBE = `mutation { subscribeCrvsEvents(dataSource: "sandbox-crvs") { 
 const IMPORT = `mutation ($from: Date!, $to: Date!) { startCrvsImport(from: $from, to: $to) { id } }`;
 const IMPORT_STATUS = `query ($id: ID!) { crvsImport(id: $id) { state lastError } }`;
 const REVIEW = `query ($after: String) { crvsReviewItems(status: open, first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { reason } } } }`;
-const BRN_HOLDERS = `query ($after: String) { individuals(filter: { identifierType: "BRN" }, first: 100, after: $after) {
+const BRN_HOLDERS = `query ($from: Date!, $after: String) { individuals(filter: { identifierType: "BRN", birthDateFrom: $from }, first: 100, after: $after) {
   pageInfo { hasNextPage endCursor } edges { node { identifiers { type value } groups { role group { kind } } } }
 } }`;
 
@@ -123,8 +123,11 @@ describe('the demo (gateway and partner sandbox)', () => {
 
   it('the demo import places most births in their mother\'s household and reviews only what the sandbox got wrong on purpose', async () => {
     const d = demo!;
-    const today = new Date().toISOString().slice(0, 10);
-    const { id } = ok(await d.gql(IMPORT, { from: `${Number(today.slice(0, 4)) - 11}-01-01`, to: today })).startCrvsImport;
+    // The births of the last three years: enough to measure, few enough for the slower engine.
+    const now = new Date();
+    const today = now.toISOString().slice(0, 10);
+    const from = new Date(Date.UTC(now.getUTCFullYear() - 3, now.getUTCMonth(), now.getUTCDate())).toISOString().slice(0, 10);
+    const { id } = ok(await d.gql(IMPORT, { from, to: today })).startCrvsImport;
     const done = await waitFor(async () => {
       const status = ok(await d.gql(IMPORT_STATUS, { id })).crvsImport;
       return status.state !== 'pending' && status.state !== 'running' && status;
@@ -138,10 +141,11 @@ describe('the demo (gateway and partner sandbox)', () => {
       if (!page.pageInfo.hasNextPage) break;
       after = page.pageInfo.endCursor;
     }
-    const births = d.sandbox.data.births.filter((b) => !b.conflictingDuplicate);
+    const imported = d.sandbox.data.births.filter((b) => b.birthDate >= from);
+    const births = imported.filter((b) => !b.conflictingDuplicate);
     const inHousehold = new Set<string>();
     for (let after: string | null = null; ; ) {
-      const page: any = ok(await d.gql(BRN_HOLDERS, { after })).individuals;
+      const page: any = ok(await d.gql(BRN_HOLDERS, { from, after })).individuals;
       for (const { node } of page.edges as { node: { identifiers: { type: string; value: string }[]; groups: { role: string; group: { kind: string } }[] } }[]) {
         if (!node.groups.some((m) => m.role === 'child' && m.group.kind === 'household')) continue;
         for (const i of node.identifiers) if (i.type === 'BRN') inHousehold.add(i.value);
@@ -156,7 +160,7 @@ describe('the demo (gateway and partner sandbox)', () => {
     expect(placed.map((b) => b.brn)).toEqual(births.filter((b) => b.motherInDemo && !b.motherMistaken).map((b) => b.brn));
     expect(byReason('MOTHER_NOT_FOUND')).toBe(births.filter((b) => !b.motherInDemo).length);
     expect(byReason('MOTHER_IMPLAUSIBLE')).toBe(births.filter((b) => b.motherMistaken).length);
-    expect(byReason('DUPLICATE_RECORD')).toBe(d.sandbox.data.births.length - births.length);
+    expect(byReason('DUPLICATE_RECORD')).toBe(imported.length - births.length);
   }, 300_000);
 
   it('a restart on another PORT re-wires the partner and the data sources to the new ports', async () => {
