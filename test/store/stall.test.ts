@@ -179,11 +179,19 @@ describe('a database that stops answering (engine stopped with SIGSTOP)', () => 
       expect(ready).toMatchObject({ status: 503, body: { status: 'unavailable' } });
       times.readyz = ready.ms;
 
-      // Once the stall is known, new requests are answered without waiting on the database.
-      const [gql, dci, token, scrape] = await Promise.all([graphql(), syncSearch(), tokenRequest(), metrics()]);
+      // Once the stall is known, new requests are answered without reaching the database: none of
+      // them waits for a connection of the pool, so they do not pile up behind the stalled ones.
+      let checkouts = 0;
+      const countCheckout = () => (checkouts += 1);
+      const pool = t.gateway.store.connection.getClient();
+      pool.on('connectionCheckOutStarted', countCheckout);
+      const [gql, dci, token] = await Promise.all([graphql(), syncSearch(), tokenRequest()]);
+      pool.off('connectionCheckOutStarted', countCheckout);
       expectUnavailable.graphql(gql);
       expectUnavailable.dci(dci);
       expectUnavailable.token(token);
+      expect(checkouts).toBe(0);
+      const scrape = await metrics();
       expect(scrape.status).toBe(200);
       expect(scrape.text).toMatch(/^dci_gateway_database_up 0$/m);
       Object.assign(times, { graphqlStalled: gql.ms, dciStalled: dci.ms, tokenStalled: token.ms, metricsStalled: scrape.ms });
