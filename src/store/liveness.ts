@@ -4,7 +4,9 @@
  * then waits forever: the only driver timeouts that would end that wait (socketTimeoutMS, timeoutMS)
  * would also cut legitimate long work, and FerretDB takes seconds per query on large data, seeding
  * and imports longer. So the question is asked apart from that work: a ping on a client of its own
- * (one connection, short timeouts), never queued behind the main pool's slow queries.
+ * (one connection, short timeouts), never queued behind the main pool's slow queries. A ping can
+ * still wait behind them inside the engine (mongo-java-server serves a few connections per thread):
+ * a database that finished any other command while the ping waited is busy, not stalled.
  */
 import mongoose from 'mongoose';
 import { GatewayError } from '../errors';
@@ -17,6 +19,7 @@ export class DatabaseLiveness {
   private pinging: Promise<boolean> | undefined;
   /** The last ping went unanswered: requests ask again before they reach the database. */
   suspect = false;
+  private lastProgress = 0;
 
   private constructor(uri: string) {
     // The driver's deadline (server selection, connection and reply together) ends a ping on a
@@ -36,12 +39,13 @@ export class DatabaseLiveness {
 
   /** True when the database answers a ping within PING_DEADLINE_MS. Callers at the same time share one ping. */
   answering(): Promise<boolean> {
+    const asked = Date.now();
     this.pinging ??= this.probe
       .db('admin')
       .command({ ping: 1 })
       .then(
         () => true,
-        () => false,
+        () => this.lastProgress >= asked,
       )
       .then((answered) => {
         this.suspect = !answered;
@@ -49,6 +53,11 @@ export class DatabaseLiveness {
         return answered;
       });
     return this.pinging;
+  }
+
+  /** Another command of this gateway's just completed: the database is answering. */
+  noteProgress(): void {
+    this.lastProgress = Date.now();
   }
 
   async close(): Promise<void> {

@@ -20,6 +20,9 @@ import org.h2.mvstore.MVStore;
  */
 public final class DurableEngine {
 
+  /** More than the connections a gateway opens (the driver's pool, the liveness probe, monitors). */
+  private static final int WORKER_THREADS = 128;
+
   /** H2Backend that makes every change durable before answering. */
   static final class CommittingBackend extends H2Backend {
     private final MVStore store;
@@ -63,7 +66,9 @@ public final class DurableEngine {
     MVStore store = new MVStore.Builder().fileName(args[0]).open();
     CommittingBackend backend = new CommittingBackend(store);
     MongoServer server = new MongoServer(backend);
-    server.bind("127.0.0.1", 0);
+    // A netty event loop runs each command to its end: connections sharing a loop wait behind a
+    // long query, so a ping would look like a stalled engine. A loop per connection, in practice.
+    server.bind(new InetSocketAddress("127.0.0.1", 0), 1, WORKER_THREADS);
     InetSocketAddress address = server.getLocalAddress();
 
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
