@@ -1,10 +1,21 @@
+import de.bwaldvogel.mongo.MongoCollection;
+import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.Index;
+import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.exception.KeyConstraintError;
 import de.bwaldvogel.mongo.wire.message.MongoMessage;
 import io.netty.channel.Channel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.h2.mvstore.MVStore;
 
 /**
@@ -23,8 +34,18 @@ public final class DurableEngine {
   /** More than the connections a gateway opens (the driver's pool, the liveness probe, monitors). */
   private static final int WORKER_THREADS = 128;
 
-  /** H2Backend that makes every change durable before answering. */
+  /** H2Backend that makes every change durable before answering, and changes indexes alone. */
   static final class CommittingBackend extends H2Backend {
+    /**
+     * Commands that change a collection's indexes or the collections themselves. mongo-java-server
+     * does not guard its index lists or its collection catalogue: an index created while another
+     * connection inserts into the same collection fails that insert (ConcurrentModificationException),
+     * and two connections creating one collection fail one of them. Such commands run alone.
+     */
+    private static final Set<String> SCHEMA_COMMANDS = Set.of("createIndexes", "dropIndexes", "create", "drop", "dropDatabase", "renameCollection");
+    /** Writes that create their collection when it does not exist yet (a creation too). */
+    private static final Set<String> CREATING_WRITES = Set.of("insert", "update", "findAndModify");
+    private final ReadWriteLock schema = new ReentrantReadWriteLock();
     private final MVStore store;
 
     CommittingBackend(MVStore store) {
@@ -34,10 +55,13 @@ public final class DurableEngine {
 
     @Override
     public Document handleMessage(MongoMessage message) {
+      Lock lock = changesSchema(message) ? schema.writeLock() : schema.readLock();
+      lock.lock();
       try {
         return super.handleMessage(message);
       } finally {
         commitChanges();
+        lock.unlock();
       }
     }
 
@@ -50,12 +74,90 @@ public final class DurableEngine {
       }
     }
 
+    // H2Backend's constructor opens the existing databases, before this class's fields are set.
+    @Override
+    protected MongoDatabase openOrCreateDatabase(String name) {
+      return new KeyedLookupDatabase(name, getMvStore(), getCursorRegistry());
+    }
+
+    private boolean changesSchema(MongoMessage message) {
+      Document body = message.getDocument();
+      String command = body.keySet().stream().findFirst().orElse("");
+      if (SCHEMA_COMMANDS.contains(command)) return true;
+      Object collection = body.get(command);
+      return CREATING_WRITES.contains(command)
+          && collection instanceof String
+          && resolveDatabase(message.getDatabaseName()).resolveCollection((String) collection, false) == null;
+    }
+
     private void commitChanges() {
       if (store.hasUnsavedChanges()) {
         store.commit();
         store.sync(); // fsync too: an acknowledged write survives a power cut, not only a killed process
       }
     }
+  }
+
+  /** H2Database whose unique indexes also serve queries that name their keys among other fields. */
+  static final class KeyedLookupDatabase extends H2Database {
+    KeyedLookupDatabase(String name, MVStore store, de.bwaldvogel.mongo.backend.CursorRegistry cursors) {
+      super(name, store, cursors);
+    }
+
+    @Override
+    protected Index<Object> openOrCreateUniqueIndex(String collection, String indexName, List<IndexKey> keys, boolean sparse) {
+      return new KeyedLookupIndex<>(super.openOrCreateUniqueIndex(collection, indexName, keys, sparse), keys, sparse);
+    }
+  }
+
+  /**
+   * A unique index (the `_id` index among them) that also serves a query holding its keys and more:
+   * mongo-java-server uses an index only for a query of exactly its keys, so `{_id: x, version: 3}`
+   * read the whole collection. Here such a query takes the index's candidates for its own keys, and
+   * the collection then matches each candidate against the whole query, as it does for any index:
+   * the same answer, from one lookup instead of a scan.
+   */
+  static final class KeyedLookupIndex<P> extends Index<P> {
+    private final Index<P> unique;
+
+    KeyedLookupIndex(Index<P> unique, List<IndexKey> keys, boolean sparse) {
+      super(unique.getName(), keys, sparse);
+      this.unique = unique;
+    }
+
+    /** The part of `query` on this index's keys, when the query has more; else null. */
+    private Document ownPart(Document query) {
+      if (query.keySet().size() <= keySet().size() || !query.keySet().containsAll(keySet())) return null;
+      Document own = new Document();
+      for (String key : keys()) own.put(key, query.get(key));
+      return unique.canHandle(own) ? own : null;
+    }
+
+    @Override
+    public boolean canHandle(Document query) {
+      return unique.canHandle(query) || ownPart(query) != null;
+    }
+
+    @Override
+    public Iterable<P> getPositions(Document query) {
+      if (unique.canHandle(query)) return unique.getPositions(query);
+      return unique.getPositions(ownPart(query));
+    }
+
+    @Override public P getPosition(Document document) { return unique.getPosition(document); }
+    @Override public void checkAdd(Document document, MongoCollection<P> collection) { unique.checkAdd(document, collection); }
+    @Override public void add(Document document, P position, MongoCollection<P> collection) { unique.add(document, position, collection); }
+    @Override public P remove(Document document) { return unique.remove(document); }
+    @Override public long getCount() { return unique.getCount(); }
+    @Override public boolean isEmpty() { return unique.isEmpty(); }
+    @Override public long getDataSize() { return unique.getDataSize(); }
+    @Override public void checkUpdate(Document oldDocument, Document newDocument, MongoCollection<P> collection) { unique.checkUpdate(oldDocument, newDocument, collection); }
+    @Override public void updateInPlace(Document oldDocument, Document newDocument, P position, MongoCollection<P> collection) throws KeyConstraintError { unique.updateInPlace(oldDocument, newDocument, position, collection); }
+    @Override public void drop() { unique.drop(); }
+    @Override public boolean isUnique() { return unique.isUnique(); }
+    @Override public boolean hasSameOptions(Index<?> other) { return unique.hasSameOptions(other instanceof KeyedLookupIndex ? ((KeyedLookupIndex<?>) other).unique : other); }
+    @Override public Document toIndexDescription() { return unique.toIndexDescription(); }
+    @Override public String toString() { return unique.toString(); }
   }
 
   public static void main(String[] args) throws Exception {
