@@ -112,9 +112,11 @@ export async function connectPartner(ctx: BenchContext): Promise<BenchPartner> {
   const { gateway } = ctx;
   const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-bench-partner-'));
   const key = (await KeyRing.open(keyDir)).activeKey();
+  // A partner per call: several benchmarks may connect to one gateway.
+  const sender = `${SENDER}-${path.basename(keyDir).toLowerCase().replace(/[^a-z0-9]/g, '')}`;
   const { clientId, clientSecret } = await createPartner(
     gateway.models,
-    { senderId: SENDER, publicKeys: [key.publicJwk], callbackBase: 'https://bench.invalid/dci', scopes: ['dci:search'], pii: true, rateLimitPerMinute: 1_000_000 },
+    { senderId: sender, publicKeys: [key.publicJwk], callbackBase: 'https://bench.invalid/dci', scopes: ['dci:search'], pii: true, rateLimitPerMinute: 1_000_000 },
     new Date(),
   );
   const tokenRes = await fetch(`${gateway.url}/oauth2/client/token`, {
@@ -127,7 +129,7 @@ export async function connectPartner(ctx: BenchContext): Promise<BenchPartner> {
     token,
     async syncSearch(criteria) {
       const message = { transaction_id: `bench-${Date.now()}`, search_request: [{ reference_id: 'r1', timestamp: new Date().toISOString(), search_criteria: criteria }] };
-      const header = newHeader({ senderId: SENDER, action: 'search', totalCount: 1 });
+      const header = newHeader({ senderId: sender, action: 'search', totalCount: 1 });
       const signed = await signingProfile('default').sign({ header, message }, key);
       return {
         url: `${gateway.url}/dci/registry/sync/search`,
