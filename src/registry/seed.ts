@@ -12,6 +12,7 @@
  * and the one that may be partly written is written again, skipping what is already there.
  */
 import { Types } from 'mongoose';
+import { mulberry32 } from '../../adapters/dci/sandbox/random';
 import { GatewayError } from '../errors';
 import type { RegistryModels } from '../store/models';
 import type { MembershipDoc } from '../store/models/membership';
@@ -33,24 +34,6 @@ const GIVEN = {
   male: ['John', 'Ahmed', 'Peter', 'Samuel', 'Ibrahim', 'David', 'Musa', 'Daniel', 'Yusuf', 'Joseph', 'Omar', 'Paul', 'Elijah', 'Hassan', 'Tomas', 'Kofi'],
 };
 const FAMILY = ['Okafor', 'Mensah', 'Banda', 'Diallo', 'Kamau', 'Mwangi', 'Nkosi', 'Traore', 'Phiri', 'Osei', 'Abebe', 'Moyo', 'Sesay', 'Kariuki', 'Lungu', 'Ndlovu', 'Bello', 'Tembo', 'Achieng', 'Haile'];
-
-/** mulberry32: small, fast and reproducible across platforms. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)],
-    chance: (p: number) => next() < p,
-  };
-}
 
 /** Identifier values of demo person n (1-based) and household h: stable, documented, collision-free. */
 export const demoUin = (seed: number, n: number) => `${seed % 90 + 10}${String(n).padStart(8, '0')}`;
@@ -135,7 +118,7 @@ export async function seedRegistry(models: RegistryModels, opts: SeedOptions) {
   }
   const run = await startRun(models, seed, opts.individuals, opts.now ?? new Date());
   const now = run.at;
-  const rnd = random(seed);
+  const rnd = mulberry32(seed);
   const birth = (minAge: number, maxAge: number) => {
     const d = new Date(Date.UTC(now.getUTCFullYear() - rnd.int(minAge, maxAge), rnd.int(0, 11), rnd.int(1, 28)));
     return d > now ? new Date(Date.UTC(now.getUTCFullYear() - 1, 0, 1)) : d;

@@ -3,12 +3,12 @@
  * the same DATA_DIR is refused with a message naming the first, and CLI commands (here `partners`)
  * work on the running gateway's database instead of starting a second engine on the same files.
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { engineFromEnv } from '../../src/store/engine';
-import { BUILD_TIMEOUT_MS, buildCli, runCli } from '../support/cli';
+import { BUILD_TIMEOUT_MS, buildCli, enginesOf, runCli } from '../support/cli';
 
 const ROOT = path.resolve(__dirname, '../..');
 const { MONGODB_URI: _ignored, ...env } = process.env;
@@ -25,6 +25,17 @@ function serve(dataDir: string): { child: ChildProcess; url: Promise<string> } {
     child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
   });
   return { child, url };
+}
+
+/** The partners the gateway at `url` serves, asked with a token of its DATA_DIR. */
+async function partnersSeenBy(url: string, dataDir: string): Promise<unknown> {
+  const token = (await runCli(['token', '--scope', 'partners:admin'], dataDir)).stdout.trim();
+  const answer = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ query: '{ partners { senderId } }' }),
+  });
+  return answer.json();
 }
 
 describe('one gateway per DATA_DIR', () => {
@@ -53,13 +64,7 @@ describe('one gateway per DATA_DIR', () => {
     expect(added.code).toBe(0);
     expect(added.stderr).toContain('using the embedded engine of the process holding DATA_DIR');
 
-    const token = (await runCli(['token', '--scope', 'partners:admin'], dataDir)).stdout.trim();
-    const answer = await fetch(`${url}/graphql`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ partners { senderId } }' }),
-    });
-    expect(await answer.json()).toEqual({ data: { partners: [{ senderId: 'mis.example.org' }] } });
+    expect(await partnersSeenBy(url, dataDir)).toEqual({ data: { partners: [{ senderId: 'mis.example.org' }] } });
     expect(first.exitCode).toBeNull();
   });
 
@@ -78,18 +83,6 @@ describe('one gateway per DATA_DIR', () => {
     first = again.child;
     const url = await again.url;
     expect(enginesOf(dataDir)).toHaveLength(1);
-    const token = (await runCli(['token', '--scope', 'partners:admin'], dataDir)).stdout.trim();
-    const answer = await fetch(`${url}/graphql`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ partners { senderId } }' }),
-    });
-    expect(await answer.json()).toEqual({ data: { partners: [{ senderId: 'mis.example.org' }] } });
+    expect(await partnersSeenBy(url, dataDir)).toEqual({ data: { partners: [{ senderId: 'mis.example.org' }] } });
   });
 });
-
-/** Engine processes whose data lives under `dataDir` (its path is on their command line). */
-function enginesOf(dataDir: string): string[] {
-  const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return ps.split('\n').filter((line) => /ferretdb|DurableEngine/.test(line) && line.includes(`${dataDir}/`));
-}

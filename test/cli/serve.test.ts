@@ -2,19 +2,13 @@
  * The gateway process as an operator runs it: `serve` stops cleanly on SIGTERM, and the embedded
  * engine it started never outlives it, not even when the process dies of an uncaught error.
  */
-import { execFileSync, spawn, ChildProcess } from 'node:child_process';
+import { spawn, ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILD_TIMEOUT_MS, buildCli, runCli } from '../support/cli';
+import { BUILD_TIMEOUT_MS, buildCli, enginesOf, runCli } from '../support/cli';
 
 const ROOT = path.resolve(__dirname, '../..');
-
-/** Engine processes whose data lives under `dataDir` (its path is on their command line). */
-function enginesOf(dataDir: string): string[] {
-  const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return ps.split('\n').filter((line) => /ferretdb|DurableEngine/.test(line) && line.includes(`${dataDir}/`));
-}
 
 function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));

@@ -41,3 +41,9 @@ export function spawnCli(args: string[], dataDir: string, env: Record<string, st
 }
 
 export const runCli = (args: string[], dataDir: string): Promise<CliRun> => spawnCli(args, dataDir).done;
+
+/** Engine processes whose data lives under `dataDir` (its path is on their command line). */
+export function enginesOf(dataDir: string): string[] {
+  const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return ps.split('\n').filter((line) => /ferretdb|DurableEngine/.test(line) && line.includes(`${dataDir}/`));
+}

@@ -1,4 +1,7 @@
-/** mulberry32: small, fast and reproducible across platforms, as the demo registry's seed uses it. */
+/**
+ * mulberry32: small, fast and reproducible across platforms. The demo registry's seed draws from it
+ * too, so the sandbox can re-derive the seed's people (demoPeople.ts) number for number.
+ */
 export function mulberry32(state: number) {
   let a = state >>> 0;
   const next = () => {
