@@ -3,6 +3,7 @@ import { crvsModels } from './crvs';
 import { dataSourceModel } from './dataSource';
 import { groupModel } from './group';
 import { identifierClaimModel } from './identifier';
+import { indicatorModels } from './indicators';
 import { individualModel } from './individual';
 import { membershipModel } from './membership';
 import { outboxModel } from './outbox';
@@ -25,6 +26,7 @@ export function registryModels(c: mongoose.Connection) {
     ...crvsModels(c),
     PartnerFact: partnerFactModel(c),
     SeedRun: seedRunModel(c),
+    ...indicatorModels(c),
   };
 }
 export type RegistryModels = ReturnType<typeof registryModels>;
