@@ -18,6 +18,8 @@ import { partnerKeyResolver } from './partners/keyResolver';
 import { warnUnsignedPartners } from './partners/service';
 import type { DatabaseLiveness } from './store/liveness';
 import type { RegistryModels } from './store/models';
+import { SIGNING_PROFILES } from './store/models/partner';
+import { gatewayVersion } from './paths';
 import { MongoReplayStore } from './store/models/replay';
 import type mongoose from 'mongoose';
 import { KeyRing, ReplayGuard } from '../adapters/dci/protocol';
@@ -25,10 +27,12 @@ import { asyncActions, callbackJob } from '../adapters/dci/server/asyncActions';
 import { CallbackHub } from '../adapters/dci/server/callbackHub';
 import { NOTIFY_JOB, notifyJob, scanOutbox } from '../adapters/dci/server/notifier';
 import { oauthTokenRouter } from '../adapters/dci/server/oauth';
+import { buildOpenapiDocument } from '../adapters/dci/server/openapiDocument';
 import { CALLBACK_JOB, dciRouter } from '../adapters/dci/server/routes';
 import { subscriptionActions } from '../adapters/dci/server/subscriptions';
 
 export const MAX_PAGE_SIZE = 100;
+const MAX_BODY_BYTES = 1024 * 1024;
 const OUTBOX_SCAN_MS = 500;
 const RETRY = { maxAttempts: 10, backoff: { baseMs: 1000, maxMs: 5 * 60_000, jitter: true } };
 /**
@@ -91,6 +95,12 @@ export async function wireDci(opts: {
         });
     }, OUTBOX_SCAN_MS);
   };
+  const openapi = buildOpenapiDocument({
+    dciBasePath: config.dciBasePath,
+    signingProfiles: SIGNING_PROFILES.filter((profile) => profile !== 'none'),
+    maxBodyBytes: MAX_BODY_BYTES,
+    version: gatewayVersion(),
+  });
   return {
     keys,
     hub,
@@ -100,9 +110,13 @@ export async function wireDci(opts: {
         res.set('Cache-Control', 'public, max-age=300').json(keys.jwks());
       });
       app.use(oauthTokenRouter({ models, tokens, database, log }));
+      // Public like the JWKS: it describes the API, holds no data, and integrators read it before they have credentials.
+      app.get(`${config.dciBasePath}/openapi.json`, (_req, res) => {
+        res.set('Cache-Control', 'public, max-age=300').json(openapi);
+      });
       app.use(
         config.dciBasePath,
-        dciRouter({ tokens, partners, partnerKeys, replay, log, ourSenderId, keys, graphql, transactions, jobs, actions, hub, maxPageSize: MAX_PAGE_SIZE, maxBodyBytes: 1024 * 1024, inboundObserver: metrics.inboundMessages, database }),
+        dciRouter({ tokens, partners, partnerKeys, replay, log, ourSenderId, keys, graphql, transactions, jobs, actions, hub, maxPageSize: MAX_PAGE_SIZE, maxBodyBytes: MAX_BODY_BYTES, inboundObserver: metrics.inboundMessages, database }),
       );
     },
     start() {

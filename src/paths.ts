@@ -15,3 +15,8 @@ export function projectRoot(): string {
   root = dir;
   return dir;
 }
+
+/** The gateway's release, from package.json. */
+export function gatewayVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}

@@ -210,6 +210,11 @@ function operationOf(api: DciApi, opPath: string): string {
   return method;
 }
 
+/** A copy of one official file as we read it (known defects patched), for documents built from it. */
+export function officialDocument(api: DciApi): Json {
+  return structuredClone(loadDoc(DCI_APIS[api]));
+}
+
 /** Paths that declare an operation in an API file (after patches). */
 export function operationPaths(api: DciApi): string[] {
   return Object.keys(at(loadDoc(DCI_APIS[api]), ['paths']));

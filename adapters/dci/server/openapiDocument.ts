@@ -1,0 +1,102 @@
+/**
+ * The OpenAPI document of our own DCI surface, served at `{DCI_BASE_PATH}/openapi.json`: the official
+ * Social Registry file (as our validators read it) cut down to what we serve, with the token and
+ * JWKS endpoints of the core files and our own rules as `x-dci-gateway` extensions. Built from the
+ * official files rather than written by hand, so it cannot drift from the schemas we validate with.
+ */
+import { officialDocument } from '../protocol/openapi';
+
+type Json = Record<string, any>;
+
+/** The operations the DCI router serves under the base path (registry side and receiver side). */
+export const SERVED_PATHS = [
+  '/registry/search',
+  '/registry/sync/search',
+  '/registry/subscribe',
+  '/registry/unsubscribe',
+  '/registry/txn/status',
+  '/registry/sync/txn/status',
+  '/registry/on-search',
+  '/registry/on-subscribe',
+  '/registry/on-unsubscribe',
+  '/registry/txn/on-status',
+  '/registry/notify',
+] as const;
+
+/** Our refusals that the official file leaves to `default`: each an ERR acknowledgement. */
+const REFUSALS: Record<string, string> = {
+  '400': 'ERR acknowledgement: the envelope fails the official schema, or its sender id or signature does not match (err.request.bad, err.signature.invalid, err.sender_id.invalid, …)',
+  '413': 'ERR acknowledgement err.request.bad: the body is over the size limit',
+  '415': 'ERR acknowledgement err.request.bad: the body is not application/json',
+  '429': 'ERR acknowledgement err.request.too_many_requests: the partner is over its rate limit; see the Retry-After header',
+  '503': 'ERR acknowledgement err.service.unavailable: the registry database is not answering; retry later',
+};
+
+export interface OpenapiDocumentOptions {
+  dciBasePath: string;
+  signingProfiles: readonly string[];
+  maxBodyBytes: number;
+  version: string;
+}
+
+/** Keeps a component only once: the core files repeat some of the Social Registry file's, identically. */
+function mergeComponents(into: Json, from: Json, file: string): void {
+  for (const [section, entries] of Object.entries<Json>(from)) {
+    into[section] ??= {};
+    for (const [name, value] of Object.entries(entries)) {
+      const existing = into[section][name];
+      if (existing !== undefined && JSON.stringify(existing) !== JSON.stringify(value)) {
+        throw new Error(`${file}: components.${section}.${name} differs from the Social Registry file's`);
+      }
+      into[section][name] = value;
+    }
+  }
+}
+
+/** Only the JSON form of each request: we do not accept multipart file uploads on these paths. */
+function jsonOnly(operation: Json): void {
+  const content = operation.requestBody?.content;
+  if (content) for (const type of Object.keys(content)) if (type !== 'application/json') delete content[type];
+}
+
+export function buildOpenapiDocument(options: OpenapiDocumentOptions): Json {
+  const social = officialDocument('social') as Json;
+  const paths: Json = {};
+  for (const path of SERVED_PATHS) {
+    const item = social.paths[path];
+    if (!item?.post) throw new Error(`social_api: no POST ${path}`);
+    jsonOnly(item.post);
+    for (const [status, description] of Object.entries(REFUSALS)) {
+      item.post.responses[status] ??= { description, content: social.components.responses.Response.content };
+    }
+    paths[path] = item;
+  }
+  const components = social.components;
+  // The token and JWKS endpoints live at the root of the host, not under the DCI base path.
+  for (const api of ['authz', 'jwks'] as const) {
+    const core = officialDocument(api) as Json;
+    for (const [path, item] of Object.entries<Json>(core.paths)) paths[path] = { ...item, servers: [{ url: '/' }] };
+    mergeComponents(components, core.components, api);
+  }
+  return {
+    openapi: social.openapi,
+    info: {
+      title: 'dci-gateway: DCI Social Registry API',
+      version: options.version,
+      description:
+        'The DCI Social Registry API as this gateway serves it, assembled from the official OpenAPI files ' +
+        `(Social Registry ${social.info.version}, core authz and JWKS). Messages are validated against those files.`,
+    },
+    servers: [{ url: options.dciBasePath, description: 'this gateway' }],
+    tags: social.tags?.filter((tag: Json) => tag.name === 'Async' || tag.name === 'Sync'),
+    paths,
+    components,
+    'x-dci-gateway': {
+      signingProfiles: options.signingProfiles,
+      maxBodyBytes: options.maxBodyBytes,
+      replay: { messageTsWindowSeconds: 300, messageIdRetentionHours: 24 },
+      callbacks: 'async requests are answered by a signed POST to the partner’s receiver path under its registered callback base',
+      searchQueryTypes: ['idtype-value', 'expression', 'predicate'],
+    },
+  };
+}
