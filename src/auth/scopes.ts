@@ -10,6 +10,7 @@ export const SCOPES = {
   'dci:search': 'Call the DCI search API',
   'dci:subscribe': 'Call the DCI subscribe and unsubscribe APIs',
   'dci:callback': 'Post DCI callbacks and notifications to the gateway (partner systems)',
+  'schema:read': 'Read the schema as a federation subgraph (_service { sdl }), for supergraph composition',
   'metrics:read': 'Scrape the Prometheus metrics at /metrics (operators and their monitoring; never partners)',
 } as const satisfies Record<string, string>;
 

@@ -8,8 +8,11 @@ import { hasScope, requireScopes } from '../auth/principal';
 import { isScope, Scope } from '../auth/scopes';
 import type { Context } from './context';
 
-/** Federation adds these root fields itself; they get their rule here. */
-const FEDERATION_RULES: Record<string, Scope[]> = { _entities: ['registry:read'], _service: ['registry:read'] };
+/**
+ * Federation adds these root fields itself; they get their rule here. The SDL goes only to the
+ * composition tooling: with introspection off in production, nobody else gets the schema.
+ */
+const FEDERATION_RULES: Record<string, Scope[]> = { _entities: ['registry:read'], _service: ['schema:read'] };
 
 export function declaredScopes(schema: GraphQLSchema, field: GraphQLFieldConfig<unknown, unknown>, name: string): Scope[] | undefined {
   const auth = getDirective(schema, field, 'auth')?.[0] as { requires: string[] } | undefined;

@@ -21,7 +21,7 @@ describe('federation', () => {
   });
 
   it('_service { sdl } publishes the schema with @key on Individual and Group', async () => {
-    const sdl: string = ok(await t.gql(`{ _service { sdl } }`, {}, await t.token(READ)))._service.sdl;
+    const sdl: string = ok(await t.gql(`{ _service { sdl } }`, {}, await t.token(['schema:read'])))._service.sdl;
     expect(sdl).toMatch(/type Individual\s+@key\(fields: "id"\)/);
     expect(sdl).toMatch(/type Group\s+@key\(fields: "id"\)/);
     expect(sdl).toContain('@link(url: "https://specs.apollo.dev/federation/v2');
@@ -50,9 +50,9 @@ describe('federation', () => {
     expect(entities).toEqual([null, null, { __typename: 'Individual', id: personId, name: { given: 'J***', family: 'M***' } }]);
   });
 
-  it('_entities and _service need registry:read', async () => {
+  it('_entities needs registry:read and _service schema:read', async () => {
     const token = await t.token(['registry:write']);
     expect(codes(await t.gql(ENTITIES, { representations: [{ __typename: 'Individual', id: personId }] }, token))).toEqual(['FORBIDDEN']);
-    expect(codes(await t.gql(`{ _service { sdl } }`, {}, token))).toEqual(['FORBIDDEN']);
+    expect(codes(await t.gql(`{ _service { sdl } }`, {}, await t.token(READ)))).toEqual(['FORBIDDEN']);
   });
 });

@@ -29,11 +29,11 @@ describe('declared auth rules', () => {
     expect(missing.map(({ type, field }) => `${type}.${field.name}`)).toEqual([]);
   });
 
-  it('registry reads need registry:read and registry writes need registry:write', () => {
+  it('registry reads need registry:read, registry writes registry:write, the schema schema:read', () => {
     const expected: Record<string, string[]> = {
       'Query.individual': ['registry:read'], 'Query.group': ['registry:read'], 'Query.registrantByIdentifier': ['registry:read'],
       'Query.individuals': ['registry:read'], 'Query.groups': ['registry:read'], 'Query.registryStats': ['registry:read'],
-      'Query._entities': ['registry:read'], 'Query._service': ['registry:read'],
+      'Query._entities': ['registry:read'], 'Query._service': ['schema:read'],
       'Mutation.createIndividual': ['registry:write'], 'Mutation.updateIndividual': ['registry:write'], 'Mutation.recordDeath': ['registry:write'],
       'Mutation.createGroup': ['registry:write'], 'Mutation.updateGroup': ['registry:write'], 'Mutation.addMember': ['registry:write'],
       'Mutation.endMembership': ['registry:write'], 'Mutation.addIdentifier': ['registry:write'], 'Mutation.removeIdentifier': ['registry:write'],

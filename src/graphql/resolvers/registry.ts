@@ -20,6 +20,8 @@ function connection<T extends { _id: { toHexString(): string } & object }>(page:
 }
 
 const NAME_FILTERS = ['namePrefix', 'givenName', 'familyName'];
+/** Sort fields ordered by a name (IndividualSortField, GroupSortField). */
+const NAME_SORTS = ['givenName', 'familyName', 'name'];
 
 /** Searching by name would reveal names: only callers who may read them may search by them. */
 function guardNameSearch(ctx: Context, filter: Record<string, unknown> | null | undefined): void {
@@ -28,16 +30,23 @@ function guardNameSearch(ctx: Context, filter: Record<string, unknown> | null | 
   for (const nested of [...((filter.and as Args[]) ?? []), ...((filter.or as Args[]) ?? []), filter.not as Args]) guardNameSearch(ctx, nested);
 }
 
+/** So would an order by name: paging through it with a known name as a marker spells the others out. */
+function guardNameSort(ctx: Context, sort: { field: string }[] | null | undefined): void {
+  if (sort?.some((s) => NAME_SORTS.includes(s.field))) requireScopes(ctx.principal, 'registry:pii');
+}
+
 export const registryResolvers = {
   Query: {
     individual: (_: unknown, { id }: Args, ctx: Context) => ctx.loaders.individual.load(`${objectId('id', id)}`),
     group: (_: unknown, { id }: Args, ctx: Context) => ctx.loaders.group.load(`${objectId('id', id)}`),
     individuals: async (_: unknown, { filter, ...page }: Args, ctx: Context) => {
       guardNameSearch(ctx, filter);
+      guardNameSort(ctx, page.sort);
       return connection(await individuals.listIndividuals(ctx.models, filter, page));
     },
     groups: async (_: unknown, { filter, ...page }: Args, ctx: Context) => {
       guardNameSearch(ctx, filter);
+      guardNameSort(ctx, page.sort);
       return connection(await groups.listGroups(ctx.models, filter, page));
     },
     registryStats: (_: unknown, { filter }: Args, ctx: Context) => {
