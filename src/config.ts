@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { ENGINES, EngineName } from './store/engine';
+import { senderIdProblem } from '../adapters/dci/protocol/envelope';
 
 export interface Config {
   port: number;
@@ -71,9 +72,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
 
   const dciSenderId = env.DCI_SENDER_ID?.trim() || 'dci-gateway';
-  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(dciSenderId)) {
-    problems.push('DCI_SENDER_ID may only hold letters, digits and . _ : - (at most 128 characters)');
-  }
+  const senderProblem = senderIdProblem(dciSenderId);
+  if (senderProblem) problems.push(`DCI_SENDER_ID ${senderProblem}, got "${dciSenderId}"`);
 
   const dciBasePath = env.DCI_BASE_PATH?.trim() || '/dci';
   if (!/^\/[A-Za-z0-9._~/-]*$/.test(dciBasePath) || dciBasePath.endsWith('/')) {

@@ -20,4 +20,14 @@ describe('configuration', () => {
       'DCI_NOTIFY_GIVE_UP_HOURS must be a whole number of hours (0 or more), got "-1"',
     ]);
   });
+
+  it('takes a code or an http(s) URL as DCI_SENDER_ID (OpenCRVS finds keys under the sender id)', () => {
+    expect(loadConfig({}).dciSenderId).toBe('dci-gateway');
+    expect(loadConfig({ DCI_SENDER_ID: 'registry.example.org' }).dciSenderId).toBe('registry.example.org');
+    expect(loadConfig({ DCI_SENDER_ID: 'https://registry.example.org' }).dciSenderId).toBe('https://registry.example.org');
+    expect(loadConfig({ DCI_SENDER_ID: 'https://registry.example.org/sr' }).dciSenderId).toBe('https://registry.example.org/sr');
+    for (const bad of ['a|b', 'https://registry.example.org/a|b', 'https://registry.example.org/?x=1', 'https://u:p@registry.example.org', 'ftp://registry.example.org', 'has space']) {
+      expect(() => loadConfig({ DCI_SENDER_ID: bad })).toThrow(/DCI_SENDER_ID must be a code of letters, digits and \. _ : -, or an http\(s\) URL/);
+    }
+  });
 });

@@ -5,16 +5,18 @@ import { oneOf, text } from '../registry/input';
 import { AUTH_TYPES } from '../store/models/outboundAuth';
 import { PARTNER_SCOPES, PartnerJwk, PartnerScope } from '../store/models/partner';
 import { ClientAuth, CREDENTIAL_LOCATIONS } from '../../adapters/dci/client/dataSource';
+import { senderIdProblem } from '../../adapters/dci/protocol/envelope';
 
 const MAX_URL = 2048;
 const MAX_KEYS = 10;
 const MAX_QUERY_ATTRIBUTES = 64;
 export const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
 
-/** The rule the gateway's own DCI_SENDER_ID follows; `|` stays out because it separates the parts of a kidId. */
+/** The rule the gateway's own DCI_SENDER_ID follows: a code or a URL, never with `|` (it separates the parts of a kidId). */
 export function senderId(field: string, value: string | null | undefined): string {
-  const t = text(field, value, { required: true, max: 128 })!;
-  if (!/^[A-Za-z0-9._:-]+$/.test(t)) throw badInput(field, 'may only hold letters, digits and . _ : -');
+  const t = text(field, value, { required: true, max: 256 })!;
+  const problem = senderIdProblem(t);
+  if (problem) throw badInput(field, problem);
   return t;
 }
 

@@ -22,6 +22,26 @@ const CALLBACK_ACTION: Record<RequestAction, CallbackAction> = {
 /** The action of the callback or sync reply that answers a request action. */
 export const callbackActionFor = (action: RequestAction): CallbackAction => CALLBACK_ACTION[action];
 
+/**
+ * A `sender_id` we accept for ourselves and for partners: a short code (`mis.example.org`), or an
+ * https/http URL (OpenCRVS looks for the sender's keys at `${sender_id}/.well-known/jwks.json`, so
+ * it can verify us only when our sender id is our base URL). Never `|`, which separates the parts
+ * of a kidId, and no query, fragment or credentials, which have no place in an identity.
+ */
+export function senderIdProblem(value: string): string | undefined {
+  if (value.length === 0 || value.length > 256) return 'must hold 1 to 256 characters';
+  if (/^[A-Za-z0-9._:-]+$/.test(value)) return undefined;
+  const problem = 'must be a code of letters, digits and . _ : -, or an http(s) URL without query, fragment, credentials or |';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return problem;
+  }
+  const web = url.protocol === 'https:' || url.protocol === 'http:';
+  return web && !url.username && !url.password && !/[|?#\s]/.test(value) ? undefined : problem;
+}
+
 /** Object types (not interfaces) so headers stay assignable to Record<string, unknown>. */
 export type MsgHeader = {
   version?: string;
