@@ -59,6 +59,21 @@ function jsonOnly(operation: Json): void {
   if (content) for (const type of Object.keys(content)) if (type !== 'application/json') delete content[type];
 }
 
+/**
+ * The core JWKS file nests its JWK schema inside JWKSResponse (`components` within a schema object),
+ * which OpenAPI 3 does not allow: validators refuse the document. Lifted to a component of its own.
+ */
+function hoistJwk(jwks: Json): void {
+  const response = jwks.components?.schemas?.JWKSResponse;
+  const jwk = response?.components?.schemas?.JWK;
+  if (!jwk || response.properties?.keys?.items?.$ref !== '#/components/schemas/JWKSResponse/components/schemas/JWK') {
+    throw new Error('jwks_core_api: JWK is no longer nested in JWKSResponse');
+  }
+  delete response.components;
+  response.properties.keys.items.$ref = '#/components/schemas/JWK';
+  jwks.components.schemas.JWK = jwk;
+}
+
 export function buildOpenapiDocument(options: OpenapiDocumentOptions): Json {
   const social = officialDocument('social') as Json;
   const paths: Json = {};
@@ -75,6 +90,7 @@ export function buildOpenapiDocument(options: OpenapiDocumentOptions): Json {
   // The token and JWKS endpoints live at the root of the host, not under the DCI base path.
   for (const api of ['authz', 'jwks'] as const) {
     const core = officialDocument(api) as Json;
+    if (api === 'jwks') hoistJwk(core);
     for (const [path, item] of Object.entries<Json>(core.paths)) paths[path] = { ...item, servers: [{ url: '/' }] };
     mergeComponents(components, core.components, api);
   }
