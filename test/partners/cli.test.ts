@@ -2,9 +2,11 @@
  * `dci-gateway partners` and `dci-gateway keys` as an operator runs them: the built CLI in a child
  * process on a throwaway DATA_DIR with the embedded engine.
  */
+import { createPublicKey } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { calculateJwkThumbprint, type JWK } from 'jose';
 import { createLogger } from '../../src/log';
 import { authenticateClient } from '../../src/partners';
 import { openStore } from '../../src/store/connection';
@@ -65,19 +67,35 @@ describe('dci-gateway partners and keys', () => {
     expect(run.stderr).toContain('--jwk-file');
   }, 120_000);
 
-  it('keys list and keys rotate print the signing keys', async () => {
+  it('keys list and keys rotate print the signing keys, one of each algorithm', async () => {
     const listed = await cli(['keys', 'list'], dataDir);
     expect(listed).toMatchObject({ code: 0 });
-    const [first] = JSON.parse(listed.stdout);
-    expect(first).toEqual({ kid: expect.any(String), status: 'active', created: expect.any(String), 'retire-after': null });
+    const first = JSON.parse(listed.stdout);
+    expect(first.map((k: { algorithm: string }) => k.algorithm).sort()).toEqual(['EdDSA', 'RS256']);
+    for (const key of first) expect(key).toEqual({ kid: expect.any(String), algorithm: expect.any(String), status: 'active', created: expect.any(String), 'retire-after': null });
 
     const rotated = await cli(['keys', 'rotate'], dataDir);
     expect(rotated).toMatchObject({ code: 0 });
     const keys = JSON.parse(rotated.stdout);
-    expect(keys).toHaveLength(2);
-    expect(keys[0]).toMatchObject({ status: 'active', 'retire-after': null });
-    expect(keys[0].kid).not.toBe(first.kid);
-    expect(keys[1]).toMatchObject({ kid: first.kid, status: 'retired', 'retire-after': expect.any(String) });
+    expect(keys).toHaveLength(4);
+    expect(keys.slice(0, 2)).toEqual([expect.objectContaining({ status: 'active', 'retire-after': null }), expect.objectContaining({ status: 'active', 'retire-after': null })]);
+    expect(keys.slice(2).map((k: { kid: string }) => k.kid).sort()).toEqual(first.map((k: { kid: string }) => k.kid).sort());
+    expect(keys.slice(2)).toEqual([
+      expect.objectContaining({ status: 'retired', 'retire-after': expect.any(String) }),
+      expect.objectContaining({ status: 'retired', 'retire-after': expect.any(String) }),
+    ]);
+  }, 120_000);
+
+  it('keys list --pem prints each public key as PEM that reads back to its kid', async () => {
+    const listed = JSON.parse((await cli(['keys', 'list'], dataDir)).stdout) as { kid: string; algorithm: string; status: string }[];
+    const run = await cli(['keys', 'list', '--pem'], dataDir);
+    expect(run).toMatchObject({ code: 0 });
+    expect(run.stdout).not.toMatch(/PRIVATE/);
+    const blocks = [...run.stdout.matchAll(/kid: (\S+) algorithm: (\S+) status: (\S+)\n(-----BEGIN PUBLIC KEY-----\n[\s\S]+?\n-----END PUBLIC KEY-----\n)/g)];
+    expect(blocks.map(([, kid, algorithm, status]) => ({ kid, algorithm, status }))).toEqual(listed.map(({ kid, algorithm, status }) => ({ kid, algorithm, status })));
+    for (const [, kid, , , pem] of blocks) {
+      expect(await calculateJwkThumbprint(createPublicKey(pem).export({ format: 'jwk' }) as JWK)).toBe(kid);
+    }
   }, 120_000);
 
   it('documents every command in --help', async () => {

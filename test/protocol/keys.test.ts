@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { calculateJwkThumbprint } from 'jose';
-import { KeyRing, validatorFor } from '../../adapters/dci/protocol';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+import { KeyRing, publicKeyPem, validatorFor } from '../../adapters/dci/protocol';
 
 describe('KeyRing', () => {
   let dataDir: string;
@@ -16,45 +17,96 @@ describe('KeyRing', () => {
   });
   afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  it('generates one Ed25519 key on first use, stored as a 0600 JWK file, and finds it again', async () => {
+  it('generates an Ed25519 and an RSA key on first use, stored as 0600 JWK files, and finds them again', async () => {
     const ring = await KeyRing.open(dataDir, { now });
     const key = ring.activeKey();
+    const rsa = ring.activeKey('RS256');
     expect(key.privateKey.asymmetricKeyType).toBe('ed25519');
+    expect(rsa.privateKey.asymmetricKeyType).toBe('rsa');
+    expect(rsa.privateKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
     expect(key.kid).toBe(await calculateJwkThumbprint(key.publicJwk));
+    expect(rsa.kid).toBe(await calculateJwkThumbprint(rsa.publicJwk));
     const files = fs.readdirSync(path.join(dataDir, 'keys'));
-    expect(files).toEqual([`${key.kid}.jwk.json`]);
-    expect(fs.statSync(path.join(dataDir, 'keys', files[0])).mode & 0o777).toBe(0o600);
+    expect(files.sort()).toEqual([`${key.kid}.jwk.json`, `${rsa.kid}.jwk.json`].sort());
+    for (const file of files) expect(fs.statSync(path.join(dataDir, 'keys', file)).mode & 0o777).toBe(0o600);
 
     const reopened = await KeyRing.open(dataDir, { now });
     expect(reopened.activeKey().kid).toBe(key.kid);
-    expect(reopened.listKeys()).toEqual([{ kid: key.kid, status: 'active', createdAt: clock }]);
+    expect(reopened.activeKey('RS256').kid).toBe(rsa.kid);
+    expect(reopened.listKeys()).toEqual(
+      expect.arrayContaining([
+        { kid: key.kid, algorithm: 'EdDSA', status: 'active', createdAt: clock },
+        { kid: rsa.kid, algorithm: 'RS256', status: 'active', createdAt: clock },
+      ]),
+    );
+  });
+
+  it('gives a key ring from before RSA keys an RSA key, keeping its Ed25519 key active', async () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const jwk = privateKey.export({ format: 'jwk' });
+    const kid = await calculateJwkThumbprint({ kty: 'OKP', crv: 'Ed25519', x: jwk.x! });
+    fs.mkdirSync(path.join(dataDir, 'keys'));
+    fs.writeFileSync(path.join(dataDir, 'keys', `${kid}.jwk.json`), JSON.stringify({ kid, createdAt: '2025-06-01T00:00:00.000Z', jwk }), { mode: 0o600 });
+    const ring = await KeyRing.open(dataDir, { now });
+    expect(ring.activeKey().kid).toBe(kid);
+    expect(ring.activeKey('RS256').publicJwk).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
+    expect(ring.jwks().keys.map((k) => k.kid).sort()).toEqual([kid, ring.activeKey('RS256').kid].sort());
   });
 
   it('publishes a JWKS the spec accepts, without private material', async () => {
     const ring = await KeyRing.open(dataDir, { now });
     const jwks = ring.jwks();
-    expect(jwks.keys).toEqual([{ kty: 'OKP', crv: 'Ed25519', x: ring.activeKey().publicJwk.x, kid: ring.activeKey().kid, alg: 'EdDSA', use: 'sig' }]);
-    expect(JSON.stringify(jwks)).not.toContain('"d"');
+    const rsa = ring.activeKey('RS256').publicJwk;
+    expect(jwks.keys).toEqual(
+      expect.arrayContaining([
+        { kty: 'OKP', crv: 'Ed25519', x: ring.activeKey().publicJwk.x, kid: ring.activeKey().kid, alg: 'EdDSA', use: 'sig' },
+        { kty: 'RSA', n: rsa.n, e: 'AQAB', kid: rsa.kid, alg: 'RS256', use: 'sig' },
+      ]),
+    );
+    expect(jwks.keys).toHaveLength(2);
+    for (const secret of ['"d"', '"p"', '"q"', '"dp"', '"dq"', '"qi"']) expect(JSON.stringify(jwks)).not.toContain(secret);
     expect(validatorFor('jwks', '/.well-known/jwks.json', 'response')(jwks)).toEqual({ ok: true });
   });
 
-  it('keeps the old key in the JWKS for the grace period after a rotation, then drops it', async () => {
+  it('writes each public key as PEM that reads back to the same key', async () => {
+    const ring = await KeyRing.open(dataDir, { now });
+    for (const algorithm of ['EdDSA', 'RS256'] as const) {
+      const { publicJwk } = ring.activeKey(algorithm);
+      const pem = publicKeyPem(publicJwk);
+      expect(pem).toMatch(/^-----BEGIN PUBLIC KEY-----\n[\s\S]+\n-----END PUBLIC KEY-----\n$/);
+      const back = createPublicKey(pem).export({ format: 'jwk' });
+      expect(await calculateJwkThumbprint(back as JWK)).toBe(publicJwk.kid);
+    }
+  });
+
+  it('rotates both keys together, keeping the old ones in the JWKS for the grace period, then dropping them', async () => {
     const ring = await KeyRing.open(dataDir, { now, graceMs: 7 * DAY });
     const old = ring.activeKey();
+    const oldRsa = ring.activeKey('RS256');
+    const created = clock;
     clock = new Date(clock.getTime() + DAY);
     const fresh = await ring.rotateKeys();
+    const freshRsa = ring.activeKey('RS256');
     expect(fresh.kid).not.toBe(old.kid);
+    expect(freshRsa.kid).not.toBe(oldRsa.kid);
     expect(ring.activeKey().kid).toBe(fresh.kid);
-    expect(ring.jwks().keys.map((k) => k.kid)).toEqual([fresh.kid, old.kid]);
-    expect(ring.listKeys()).toEqual([
-      { kid: fresh.kid, status: 'active', createdAt: clock },
-      { kid: old.kid, status: 'retired', createdAt: new Date('2026-01-01T00:00:00Z'), retiredAt: clock, dropsAt: new Date(clock.getTime() + 7 * DAY) },
-    ]);
+    expect(ring.jwks().keys.map((k) => k.kid).sort()).toEqual([fresh.kid, freshRsa.kid, old.kid, oldRsa.kid].sort());
+    const dropsAt = new Date(clock.getTime() + 7 * DAY);
+    expect(ring.listKeys()).toEqual(
+      expect.arrayContaining([
+        { kid: fresh.kid, algorithm: 'EdDSA', status: 'active', createdAt: clock },
+        { kid: freshRsa.kid, algorithm: 'RS256', status: 'active', createdAt: clock },
+        { kid: old.kid, algorithm: 'EdDSA', status: 'retired', createdAt: created, retiredAt: clock, dropsAt },
+        { kid: oldRsa.kid, algorithm: 'RS256', status: 'retired', createdAt: created, retiredAt: clock, dropsAt },
+      ]),
+    );
+    expect(ring.listKeys().slice(0, 2).map((k) => k.status)).toEqual(['active', 'active']);
 
     clock = new Date(clock.getTime() + 7 * DAY);
-    expect(ring.jwks().keys.map((k) => k.kid)).toEqual([fresh.kid]);
+    expect(ring.jwks().keys.map((k) => k.kid).sort()).toEqual([fresh.kid, freshRsa.kid].sort());
     await ring.rotateKeys();
     expect(fs.existsSync(path.join(dataDir, 'keys', `${old.kid}.jwk.json`))).toBe(false);
+    expect(fs.existsSync(path.join(dataDir, 'keys', `${oldRsa.kid}.jwk.json`))).toBe(false);
   });
 
   it('parses the active key once, not on every signature', async () => {
@@ -73,6 +125,6 @@ describe('KeyRing', () => {
 
     clock = new Date(clock.getTime() + 5000);
     expect(server.activeKey().kid).toBe(rotated.kid);
-    expect(server.jwks().keys.map((k) => k.kid)).toEqual([rotated.kid, before]);
+    expect(server.jwks().keys.map((k) => k.kid)).toEqual(expect.arrayContaining([rotated.kid, before]));
   });
 });

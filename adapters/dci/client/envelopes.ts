@@ -5,13 +5,13 @@
  * the partner's keys under its signing profile.
  */
 import { GatewayError } from '../../../src/errors';
-import { newHeader, PartnerKeyResolver, RequestAction, SignedMessage, signingProfile, validatorFor, type BodyValidator, type OurSigningKey } from '../protocol';
+import { newHeader, PartnerKeyResolver, RequestAction, SignedMessage, signingProfile, validatorFor, type BodyValidator, type KeyAlgorithm, type OurSigningKey } from '../protocol';
 import type { DataSourceConfig } from './dataSource';
 import { unavailable } from './failures';
 
 /** Our signing keys (the gateway's KeyRing). */
 export interface Signer {
-  activeKey(): OurSigningKey;
+  activeKey(algorithm?: KeyAlgorithm): OurSigningKey;
 }
 
 export interface OutgoingRequest {
@@ -47,7 +47,8 @@ export async function signedRequest(source: DataSourceConfig, signer: Signer, re
     totalCount: request.totalCount,
     senderUri: request.senderUri,
   });
-  const signed = await signingProfile(source.signingProfile).sign({ header, message: request.message }, signer.activeKey());
+  const profile = signingProfile(source.signingProfile);
+  const signed = await profile.sign({ header, message: request.message }, signer.activeKey(profile.keyAlgorithm));
   const valid = operationValidator(source, request.path, 'request')(signed.body);
   if (!valid.ok) {
     throw new GatewayError('BAD_USER_INPUT', `the request does not match the ${source.kind} ${request.path} schema: ${valid.errors.slice(0, 5).join('; ')}`, {

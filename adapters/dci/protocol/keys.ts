@@ -1,33 +1,37 @@
 /**
- * Our own signing keys: Ed25519, one JWK file per key under `<dataDir>/keys/` (mode 0600), generated
- * on first use. Rotation adds a new active key and retires the previous one, which stays in the JWKS
- * for a grace period so signatures made just before the rotation still verify, then drops out.
- * The files are read and the active key parsed once per change, not per signature. Changes by other
+ * Our own signing keys, one JWK file per key under `<dataDir>/keys/` (mode 0600), generated on first
+ * use: an Ed25519 key for the spec's signatures and the JWS profiles, and an RSA key for partners
+ * whose code signs and verifies RS256 only (OpenG2P). Rotation adds a new active key of each kind and
+ * retires the previous ones, which stay in the JWKS for a grace period so signatures made just
+ * before the rotation still verify, then drop out.
+ * The files are read and the active keys parsed once per change, not per signature. Changes by other
  * processes (the CLI rotating keys while the server runs) are seen through the directory's mtime and
  * inode, looked at every few seconds: every write goes through a rename, which touches the mtime.
  */
-import { createHash, createPrivateKey, generateKeyPairSync, JsonWebKey, KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, JsonWebKey, KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export interface PublicJwk extends JsonWebKey {
-  kty: 'OKP';
-  crv: 'Ed25519';
-  x: string;
-  kid: string;
-  alg: 'EdDSA';
-  use: 'sig';
-}
+/** The JWS algorithm each kind of key signs with. */
+export const KEY_ALGORITHMS = ['EdDSA', 'RS256'] as const;
+export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
+
+export type PublicJwk = JsonWebKey & { kid: string; alg: KeyAlgorithm; use: 'sig' } & (
+    | { kty: 'OKP'; crv: 'Ed25519'; x: string }
+    | { kty: 'RSA'; n: string; e: string }
+  );
 
 export interface OurSigningKey {
   /** RFC 7638 thumbprint of the public key, as the JWKS spec describes `kid`. */
   kid: string;
+  algorithm: KeyAlgorithm;
   privateKey: KeyObject;
   publicJwk: PublicJwk;
 }
 
 export interface KeyInfo {
   kid: string;
+  algorithm: KeyAlgorithm;
   status: 'active' | 'retired';
   createdAt: Date;
   retiredAt?: Date;
@@ -35,25 +39,40 @@ export interface KeyInfo {
   dropsAt?: Date;
 }
 
-/** The file format: the private JWK plus the key's life cycle. */
+type PrivateJwk = { kty: 'OKP'; crv: 'Ed25519'; x: string; d: string } | { kty: 'RSA'; n: string; e: string; d: string; p: string; q: string; dp: string; dq: string; qi: string };
+
+/** The file format: the private JWK plus the key's life cycle. Files without `alg` predate RSA keys: Ed25519. */
 interface StoredKey {
   kid: string;
+  alg?: KeyAlgorithm;
   createdAt: string;
   retiredAt?: string;
-  jwk: { kty: 'OKP'; crv: 'Ed25519'; x: string; d: string };
+  jwk: PrivateJwk;
 }
+
+const algorithmOf = (key: StoredKey): KeyAlgorithm => key.alg ?? 'EdDSA';
 
 export const DEFAULT_KEY_GRACE_MS = 7 * 24 * 3600 * 1000;
 
 /** How often the directory is looked at for another process's changes: a rotation is seen within this. */
 const RECHECK_MS = 2000;
 
-const thumbprint = (x: string) => createHash('sha256').update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x })).digest('base64url');
+/** RFC 7638: the required members in lexicographic order. */
+function thumbprint(jwk: PrivateJwk): string {
+  const members = jwk.kty === 'OKP' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x } : { e: jwk.e, kty: jwk.kty, n: jwk.n };
+  return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
+}
+
+/** A new private key of this kind; RSA at 2048 bits, the size RS256 verifiers expect at least. */
+function generate(algorithm: KeyAlgorithm): PrivateJwk {
+  const { privateKey } = algorithm === 'EdDSA' ? generateKeyPairSync('ed25519') : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return privateKey.export({ format: 'jwk' }) as PrivateJwk;
+}
 
 export class KeyRing {
   /** Every key file as last read, active first then newest first. */
   private keys: StoredKey[] = [];
-  private active: OurSigningKey | undefined;
+  private active = new Map<KeyAlgorithm, OurSigningKey>();
   /** The directory when the files were read; undefined until read, or after our own writes. */
   private loaded: { mtimeMs: number; ino: number; trusted: boolean } | undefined;
   private checkedAt = -Infinity;
@@ -68,23 +87,27 @@ export class KeyRing {
     const ring = new KeyRing(path.join(dataDir, 'keys'), opts.graceMs ?? DEFAULT_KEY_GRACE_MS, opts.now ?? (() => new Date()));
     fs.mkdirSync(ring.dir, { recursive: true, mode: 0o700 });
     ring.prune();
-    if (!ring.current().some((k) => !k.retiredAt)) await ring.rotateKeys();
+    // A key ring written before RSA keys existed gains one beside its Ed25519 key, which stays active.
+    for (const algorithm of KEY_ALGORITHMS) if (!ring.current().some((k) => !k.retiredAt && algorithmOf(k) === algorithm)) ring.add(algorithm);
     return ring;
   }
 
   listKeys(): KeyInfo[] {
     return this.current().map((k) => ({
       kid: k.kid,
+      algorithm: algorithmOf(k),
       status: k.retiredAt ? 'retired' : 'active',
       createdAt: new Date(k.createdAt),
       ...(k.retiredAt && { retiredAt: new Date(k.retiredAt), dropsAt: new Date(Date.parse(k.retiredAt) + this.graceMs) }),
     }));
   }
 
-  activeKey(): OurSigningKey {
+  /** The key that signs with `algorithm` now (Ed25519 unless a profile asks for RS256). */
+  activeKey(algorithm: KeyAlgorithm = 'EdDSA'): OurSigningKey {
     this.refresh();
-    if (!this.active) throw new Error(`no active signing key in ${this.dir}`);
-    return this.active;
+    const key = this.active.get(algorithm);
+    if (!key) throw new Error(`no active ${algorithm} signing key in ${this.dir}`);
+    return key;
   }
 
   /** Every key that may still verify: the active ones and the retired ones within the grace period. */
@@ -92,16 +115,18 @@ export class KeyRing {
     return { keys: this.current().map(publicJwkOf) };
   }
 
-  /** Makes a new active key and retires the others; returns the new key. */
+  /** Makes a new active key of each kind and retires the others; returns the new Ed25519 key. */
   async rotateKeys(): Promise<OurSigningKey> {
-    const createdAt = this.now().toISOString();
-    for (const key of this.current()) if (!key.retiredAt) this.write({ ...key, retiredAt: createdAt });
-    const { privateKey } = generateKeyPairSync('ed25519');
-    const { x, d } = privateKey.export({ format: 'jwk' });
-    if (!x || !d) throw new Error('Ed25519 key export lacks x or d');
-    this.write({ kid: thumbprint(x), createdAt, jwk: { kty: 'OKP', crv: 'Ed25519', x, d } });
+    const retiredAt = this.now().toISOString();
+    for (const key of this.current()) if (!key.retiredAt) this.write({ ...key, retiredAt });
+    for (const algorithm of KEY_ALGORITHMS) this.add(algorithm);
     this.prune();
     return this.activeKey();
+  }
+
+  private add(algorithm: KeyAlgorithm): void {
+    const jwk = generate(algorithm);
+    this.write({ kid: thumbprint(jwk), alg: algorithm, createdAt: this.now().toISOString(), jwk });
   }
 
   /** Keys still usable, active first then newest first. */
@@ -123,10 +148,12 @@ export class KeyRing {
       .filter((name) => name.endsWith('.jwk.json'))
       .map((name) => JSON.parse(fs.readFileSync(path.join(this.dir, name), 'utf8')) as StoredKey)
       .sort((a, b) => Number(a.retiredAt !== undefined) - Number(b.retiredAt !== undefined) || b.createdAt.localeCompare(a.createdAt));
-    const stored = this.keys.find((k) => !k.retiredAt);
-    // The kid is the key's thumbprint: the same kid is the same key, already parsed.
-    if (stored?.kid !== this.active?.kid) {
-      this.active = stored && { kid: stored.kid, privateKey: createPrivateKey({ key: stored.jwk, format: 'jwk' }), publicJwk: publicJwkOf(stored) };
+    for (const algorithm of KEY_ALGORITHMS) {
+      const stored = this.keys.find((k) => !k.retiredAt && algorithmOf(k) === algorithm);
+      // The kid is the key's thumbprint: the same kid is the same key, already parsed.
+      if (stored?.kid === this.active.get(algorithm)?.kid) continue;
+      if (!stored) this.active.delete(algorithm);
+      else this.active.set(algorithm, { kid: stored.kid, algorithm, privateKey: createPrivateKey({ key: stored.jwk, format: 'jwk' }), publicJwk: publicJwkOf(stored) });
     }
     // A change made within the timestamp granularity of this read could go unseen: an unchanged
     // mtime only proves nothing changed once the directory is older than that.
@@ -159,5 +186,12 @@ export class KeyRing {
 }
 
 function publicJwkOf(key: StoredKey): PublicJwk {
-  return { kty: 'OKP', crv: 'Ed25519', x: key.jwk.x, kid: key.kid, alg: 'EdDSA', use: 'sig' };
+  const { jwk, kid } = key;
+  const alg = algorithmOf(key);
+  return jwk.kty === 'OKP' ? { kty: 'OKP', crv: 'Ed25519', x: jwk.x, kid, alg, use: 'sig' } : { kty: 'RSA', n: jwk.n, e: jwk.e, kid, alg, use: 'sig' };
+}
+
+/** A public key as PEM (SubjectPublicKeyInfo), the form OpenSPP keeps partner keys in. */
+export function publicKeyPem(jwk: PublicJwk): string {
+  return createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
 }

@@ -2,13 +2,13 @@
  * Message signatures behind one interface, one profile per partner (README "Message signature"):
  * - `default`: the spec's parameter string in the body `signature`, Ed25519 over a JCS digest;
  * - `openspp`: the same string over OpenSPP's Python `json.dumps(sort_keys=True)` digest;
- * - `openg2p-jws`: a detached compact JWS of the whole body in the HTTP `Signature` header;
+ * - `openg2p-jws`: a detached compact RS256 JWS of the whole body, keys sorted, in the HTTP `Signature` header;
  * - `opencrvs-jws`: an attached compact JWS of `{header, message}` in the body `signature`;
  * - `none`: unsigned, only for partners explicitly configured so.
  * Partner keys always come from the caller's resolver, looked up by the message's sender_id.
  */
 import type { JsonWebKey } from 'node:crypto';
-import type { OurSigningKey } from './keys';
+import type { KeyAlgorithm, OurSigningKey } from './keys';
 import { defaultProfile } from './profiles/default';
 import { opensppProfile } from './profiles/openspp';
 import { openg2pJwsProfile } from './profiles/openg2pJws';
@@ -54,6 +54,8 @@ export type SigningProfileName = 'default' | 'openspp' | 'openg2p-jws' | 'opencr
 
 export interface SigningProfile {
   readonly name: SigningProfileName;
+  /** Which of our keys `sign` takes: the partner's code may accept only this algorithm. */
+  readonly keyAlgorithm: KeyAlgorithm;
   sign(msg: SignableMessage, key: OurSigningKey): Promise<SignedMessage>;
   verify(received: ReceivedMessage, keys: PartnerKeyResolver): Promise<VerifyResult>;
 }

@@ -36,7 +36,8 @@ export async function signEnvelope(out: OutgoingEnvelope, partner: InboundPartne
   });
   if (out.messageId) header.message_id = out.messageId;
   const envelope = { header: { ...header }, ...(out.message === undefined ? {} : { message: out.message }) };
-  return signingProfile(partner.signingProfile).sign(envelope, keys.activeKey());
+  const profile = signingProfile(partner.signingProfile);
+  return profile.sign(envelope, keys.activeKey(profile.keyAlgorithm));
 }
 
 export function sendSigned(res: Response, signed: SignedMessage, status = 200): void {

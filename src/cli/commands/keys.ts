@@ -1,25 +1,31 @@
 import { Command } from 'commander';
-import { KeyInfo, KeyRing } from '../../../adapters/dci/protocol/keys';
+import { KeyInfo, KeyRing, publicKeyPem } from '../../../adapters/dci/protocol/keys';
 import { loadRuntime } from '../runtime';
 
 /** `retire-after`: when a retired key leaves the JWKS and stops verifying; null for the active key. */
 const view = (key: KeyInfo) => ({
   kid: key.kid,
+  algorithm: key.algorithm,
   status: key.status,
   created: key.createdAt.toISOString(),
   'retire-after': key.dropsAt?.toISOString() ?? null,
 });
 
 export function registerKeys(program: Command): void {
-  const keys = program.command('keys').description("manage the gateway's own DCI signing keys (Ed25519, kept in DATA_DIR/keys)");
+  const keys = program.command('keys').description("manage the gateway's own DCI signing keys (Ed25519, and RSA for RS256 partners; kept in DATA_DIR/keys)");
 
   keys
     .command('list')
-    .description('print the signing keys as JSON: kid, status, created, retire-after (a key is created on first use)')
-    .action(async () => {
+    .description('print the signing keys as JSON: kid, algorithm, status, created, retire-after (keys are created on first use)')
+    .option('--pem', 'print the public keys as PEM instead (as OpenSPP keeps partner keys), each after a line naming its kid, algorithm and status')
+    .action(async (opts: { pem?: boolean }) => {
       const { config } = loadRuntime();
       const ring = await KeyRing.open(config.dataDir);
-      process.stdout.write(`${JSON.stringify(ring.listKeys().map(view))}\n`);
+      if (!opts.pem) return void process.stdout.write(`${JSON.stringify(ring.listKeys().map(view))}\n`);
+      const published = new Map(ring.jwks().keys.map((jwk) => [jwk.kid, jwk]));
+      // Text before a PEM block is ignored by PEM readers (RFC 7468), so the whole output stays readable by them.
+      const blocks = ring.listKeys().map((key) => `kid: ${key.kid} algorithm: ${key.algorithm} status: ${key.status}\n${publicKeyPem(published.get(key.kid)!)}`);
+      process.stdout.write(blocks.join(''));
     });
 
   keys

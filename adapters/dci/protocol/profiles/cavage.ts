@@ -51,6 +51,7 @@ export function cavageProfile(variant: CavageVariant, opts: SigningOptions): Sig
 
   return {
     name: variant.name,
+    keyAlgorithm: 'EdDSA',
 
     async sign(msg: SignableMessage, key: OurSigningKey): Promise<SignedMessage> {
       const senderId = ourSenderId(msg);

@@ -8,7 +8,7 @@ import { partnerKeys } from './common';
 const ACCEPTED_ALGORITHMS = ['EdDSA', 'ES256', 'RS256', 'PS256'];
 
 export function compactSign(payload: string, key: OurSigningKey): Promise<string> {
-  return new CompactSign(Buffer.from(payload, 'utf8')).setProtectedHeader({ alg: 'EdDSA', kid: key.kid }).sign(key.privateKey);
+  return new CompactSign(Buffer.from(payload, 'utf8')).setProtectedHeader({ alg: key.algorithm, kid: key.kid }).sign(key.privateKey);
 }
 
 /**

@@ -5,6 +5,7 @@ import { contentOf } from './common';
 export function noneProfile(): SigningProfile {
   return {
     name: 'none',
+    keyAlgorithm: 'EdDSA',
     async sign(msg) {
       const body = contentOf(msg);
       return { body, rawBody: JSON.stringify(body), headers: {} };

@@ -11,6 +11,7 @@ import { compactSign, compactVerifyWith } from './jws';
 export function opencrvsJwsProfile(): SigningProfile {
   return {
     name: 'opencrvs-jws',
+    keyAlgorithm: 'EdDSA',
 
     async sign(msg, key) {
       const content = contentOf(msg);
