@@ -166,11 +166,18 @@ describe('openspp profile', () => {
 });
 
 describe('JWS profiles', () => {
-  it('openg2p-jws sends the Python compact body and a detached JWS in the Signature header', async () => {
-    const signed = await signingProfile('openg2p-jws').sign(searchFrom(SPMIS), spmisKey);
-    expect(signed.rawBody).toBe(pythonJsonDumps(signed.body, { sortKeys: false }));
-    expect(signed.rawBody).toContain('caf\\u00e9');
+  it('openg2p-jws sends the body compact with keys sorted at every level, and a detached RS256 JWS in the Signature header', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-sign-'));
+    dirs.push(dir);
+    const profile = signingProfile('openg2p-jws');
+    const signed = await profile.sign(searchFrom(SPMIS), (await KeyRing.open(dir)).activeKey(profile.keyAlgorithm));
+    expect(profile.keyAlgorithm).toBe('RS256');
+    expect(signed.rawBody).toMatch(/^\{"header":\{"action":"search","is_msg_encrypted":false,"message_id":/);
+    expect(signed.rawBody).toContain('"search_criteria":{"authorize":{"@context":');
+    expect(signed.rawBody).toContain('"note":"Nairobi – café ü 😀"');
+    expect(JSON.parse(signed.rawBody)).toEqual(signed.body);
     expect(signed.headers.Signature).toMatch(/^[\w-]+\.\.[\w-]+$/);
+    expect(JSON.parse(Buffer.from(signed.headers.Signature.split('.')[0], 'base64url').toString())).toMatchObject({ alg: 'RS256' });
     expect(signed.body).not.toHaveProperty('signature');
   });
 

@@ -2,9 +2,11 @@
  * Canonical JSON forms that signatures are computed over:
  * - RFC 8785 (JCS), our default profile;
  * - Python's `json.dumps(value, sort_keys=…, separators=(",", ":"))` with its default
- *   `ensure_ascii=True`, which OpenSPP and OpenG2P hash (OPENSPP-NOTES 3.3). Reproducing it byte
- *   for byte needs the number lexemes of the received text (Python re-prints `1.0` as `1.0`, JS as
- *   `1`), so received bodies are read with `parseJsonLexical`, which keeps them.
+ *   `ensure_ascii=True`, which OpenSPP hashes (OPENSPP-NOTES 3.3);
+ * - `orjson.dumps(value, option=OPT_SORT_KEYS)`, which OpenG2P signs and verifies over.
+ * Reproducing the Python forms byte for byte needs the number lexemes of the received text (Python
+ * re-prints `1.0` as `1.0`, JS as `1`), so received bodies are read with `parseJsonLexical`, which
+ * keeps them.
  */
 import canonicalize from 'canonicalize';
 
@@ -159,6 +161,69 @@ export function pythonJsonDumps(value: unknown, opts: { sortKeys: boolean }): st
       node instanceof Map ? [...node.entries()] : Object.entries(node as object).filter(([, v]) => v !== undefined);
     if (opts.sortKeys) entries.sort(([a], [b]) => byCodePoint(a, b));
     return `{${entries.map(([k, v]) => `${pythonString(k)}:${dump(v)}`).join(',')}}`;
+  };
+  return dump(value);
+}
+
+/**
+ * orjson's float text (its `zmij` writer): shortest round-trip digits, positional for decimal
+ * exponents -5 to 15 with `.0` on integral values, else `d.ddde±X` without padding (`1e-6`,
+ * `1.5e+16`), where Python's repr writes `1e-06`. Non-finite values are null.
+ */
+function orjsonFloat(n: number): string {
+  if (!Number.isFinite(n)) return 'null';
+  if (n === 0) return Object.is(n, -0) ? '-0.0' : '0.0';
+  const sign = n < 0 ? '-' : '';
+  const [mantissa, exponentText] = Math.abs(n).toExponential().split('e');
+  const digits = mantissa.replace('.', '');
+  const exponent = Number(exponentText);
+  if (exponent < -5 || exponent > 15) {
+    const head = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    return `${sign}${head}e${exponent < 0 ? '-' : '+'}${Math.abs(exponent)}`;
+  }
+  if (digits.length - 1 <= exponent) return `${sign}${digits}${'0'.repeat(exponent + 1 - digits.length)}.0`;
+  if (exponent >= 0) return `${sign}${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`;
+  return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
+}
+
+function orjsonNumber(value: number | JsonNumber): string {
+  if (value instanceof JsonNumber) return /[.eE]/.test(value.lexeme) ? orjsonFloat(Number(value.lexeme)) : BigInt(value.lexeme).toString();
+  return Number.isSafeInteger(value) ? String(value) : orjsonFloat(value);
+}
+
+const ORJSON_ESCAPES: Record<number, string> = { 0x22: '\\"', 0x5c: '\\\\', 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t', 0x08: '\\b', 0x0c: '\\f' };
+
+/** UTF-8 as is; only `"`, `\` and control characters escaped (`\u001f`, lower-case hex). orjson refuses lone surrogates. */
+function orjsonString(text: string): string {
+  if (/\p{Cs}/u.test(text)) throw new TypeError('a string holds a lone surrogate, which orjson does not serialise');
+  let out = '"';
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    const escape = ORJSON_ESCAPES[unit];
+    if (escape) out += escape;
+    else if (unit < 0x20) out += `\\u${unit.toString(16).padStart(4, '0')}`;
+    else out += text[i];
+  }
+  return `${out}"`;
+}
+
+/**
+ * `orjson.dumps(value, option=OPT_SORT_KEYS)` as text: compact, keys sorted at every level by code
+ * point (orjson compares the UTF-8 bytes, which orders the same). Accepts plain JS values (what we
+ * send) and `parseJsonLexical` output (what we received); what we send this way reads back to the same text.
+ */
+export function orjsonSortedDumps(value: unknown): string {
+  const dump = (node: unknown): string => {
+    if (node === null || node === undefined) return 'null';
+    if (typeof node === 'boolean') return node ? 'true' : 'false';
+    if (typeof node === 'string') return orjsonString(node);
+    if (typeof node === 'number' || node instanceof JsonNumber) return orjsonNumber(node);
+    if (Array.isArray(node)) return `[${node.map(dump).join(',')}]`;
+    if (typeof (node as { toJSON?: unknown }).toJSON === 'function') return dump((node as { toJSON(): unknown }).toJSON());
+    const entries: [string, unknown][] =
+      node instanceof Map ? [...node.entries()] : Object.entries(node as object).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => byCodePoint(a, b));
+    return `{${entries.map(([k, v]) => `${orjsonString(k)}:${dump(v)}`).join(',')}}`;
   };
   return dump(value);
 }
