@@ -33,7 +33,7 @@ export function newPartnerKey(): OurSigningKey {
   const x = publicKey.export({ format: 'jwk' }).x!;
   const kid = createHash('sha256').update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x })).digest('base64url');
   const publicJwk: PublicJwk = { kty: 'OKP', crv: 'Ed25519', x, kid, alg: 'EdDSA', use: 'sig' };
-  return { kid, privateKey, publicJwk };
+  return { kid, algorithm: 'EdDSA', privateKey, publicJwk };
 }
 
 export async function registerPartner(gateway: Gateway, input: Partial<PartnerInput> & { senderId: string; callbackBase: string }): Promise<TestPartner> {
