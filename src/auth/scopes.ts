@@ -11,6 +11,7 @@ export const SCOPES = {
   'dci:subscribe': 'Call the DCI subscribe and unsubscribe APIs',
   'dci:callback': 'Post DCI callbacks and notifications to the gateway (partner systems)',
   'schema:read': 'Read the schema as a federation subgraph (_service { sdl }), for supergraph composition',
+  'programs:admin': 'Create and update programmes and their eligibility rules',
   'metrics:read': 'Scrape the Prometheus metrics at /metrics (operators and their monitoring; never partners)',
 } as const satisfies Record<string, string>;
 

@@ -20,6 +20,7 @@ describe('scopes', () => {
       'dci:search',
       'dci:subscribe',
       'dci:callback',
+      'programs:admin',
       'metrics:read',
     ]);
     for (const scope of ALL_SCOPES) expect(isScope(scope)).toBe(true);

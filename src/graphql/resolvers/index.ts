@@ -5,6 +5,7 @@ import { dciResolvers } from './dci';
 import { identifierResolvers } from './identifiers';
 import { partnerDataResolvers } from './partnerData';
 import { partnerResolvers } from './partners';
+import { programResolvers } from './programs';
 import { entityResolvers, registryResolvers } from './registry';
 import { typeResolvers } from './types';
 
@@ -14,10 +15,11 @@ export const resolvers = {
   ...typeResolvers,
   ...crvsResolvers.types,
   ...dciResolvers.types,
+  ...programResolvers.types,
   Individual: { ...typeResolvers.Individual, ...partnerDataResolvers.Individual, ...crvsResolvers.Individual },
   PartnerSigningProfile: partnerResolvers.PartnerSigningProfile,
-  Query: { ...registryResolvers.Query, ...identifierResolvers.Query, ...partnerResolvers.Query, ...dataSourceResolvers.Query, ...partnerDataResolvers.Query, ...crvsResolvers.Query, ...dciResolvers.Query },
-  Mutation: { ...registryResolvers.Mutation, ...identifierResolvers.Mutation, ...partnerResolvers.Mutation, ...dataSourceResolvers.Mutation, ...crvsResolvers.Mutation },
+  Query: { ...registryResolvers.Query, ...identifierResolvers.Query, ...partnerResolvers.Query, ...dataSourceResolvers.Query, ...partnerDataResolvers.Query, ...crvsResolvers.Query, ...dciResolvers.Query, ...programResolvers.Query },
+  Mutation: { ...registryResolvers.Mutation, ...identifierResolvers.Mutation, ...partnerResolvers.Mutation, ...dataSourceResolvers.Mutation, ...crvsResolvers.Mutation, ...programResolvers.Mutation },
 };
 
 export { entityResolvers };

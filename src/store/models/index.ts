@@ -9,6 +9,7 @@ import { membershipModel } from './membership';
 import { outboxModel } from './outbox';
 import { partnerModel } from './partner';
 import { partnerFactModel } from './partnerFact';
+import { programModels } from './program';
 import { seedRunModel } from './seedRun';
 import { versionClaimModel } from './versionClaim';
 import { upgradeRegistry } from '../upgrade';
@@ -26,6 +27,7 @@ export function registryModels(c: mongoose.Connection) {
     ...crvsModels(c),
     PartnerFact: partnerFactModel(c),
     SeedRun: seedRunModel(c),
+    ...programModels(c),
     ...indicatorModels(c),
   };
 }
