@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { registerDataSources } from './dataSources';
+import { registerEligibility } from './eligibility';
 import { registerImport } from './import';
 import { registerKeys } from './keys';
 import { registerPartners } from './partners';
+import { registerPrograms } from './programs';
 import { registerSandbox } from './sandbox';
 import { registerSeed } from './seed';
 import { registerServe } from './serve';
@@ -18,4 +20,6 @@ export function registerCommands(program: Command): void {
   registerSandbox(program);
   registerDataSources(program);
   registerImport(program);
+  registerPrograms(program);
+  registerEligibility(program);
 }
