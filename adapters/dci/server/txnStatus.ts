@@ -1,8 +1,16 @@
-/** Transaction status: what became of a partner's own earlier async requests. */
-import type { SearchResponse, TxnStatusRequest, TxnStatusResponse, TxnType } from '../protocol';
+/**
+ * Transaction status: what became of a partner's own earlier async requests. Every answer carries the
+ * asking request's `transaction_id` and our `correlation_id`, so the partner can match it, also when
+ * nothing matches (then the status holds the asked reference as a rejected item with the spec's code).
+ */
+import type { SearchReasonCode, SearchResponse, TxnStatusRequest, TxnStatusResponse, TxnType } from '../protocol';
 import type { StoredTransaction, TransactionStore, TxnLookup } from './transactions';
 
-const TXN_TYPE: Record<StoredTransaction['action'], TxnType> = { search: 'search', subscribe: 'subscribe', unsubscribe: 'unsubscribe', 'txn-status': 'search' };
+/**
+ * The Social Registry's `txn_type` values are search, subscribe and receipt: an unsubscribe is
+ * subscription management, reported as `subscribe`; a status request answers search-shaped.
+ */
+const TXN_TYPE: Record<StoredTransaction['action'], TxnType> = { search: 'search', subscribe: 'subscribe', unsubscribe: 'subscribe', 'txn-status': 'search' };
 
 function lookupOf(request: TxnStatusRequest['txnstatus_request']): TxnLookup | undefined {
   const { attribute_type: type, attribute_value: value } = request;
@@ -11,33 +19,54 @@ function lookupOf(request: TxnStatusRequest['txnstatus_request']): TxnLookup | u
   return undefined;
 }
 
-/** A transaction still running reports each of its items as pending. */
-function pendingStatus(txn: StoredTransaction): SearchResponse {
+/**
+ * Each item of the transaction with one status and no data: pending while it runs; for a status
+ * request, how it was answered (its answer is itself a status report, which has no place here).
+ */
+function itemStatuses(txn: StoredTransaction, status: SearchResponse['search_response'][number]['status']): SearchResponse {
   const now = new Date().toISOString();
   return {
     transaction_id: txn.transactionId,
     correlation_id: txn.correlationId,
-    search_response: txn.referenceIds.map((reference_id) => ({ reference_id, timestamp: now, status: 'pdng' as const })),
+    search_response: txn.referenceIds.map((reference_id) => ({ reference_id, timestamp: now, status })),
   };
 }
 
-export async function txnStatus(
-  request: TxnStatusRequest,
-  senderId: string,
-  correlationId: string,
-  store: TransactionStore,
-): Promise<{ status: 'succ' | 'rjct'; message?: TxnStatusResponse; reasonMessage?: string }> {
-  const lookup = lookupOf(request.txnstatus_request);
-  if (!lookup) return { status: 'rjct', reasonMessage: 'attribute_type must be transaction_id, correlation_id or reference_id_list with a matching value' };
-  // Only the partner's own transactions are ever visible to it.
-  const [txn] = (await store.find(senderId, lookup)).filter((t) => t.action !== 'txn-status');
-  if (!txn) return { status: 'rjct', reasonMessage: 'no transaction of this sender matches' };
+function statusOf(txn: StoredTransaction): TxnStatusResponse['txnstatus_response']['txn_status'] {
+  const answered = (txn.response as { message?: SearchResponse } | undefined)?.message;
+  if (!answered) return itemStatuses(txn, 'pdng');
+  return txn.action === 'txn-status' ? itemStatuses(txn, txn.status) : answered;
+}
+
+/** Nothing to report: the asked reference, rejected with the spec's code. */
+function rejectedStatus(request: TxnStatusRequest, correlationId: string, reason: SearchReasonCode, message: string): SearchResponse {
+  const { reference_id } = request.txnstatus_request;
   return {
-    status: 'succ',
-    message: {
-      transaction_id: request.transaction_id,
-      correlation_id: correlationId,
-      txnstatus_response: { txn_type: TXN_TYPE[txn.action], txn_status: ((txn.response as { message?: SearchResponse } | undefined)?.message) ?? pendingStatus(txn) },
-    },
+    transaction_id: request.transaction_id,
+    correlation_id: correlationId,
+    search_response: [{ reference_id, timestamp: new Date().toISOString(), status: 'rjct', status_reason_code: reason, status_reason_message: message }],
   };
+}
+
+export interface TxnStatusAnswer {
+  status: 'succ' | 'rjct';
+  message: TxnStatusResponse;
+  reasonMessage?: string;
+}
+
+/** `correlationId` is the status request's own: a stored (async) status request never reports on itself. */
+export async function txnStatus(request: TxnStatusRequest, senderId: string, correlationId: string, store: TransactionStore): Promise<TxnStatusAnswer> {
+  const answer = (status: 'succ' | 'rjct', txnType: TxnType, txnStatus: TxnStatusResponse['txnstatus_response']['txn_status'], reasonMessage?: string): TxnStatusAnswer => ({
+    status,
+    message: { transaction_id: request.transaction_id, correlation_id: correlationId, txnstatus_response: { txn_type: txnType, txn_status: txnStatus } },
+    ...(reasonMessage !== undefined && { reasonMessage }),
+  });
+  const refused = (reason: SearchReasonCode, message: string) => answer('rjct', request.txnstatus_request.txn_type, rejectedStatus(request, correlationId, reason, message), message);
+
+  const lookup = lookupOf(request.txnstatus_request);
+  if (!lookup) return refused('rjct.search_criteria.invalid', 'attribute_type must be transaction_id, correlation_id or reference_id_list with a matching value');
+  // Only the partner's own transactions are ever visible to it.
+  const [txn] = (await store.find(senderId, lookup)).filter((t) => t.correlationId !== correlationId);
+  if (!txn) return refused('rjct.reference_id.invalid', 'no transaction of this sender matches');
+  return answer('succ', TXN_TYPE[txn.action], statusOf(txn));
 }
