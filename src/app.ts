@@ -10,6 +10,7 @@ import type { Logger } from './log';
 import type { GatewayMetrics } from './metrics';
 import { metricsEndpoint } from './metrics/endpoint';
 import { requestDeadline } from './requestDeadline';
+import { continueRequestScope, requestIds } from './requestScope';
 import type { Store } from './store/connection';
 import { databaseUnavailable, isDatabaseUnreachable } from './store/liveness';
 
@@ -26,6 +27,7 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(requestIds);
   app.use(deps.metrics.httpRequests);
 
   app.get('/healthz', (_req, res) => {
@@ -41,6 +43,7 @@ export function createApp(deps: AppDeps): express.Express {
     '/graphql',
     requestDeadline(deps.store.liveness, (res) => sendError(res, databaseUnavailable())),
     express.json({ limit: '256kb' }),
+    continueRequestScope,
     expressMiddleware(deps.apollo, {
       context: async ({ req }) => {
         const token = bearerToken(req.headers.authorization);

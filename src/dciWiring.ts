@@ -14,7 +14,8 @@ import type { Logger } from './log';
 import type { GatewayMetrics } from './metrics';
 import { SecretBox } from './dataSources/secretBox';
 import { partnerDirectory } from './partners/directory';
-import { partnerKeyResolver } from './partners/keyResolver';
+import { partnerKeySource } from './partners/keyResolver';
+import { SharedRateLimiter } from './partners/sharedRateLimiter';
 import { warnUnsignedPartners } from './partners/service';
 import type { DatabaseLiveness } from './store/liveness';
 import type { RegistryModels } from './store/models';
@@ -64,8 +65,12 @@ export async function wireDci(opts: {
   log: Logger;
 }): Promise<DciSide> {
   const { config, connection, models, tokens, graphql, keys, hub, metrics, database, log } = opts;
-  const partners = partnerDirectory(models, SecretBox.open(config.dataDir));
-  const partnerKeys = partnerKeyResolver(models, { cacheTtlMs: 5 * 60_000, log });
+  const partners = partnerDirectory({
+    models,
+    box: SecretBox.open(config.dataDir),
+    keysOf: partnerKeySource({ cacheTtlMs: 5 * 60_000, log }),
+    limiter: new SharedRateLimiter(connection),
+  });
   const replay = new ReplayGuard(new MongoReplayStore(connection));
   const transactions = dciTransactionStore(connection);
   const subscriptions = dciSubscriptionStore(connection);
@@ -116,7 +121,7 @@ export async function wireDci(opts: {
       });
       app.use(
         config.dciBasePath,
-        dciRouter({ tokens, partners, partnerKeys, replay, log, ourSenderId, keys, graphql, transactions, jobs, actions, hub, maxPageSize: MAX_PAGE_SIZE, maxBodyBytes: MAX_BODY_BYTES, inboundObserver: metrics.inboundMessages, database }),
+        dciRouter({ tokens, partners, replay, log, ourSenderId, keys, graphql, transactions, jobs, actions, hub, maxPageSize: MAX_PAGE_SIZE, maxBodyBytes: MAX_BODY_BYTES, inboundObserver: metrics.inboundMessages, database }),
       );
     },
     start() {

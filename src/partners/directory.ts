@@ -3,10 +3,11 @@ import type { CallbackCredentials, InboundPartner, PartnerDirectory } from '../.
 import type { SecretBox } from '../dataSources/secretBox';
 import type { PartnerDoc } from '../store/models/partner';
 import { callbackCredentials } from './callbackAuth';
-import { PartnerRateLimiter } from './rateLimiter';
+import type { PartnerKeySource } from './keyResolver';
 import { findBySenderId, PartnerModels } from './service';
+import type { SharedRateLimiter } from './sharedRateLimiter';
 
-const toInbound = (p: PartnerDoc, credentials: CallbackCredentials): InboundPartner => ({
+const toInbound = (p: PartnerDoc, credentials: CallbackCredentials, keysOf: PartnerKeySource): InboundPartner => ({
   senderId: p.senderId,
   signingProfile: p.signingProfile,
   callbackBase: p.callbackBase,
@@ -15,18 +16,22 @@ const toInbound = (p: PartnerDoc, credentials: CallbackCredentials): InboundPart
   pii: p.pii,
   scopes: p.scopes,
   rateLimitPerMinute: p.rateLimitPerMinute,
+  keys: keysOf(p),
 });
 
-/** `box` opens the partners' sealed callback credentials. */
-export function partnerDirectory(models: PartnerModels, box: SecretBox, limiter = new PartnerRateLimiter()): PartnerDirectory {
-  const credentialsOf = callbackCredentials(box);
+/**
+ * `box` opens the partners' sealed callback credentials. Each call reads the partner afresh: nothing
+ * is kept between messages, so a disabled partner or a revoked key is refused from the next message on.
+ */
+export function partnerDirectory(deps: { models: PartnerModels; box: SecretBox; keysOf: PartnerKeySource; limiter: SharedRateLimiter }): PartnerDirectory {
+  const credentialsOf = callbackCredentials(deps.box);
   return {
     async active(senderId) {
-      const partner = await findBySenderId(models, senderId);
-      return partner && partner.status === 'active' ? toInbound(partner, credentialsOf(partner)) : undefined;
+      const partner = await findBySenderId(deps.models, senderId);
+      return partner && partner.status === 'active' ? toInbound(partner, credentialsOf(partner), deps.keysOf) : undefined;
     },
     admit(partner) {
-      return limiter.take(partner.senderId, partner.rateLimitPerMinute).allowed;
+      return deps.limiter.take(partner.senderId, partner.rateLimitPerMinute);
     },
   };
 }

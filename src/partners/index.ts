@@ -1,4 +1,5 @@
 /** The partner registry: who may call the DCI APIs, with which keys, credentials and limits. */
 export * from './service';
-export { partnerKeyResolver, type KeyResolverOptions } from './keyResolver';
+export { partnerKeyResolver, partnerKeySource, type KeyResolverOptions, type PartnerKeySource } from './keyResolver';
 export { PartnerRateLimiter, type RateDecision } from './rateLimiter';
+export { SharedRateLimiter } from './sharedRateLimiter';

@@ -5,6 +5,7 @@
 import type { Logger } from '../log';
 import { JwksCache } from '../../adapters/dci/protocol/jwksCache';
 import type { PartnerKeyResolver } from '../../adapters/dci/protocol/signing';
+import type { PartnerDoc } from '../store/models/partner';
 import { publicJwk } from './input';
 import { findBySenderId, PartnerModels } from './service';
 
@@ -19,7 +20,10 @@ export interface KeyResolverOptions {
   now?: () => number;
 }
 
-export function partnerKeyResolver(models: PartnerModels, opts: KeyResolverOptions): PartnerKeyResolver {
+/** The keys of one partner record, as read: what an inbound message is verified with, with no second read. */
+export type PartnerKeySource = (partner: PartnerDoc) => PartnerKeyResolver;
+
+export function partnerKeySource(opts: KeyResolverOptions): PartnerKeySource {
   // One cache per partner, started afresh when its configured URL changes.
   const caches = new Map<string, JwksCache>();
 
@@ -43,13 +47,22 @@ export function partnerKeyResolver(models: PartnerModels, opts: KeyResolverOptio
     return cache;
   }
 
-  return async (senderId, keyId) => {
-    const partner = await findBySenderId(models, senderId);
-    if (!partner || partner.status !== 'active') return [];
+  return (partner) => async (senderId, keyId) => {
+    // Only this partner's own keys, and only while it is active, whatever sender id a profile asks for.
+    if (senderId !== partner.senderId || partner.status !== 'active') return [];
     // Pinned keys are the whole truth for that partner: the URL is not consulted.
     if (partner.publicKeys.length > 0) {
       return partner.publicKeys.filter((jwk) => keyId === undefined || jwk.kid === keyId).map((jwk) => ({ kid: jwk.kid, jwk: { ...jwk } }));
     }
     return partner.jwksUrl ? jwksOf(senderId, partner.jwksUrl).keys(keyId) : [];
+  };
+}
+
+/** Looks the partner up on every call: for verifiers that hold no partner record of their own. */
+export function partnerKeyResolver(models: PartnerModels, opts: KeyResolverOptions): PartnerKeyResolver {
+  const keysOf = partnerKeySource(opts);
+  return async (senderId, keyId) => {
+    const partner = await findBySenderId(models, senderId);
+    return partner ? keysOf(partner)(senderId, keyId) : [];
   };
 }

@@ -2,13 +2,16 @@
  * Replay guard (README "Replay"): a `message_ts` outside the window around now is
  * `rjct.message_ts.invalid`; a `message_id` already seen from the same sender within the retention
  * period (24 h) is `rjct.message_id.duplicate`. The store is the only state, so every gateway process
- * sharing a database shares the guard.
+ * sharing a database shares the guard. It is the last check a message passes: only an accepted message
+ * uses up its id, and one whose handling then failed is forgotten, so the partner may send it again.
  */
 import type { HeaderReasonCode } from './codes';
 
 export interface ReplayStore {
   /** Records (senderId, messageId) until expiresAt; false when it is already recorded and unexpired. */
   remember(senderId: string, messageId: string, expiresAt: Date): Promise<boolean>;
+  /** Drops the record of (senderId, messageId), so the id may be used again. */
+  forget(senderId: string, messageId: string): Promise<void>;
 }
 
 export interface ReplayGuardOptions {
@@ -46,5 +49,10 @@ export class ReplayGuard {
     if (Number.isNaN(sent) || Math.abs(now - sent) > this.windowMs) return { ok: false, reason: 'rjct.message_ts.invalid' };
     const fresh = await this.store.remember(header.sender_id, header.message_id, new Date(now + this.retentionMs));
     return fresh ? { ok: true } : { ok: false, reason: 'rjct.message_id.duplicate' };
+  }
+
+  /** Gives back the id of a message that `check` accepted but that was not handled after all. */
+  forget(header: { sender_id: string; message_id: string }): Promise<void> {
+    return this.store.forget(header.sender_id, header.message_id);
   }
 }

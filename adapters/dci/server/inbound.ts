@@ -1,8 +1,10 @@
 /**
  * The checks every inbound DCI message passes, in this order, before any handler sees it:
- * bearer token (a partner's) → JSON → rate limit → schema of the operation → sender matches the token
- * → signature with the partner's keys and profile → replay guard. Each refusal is an ERR
- * acknowledgement with the spec's code and HTTP status, and leaves nothing behind.
+ * bearer token (a partner's) → rate limit → JSON → schema of the operation → sender matches the token
+ * → signature with the partner's keys and profile → callback URL (async requests) → replay guard.
+ * Each refusal is an ERR acknowledgement with the spec's code and HTTP status, and leaves nothing
+ * behind: the replay guard comes last, so only a message that passed everything else uses up its
+ * message_id, and `acceptInbound` gives the id back when its handler fails.
  */
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
@@ -10,6 +12,7 @@ import type { Principal } from '../../../src/auth/principal';
 import type { Scope } from '../../../src/auth/scopes';
 import { bearerToken, TokenService } from '../../../src/auth/tokens';
 import type { Logger } from '../../../src/log';
+import { tagRequest } from '../../../src/requestScope';
 import {
   AckErrorCode,
   BodyValidator,
@@ -18,17 +21,15 @@ import {
   HeaderReasonCode,
   httpStatusFor,
   operationPaths,
-  PartnerKeyResolver,
   ReplayGuard,
   signingProfile,
   validatorFor,
 } from '../protocol';
-import type { PartnerDirectory, InboundPartner } from './partners';
+import { type PartnerDirectory, type InboundPartner, underCallbackBase } from './partners';
 
 export interface InboundDeps {
   tokens: TokenService;
   partners: PartnerDirectory;
-  partnerKeys: PartnerKeyResolver;
   replay: ReplayGuard;
   log: Logger;
 }
@@ -39,6 +40,11 @@ export interface InboundRoute {
   /** The spec's path, e.g. `/registry/sync/search`. */
   path: string;
   scope: Scope;
+  /**
+   * Async requests: the spec's receiver path the callback goes to when `header.sender_uri` is absent
+   * (the spec's "default uri configured on the gateway as part of onboarding"), e.g. `/registry/on-search`.
+   */
+  callbackPath?: string;
 }
 
 /** What a handler receives: a message that passed every check. */
@@ -47,6 +53,8 @@ export interface InboundMessage {
   principal: Principal;
   envelope: { signature?: string; header: Record<string, unknown> & { sender_id: string; message_id: string; message_ts: string; action: string }; message?: unknown };
   correlationId: string;
+  /** Async requests: where the callback goes, under the partner's callback base. */
+  callbackUri?: string;
   /** Set when the message is well-formed and signed but replayed or stale: sync routes answer rjct. */
   replayRejection?: HeaderReasonCode;
 }
@@ -55,6 +63,10 @@ export class DciRefusal extends Error {
   constructor(
     readonly code: AckErrorCode,
     message: string,
+    /** When the spec's code has no status of its own for this case (415 for a content type is `err.request.bad`). */
+    readonly httpStatus = httpStatusFor(code),
+    /** Seconds, for a Retry-After header. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -62,7 +74,8 @@ export class DciRefusal extends Error {
 
 export function refuse(res: Response, error: DciRefusal, correlationId: string) {
   res.locals.dciRefusal = error.code;
-  res.status(httpStatusFor(error.code)).json(errBody(error.code, error.message, correlationId));
+  if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
+  res.status(error.httpStatus).json(errBody(error.code, error.message, correlationId));
 }
 
 /** Told about every message a DCI route answered (metrics): the route's path and action, and how it ended. */
@@ -99,7 +112,12 @@ export function checkInbound(route: InboundRoute, deps: InboundDeps) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const correlationId = randomUUID();
     try {
-      res.locals.dci = await check(req, route, deps, validate, correlationId);
+      const message: InboundMessage = await check(req, route, deps, validate, correlationId);
+      res.locals.dci = message;
+      const transactionId = (message.envelope.message as { transaction_id?: unknown } | undefined)?.transaction_id;
+      // From here on every log line of the request names the DCI ids a partner or operator will quote.
+      tagRequest({ correlationId, ...(typeof transactionId === 'string' && { transactionId }) });
+      deps.log.info({ path: route.path, senderId: message.partner.senderId, ...(message.replayRejection && { replay: message.replayRejection }) }, 'DCI message received');
       next();
     } catch (error) {
       if (!(error instanceof DciRefusal)) return next(error);
@@ -107,6 +125,28 @@ export function checkInbound(route: InboundRoute, deps: InboundDeps) {
       refuse(res, error, correlationId);
     }
   };
+}
+
+/**
+ * OpenSPP's client sends `sender_uri: ""` when no callback URL is configured: that means absent, and
+ * must not fail the schema's `format: uri`. Only the validated copy is normalised; the signature is
+ * verified over the body as it was sent.
+ */
+function withoutEmptySenderUri(body: unknown): unknown {
+  const header = (body as { header?: unknown } | null)?.header;
+  if (typeof header !== 'object' || header === null || (header as { sender_uri?: unknown }).sender_uri !== '') return body;
+  const { sender_uri: _empty, ...rest } = header as Record<string, unknown>;
+  return { ...(body as object), header: rest };
+}
+
+/** Where an async request's callback goes: its `sender_uri`, which must lie under the callback base, else the registered default. */
+function callbackUriOf(header: InboundMessage['envelope']['header'], partner: InboundPartner, callbackPath: string): string {
+  const senderUri = header.sender_uri;
+  if (typeof senderUri !== 'string' || senderUri === '') return `${partner.callbackBase.replace(/\/$/, '')}${callbackPath}`;
+  if (!underCallbackBase(senderUri, partner.callbackBase)) {
+    throw new DciRefusal('err.sender_uri.invalid', 'header.sender_uri must lie under the callback base registered for this partner');
+  }
+  return senderUri;
 }
 
 async function check(
@@ -123,9 +163,11 @@ async function check(
     throw new DciRefusal('err.request.unauthorized', 'invalid or expired token');
   }
   if (!principal.scopes.has(route.scope)) throw new DciRefusal('err.request.forbidden', `the token lacks scope ${route.scope}`);
+  // Read once per message: its keys, profile, limits and callback base all come from this one read.
   const partner = await deps.partners.active(principal.partnerId);
   if (!partner) throw new DciRefusal('err.request.unauthorized', 'unknown or disabled partner');
-  if (!deps.partners.admit(partner)) throw new DciRefusal('err.request.too_many_requests', 'rate limit exceeded, retry later');
+  const budget = await deps.partners.admit(partner);
+  if (!budget.allowed) throw new DciRefusal('err.request.too_many_requests', 'rate limit exceeded, retry later', undefined, budget.retryAfterSeconds);
 
   const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   let body: unknown;
@@ -134,17 +176,38 @@ async function check(
   } catch {
     throw new DciRefusal('err.request.bad', 'the body is not valid JSON');
   }
-  const valid = validate(body);
+  const normalised = withoutEmptySenderUri(body);
+  const valid = validate(normalised);
   if (!valid.ok) throw new DciRefusal('err.request.bad', `the body does not match the ${route.path} schema: ${valid.errors.slice(0, 5).join('; ')}`);
-  const envelope = body as InboundMessage['envelope'];
+  const envelope = normalised as InboundMessage['envelope'];
   if (envelope.header.sender_id !== partner.senderId) {
     throw new DciRefusal('err.sender_id.invalid', 'header.sender_id does not match the authenticated partner');
   }
   if (envelope.header.is_msg_encrypted === true) throw new DciRefusal('err.encryption.invalid', 'encrypted messages are not accepted');
 
-  const verdict = await signingProfile(partner.signingProfile).verify({ body, rawBody, headers: req.headers }, deps.partnerKeys);
+  const verdict = await signingProfile(partner.signingProfile).verify({ body, rawBody, headers: req.headers }, partner.keys);
   if (!verdict.ok) throw new DciRefusal(verdict.reason, verdict.reason === 'err.signature.missing' ? 'the message is not signed' : 'the signature does not verify');
+  const callbackUri = route.callbackPath === undefined ? undefined : callbackUriOf(envelope.header, partner, route.callbackPath);
 
   const replay = await deps.replay.check(envelope.header);
-  return { partner, principal, envelope, correlationId, ...(replay.ok ? {} : { replayRejection: replay.reason }) };
+  return { partner, principal, envelope, correlationId, ...(callbackUri !== undefined && { callbackUri }), ...(replay.ok ? {} : { replayRejection: replay.reason }) };
+}
+
+/**
+ * Runs a route's handler on a checked message. A handler that fails (the database, a bug) answered
+ * nothing the partner can rely on: the message id is given back so that the partner may send the
+ * message again. A replayed message never recorded one, so it has nothing to give back.
+ */
+export function acceptInbound(deps: Pick<InboundDeps, 'replay' | 'log'>, handler: (m: InboundMessage, res: Response) => Promise<void>) {
+  return async (_req: Request, res: Response) => {
+    const m = res.locals.dci as InboundMessage;
+    try {
+      await handler(m, res);
+    } catch (error) {
+      if (!m.replayRejection) {
+        await deps.replay.forget(m.envelope.header).catch((forgetError: unknown) => deps.log.warn({ err: (forgetError as Error).message }, 'message id not released after a failed handler'));
+      }
+      throw error;
+    }
+  };
 }

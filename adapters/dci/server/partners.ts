@@ -3,7 +3,7 @@
  * touches the database: src/partners implements it.
  */
 import type { Scope } from '../../../src/auth/scopes';
-import type { SigningProfileName } from '../protocol';
+import type { PartnerKeyResolver, SigningProfileName } from '../protocol';
 
 export interface InboundPartner {
   senderId: string;
@@ -18,6 +18,15 @@ export interface InboundPartner {
   pii: boolean;
   scopes: readonly Scope[];
   rateLimitPerMinute: number;
+  /** Its registered public keys (pinned, or from its configured JWKS URL), from the same read as the rest. */
+  keys: PartnerKeyResolver;
+}
+
+/** A partner's place in its request budget. */
+export interface Admission {
+  allowed: boolean;
+  /** Whole seconds until the budget has room again (for Retry-After); 0 when allowed. */
+  retryAfterSeconds: number;
 }
 
 /**
@@ -34,8 +43,8 @@ export interface CallbackCredentials {
 export interface PartnerDirectory {
   /** The active partner registered under this sender id, if any. */
   active(senderId: string): Promise<InboundPartner | undefined>;
-  /** Takes one request from the partner's rate budget; false when it is spent. */
-  admit(partner: InboundPartner): boolean;
+  /** Takes one request from the partner's rate budget, shared by every gateway on the database. */
+  admit(partner: InboundPartner): Promise<Admission>;
 }
 
 /** True when `url` is the callback base itself or lies under it (same origin, path prefix at a segment boundary). */

@@ -11,8 +11,8 @@ import { DatabaseLiveness, isDatabaseUnreachable } from '../../../src/store/live
 import { ackBody, KeyRing, SearchRequest, TxnStatusRequest } from '../protocol';
 import type { AsyncActions } from './asyncActions';
 import type { CallbackHub } from './callbackHub';
-import { checkInbound, DciRefusal, InboundDeps, InboundMessage, InboundObserver, InboundRoute, observeInbound, refuse } from './inbound';
-import { underCallbackBase } from './partners';
+import { continueRequestScope } from '../../../src/requestScope';
+import { acceptInbound, checkInbound, DciRefusal, InboundDeps, InboundMessage, InboundObserver, InboundRoute, observeInbound, refuse } from './inbound';
 import { sendSigned, signEnvelope } from './replies';
 import { answerSearch, partnerPrincipal } from './search';
 import { txnStatus } from './txnStatus';
@@ -34,11 +34,12 @@ export interface DciServerDeps extends InboundDeps {
 
 export const CALLBACK_JOB = 'dci.callback';
 
-const ASYNC_ROUTES: { path: string; action: TransactionAction; scope: InboundRoute['scope'] }[] = [
-  { path: '/registry/search', action: 'search', scope: 'dci:search' },
-  { path: '/registry/subscribe', action: 'subscribe', scope: 'dci:subscribe' },
-  { path: '/registry/unsubscribe', action: 'unsubscribe', scope: 'dci:subscribe' },
-  { path: '/registry/txn/status', action: 'txn-status', scope: 'dci:search' },
+/** Each with the spec's receiver path its callback goes to when the request names no sender_uri. */
+const ASYNC_ROUTES: { path: string; action: TransactionAction; scope: InboundRoute['scope']; callbackPath: string }[] = [
+  { path: '/registry/search', action: 'search', scope: 'dci:search', callbackPath: '/registry/on-search' },
+  { path: '/registry/subscribe', action: 'subscribe', scope: 'dci:subscribe', callbackPath: '/registry/on-subscribe' },
+  { path: '/registry/unsubscribe', action: 'unsubscribe', scope: 'dci:subscribe', callbackPath: '/registry/on-unsubscribe' },
+  { path: '/registry/txn/status', action: 'txn-status', scope: 'dci:search', callbackPath: '/registry/txn/on-status' },
 ];
 
 const RECEIVER_APIS: InboundRoute['api'] = ['social', 'crvs', 'ibr', 'dr'];
@@ -52,12 +53,27 @@ const RECEIVER_ROUTES = [
   { path: '/registry/notify', action: 'notify' },
 ];
 
-const dci = (res: Response) => res.locals.dci as InboundMessage;
-
 /** The ERR acknowledgement for a database that does not answer, under the message's correlation id once it has one. */
 function unavailable(res: Response): void {
   const correlationId = (res.locals.dci as InboundMessage | undefined)?.correlationId ?? randomUUID();
   refuse(res, new DciRefusal('err.service.unavailable', 'the registry database is not answering; retry later'), correlationId);
+}
+
+/** DCI bodies are JSON (charset parameters aside); anything else is refused before it is read. */
+function jsonOnly(req: Request, res: Response, next: NextFunction): void {
+  if (req.is('application/json') === 'application/json') return next();
+  refuse(res, new DciRefusal('err.request.bad', 'the body must be application/json', 415), randomUUID());
+}
+
+/**
+ * A body the parser could not take (over the size limit, an encoding it does not know, cut short)
+ * gets an ERR acknowledgement with the parser's 4xx status, like every other refusal under the base.
+ */
+function unreadableBody(error: unknown, _req: Request, res: Response, next: NextFunction): void {
+  const status = (error as { status?: number; type?: string }).status;
+  if (res.headersSent || status === undefined || status < 400 || status >= 500) return next(error);
+  const message = status === 413 ? 'the body is over the size limit' : 'the body could not be read';
+  refuse(res, new DciRefusal('err.request.bad', message, status), randomUUID());
 }
 
 export function dciRouter(deps: DciServerDeps): express.Router {
@@ -65,17 +81,19 @@ export function dciRouter(deps: DciServerDeps): express.Router {
   // The raw bytes are kept: some signing profiles sign exactly what was sent.
   const rawBody = express.raw({ type: () => true, limit: deps.maxBodyBytes });
   const deadline = requestDeadline(deps.database, unavailable);
-  // Observed before the body is read, so a message refused for its size is counted too.
-  const inbound = (path: string, action: string, scope: InboundRoute['scope'], api: InboundRoute['api'] = 'social') => [
-    ...(deps.inboundObserver ? [observeInbound({ path, action }, deps.inboundObserver)] : []),
+  // Observed before the body is read, so a message refused for its size or type is counted too.
+  const inbound = (route: InboundRoute & { action: string }) => [
+    ...(deps.inboundObserver ? [observeInbound({ path: route.path, action: route.action }, deps.inboundObserver)] : []),
     deadline,
+    jsonOnly,
     rawBody,
-    checkInbound({ api, path, scope }, deps),
+    continueRequestScope,
+    checkInbound(route, deps),
   ];
+  const accept = (handler: (m: InboundMessage, res: Response) => Promise<void>) => acceptInbound(deps, handler);
   const principalOf = (m: InboundMessage) => partnerPrincipal(m.partner, m.principal.subject, m.principal.issuer);
 
-  router.post('/registry/sync/search', inbound('/registry/sync/search', 'search', 'dci:search'), async (_req: Request, res: Response) => {
-    const m = dci(res);
+  router.post('/registry/sync/search', inbound({ api: 'social', path: '/registry/sync/search', action: 'search', scope: 'dci:search' }), accept(async (m, res) => {
     const request = m.envelope.message as SearchRequest;
     const total = request.search_request.length;
     if (m.replayRejection) {
@@ -83,25 +101,19 @@ export function dciRouter(deps: DciServerDeps): express.Router {
     }
     const message = await answerSearch(request, m.partner, principalOf(m), m.correlationId, deps);
     sendSigned(res, await signEnvelope({ action: 'on-search', status: 'succ', totalCount: total, message }, m.partner, deps.ourSenderId, deps.keys));
-  });
+  }));
 
-  router.post('/registry/sync/txn/status', inbound('/registry/sync/txn/status', 'txn-status', 'dci:search'), async (_req: Request, res: Response) => {
-    const m = dci(res);
+  router.post('/registry/sync/txn/status', inbound({ api: 'social', path: '/registry/sync/txn/status', action: 'txn-status', scope: 'dci:search' }), accept(async (m, res) => {
     if (m.replayRejection) {
       return sendSigned(res, await signEnvelope({ action: 'txn-on-status', status: 'rjct', totalCount: 1, completedCount: 0, reasonCode: m.replayRejection }, m.partner, deps.ourSenderId, deps.keys));
     }
     const answer = await txnStatus(m.envelope.message as TxnStatusRequest, m.partner.senderId, m.correlationId, deps.transactions);
     sendSigned(res, await signEnvelope({ action: 'txn-on-status', totalCount: 1, ...answer }, m.partner, deps.ourSenderId, deps.keys));
-  });
+  }));
 
   for (const route of ASYNC_ROUTES) {
-    router.post(route.path, inbound(route.path, route.action, route.scope), async (_req: Request, res: Response) => {
-      const m = dci(res);
+    router.post(route.path, inbound({ api: 'social', ...route }), accept(async (m, res) => {
       if (m.replayRejection) return refuse(res, new DciRefusal('err.request.bad', `${m.replayRejection}: message refused`), m.correlationId);
-      const senderUri = typeof m.envelope.header.sender_uri === 'string' ? m.envelope.header.sender_uri : undefined;
-      if (!senderUri || !underCallbackBase(senderUri, m.partner.callbackBase)) {
-        return refuse(res, new DciRefusal('err.sender_uri.invalid', 'header.sender_uri must lie under the callback base registered for this partner'), m.correlationId);
-      }
       const message = m.envelope.message as { transaction_id: string };
       // Stored before the ACK: once the partner holds an ACK, the answer survives a restart.
       await deps.transactions.create({
@@ -109,20 +121,19 @@ export function dciRouter(deps: DciServerDeps): express.Router {
         senderId: m.partner.senderId,
         transactionId: message.transaction_id,
         action: route.action,
-        senderUri,
+        senderUri: m.callbackUri!,
         request: m.envelope.message as Record<string, unknown>,
         referenceIds: deps.actions.referenceIds(route.action, m.envelope.message),
       });
       await deps.jobs.enqueue(CALLBACK_JOB, { correlationId: m.correlationId }, { key: `callback:${m.correlationId}` });
       deps.jobs.kick();
       res.status(202).json(ackBody(m.correlationId));
-    });
+    }));
   }
 
   for (const { path, action } of RECEIVER_ROUTES) {
     // Callbacks and notifications come from registries of every kind (a CRVS notifies deaths).
-    router.post(path, inbound(path, action, 'dci:callback', RECEIVER_APIS), async (_req: Request, res: Response) => {
-      const m = dci(res);
+    router.post(path, inbound({ api: RECEIVER_APIS, path, action, scope: 'dci:callback' }), accept(async (m, res) => {
       if (m.replayRejection) return refuse(res, new DciRefusal('err.request.bad', `${m.replayRejection}: message refused`), m.correlationId);
       const message = m.envelope.message as { transaction_id?: string } | undefined;
       const claimed = await deps.hub.dispatch({
@@ -134,9 +145,14 @@ export function dciRouter(deps: DciServerDeps): express.Router {
       });
       if (!claimed) deps.log.info({ path, senderId: m.partner.senderId }, 'callback received with no flow waiting for it');
       res.status(200).json(ackBody(m.correlationId));
-    });
+    }));
   }
 
+  router.use((_req: Request, res: Response) => {
+    refuse(res, new DciRefusal('err.request.not_found', 'no DCI endpoint at this path'), randomUUID());
+  });
+
+  router.use(unreadableBody);
   router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent || !isDatabaseUnreachable(error)) return next(error);
     deps.log.warn({ err: (error as Error).message }, 'DCI request failed: the database is not answering');

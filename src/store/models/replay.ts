@@ -63,6 +63,10 @@ export class MongoReplayStore implements ReplayStore {
     return takenOver !== null;
   }
 
+  async forget(senderId: string, messageId: string): Promise<void> {
+    await this.model.collection.deleteOne({ sender_id: senderId, message_id: messageId });
+  }
+
   private async pruneNowAndThen(now: Date): Promise<void> {
     if (now.getTime() - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = now.getTime();

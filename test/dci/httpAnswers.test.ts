@@ -1,0 +1,59 @@
+/** Every answer under the DCI base path is a DCI answer: an ERR acknowledgement with the spec's code. */
+import { validatorFor } from '../../adapters/dci/protocol';
+import { startTestGateway, TestGateway } from '../support/gateway';
+import { registerPartner, TestPartner } from '../support/dciPartner';
+
+jest.setTimeout(60_000);
+
+describe('DCI answers under the base path (end to end)', () => {
+  let t: TestGateway;
+  let partner: TestPartner;
+  let token: string;
+  // The schema of the ERR acknowledgement an async endpoint answers with.
+  const validAck = validatorFor('social', '/registry/search', 'response');
+
+  beforeAll(async () => {
+    t = await startTestGateway();
+    partner = await registerPartner(t.gateway, { senderId: 'http.mis.example.org', callbackBase: 'http://127.0.0.1:9/dci' });
+    token = await partner.token();
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  async function post(path: string, body: string, contentType: string | undefined) {
+    const res = await fetch(`${t.url}/dci${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, ...(contentType && { 'content-type': contentType }) },
+      body,
+    });
+    return { status: res.status, contentType: res.headers.get('content-type'), body: (await res.json()) as any };
+  }
+
+  const expectErrAck = (res: { status: number; body: any }, status: number, code: string) => {
+    expect({ status: res.status, ack: res.body.message?.ack_status, code: res.body.message?.error?.code }).toEqual({ status, ack: 'ERR', code });
+    expect(validAck(res.body)).toEqual({ ok: true });
+  };
+
+  it('answers a body over the size limit with 413 and err.request.bad', async () => {
+    const res = await post('/registry/sync/search', JSON.stringify({ padding: 'x'.repeat(1024 * 1024 + 1) }), 'application/json');
+    expectErrAck(res, 413, 'err.request.bad');
+  });
+
+  it('answers a content type other than application/json with 415 and err.request.bad', async () => {
+    for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml', undefined]) {
+      const res = await post('/registry/search', '{"header":{}}', contentType);
+      expectErrAck(res, 415, 'err.request.bad');
+    }
+    // A charset parameter is still JSON: the message goes on to the next check (here, the schema).
+    expectErrAck(await post('/registry/search', '{"header":{}}', 'application/json; charset=utf-8'), 400, 'err.request.bad');
+  });
+
+  it('answers unknown paths under the base with 404 and err.request.not_found', async () => {
+    expectErrAck(await post('/registry/no-such-thing', '{}', 'application/json'), 404, 'err.request.not_found');
+    expectErrAck(await post('/nothing', '{}', 'application/json'), 404, 'err.request.not_found');
+    const get = await fetch(`${t.url}/dci/registry/sync/search`);
+    expect(get.status).toBe(404);
+    expect(((await get.json()) as any).message.error.code).toBe('err.request.not_found');
+  });
+});
