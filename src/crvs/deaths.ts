@@ -6,6 +6,7 @@
  */
 import { Types } from 'mongoose';
 import { GatewayError } from '../errors';
+import { invalidateDeath } from '../indicators/invalidation';
 import { attachIdentifiers, checkIdentifier } from '../registry/identifiers';
 import { recordDeath } from '../registry/individuals';
 import type { CrvsCounts } from '../store/models/crvsImport';
@@ -64,6 +65,8 @@ export async function applyDeaths(ctx: ApplyContext, raws: Record<string, unknow
       { $setOnInsert: { kind: 'death', registrationType: d.drn ? 'DRN' : 'UIN', registrationNumber: d.drn ?? d.uin, date: d.deathDate, dataSource: ctx.dataSource, via: ctx.via, receivedAt: now }, $set: { individual: person } },
       { upsert: true },
     );
+    // At once, not when the outbox is next read: an eligibility decided meanwhile must not count the dead as alive.
+    await invalidateDeath(models, person, now);
     if (changed) counts.updated++;
     else counts.unchanged++;
   }

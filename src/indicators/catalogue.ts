@@ -136,8 +136,11 @@ export const INDICATORS: readonly IndicatorDefinition[] = [
     failurePolicy: 'last_known',
     scopes: PARTNER_READ,
     partnerVisible: false,
-    description: 'The civil registry holds records of the person and no death among them; null when it holds none.',
-    computation: partner(crvsRecordFlow, (r: CrvsRecord) => (crvsHasRecords(r) ? ok(!r.events.some((e) => e.type === 'death')) : notFound())),
+    description: 'The civil registry holds no death of the person (also when it holds no record of them at all: outcome not_found).',
+    computation: partner(crvsRecordFlow, (r: CrvsRecord) => {
+      const alive = !r.events.some((e) => e.type === 'death');
+      return crvsHasRecords(r) ? ok(alive) : notFound(alive);
+    }),
   },
   {
     name: 'crvs.birth_verified',

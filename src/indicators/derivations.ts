@@ -13,12 +13,8 @@ export interface HouseholdView {
   };
 }
 
-/** Whole years from `birth` to `at`, counted on calendar days (UTC). */
-export function ageInYears(birth: Date, at: Date): number {
-  const years = at.getUTCFullYear() - birth.getUTCFullYear();
-  const beforeBirthday = at.getUTCMonth() < birth.getUTCMonth() || (at.getUTCMonth() === birth.getUTCMonth() && at.getUTCDate() < birth.getUTCDate());
-  return years - (beforeBirthday ? 1 : 0);
-}
+/** Whole years from `birth` to `at`, counted on calendar days (UTC): the same age as Individual.age. */
+export { ageOn as ageInYears } from '../graphql/resolvers/types';
 
 export const DISABILITY_KINDS = ['vision', 'hearing', 'mobility', 'cognition'] as const;
 export type DisabilityKind = (typeof DISABILITY_KINDS)[number];

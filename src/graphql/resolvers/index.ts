@@ -3,6 +3,7 @@ import { crvsResolvers } from './crvs';
 import { dataSourceResolvers } from './dataSources';
 import { dciResolvers } from './dci';
 import { identifierResolvers } from './identifiers';
+import { indicatorResolvers } from './indicators';
 import { partnerDataResolvers } from './partnerData';
 import { partnerResolvers } from './partners';
 import { programResolvers } from './programs';
@@ -15,11 +16,12 @@ export const resolvers = {
   ...typeResolvers,
   ...crvsResolvers.types,
   ...dciResolvers.types,
+  ...indicatorResolvers.types,
   ...programResolvers.types,
-  Individual: { ...typeResolvers.Individual, ...partnerDataResolvers.Individual, ...crvsResolvers.Individual },
+  Individual: { ...typeResolvers.Individual, ...partnerDataResolvers.Individual, ...crvsResolvers.Individual, ...indicatorResolvers.Individual },
   PartnerSigningProfile: partnerResolvers.PartnerSigningProfile,
-  Query: { ...registryResolvers.Query, ...identifierResolvers.Query, ...partnerResolvers.Query, ...dataSourceResolvers.Query, ...partnerDataResolvers.Query, ...crvsResolvers.Query, ...dciResolvers.Query, ...programResolvers.Query },
-  Mutation: { ...registryResolvers.Mutation, ...identifierResolvers.Mutation, ...partnerResolvers.Mutation, ...dataSourceResolvers.Mutation, ...crvsResolvers.Mutation, ...programResolvers.Mutation },
+  Query: { ...registryResolvers.Query, ...identifierResolvers.Query, ...partnerResolvers.Query, ...dataSourceResolvers.Query, ...partnerDataResolvers.Query, ...crvsResolvers.Query, ...dciResolvers.Query, ...indicatorResolvers.Query, ...programResolvers.Query },
+  Mutation: { ...registryResolvers.Mutation, ...identifierResolvers.Mutation, ...partnerResolvers.Mutation, ...dataSourceResolvers.Mutation, ...crvsResolvers.Mutation, ...indicatorResolvers.Mutation, ...programResolvers.Mutation },
 };
 
 export { entityResolvers };

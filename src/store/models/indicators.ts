@@ -52,6 +52,8 @@ export type RefreshState = (typeof REFRESH_STATES)[number];
  */
 export interface IndicatorRefreshDoc {
   _id: Types.ObjectId;
+  /** Indicators and area: an unfinished run with the same key is resumed, not repeated. */
+  key: string;
   /** `name` or `name(argument)`, as asked. */
   indicators: string[];
   area: string | null;
@@ -70,6 +72,7 @@ export interface IndicatorRefreshDoc {
 
 const refreshSchema = new Schema<IndicatorRefreshDoc>(
   {
+    key: { type: String, required: true },
     indicators: { type: [String], required: true },
     area: { type: String, default: null },
     state: { type: String, enum: REFRESH_STATES, required: true },
@@ -85,6 +88,7 @@ const refreshSchema = new Schema<IndicatorRefreshDoc>(
   },
   { collection: 'indicator_refreshes', versionKey: false, minimize: false },
 );
+refreshSchema.index({ key: 1, state: 1 });
 
 /** One person in one partner fetch: what was asked, of whom, how it went and how long it took. */
 export interface IndicatorFetchDoc {

@@ -1,0 +1,95 @@
+/** Indicators over GraphQL: thin calls into src/indicators. */
+import DataLoader from 'dataloader';
+import { hasScope, requireScopes } from '../../auth/principal';
+import { GatewayError } from '../../errors';
+import { INDICATORS, IndicatorDefinition } from '../../indicators/catalogue';
+import { allIndicators, parseIndicator, ResolvedIndicator, resolveIndicators } from '../../indicators/refs';
+import { findRefresh, openRefresh } from '../../indicators/refresh';
+import { serveIndicators, ServedIndicator } from '../../indicators/serving';
+import { indicatorRuntimeOf } from '../../indicators/wiring';
+import type { IndicatorRefreshDoc } from '../../store/models/indicators';
+import type { IndividualDoc } from '../../store/models/individual';
+import type { Context } from '../context';
+import type { Args } from './registry';
+
+const mayRead = (ctx: Context, d: IndicatorDefinition) => d.scopes.every((scope) => ctx.principal && hasScope(ctx.principal, scope));
+
+/** The named indicators, each checked against the caller's scopes; without names, all the caller may read. */
+function readable(ctx: Context, names: string[] | null | undefined, field: string): ResolvedIndicator[] {
+  if (!names) return allIndicators().filter((w) => mayRead(ctx, w.definition));
+  const wanted = resolveIndicators(names.map((text) => parseIndicator(text, field)), field);
+  for (const w of wanted) if (!mayRead(ctx, w.definition)) requireScopes(ctx.principal, ...w.definition.scopes);
+  return wanted;
+}
+
+/** Per request and set of indicators: every individual of the operation served in one batch. */
+const loaders = new WeakMap<Context, Map<string, DataLoader<IndividualDoc, ServedIndicator[], string>>>();
+function indicatorLoader(ctx: Context, wanted: ResolvedIndicator[]) {
+  let byKey = loaders.get(ctx);
+  if (!byKey) loaders.set(ctx, (byKey = new Map()));
+  const key = wanted.map((w) => w.slot).join(',');
+  let loader = byKey.get(key);
+  if (!loader) {
+    const { revalidate } = indicatorRuntimeOf(ctx.models.IndicatorValues.db);
+    loader = new DataLoader(
+      async (people: readonly IndividualDoc[]) => {
+        const served = await serveIndicators({ ...ctx, revalidate }, wanted, people.map((p) => p._id), ctx.now);
+        return people.map((p) => served.get(`${p._id}`) ?? []);
+      },
+      { cacheKeyFn: (person) => `${person._id}` },
+    );
+    byKey.set(key, loader);
+  }
+  return loader;
+}
+
+const text = (value: unknown) => (value === null || value === undefined ? null : value instanceof Date ? value.toISOString() : String(value));
+const ofType = <T>(type: string) => (s: ServedIndicator) => (typeof s.stored.value === type ? (s.stored.value as T) : null);
+
+export const indicatorResolvers = {
+  types: {
+    Indicator: {
+      arguments: (d: IndicatorDefinition) => d.args ?? null,
+    },
+    IndicatorValue: {
+      name: (s: ServedIndicator) => s.indicator.definition.name,
+      argument: (s: ServedIndicator) => s.indicator.argument ?? null,
+      type: (s: ServedIndicator) => s.indicator.definition.type,
+      value: (s: ServedIndicator) => {
+        if (s.failure) throw s.failure;
+        return text(s.stored.value);
+      },
+      booleanValue: ofType<boolean>('boolean'),
+      numberValue: ofType<number>('number'),
+      stringValue: ofType<string>('string'),
+      dateValue: (s: ServedIndicator) => (s.stored.value instanceof Date ? s.stored.value : null),
+      outcome: (s: ServedIndicator) => s.stored.outcome,
+      error: (s: ServedIndicator) => s.stored.error ?? null,
+      computedAt: (s: ServedIndicator) => s.stored.computedAt,
+      expiresAt: (s: ServedIndicator) => s.stored.expiresAt,
+      stale: (s: ServedIndicator) => s.stale,
+      ageSeconds: (s: ServedIndicator, _: unknown, ctx: Context) => Math.max(0, Math.floor((ctx.now.getTime() - s.stored.computedAt.getTime()) / 1000)),
+      source: (s: ServedIndicator) => s.stored.source,
+    },
+    IndicatorRefresh: {
+      id: (doc: IndicatorRefreshDoc) => `${doc._id}`,
+    },
+  },
+  Individual: {
+    indicators: (doc: IndividualDoc, args: Args, ctx: Context) => indicatorLoader(ctx, readable(ctx, args.names, 'names')).load(doc),
+  },
+  Query: {
+    indicatorCatalogue: () => INDICATORS,
+    indicatorRefresh: (_: unknown, args: Args, ctx: Context) => findRefresh(ctx.models, args.id),
+  },
+  Mutation: {
+    refreshIndicators: async (_: unknown, args: Args, ctx: Context) => {
+      const wanted = readable(ctx, args.names, 'names');
+      if (wanted.length === 0) throw new GatewayError('FORBIDDEN', 'no indicator is readable with these scopes');
+      const { doc, resumed } = await openRefresh(ctx.models, { indicators: wanted.map((w) => w.label), area: args.filter?.area }, ctx.principal?.subject, ctx.now);
+      await indicatorRuntimeOf(ctx.models.IndicatorRefresh.db).startRefresh(doc._id);
+      ctx.log.info({ refreshId: `${doc._id}`, indicators: doc.indicators.length, area: doc.area, resumed, by: ctx.principal?.subject }, 'indicator refresh started');
+      return doc;
+    },
+  },
+};
