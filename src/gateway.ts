@@ -23,6 +23,7 @@ import { KeyRing } from '../adapters/dci/protocol';
 import { CallbackHub } from '../adapters/dci/server/callbackHub';
 import { wireCrvs } from './crvs/wiring';
 import { ensureDemoProgram } from './programs/demo';
+import { wireIndicators } from './indicators/wiring';
 
 export const DEMO_INDIVIDUALS = 2000;
 
@@ -89,6 +90,7 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
     const dci = await wireDci({ config, connection: store.connection, models, tokens, graphql: inProcessExecutor(schema, services), keys, hub, metrics, database: store.liveness, log });
     metrics.watchJobs(dci.jobs);
     const crvs = wireCrvs({ connection: store.connection, models, dataSources, dci, log });
+    const indicators = wireIndicators({ connection: store.connection, models, dataSources, jobs: dci.jobs, log });
     await syncIndexes(store.connection); // after every model, the DCI ones included, is defined
     if (opts.demo) {
       await seedDemo(models, log);
@@ -106,6 +108,7 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
     app.use(errorHandler(log));
     bound.serve(app);
     dci.start();
+    indicators.start();
     const port = (httpServer.address() as { port: number }).port;
     log.info({ port }, 'gateway listening');
     store.announce(`http://127.0.0.1:${port}`);
@@ -120,6 +123,7 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
       dataSources,
       async stop() {
         crvs.stop(); // running imports pause at their next batch and resume on the next start
+        await indicators.stop(); // so do refresh runs
         await apollo.stop(); // drains in-flight requests, then closes the HTTP server
         await dci.stop();
         await store.close();
