@@ -9,6 +9,7 @@ import { MONGO_JAVA_SERVER_VERSION } from '../src/store/javaEngine';
 import { BenchContext, openContext } from './context';
 import * as crvsImport from './crvsImport';
 import * as dciSearch from './dciSearch';
+import * as eligibility from './eligibility';
 import * as engines from './engines';
 import * as federation from './federation';
 import * as registry from './registry';
@@ -18,7 +19,7 @@ interface Benchmark {
   run(ctx: BenchContext): Promise<string>;
 }
 
-const BENCHMARKS: Record<string, Benchmark> = { registry, dciSearch, federation, crvsImport, engines, scale };
+const BENCHMARKS: Record<string, Benchmark> = { registry, dciSearch, federation, eligibility, crvsImport, engines, scale };
 
 /** `npm run bench -- dciSearch` runs only the named benchmarks; no names runs them all. */
 function selected(): Benchmark[] {
