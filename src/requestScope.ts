@@ -49,6 +49,17 @@ export function inRequestScope<T>(scope: RequestScope, fn: () => T): T {
   return scopes.run(scope, fn);
 }
 
+/** Runs `fn` outside any request: for background work a request merely woke up (a job poll), which is not part of it. */
+export function outsideRequestScope<T>(fn: () => T): T {
+  return scopes.exit(fn);
+}
+
+/** The headers that pass the current request id on to a partner (outbound DCI calls, callbacks, notifications). */
+export function requestIdHeaders(): Record<string, string> {
+  const requestId = currentRequestId();
+  return requestId ? { [REQUEST_ID_HEADER]: requestId } : {};
+}
+
 /** Adds the DCI ids to the current request's scope, so the log lines that follow name them. */
 export function tagRequest(ids: Pick<RequestScope, 'correlationId' | 'transactionId'>): void {
   const scope = scopes.getStore();

@@ -19,9 +19,14 @@
  * lease expires, and the outcome of a runner that lost its lease is discarded; so HANDLERS MUST BE
  * IDEMPOTENT. Enqueue is idempotent on `key` for as long as the job is kept: done jobs are deleted
  * `retentionMs` after `finishedAt`; failed jobs are kept for inspection.
+ *
+ * A job runs in the request scope it was queued from (its request id, DCI correlation and transaction
+ * ids), or in one of its own when queued by background work, so its log lines and outbound calls carry it.
  */
+import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import type { Logger } from '../log';
+import { currentScope, inRequestScope, outsideRequestScope, RequestScope } from '../requestScope';
 import { jobClaimModel, jobModel, JobDoc, JobState, JOB_STATES } from '../store/models/job';
 import { Backoff, backoffDelay } from './backoff';
 
@@ -88,7 +93,6 @@ const MAX_ERROR_LENGTH = 1000;
 
 const isDuplicateKey = (error: unknown) => (error as { code?: unknown } | null)?.code === 11000;
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, MAX_ERROR_LENGTH);
-// Handler error messages may quote data: logs get the class only, status() has the message.
 const nameOf = (error: unknown) => (error instanceof Error ? error.name : typeof error);
 
 export class JobQueue {
@@ -136,7 +140,7 @@ export class JobQueue {
     try {
       const result = await this.jobs.updateOne(
         { key: opts.key },
-        { $setOnInsert: { kind, payload, state: 'pending', attempts: 0, runAt: opts.runAt ?? now, lockedUntil: null, createdAt: now } },
+        { $setOnInsert: { kind, payload, state: 'pending', attempts: 0, runAt: opts.runAt ?? now, lockedUntil: null, createdAt: now, scope: { ...(currentScope() ?? { requestId: randomUUID() }) } } },
         { upsert: true },
       );
       return { created: result.upsertedCount > 0 };
@@ -195,7 +199,8 @@ export class JobQueue {
       return;
     }
     clearTimeout(this.timer);
-    this.polling = this.poll().finally(() => {
+    // Kicked by a request that queued a job, the poll is still not part of that request.
+    this.polling = outsideRequestScope(() => this.poll()).finally(() => {
       this.polling = undefined;
       if (!this.started) return;
       if (this.pollAgain) {
@@ -283,7 +288,8 @@ export class JobQueue {
   }
 
   private launch(job: JobDoc, attempt: number): void {
-    const task = this.execute(job, attempt).catch((error: unknown) => {
+    const scope: RequestScope = { ...(job.scope ?? { requestId: randomUUID() }) };
+    const task = inRequestScope(scope, () => this.execute(job, attempt)).catch((error: unknown) => {
       // The outcome was not recorded: the job is retried once its lease expires.
       this.log.error({ job: job.kind, key: job.key, attempt, err: messageOf(error) }, 'job outcome not recorded');
     });
@@ -325,14 +331,20 @@ export class JobQueue {
     const lastError = messageOf(failure);
     if (permanent || attempt >= definition.maxAttempts) {
       if (await this.record(job, attempt, { state: 'failed', lastError, finishedAt: now }, log)) {
-        log.warn({ error: nameOf(failure), permanent }, 'job failed');
+        log.warn({ error: nameOf(failure), err: lastError, permanent }, 'job failed');
       }
       return;
     }
     const delayMs = backoffDelay(attempt, definition.backoff);
     if (await this.record(job, attempt, { state: 'pending', lastError, runAt: new Date(now.getTime() + delayMs) }, log)) {
-      log.info({ error: nameOf(failure), delayMs }, 'job attempt failed; will retry');
+      log.info({ error: nameOf(failure), err: lastError, delayMs }, 'job attempt failed; will retry');
     }
+  }
+
+  /** Makes a pending job due now (its backoff no longer applies: what it waited for has happened). */
+  async wake(key: string): Promise<void> {
+    const result = await this.jobs.updateOne({ key, state: 'pending' }, { $set: { runAt: this.now() } });
+    if (result.modifiedCount > 0) this.kick();
   }
 
   /** Records an attempt's outcome if this runner still holds the attempt (its lease was not taken over). */

@@ -5,6 +5,7 @@
  * guard with a message id it already saw.
  */
 import type { Logger } from '../../../src/log';
+import { requestIdHeaders } from '../../../src/requestScope';
 import { PartnerRateLimiter } from '../../../src/partners/rateLimiter';
 import type { SignedMessage } from '../protocol';
 import { CircuitBreaker } from './circuitBreaker';
@@ -93,7 +94,8 @@ export class Transport {
   }
 
   private async send(path: string, signed: SignedMessage, token: string | undefined): Promise<Omit<Delivered, 'attempts'>> {
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...signed.headers };
+    // The request (or job) on whose behalf we call passes its id on, so both sides' logs can be matched.
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...requestIdHeaders(), ...signed.headers };
     if (token) headers.authorization = `Bearer ${token}`;
     try {
       const res = await this.deps.fetch(`${this.source.baseUrl}${path}`, {

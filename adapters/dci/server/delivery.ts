@@ -2,14 +2,16 @@
  * Delivering a signed callback or notification to a partner's receiver: one POST with the partner's
  * callback credentials, and, as the outbound client does, one more with a fresh token when the
  * partner refuses a cached one. Anything but a 2xx throws, for the job queue to retry with backoff.
+ * The request id of the job (the request that queued it) goes along in X-Request-Id.
  */
+import { requestIdHeaders } from '../../../src/requestScope';
 import type { SignedMessage } from '../protocol';
 import type { CallbackCredentials } from './partners';
 
 async function post(url: string, signed: SignedMessage, token: string | undefined, timeoutMs: number): Promise<number> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...signed.headers, ...(token && { authorization: `Bearer ${token}` }) },
+    headers: { 'content-type': 'application/json', ...requestIdHeaders(), ...signed.headers, ...(token && { authorization: `Bearer ${token}` }) },
     body: signed.rawBody,
     signal: AbortSignal.timeout(timeoutMs),
     redirect: 'error', // a redirect could lead outside the registered callback base

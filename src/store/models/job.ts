@@ -24,6 +24,8 @@ export interface JobDoc {
   lastError?: string;
   finishedAt?: Date;
   createdAt: Date;
+  /** The request (and DCI ids) that queued the job, for its log lines and the calls it makes (src/requestScope.ts). */
+  scope?: { requestId: string; correlationId?: string; transactionId?: string };
 }
 
 const jobSchema = new Schema<JobDoc>(
@@ -38,6 +40,7 @@ const jobSchema = new Schema<JobDoc>(
     lastError: String,
     finishedAt: Date,
     createdAt: { type: Date, required: true },
+    scope: { type: Schema.Types.Mixed },
   },
   { collection: 'jobs', versionKey: false, minimize: false },
 );
