@@ -90,6 +90,10 @@ export function deliveryLedger(c: mongoose.Connection): DeliveryLedger {
     async markDelivered(code, eventId) {
       await Delivery.updateOne({ _id: `${code}:${eventId}` }, { $set: { state: 'delivered', deliveredAt: new Date() } });
     },
+    async nextPending(code, seq) {
+      const next = await Delivery.findOne({ code, state: 'pending', seq: { $gt: new Types.ObjectId(seq) } }, { eventId: 1 }).sort({ seq: 1 }).lean();
+      return next?.eventId;
+    },
     async markFailed(code, eventId, error) {
       await Delivery.updateOne({ _id: `${code}:${eventId}`, state: 'pending' }, { $set: { state: 'failed', lastError: error.slice(0, 300), failedAt: new Date() } });
     },

@@ -14,7 +14,7 @@ export interface TestPartner {
   clientId: string;
   clientSecret: string;
   token(scope?: string): Promise<string>;
-  /** Signs `message` under a fresh header and POSTs it to `${base}${path}`. */
+  /** Signs `message` under a fresh header and POSTs it to `${gateway url}/dci${path}`. */
   send(path: string, action: RequestAction, message: Record<string, unknown>, opts?: SendOptions): Promise<{ status: number; body: any; raw: string }>;
 }
 
@@ -26,6 +26,8 @@ export interface SendOptions {
   mutate?: (body: Record<string, unknown>) => void;
   raw?: string;
   unsigned?: boolean;
+  /** Another instance of the same gateway (same database and DATA_DIR keys) to send to. */
+  gatewayUrl?: string;
 }
 
 export function newPartnerKey(): OurSigningKey {
@@ -36,14 +38,14 @@ export function newPartnerKey(): OurSigningKey {
   return { kid, algorithm: 'EdDSA', privateKey, publicJwk };
 }
 
-export async function registerPartner(gateway: Gateway, input: Partial<PartnerInput> & { senderId: string; callbackBase: string }): Promise<TestPartner> {
+/** `gateway`: a running gateway, or any instance's URL with the models of the database they share. */
+export async function registerPartner(gateway: Pick<Gateway, 'models' | 'url'>, input: Partial<PartnerInput> & { senderId: string; callbackBase: string }): Promise<TestPartner> {
   const key = newPartnerKey();
   const { clientId, clientSecret } = await createPartner(
     gateway.models,
     { scopes: ['dci:search', 'dci:subscribe', 'dci:callback'], publicKeys: [key.publicJwk], ...input },
     new Date(),
   );
-  const base = `${gateway.url}/dci`;
   const partner: TestPartner = {
     senderId: input.senderId,
     key,
@@ -68,7 +70,7 @@ export async function registerPartner(gateway: Gateway, input: Partial<PartnerIn
       }
       if (opts.raw !== undefined) raw = opts.raw;
       const token = opts.token === undefined ? await partner.token() : opts.token;
-      const res = await fetch(`${base}${path}`, {
+      const res = await fetch(`${opts.gatewayUrl ?? gateway.url}/dci${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...signed.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
         body: raw,

@@ -35,7 +35,8 @@ export interface Receiver {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function startReceiver(opts: { port?: number } = {}): Promise<Receiver> {
+/** `answerDelayMs`: each request is recorded on arrival and answered that much later (a slow partner). */
+export async function startReceiver(opts: { port?: number; answerDelayMs?: number } = {}): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
   const failures: { status: number; pathMatch?: (path: string) => boolean }[] = [];
 
@@ -64,8 +65,12 @@ export async function startReceiver(opts: { port?: number } = {}): Promise<Recei
           ...(status === 200 ? {} : { error: { code: 'err.service.unavailable', message: 'configured failure' } }),
         },
       };
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(ack));
+      const answer = () => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(ack));
+      };
+      if (opts.answerDelayMs) setTimeout(answer, opts.answerDelayMs);
+      else answer();
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -7,7 +7,7 @@
  * credentials. A subscriber's deliveries go out in outbox order: a job waits while an earlier one for
  * the same subscription is still pending.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { GraphqlExecutor } from '../../../src/graphql/inProcess';
 import type { JobQueue } from '../../../src/jobs/queue';
 import type { Logger } from '../../../src/log';
@@ -41,6 +41,8 @@ export interface DeliveryLedger {
   markDelivered(code: string, eventId: string): Promise<void>;
   /** Given up after the last attempt: no longer pending, so the subscription's later notifications go on. */
   markFailed(code: string, eventId: string, error: string): Promise<void>;
+  /** The event of the subscription's next pending notification after `seq`, if any. */
+  nextPending(code: string, seq: string): Promise<string | undefined>;
 }
 
 export const NOTIFY_JOB = 'dci.notify';
@@ -71,6 +73,21 @@ interface NotifyPayload {
 
 class WaitingForEarlier extends Error {}
 
+const notifyJobKey = (code: string, eventId: string) => `notify:${code}:${eventId}`;
+
+/**
+ * The same ids on every attempt at one notification, whichever instance makes it: a runner that
+ * dies after the POST but before recording it makes another send it again, and the subscriber's
+ * replay guard then drops the repeat by its message_id. A UUID (version 8) from a SHA-256 of `name`.
+ */
+function stableUuid(name: string): string {
+  const bytes = createHash('sha256').update(name).digest().subarray(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x80;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /** The registrant as the subscriber may see it, if it matches the subscription's filter. */
 async function matchingRecord(deps: NotifierDeps, sub: StoredSubscription, event: OutboxEvent) {
   const partner = await deps.partners.active(sub.senderId);
@@ -95,7 +112,7 @@ export async function scanOutbox(deps: NotifierDeps, batch = 200): Promise<numbe
       if (sub.entity !== event.registrantKind || !sub.events.includes(event.type)) continue;
       if (!(await matchingRecord(deps, sub, event))) continue;
       if (await deps.ledger.add(sub.code, event)) {
-        await deps.jobs.enqueue(NOTIFY_JOB, { code: sub.code, event, queuedAt: new Date().toISOString() } satisfies NotifyPayload, { key: `notify:${sub.code}:${event.id}` });
+        await deps.jobs.enqueue(NOTIFY_JOB, { code: sub.code, event, queuedAt: new Date().toISOString() } satisfies NotifyPayload, { key: notifyJobKey(sub.code, event.id) });
       }
     }
   }
@@ -105,8 +122,17 @@ export async function scanOutbox(deps: NotifierDeps, batch = 200): Promise<numbe
 }
 
 export function notifyJob(deps: NotifierDeps) {
+  /**
+   * A notification waiting for this one backed off while it waited (for minutes, when this one's
+   * runner died and its lease had to run out): it is due now.
+   */
+  const wakeNext = async (code: string, event: OutboxEvent) => {
+    const next = await deps.ledger.nextPending(code, event.seq);
+    if (next) await deps.jobs.wake(notifyJobKey(code, next));
+  };
   const giveUp = async (code: string, event: OutboxEvent, reason: string) => {
     await deps.ledger.markFailed(code, event.id, reason);
+    await wakeNext(code, event);
     deps.log.warn({ code, event: event.type, reason }, 'notification given up');
   };
   return async ({ code, event, queuedAt }: NotifyPayload) => {
@@ -123,7 +149,7 @@ export function notifyJob(deps: NotifierDeps) {
       return giveUp(code, event, 'the notify URL is no longer under the partner callback base');
     }
     const message: NotifyEventRequest = {
-      transaction_id: randomUUID(),
+      transaction_id: stableUuid(`notify-txn:${code}:${event.id}`),
       notify_event: [
         {
           reference_id: code, // the subscription code, so the subscriber knows which subscription fired
@@ -139,7 +165,12 @@ export function notifyJob(deps: NotifierDeps) {
         },
       ],
     };
-    const signed = await signEnvelope({ action: 'notify', status: 'succ', totalCount: 1, message }, match.partner, deps.ourSenderId, deps.keys);
+    const signed = await signEnvelope(
+      { action: 'notify', status: 'succ', totalCount: 1, message, messageId: stableUuid(`notify-msg:${code}:${event.id}`) },
+      match.partner,
+      deps.ourSenderId,
+      deps.keys,
+    );
     try {
       await deliver('notify', sub.notifyUrl, signed, match.partner.callbackCredentials, 10_000, deps.deliveries);
     } catch (error) {
@@ -150,6 +181,7 @@ export function notifyJob(deps: NotifierDeps) {
       throw error;
     }
     await deps.ledger.markDelivered(code, event.id);
+    await wakeNext(code, event);
     deps.log.info({ senderId: sub.senderId, code, event: event.type }, 'notification delivered');
   };
 }
