@@ -9,9 +9,10 @@
  * removed.
  */
 import { Types } from 'mongoose';
-import { conflict, notFound } from '../errors';
+import { badInput, conflict, notFound } from '../errors';
 import type { RegistryModels } from '../store/models';
 import { claimKey, EmbeddedIdentifier, IdentifierClaimDoc, IdentifierDoc, RegistrantKind, VERIFICATION_STATUSES } from '../store/models/identifier';
+import type { IndividualDoc } from '../store/models/individual';
 import { appendEvent } from './events';
 import { code, list, objectId, oneOf, text } from './input';
 import { bumpVersion } from './registrant';
@@ -178,6 +179,35 @@ function keyOf(match: { type: string; value: string }, field?: string) {
 export async function identifierHolders(models: RegistryModels, field: string, match: { type: string; value: string }): Promise<Types.ObjectId[]> {
   const claim = await models.IdentifierClaim.findById(keyOf(match, field), { registrant: 1, removing: 1 }).lean();
   return claim && !claim.removing ? [claim.registrant] : [];
+}
+
+/** How many pairs `findByIdentifiers` takes at once. */
+export const MAX_IDENTIFIER_LOOKUPS = 100;
+
+/**
+ * The registrants holding each pair, in the order asked (null where none): one `_id $in` read for
+ * the claims and one per kind for the holders, whatever the number of pairs. A claim whose holder
+ * lacks its copy is settled one by one, as `findByIdentifier` does.
+ */
+export async function findByIdentifiers(models: RegistryModels, field: string, matches: { type: string; value: string }[], now: Date) {
+  if (matches.length > MAX_IDENTIFIER_LOOKUPS) throw badInput(field, `may hold at most ${MAX_IDENTIFIER_LOOKUPS} identifiers`);
+  const keys = matches.map((m, i) => keyOf(m, `${field}[${i}]`));
+  const claims = new Map((await models.IdentifierClaim.find({ _id: { $in: [...new Set(keys)] } }).lean()).filter((c) => !c.removing).map((c) => [c._id, c]));
+  const holders = new Map<string, { kind: RegistrantKind; doc: IndividualDoc }>();
+  for (const kind of ['individual', 'group'] as const) {
+    const ids = [...claims.values()].filter((c) => c.registrantKind === kind).map((c) => c.registrant);
+    if (ids.length === 0) continue;
+    for (const doc of await modelOf(models, kind).find({ _id: { $in: ids } }).lean()) holders.set(`${doc._id}`, { kind, doc });
+  }
+  return Promise.all(
+    keys.map(async (key) => {
+      const claim = claims.get(key);
+      if (!claim) return null;
+      const holder = holders.get(`${claim.registrant}`);
+      if (holder?.doc.identifiers.some((i) => i._id.equals(claim.identifier._id))) return holder;
+      return findByIdentifier(models, claim.identifier.type, claim.identifier.value, now);
+    }),
+  );
 }
 
 /** The registrant holding (type, value), or null: one `_id` read for the claim, one for the holder. */

@@ -43,7 +43,6 @@ const deceased: IndividualNode = { ...amina, id: '65f000000000000000000003', sta
 const household: GroupNode = {
   id: '65f0000000000000000000a1',
   kind: 'household',
-  name: 'Okafor household',
   address: { line: '12 Market Road', locality: 'Kinta', areaCode: 'NR-01', regionCode: 'NR', country: 'NG' },
   povertyScore: 27.5,
   povertyScoreType: 'PMT',

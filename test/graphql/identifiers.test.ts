@@ -65,6 +65,25 @@ describe('identifiers', () => {
     expect(ok(await t.gql(BY_IDENTIFIER, { type: 'NATIONAL_ID', value: uin }, reader)).registrantByIdentifier).toBeNull();
   });
 
+  it('registrantsByIdentifiers answers each pair in the order given, null where none, at most 100 at once', async () => {
+    const uin = unique('UIN');
+    const person = await createIndividual(t, writer, { identifiers: [{ type: 'UIN', value: uin }] });
+    const hh = unique('HH');
+    const group = await createGroup(t, writer, { identifiers: [{ type: 'HOUSEHOLD_ID', value: hh }] });
+    const MANY = `query ($identifiers: [IdentifierMatch!]!) {
+      registrantsByIdentifiers(identifiers: $identifiers) { __typename ... on Individual { id } ... on Group { id } } }`;
+    const reader = await t.token(READ_PII);
+    const pairs = [{ type: 'HOUSEHOLD_ID', value: hh }, { type: 'UIN', value: 'NO-SUCH-VALUE' }, { type: 'UIN', value: uin }, { type: 'UIN', value: uin }];
+    expect(ok(await t.gql(MANY, { identifiers: pairs }, reader)).registrantsByIdentifiers).toEqual([
+      { __typename: 'Group', id: group.id },
+      null,
+      { __typename: 'Individual', id: person.id },
+      { __typename: 'Individual', id: person.id },
+    ]);
+    const tooMany = await t.gql(MANY, { identifiers: Array.from({ length: 101 }, (_, i) => ({ type: 'UIN', value: `V${i}` })) }, reader);
+    expect(onlyError(tooMany).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'identifiers' });
+  });
+
   it('removeIdentifier detaches it: returned, gone from the registrant, no longer found, and the type filter follows', async () => {
     const type = 'DRN';
     const value = unique('DRN');

@@ -29,28 +29,41 @@ query DciSearchIndividuals($filter: IndividualFilter, $sort: [IndividualSort!], 
 }
 ${INDIVIDUAL_FIELDS}`;
 
+const GROUP_FIELDS = `
+fragment DciGroup on Group {
+  id
+  kind
+  address { line locality areaCode regionCode country }
+  povertyScore
+  povertyScoreType
+  size
+  registrationDate
+  lastUpdated
+  identifiers { type value }
+  head { ...DciIndividual }
+  members { role individual { ...DciIndividual } }
+}`;
+
 export const SEARCH_GROUPS = `
 query DciSearchGroups($filter: GroupFilter, $sort: [GroupSort!], $first: Int, $offset: Int) {
   groups(filter: $filter, sort: $sort, first: $first, offset: $offset) {
     totalCount
-    edges {
-      node {
-        id
-        kind
-        name
-        address { line locality areaCode regionCode country }
-        povertyScore
-        povertyScoreType
-        size
-        registrationDate
-        lastUpdated
-        identifiers { type value }
-        head { ...DciIndividual }
-        members { role individual { ...DciIndividual } }
-      }
-    }
+    edges { node { ...DciGroup } }
   }
 }
+${GROUP_FIELDS}
+${INDIVIDUAL_FIELDS}`;
+
+/** The holders of many identifiers in one registry read, in the order asked; each node says its kind. */
+export const IDENTIFIER_LOOKUPS = `
+query DciIdentifierLookups($identifiers: [IdentifierMatch!]!) {
+  registrantsByIdentifiers(identifiers: $identifiers) {
+    __typename
+    ... on Individual { ...DciIndividual }
+    ... on Group { ...DciGroup }
+  }
+}
+${GROUP_FIELDS}
 ${INDIVIDUAL_FIELDS}`;
 
 export type Entity = 'individual' | 'group';
@@ -87,10 +100,11 @@ export interface IndividualNode {
   groups: { role: string; group: { id: string } }[];
 }
 
+export type RegistrantNode = (IndividualNode & { __typename: 'Individual' }) | (GroupNode & { __typename: 'Group' });
+
 export interface GroupNode {
   id: string;
   kind: string;
-  name: string;
   address: AddressNode | null;
   povertyScore: number | null;
   povertyScoreType: string | null;

@@ -2,20 +2,37 @@
  * Answers a SearchRequest: each `search_request` item is translated into a GraphQL operation, run in
  * process as the partner (so its masking applies), and mapped to DCI records. One bad item is
  * rejected on its own; the others are still answered.
+ *
+ * Many people per envelope are answered together: the items that look a person or a group up by one
+ * identifier (the common case of a partner checking a list of people) share one registry read, and
+ * the other items run a few at a time rather than one after another.
  */
 import type { Principal } from '../../../src/auth/principal';
 import type { Scope } from '../../../src/auth/scopes';
 import type { GraphqlExecutor } from '../../../src/graphql/inProcess';
+import { MAX_IDENTIFIER_LOOKUPS } from '../../../src/registry/identifiers';
 import { isDatabaseUnreachable } from '../../../src/store/liveness';
 import type { SearchReasonCode, SearchRequest, SearchResponse, SearchResponseItem } from '../protocol';
+import type { ExecutionResult } from 'graphql';
 import type { InboundPartner } from './partners';
-import { translateSearch } from './query';
+import { IDENTIFIER_LOOKUPS, RegistrantNode } from './operations';
+import { SearchTranslation, translateSearch } from './query';
 import { rejectedItem, searchResponseItem } from './records';
 
 export interface SearchDeps {
   graphql: GraphqlExecutor;
   maxPageSize: number;
 }
+
+type SearchItem = SearchRequest['search_request'][number];
+type Plan = Extract<SearchTranslation, { ok: true }>;
+interface Planned {
+  item: SearchItem;
+  plan: Plan;
+}
+
+/** Items other than identifier lookups in flight at once: enough to overlap database round trips. */
+const ITEM_CONCURRENCY = 4;
 
 /** The registry principal a partner's searches run as: read, and personal data only if granted. */
 export function partnerPrincipal(partner: InboundPartner, subject: string, issuer: string): Principal {
@@ -32,31 +49,63 @@ export async function answerSearch(
 ): Promise<SearchResponse> {
   const now = new Date();
   const seen = new Set<string>();
-  const items: SearchResponseItem[] = [];
-  for (const item of request.search_request) {
+  const answers: (SearchResponseItem | undefined)[] = [];
+  const planned: (Planned & { at: number })[] = [];
+  request.search_request.forEach((item, at) => {
     if (seen.has(item.reference_id)) {
-      items.push(rejectedItem(item.reference_id, 'rjct.reference_id.duplicate', 'reference_id repeats an earlier item', now));
-      continue;
+      answers[at] = rejectedItem(item.reference_id, 'rjct.reference_id.duplicate', 'reference_id repeats an earlier item', now);
+      return;
     }
     seen.add(item.reference_id);
-    items.push(await answerItem(item, partner, principal, deps, now));
-  }
-  return { transaction_id: request.transaction_id, correlation_id: correlationId, search_response: items };
+    const plan = translateSearch(item.search_criteria, { allowedAttributes: new Set(partner.queryAttributes), maxPageSize: deps.maxPageSize, now });
+    if (plan.ok) planned.push({ item, plan, at });
+    else answers[at] = rejectedItem(item.reference_id, plan.reason, plan.message, now);
+  });
+
+  const run = (p: Planned) => answerPlanned(p, principal, deps, now);
+  const lookups = planned.filter(({ plan }) => identifierOf(plan) !== undefined);
+  const others = planned.filter(({ plan }) => identifierOf(plan) === undefined);
+  const [looked, searched] = await Promise.all([answerLookups(lookups, principal, deps, now), inTurns(others, ITEM_CONCURRENCY, run)]);
+  [...lookups, ...others].forEach((p, i) => (answers[p.at] = [...looked, ...searched][i]));
+  return { transaction_id: request.transaction_id, correlation_id: correlationId, search_response: answers as SearchResponseItem[] };
 }
 
-async function answerItem(
-  item: SearchRequest['search_request'][number],
-  partner: InboundPartner,
-  principal: Principal,
-  deps: SearchDeps,
-  now: Date,
-): Promise<SearchResponseItem> {
-  const plan = translateSearch(item.search_criteria, { allowedAttributes: new Set(partner.queryAttributes), maxPageSize: deps.maxPageSize, now });
-  if (!plan.ok) return rejectedItem(item.reference_id, plan.reason, plan.message, now);
+/** The identifier an item looks up when that is all its query asks (idtype-value, or one identifier condition). */
+function identifierOf(plan: Plan): { type: string; value: string } | undefined {
+  const { filter } = plan.variables;
+  const keys = Object.keys(filter);
+  return keys.length === 1 && keys[0] === 'identifier' ? (filter.identifier as { type: string; value: string }) : undefined;
+}
+
+/**
+ * Identifier lookups, up to MAX_IDENTIFIER_LOOKUPS per registry read. An identifier is unique across
+ * the registry, so each item matches at most one record, which only its first page holds. Should
+ * the batch fail, each item is answered on its own, so its own refusal reaches the partner.
+ */
+async function answerLookups(lookups: Planned[], principal: Principal, deps: SearchDeps, now: Date): Promise<SearchResponseItem[]> {
+  const answers: SearchResponseItem[] = [];
+  for (let start = 0; start < lookups.length; start += MAX_IDENTIFIER_LOOKUPS) {
+    const batch = lookups.slice(start, start + MAX_IDENTIFIER_LOOKUPS);
+    const result = await deps.graphql(IDENTIFIER_LOOKUPS, { identifiers: batch.map(({ plan }) => identifierOf(plan)) }, principal);
+    throwIfUnreachable(result);
+    if (result.errors?.length) {
+      answers.push(...(await inTurns(batch, ITEM_CONCURRENCY, (p) => answerPlanned(p, principal, deps, now))));
+      continue;
+    }
+    const holders = (result.data as { registrantsByIdentifiers: (RegistrantNode | null)[] }).registrantsByIdentifiers;
+    batch.forEach(({ item, plan }, i) => {
+      const holder = holders[i];
+      const match = holder && (holder.__typename === 'Group') === (plan.entity === 'group') ? holder : undefined;
+      const nodes = match && plan.page.number === 1 ? [match] : [];
+      answers.push(searchResponseItem(item.reference_id, plan.entity, nodes, plan.page, match ? 1 : 0, now));
+    });
+  }
+  return answers;
+}
+
+async function answerPlanned({ item, plan }: Planned, principal: Principal, deps: SearchDeps, now: Date): Promise<SearchResponseItem> {
   const result = await deps.graphql(plan.operation, plan.variables, principal);
-  // The registry could not be read: no answer about the criteria, the whole message fails (and an async one is retried).
-  const unreachable = result.errors?.find((e) => isDatabaseUnreachable(e.originalError));
-  if (unreachable) throw unreachable.originalError;
+  throwIfUnreachable(result);
   if (result.errors?.length) {
     const badInput = result.errors.find((e) => e.extensions?.code === 'BAD_USER_INPUT');
     const reason: SearchReasonCode = badInput ? 'rjct.filter.invalid' : 'rjct.search_criteria.invalid';
@@ -66,4 +115,24 @@ async function answerItem(
     plan.entity === 'group' ? 'groups' : 'individuals'
   ];
   return searchResponseItem(item.reference_id, plan.entity, connection.edges.map((e) => e.node), plan.page, connection.totalCount, now);
+}
+
+/** The registry could not be read: no answer about the criteria, the whole message fails (and an async one is retried). */
+function throwIfUnreachable(result: ExecutionResult): void {
+  const unreachable = result.errors?.find((e) => isDatabaseUnreachable(e.originalError));
+  if (unreachable) throw unreachable.originalError;
+}
+
+/** `work` over `items`, at most `limit` at a time, results in the items' order. */
+async function inTurns<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const at = next++;
+      results[at] = await work(items[at]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }

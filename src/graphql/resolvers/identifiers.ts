@@ -9,6 +9,8 @@ export const identifierResolvers = {
       const found = await identifiers.findByIdentifier(ctx.models, type, value, ctx.now);
       return found?.doc ?? null;
     },
+    registrantsByIdentifiers: async (_: unknown, { identifiers: matches }: Args, ctx: Context) =>
+      (await identifiers.findByIdentifiers(ctx.models, 'identifiers', matches, ctx.now)).map((found) => found?.doc ?? null),
   },
   Mutation: {
     addIdentifier: async (_: unknown, { registrantId, input }: Args, ctx: Context) =>
