@@ -174,6 +174,8 @@ describe('DCI subscribe, notify and unsubscribe (end to end)', () => {
     await recordDeath(next.id);
     const [delivered] = (await receiver.waitForCount(notifiesFor(codes.masked), 4, 15_000)).slice(3);
     expect(delivered.answeredWith).toBe(200);
+    // The receiver records a POST before answering it; the ledger is written once the answer is back.
+    await waitFor(async () => (await ledgerOf(codes.masked)).slice(before.length).every((d) => d.state !== 'pending'));
     expect((await ledgerOf(codes.masked)).slice(before.length)).toEqual([
       { state: 'failed', lastError: 'notify answered HTTP 503' },
       { state: 'delivered', lastError: undefined },
