@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerDataSources } from './dataSources';
 import { registerEligibility } from './eligibility';
 import { registerImport } from './import';
+import { registerIndicators } from './indicators';
 import { registerKeys } from './keys';
 import { registerPartners } from './partners';
 import { registerPrograms } from './programs';
@@ -20,6 +21,7 @@ export function registerCommands(program: Command): void {
   registerSandbox(program);
   registerDataSources(program);
   registerImport(program);
+  registerIndicators(program);
   registerPrograms(program);
   registerEligibility(program);
 }
