@@ -4,6 +4,7 @@ import type { ApolloServer } from '@apollo/server';
 import express, { NextFunction, Request, Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { bearerToken, TokenService } from './auth/tokens';
+import { consoleRoutes } from './console/site';
 import { GatewayError } from './errors';
 import { createContext, Context, ContextServices } from './graphql/context';
 import type { Logger } from './log';
@@ -21,6 +22,8 @@ export interface AppDeps {
   apollo: ApolloServer<Context>;
   metrics: Pick<GatewayMetrics, 'registry' | 'httpRequests'>;
   log: Logger;
+  /** Serve the GraphQL explorer to browsers at GET /graphql (GRAPHQL_EXPLORER). */
+  explorer: boolean;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -38,6 +41,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
   });
   app.get('/metrics', metricsEndpoint(deps.metrics.registry, deps.tokens));
+  app.use(consoleRoutes({ explorer: deps.explorer, log: deps.log }));
 
   app.use(
     '/graphql',

@@ -18,6 +18,8 @@ export interface Config {
   dciBasePath: string;
   /** A notification to a partner still failing this long after it was queued is given up. */
   notifyGiveUpMs: number;
+  /** The GraphQL explorer at GET /graphql for browsers: on unless NODE_ENV is production. */
+  graphqlExplorer: boolean;
   /** External token issuer (optional): JWKS URL, issuer and audience must be set together. */
   externalIssuer: { jwksUrl: string; issuer: string; audience: string } | undefined;
 }
@@ -86,6 +88,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`DCI_NOTIFY_GIVE_UP_HOURS must be a whole number of hours (0 or more), got "${giveUpText}"`);
   }
 
+  const explorerText = env.GRAPHQL_EXPLORER?.trim() || (nodeEnv === 'production' ? 'false' : 'true');
+  if (!oneOf(explorerText, ['true', 'false'] as const)) {
+    problems.push(`GRAPHQL_EXPLORER must be true or false, got "${explorerText}"`);
+  }
+
   const issuerVars = [env.AUTH_JWKS_URL, env.AUTH_ISSUER, env.AUTH_AUDIENCE].map((v) => v?.trim() || undefined);
   let externalIssuer: Config['externalIssuer'];
   if (issuerVars.some(Boolean)) {
@@ -110,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dciSenderId,
     dciBasePath,
     notifyGiveUpMs: notifyGiveUpHours * 3_600_000,
+    graphqlExplorer: explorerText === 'true',
     externalIssuer,
   };
 }

@@ -103,7 +103,7 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
       plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), metrics.graphqlOperations],
     });
     await apollo.start();
-    const app = createApp({ store, services, tokens, apollo, metrics, log });
+    const app = createApp({ store, services, tokens, apollo, metrics, log, explorer: config.graphqlExplorer });
     dci.mount(app);
     app.use(errorHandler(log));
     bound.serve(app);

@@ -1,6 +1,6 @@
 /** The Apollo server: schema, error policy, and the limits that keep abusive queries out. */
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { GraphQLError, GraphQLSchema, ValidationContext } from 'graphql';
 import type { Logger } from '../log';
@@ -42,7 +42,15 @@ export function createApolloServer(opts: { schema: GraphQLSchema; production: bo
     validationRules: protection.validationRules,
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     // No HTTP caching of answers (they depend on the caller's scopes), so no per-field cache hints either.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), ...protection.plugins, unavailableStatus, ...(opts.plugins ?? [])],
+    // Apollo's landing pages load from its CDN; browsers get our bundled explorer instead (src/console/site.ts).
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginLandingPageDisabled(),
+      ...protection.plugins,
+      unavailableStatus,
+      ...(opts.plugins ?? []),
+    ],
     // The process owner (serve) stops everything in order on SIGTERM/SIGINT; Apollo's own handlers
     // would stop the HTTP server a second time, concurrently, and leave the process hanging.
     stopOnTerminationSignals: false,

@@ -1,0 +1,95 @@
+/**
+ * The web console at /console and the GraphQL explorer at GET /graphql (for browsers): static assets
+ * built from src/console by `npm run build` (src/console/build.ts) into dist/, served from this
+ * process with no third-party origin. The assets are public; every read they make goes through
+ * /graphql with the operator's bearer token, so they hold no data and no secret.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { NextFunction, Request, Response } from 'express';
+import type { Logger } from '../log';
+import { projectRoot } from '../paths';
+
+export const CONSOLE_DIR = 'console';
+export const EXPLORER_DIR = 'explorer';
+
+/** Where `npm run build` writes the assets of the console and of the explorer. */
+export const builtAssetsDir = (name: typeof CONSOLE_DIR | typeof EXPLORER_DIR) => path.join(projectRoot(), 'dist', name);
+
+/** Scripts, styles and requests from this origin only; no inline script, no framing. */
+const CONSOLE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
+ * GraphiQL's stylesheet embeds its fonts and icons as data: URLs, and its editor and menus position
+ * themselves with inline style attributes; scripts stay from this origin only.
+ */
+const EXPLORER_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+function securityHeaders(csp: string) {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Content-Security-Policy', csp);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Frame-Options', 'DENY');
+    next();
+  };
+}
+
+/** Assets keep their names from build to build, so browsers revalidate them (ETag) instead of caching stale ones. */
+const staticFrom = (dir: string) => express.static(dir, { index: 'index.html', dotfiles: 'ignore', cacheControl: false, setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache') });
+
+function notBuilt(name: string) {
+  return (_req: Request, res: Response) => {
+    res.status(404).type('text/plain').send(`The ${name} is not built: run npm run build.\n`);
+  };
+}
+
+/** Whether a GET of /graphql comes from a browser navigating to it (Apollo's own rule for its landing page). */
+function wantsPage(req: Request): boolean {
+  return req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) === 'text/html';
+}
+
+/** Routes for the console, and for the explorer when it is on (GRAPHQL_EXPLORER). Mount before /graphql. */
+export function consoleRoutes(opts: { explorer: boolean; log: Logger }): express.Router {
+  const router = express.Router();
+  const consoleDir = builtAssetsDir(CONSOLE_DIR);
+  const consoleBuilt = fs.existsSync(path.join(consoleDir, 'index.html'));
+  if (!consoleBuilt) opts.log.warn({ dir: consoleDir }, 'the web console is not built (npm run build): /console answers 404');
+  router.use('/console', securityHeaders(CONSOLE_CSP), consoleBuilt ? staticFrom(consoleDir) : notBuilt('web console'));
+
+  if (!opts.explorer) return router;
+  const explorerDir = builtAssetsDir(EXPLORER_DIR);
+  const explorerPage = path.join(explorerDir, 'index.html');
+  const explorerBuilt = fs.existsSync(explorerPage);
+  if (!explorerBuilt) opts.log.warn({ dir: explorerDir }, 'the GraphQL explorer is not built (npm run build)');
+  router.use('/explorer', securityHeaders(EXPLORER_CSP), explorerBuilt ? staticFrom(explorerDir) : notBuilt('GraphQL explorer'));
+  router.get('/graphql', (req, res, next) => {
+    if (!wantsPage(req)) return next();
+    securityHeaders(EXPLORER_CSP)(req, res, () => {
+      if (!explorerBuilt) return notBuilt('GraphQL explorer')(req, res);
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile(explorerPage, (error) => error && next(error));
+    });
+  });
+  return router;
+}

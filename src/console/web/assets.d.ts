@@ -1,0 +1,2 @@
+/** Stylesheets are bundled by esbuild (src/console/build.ts). */
+declare module '*.css';

@@ -1,0 +1,139 @@
+/**
+ * Partners and their DCI traffic (partners:admin): async transactions with their callback delivery
+ * (attempts, last failure), and subscriptions with their notifications, filtered by partner and state.
+ */
+import { html } from 'htm/preact';
+import { navigate, Route } from '../router';
+import { dateTime, orDash, Pager, Section, useQuery, View } from '../ui';
+
+const PARTNERS = `query Partners { partners { senderId displayName status signingProfile callbackBase scopes pii rateLimitPerMinute createdAt } }`;
+
+interface Partner {
+  senderId: string;
+  displayName: string;
+  status: string;
+  signingProfile: string;
+  callbackBase: string;
+  scopes: string[];
+  pii: boolean;
+  rateLimitPerMinute: number;
+  createdAt: string;
+}
+
+const TRANSACTIONS = `query Transactions($senderId: String, $action: DciTransactionAction, $deliveryState: DciDeliveryState, $after: String) {
+  dciTransactions(senderId: $senderId, action: $action, deliveryState: $deliveryState, first: 20, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node {
+      correlationId senderId transactionId action status referenceIds createdAt updatedAt
+      delivery { state attempts lastError deliveredAt }
+      items { requested succeeded rejected }
+    } }
+  }
+}`;
+
+interface Transactions {
+  dciTransactions: {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    edges: {
+      node: {
+        correlationId: string;
+        senderId: string;
+        transactionId: string;
+        action: string;
+        status: string;
+        createdAt: string;
+        delivery: { state: string; attempts: number; lastError: string | null; deliveredAt: string | null };
+        items: { requested: number; succeeded: number; rejected: number };
+      };
+    }[];
+  };
+}
+
+const SUBSCRIPTIONS = `query Subscriptions($senderId: String, $status: DciSubscriptionStatus, $after: String) {
+  dciSubscriptions(senderId: $senderId, status: $status, first: 20, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node { code senderId eventType filterAttributes status createdAt updatedAt notifications { delivered pending failed } } }
+  }
+}`;
+
+interface Subscriptions {
+  dciSubscriptions: {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    edges: { node: { code: string; senderId: string; eventType: string; filterAttributes: string[]; status: string; createdAt: string; updatedAt: string; notifications: { delivered: number; pending: number; failed: number } } }[];
+  };
+}
+
+function Choice(props: { label: string; name: string; value: string; options: string[]; params: URLSearchParams }): View {
+  const change = (event: Event) => {
+    const next = Object.fromEntries(props.params);
+    delete next.txAfter;
+    delete next.subAfter;
+    navigate('partners', { ...next, [props.name]: (event.target as HTMLSelectElement).value });
+  };
+  return html`<label>${props.label}
+    <select name=${props.name} value=${props.value} onChange=${change}>
+      <option value="">any</option>
+      ${props.options.map((o) => html`<option value=${o}>${o}</option>`)}
+    </select>
+  </label>`;
+}
+
+export function Partners(props: { route: Route }): View {
+  const params = props.route.params;
+  const p = (name: string) => params.get(name) || null;
+  const partners = useQuery<{ partners: Partner[] }>(PARTNERS);
+  const transactions = useQuery<Transactions>(TRANSACTIONS, { senderId: p('sender'), action: p('action'), deliveryState: p('delivery'), after: p('txAfter') });
+  const subscriptions = useQuery<Subscriptions>(SUBSCRIPTIONS, { senderId: p('sender'), status: p('subStatus'), after: p('subAfter') });
+  const senders = partners.data?.partners.map((partner) => partner.senderId) ?? [];
+  const page = (name: string, cursor: string | null) => () => navigate('partners', { ...Object.fromEntries(params), [name]: cursor });
+  return html`
+    <${Section} title="Partners" loaded=${partners} testid="partners">
+      ${(data: { partners: Partner[] }) => html`<table class="rows">
+        <thead><tr><th>Sender id</th><th>Name</th><th>Status</th><th>Signing</th><th>Scopes</th><th>Personal data</th><th>Rate / min</th><th>Callback base</th></tr></thead>
+        <tbody>${data.partners.map(
+          (partner) => html`<tr>
+            <td><a href=${`#/partners?sender=${encodeURIComponent(partner.senderId)}`}>${partner.senderId}</a></td><td>${partner.displayName}</td><td>${partner.status}</td>
+            <td>${partner.signingProfile}</td><td>${partner.scopes.join(' ')}</td><td>${partner.pii ? 'yes' : 'no'}</td><td class="num">${partner.rateLimitPerMinute}</td><td>${partner.callbackBase}</td>
+          </tr>`,
+        )}</tbody>
+      </table>`}
+    <//>
+    <form class="search filters" onSubmit=${(e: Event) => e.preventDefault()}>
+      <${Choice} label="Partner" name="sender" value=${p('sender') ?? ''} options=${senders} params=${params} />
+      <${Choice} label="Action" name="action" value=${p('action') ?? ''} options=${['search', 'subscribe', 'unsubscribe', 'txn_status']} params=${params} />
+      <${Choice} label="Callback" name="delivery" value=${p('delivery') ?? ''} options=${['pending', 'delivered', 'failed']} params=${params} />
+      <${Choice} label="Subscription" name="subStatus" value=${p('subStatus') ?? ''} options=${['active', 'unsubscribed']} params=${params} />
+    </form>
+    <${Section} title="Async transactions and their callbacks" loaded=${transactions} testid="transactions">
+      ${(data: Transactions) => html`<p>${data.dciTransactions.totalCount} transactions</p>
+        <table class="rows">
+          <thead><tr><th>Received</th><th>Partner</th><th>Action</th><th>Status</th><th>Items (ok / rejected)</th><th>Callback</th><th>Attempts</th><th>Last failure</th><th>Correlation id</th></tr></thead>
+          <tbody>${data.dciTransactions.edges.map(
+            ({ node: t }) => html`<tr class=${t.delivery.state === 'failed' ? 'failed' : ''}>
+              <td>${dateTime(t.createdAt)}</td><td>${t.senderId}</td><td>${t.action}</td><td>${t.status}</td>
+              <td class="num">${t.items.requested} (${t.items.succeeded} / ${t.items.rejected})</td>
+              <td>${t.delivery.state}${t.delivery.deliveredAt ? ` ${dateTime(t.delivery.deliveredAt)}` : ''}</td><td class="num">${t.delivery.attempts}</td>
+              <td>${orDash(t.delivery.lastError)}</td><td><code>${t.correlationId}</code></td>
+            </tr>`,
+          )}</tbody>
+        </table>
+        <${Pager} hasNext=${data.dciTransactions.pageInfo.hasNextPage} onNext=${page('txAfter', data.dciTransactions.pageInfo.endCursor)} onFirst=${p('txAfter') ? page('txAfter', null) : undefined} />`}
+    <//>
+    <${Section} title="Subscriptions and their notifications" loaded=${subscriptions} testid="subscriptions">
+      ${(data: Subscriptions) => html`<p>${data.dciSubscriptions.totalCount} subscriptions</p>
+        <table class="rows">
+          <thead><tr><th>Since</th><th>Partner</th><th>Event</th><th>Filter on</th><th>Status</th><th>Delivered</th><th>Pending</th><th>Failed</th><th>Code</th></tr></thead>
+          <tbody>${data.dciSubscriptions.edges.map(
+            ({ node: s }) => html`<tr>
+              <td>${dateTime(s.createdAt)}</td><td>${s.senderId}</td><td>${s.eventType}</td><td>${s.filterAttributes.join(', ') || '—'}</td><td>${s.status}</td>
+              <td class="num">${s.notifications.delivered}</td><td class="num">${s.notifications.pending}</td><td class="num">${s.notifications.failed}</td><td><code>${s.code}</code></td>
+            </tr>`,
+          )}</tbody>
+        </table>
+        <${Pager} hasNext=${data.dciSubscriptions.pageInfo.hasNextPage} onNext=${page('subAfter', data.dciSubscriptions.pageInfo.endCursor)} onFirst=${p('subAfter') ? page('subAfter', null) : undefined} />`}
+    <//>`;
+}

@@ -1,0 +1,70 @@
+/** Small pieces every page uses: loading a query, showing its failure, tables, dates and paging. */
+import { html } from 'htm/preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { GraphQLFailure, query } from './api';
+
+export type View = ReturnType<typeof html>;
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: Error | undefined;
+  loading: boolean;
+  reload(): void;
+}
+
+/** Runs the query when its key (the query and its variables) changes; a late answer to an older key is dropped. */
+export function useQuery<T>(text: string | null, variables: Record<string, unknown> = {}): Loaded<T> {
+  const key = text === null ? null : `${text}\n${JSON.stringify(variables)}`;
+  const [state, setState] = useState<{ key: string | null; data?: T; error?: Error }>({ key: null });
+  const [round, setRound] = useState(0);
+  useEffect(() => {
+    if (text === null) return;
+    let current = true;
+    query<T>(text, variables).then(
+      (data) => current && setState({ key, data }),
+      (error: Error) => current && setState({ key, error }),
+    );
+    return () => {
+      current = false;
+    };
+  }, [key, round]);
+  const reload = useCallback(() => setRound((r) => r + 1), []);
+  const fresh = state.key === key;
+  return { data: fresh ? state.data : undefined, error: fresh ? state.error : undefined, loading: text !== null && !fresh, reload };
+}
+
+const EXPLAINED: Record<string, string> = {
+  FORBIDDEN: 'This token lacks a scope this page needs.',
+  UNAUTHENTICATED: 'The gateway no longer accepts this token: sign in again.',
+  UNAVAILABLE: 'The data source or the database is not answering right now.',
+};
+
+export function Failure(props: { error: Error }): View {
+  const code = props.error instanceof GraphQLFailure ? props.error.code : undefined;
+  return html`<p class="failure" role="alert">${(code && EXPLAINED[code]) ?? ''} <span class="detail">${props.error.message}${code ? ` (${code})` : ''}</span></p>`;
+}
+
+/** The usual three states of a section: loading, failed, or its content. */
+export function Section<T>(props: { title: string; loaded: Loaded<T>; children: (data: T) => View; testid?: string }): View {
+  const { data, error, loading } = props.loaded;
+  return html`<section data-testid=${props.testid}>
+    <h2>${props.title}</h2>
+    ${loading ? html`<p class="loading">Loading…</p>` : error ? html`<${Failure} error=${error} />` : data !== undefined ? props.children(data) : null}
+  </section>`;
+}
+
+export const dateTime = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString() : '—');
+export const orDash = (value: unknown) => (value === null || value === undefined || value === '' ? '—' : String(value));
+
+export function Pager(props: { hasNext: boolean; onNext(): void; onFirst?: () => void }): View {
+  return html`<div class="pager">
+    ${props.onFirst ? html`<button type="button" onClick=${props.onFirst}>First page</button>` : null}
+    ${props.hasNext ? html`<button type="button" onClick=${props.onNext}>Next page</button>` : null}
+  </div>`;
+}
+
+export function Progress(props: { done: number; total: number | null | undefined; label: string }): View {
+  const total = props.total ?? 0;
+  return html`<progress max=${total || 1} value=${total ? props.done : 0} aria-label=${props.label}></progress>
+    <span class="progress-text">${props.done} / ${props.total ?? '?'}</span>`;
+}

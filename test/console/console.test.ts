@@ -1,0 +1,198 @@
+/**
+ * The web console end to end: a real gateway with a seeded registry and the CRVS sandbox (whose
+ * import leaves items to review), the console built from its sources, and headless Chromium signing
+ * in with gateway tokens. Screenshots of each page go to test-output/console/.
+ */
+import type { Browser } from 'playwright-core';
+import { buildConsole } from '../../src/console/build';
+import { everything, startCrvsWorld, waitFor, CrvsWorld } from '../crvs/world';
+import { launchChromium, openSession, Session } from './browser';
+
+/** What the tests read in the page (the test files are compiled without the DOM library). */
+interface Window {
+  sessionStorage: { length: number };
+  localStorage: { length: number };
+  document: { cookie: string };
+}
+interface Canvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
+}
+
+const ADMIN = ['registry:read', 'registry:write', 'registry:pii', 'partners:admin'];
+const READ_ONLY = ['registry:read'];
+
+describe('web console', () => {
+  let w: CrvsWorld;
+  let browser: Browser;
+  let admin: Session;
+  const ok = (res: { body: { data?: any; errors?: unknown } }) => {
+    if (res.body.errors || !res.body.data) throw new Error(JSON.stringify(res.body.errors));
+    return res.body.data;
+  };
+  const token = (scopes: string[]) => w.gateway.tokens.issue({ subject: 'console-operator', scopes: scopes as never, kind: 'user', ttlSeconds: 600 });
+
+  async function signIn(session: Session, scopes: string[]) {
+    await session.page.goto(`${w.gateway.url}/console/`);
+    await session.page.getByLabel('Gateway token').fill(await token(scopes));
+    await session.page.getByRole('button', { name: 'Sign in' }).click();
+    await session.page.getByRole('button', { name: 'Sign out' }).waitFor();
+  }
+
+  beforeAll(async () => {
+    await buildConsole();
+    browser = await launchChromium();
+    w = await startCrvsWorld();
+    const started = ok(await w.gql(`mutation ($from: Date!, $to: Date!) { startCrvsImport(from: $from, to: $to) { id } }`, everything())).startCrvsImport;
+    await waitFor(async () => ok(await w.gql(`query ($id: ID!) { crvsImport(id: $id) { state } }`, { id: started.id })).crvsImport.state === 'done', 120_000);
+    admin = await openSession(browser);
+    await signIn(admin, ADMIN);
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await w?.stop();
+  });
+
+  afterEach(() => {
+    // Every page stayed on loopback, ran without script errors and within its Content-Security-Policy.
+    expect(admin.problems).toEqual([]);
+  });
+
+  it('serves static assets under a strict Content-Security-Policy, and no data without a token', async () => {
+    const page = await fetch(`${w.gateway.url}/console/`);
+    expect(page.status).toBe(200);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toContain('unsafe');
+    expect(await page.text()).not.toMatch(/<script>|<script(?![^>]*\bsrc=)/);
+    expect((await fetch(`${w.gateway.url}/console/console.js`)).status).toBe(200);
+    const anonymous = await fetch(`${w.gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ registryStats { total } }"}' });
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('refuses a token the gateway did not issue, and keeps a good one in sessionStorage only', async () => {
+    const stranger = await openSession(browser);
+    try {
+      await stranger.page.goto(`${w.gateway.url}/console/`);
+      await stranger.page.getByLabel('Gateway token').fill('eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2ln');
+      await stranger.page.getByRole('button', { name: 'Sign in' }).click();
+      await stranger.page.getByRole('alert').filter({ hasText: 'UNAUTHENTICATED' }).waitFor();
+      expect(await stranger.page.evaluate(() => (globalThis as unknown as Window).sessionStorage.length)).toBe(0);
+      await stranger.screenshot('sign-in-refused');
+    } finally {
+      await stranger.close();
+    }
+    const stored = await admin.page.evaluate(() => {
+      const window = globalThis as unknown as Window;
+      return { session: Object.keys(window.sessionStorage), local: window.localStorage.length, cookies: window.document.cookie };
+    });
+    expect(stored).toEqual({ session: ['dci-gateway.token'], local: 0, cookies: '' });
+  });
+
+  it('shows the registry overview as charts with the registry counts', async () => {
+    const stats = ok(await w.gql('{ registryStats { total byArea { key count } } }')).registryStats;
+    await admin.page.goto(`${w.gateway.url}/console/#/overview`);
+    await admin.page.getByTestId('total').filter({ hasText: String(stats.total) }).waitFor();
+    const chart = admin.page.getByTestId('chart-area');
+    await chart.locator('canvas').waitFor();
+    // Chart.js drew on the canvas: some pixels are not blank.
+    const painted = await chart.locator('canvas').evaluate((canvas: Canvas) => {
+      const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let count = 0;
+      for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) count++;
+      return count;
+    });
+    expect(painted).toBeGreaterThan(1000);
+    await chart.getByText('Figures').click();
+    const figures = await chart.locator('tbody tr').allInnerTexts();
+    expect(figures.map((row) => row.replace(/\s+/g, ' ').trim())).toEqual(stats.byArea.map((c: { key: string; count: number }) => `${c.key} ${c.count}`));
+    await admin.screenshot('overview');
+  });
+
+  let person: { id: string; name: { given: string; family: string }; birthDate: string };
+
+  it('finds registrants by name and opens one, with household, identifiers and partner data', async () => {
+    const found = ok(await w.gql('{ individuals(first: 1, filter: { status: active, sex: female }) { edges { node { id name { given family } birthDate } } } }')).individuals.edges[0].node;
+    person = found;
+    await admin.page.goto(`${w.gateway.url}/console/#/people`);
+    await admin.page.getByLabel('Name starts with').fill(person.name.family.slice(0, 4));
+    await admin.page.getByRole('button', { name: 'Search' }).click();
+    const link = admin.page.getByTestId('results').getByRole('link', { name: `${person.name.given} ${person.name.family}` });
+    await link.first().waitFor();
+    await admin.screenshot('search');
+
+    await admin.page.goto(`${w.gateway.url}/console/#/people/${person.id}`);
+    await admin.page.getByTestId('person-name').filter({ hasText: `${person.name.given}` }).waitFor();
+    expect(await admin.page.getByTestId('person-birth-date').innerText()).toBe(person.birthDate);
+    expect(await admin.page.getByTestId('masked-note').count()).toBe(0);
+    await admin.page.getByTestId('household').first().waitFor();
+    await admin.page.getByTestId('identifiers').getByText('UIN').first().waitFor();
+    // The partner registries' sections settle, each with its answer or its own failure.
+    await admin.page.getByTestId('partner-data').locator('.partner-item').first().waitFor();
+    await admin.page.getByTestId('eligibility').locator('table, p').first().waitFor();
+    await admin.screenshot('person');
+  });
+
+  it('masks personal data for a token without registry:pii, and does not offer a search by name', async () => {
+    const reader = await openSession(browser);
+    try {
+      await signIn(reader, READ_ONLY);
+      await reader.page.goto(`${w.gateway.url}/console/#/people/${person.id}`);
+      const name = reader.page.getByTestId('person-name');
+      await name.filter({ hasText: '***' }).waitFor();
+      expect(await name.innerText()).not.toContain(person.name.given);
+      expect(await reader.page.getByTestId('person-birth-date').innerText()).toBe('—');
+      await reader.page.getByTestId('masked-note').waitFor();
+      await reader.page.getByTestId('who').getByText('masked').waitFor();
+      await reader.screenshot('person-masked');
+      await reader.page.goto(`${w.gateway.url}/console/#/people`);
+      expect(await reader.page.getByLabel('Name starts with').isDisabled()).toBe(true);
+      // Partners are for partners:admin: not in this operator's navigation.
+      expect(await reader.page.getByRole('link', { name: 'Partners and DCI traffic' }).count()).toBe(0);
+      expect(reader.problems).toEqual([]);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('resolves a review item from the review queue', async () => {
+    const REVIEW = `{ crvsReviewItems(status: open, first: 1) { totalCount edges { node { id } } } }`;
+    const before = ok(await w.gql(REVIEW)).crvsReviewItems;
+    expect(before.totalCount).toBeGreaterThan(0);
+    const itemId = before.edges[0].node.id;
+    await admin.page.goto(`${w.gateway.url}/console/#/crvs`);
+    const item = admin.page.locator(`[data-testid="review-item"][data-id="${itemId}"]`);
+    await item.waitFor();
+    await admin.screenshot('crvs-review');
+    await item.getByLabel('Resolution').fill('checked with the civil registry office');
+    await item.getByRole('button', { name: 'Resolve' }).click();
+    await item.waitFor({ state: 'detached' });
+    const resolved = ok(await w.gql(`{ crvsReviewItems(status: resolved, first: 100) { edges { node { id resolution resolvedBy } } } }`)).crvsReviewItems.edges.map((e: any) => e.node);
+    expect(resolved).toContainEqual({ id: itemId, resolution: 'checked with the civil registry office', resolvedBy: 'console-operator' });
+    expect(ok(await w.gql(REVIEW)).crvsReviewItems.totalCount).toBe(before.totalCount - 1);
+  });
+
+  it('follows a CRVS import to its end', async () => {
+    await admin.page.goto(`${w.gateway.url}/console/#/crvs`);
+    const imports = admin.page.getByTestId('imports');
+    await imports.getByLabel('From').fill(everything().from);
+    await imports.getByRole('button', { name: 'Start import' }).click();
+    await imports.getByTestId('import-state').filter({ hasText: 'done' }).waitFor({ timeout: 120_000 });
+    await admin.screenshot('crvs-import');
+  });
+
+  it('lists partners and their DCI traffic with filters', async () => {
+    const senderId = ok(await w.gql('{ partners { senderId } }', {}, ADMIN)).partners[0].senderId;
+    await admin.page.goto(`${w.gateway.url}/console/#/partners`);
+    await admin.page.getByTestId('partners').getByRole('link', { name: senderId }).click();
+    await admin.page.waitForURL(/sender=/);
+    await admin.page.getByTestId('partners').getByRole('link', { name: senderId }).waitFor();
+    expect(await admin.page.locator('select[name="sender"]').inputValue()).toBe(senderId);
+    await admin.page.getByTestId('transactions').getByText(/\d+ transactions/).waitFor();
+    await admin.page.getByTestId('subscriptions').getByText(/\d+ subscriptions/).waitFor();
+    await admin.screenshot('partners');
+  });
+});
