@@ -46,6 +46,27 @@ describe('SharedRateLimiter on the real engine', () => {
     for (const d of refused) expect(d.retryAfterSeconds).toBeLessThanOrEqual(60);
   });
 
+  it('hands out a larger limit in blocks, still exactly the limit between two processes taking turns', async () => {
+    const limiters = [new SharedRateLimiter(store.connection), new SharedRateLimiter(second)];
+    await withinOneWindow();
+    let allowed = 0;
+    for (let i = 0; i < 60; i++) if ((await limiters[i % 2].take('blocks.example.org', 40)).allowed) allowed += 1;
+    expect(allowed).toBe(40);
+    // 20 blocks of 2 requests and the window's hint: one write per block, not one per request.
+    const ids = (await store.connection.collection('rate_windows').find({}, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id));
+    expect(ids.filter((id) => id.startsWith('blocks.example.org|'))).toHaveLength(21);
+  });
+
+  it('admits no more than the limit in a burst of blocks from two processes', async () => {
+    const limiters = [new SharedRateLimiter(store.connection), new SharedRateLimiter(second)];
+    await withinOneWindow();
+    const decisions = await Promise.all(Array.from({ length: 90 }, (_, i) => limiters[i % 2].take('burst.example.org', 60)));
+    const allowed = decisions.filter((d) => d.allowed).length;
+    expect(allowed).toBeLessThanOrEqual(60);
+    // At most a block (3 requests) per process left unused by requests already refused.
+    expect(allowed).toBeGreaterThanOrEqual(54);
+  });
+
   it('keeps partners apart and starts each minute afresh', async () => {
     let clock = Date.UTC(2026, 0, 1, 12, 0, 5);
     const limiter = new SharedRateLimiter(store.connection, () => clock);
