@@ -37,7 +37,7 @@ export async function startCrvsWorld(sandboxOptions: SandboxOptions = {}): Promi
   let partner: { clientId: string; clientSecret: string };
   const link = () => sandbox.connectGateway({ tokenUrl: `${gateway.url}/oauth2/client/token`, ...partner, jwksUrl: `${gateway.url}/.well-known/jwks.json` });
   try {
-    await seedRegistry(gateway.models, { individuals: DEMO, seed: SEED });
+    await seedRegistry(gateway.models, { individuals: sandboxOptions.demoIndividuals ?? DEMO, seed: SEED });
     const crvs = sandbox.registries.crvs;
     partner = await createPartner(gateway.models, { senderId: crvs.senderId, jwksUrl: crvs.jwksUrl, callbackBase: `${gateway.url}/dci`, scopes: ['dci:callback'] }, new Date());
     link();

@@ -20,7 +20,7 @@ const DR_PATHS = ['/registry/sync/disabled', '/registry/sync/get-disability-deta
 describe('partner-backed indicators', () => {
   let w: IndicatorWorld;
   beforeAll(async () => {
-    w = await startIndicatorWorld({ individuals: PEOPLE, maxItemsPerEnvelope: 50 });
+    w = await startIndicatorWorld({ individuals: PEOPLE });
   }, 120_000);
   afterAll(async () => {
     await w?.stop();

@@ -17,7 +17,7 @@ const PROGRESS = `query ($id: ID!) { indicatorRefresh(id: $id) { ${REFRESH_FIELD
 describe('indicator refresh', () => {
   let w: IndicatorWorld;
   beforeAll(async () => {
-    w = await startIndicatorWorld({ individuals: PEOPLE, maxItemsPerEnvelope: 50 });
+    w = await startIndicatorWorld({ individuals: PEOPLE });
   }, 180_000);
   afterAll(async () => {
     await w?.stop();
