@@ -3,11 +3,13 @@
  * GraphQL in process, record mapping, signed reply) next to the same query sent straight to /graphql,
  * in the same run, for an identifier lookup and for a 100-record predicate page: one request at a
  * time, alternating sides, then ten clients at once, in alternated blocks, so both see the same load.
+ * Then many people per envelope: one envelope of 100 identifier items against one of a single item.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KeyRing, newCallbackHeader, newHeader, signingProfile, validatorFor } from '../adapters/dci/protocol';
+import { FULL_DISCLOSURE } from '../adapters/dci/server/disclosure';
 import { searchResponseItem } from '../adapters/dci/server/records';
 import { OPERATION_FOR } from '../adapters/dci/server/operations';
 import { translateSearch } from '../adapters/dci/server/query';
@@ -18,6 +20,9 @@ import { SEED } from './context';
 import { fixed, percentile, table } from './support';
 
 const ROUNDS = 100;
+/** Items in the many-people envelope, and rounds of it against the single-item one. */
+const ENVELOPE_ITEMS = 100;
+const ENVELOPE_ROUNDS = 30;
 const CONCURRENT = 10;
 const PER_CLIENT = 20;
 const STEP_ITERATIONS = 200;
@@ -60,7 +65,7 @@ export async function timed(prepare: () => Promise<RequestInit & { url: string }
   const body = JSON.parse(await res.text()) as { errors?: unknown[]; message?: { search_response?: { status: string }[] } };
   const elapsed = performance.now() - t0;
   // A refusal is fast: only answers that carry results may count.
-  const failed = res.status !== 200 || body.errors || (body.message && body.message.search_response?.[0]?.status !== 'succ');
+  const failed = res.status !== 200 || body.errors || (body.message && body.message.search_response?.some((item) => item.status !== 'succ'));
   if (failed) throw new Error(`bench request failed: HTTP ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
   return elapsed;
 }
@@ -83,14 +88,14 @@ async function adapterSteps(ctx: BenchContext, partner: BenchPartner, c: Case, p
   const graphqlMs = performance.now() - gqlStart;
   const connection = data[plan.entity === 'group' ? 'groups' : 'individuals'];
   const nodes = connection.edges.map((e) => e.node);
-  const item = searchResponseItem('r1', plan.entity, nodes, plan.page, connection.totalCount, new Date());
+  const item = searchResponseItem('r1', plan.entity, nodes, plan.page, connection.totalCount, FULL_DISCLOSURE, new Date());
   const reply = { transaction_id: 'bench-steps', correlation_id: 'c', search_response: [item] };
   const ms = {
     token: await meanMs(() => gateway.tokens.verify(partnerToken)),
     schema: await meanMs(() => validate(body)),
     signature: await meanMs(() => signingProfile('default').verify({ body, rawBody: signed.rawBody, headers: {} }, resolver)),
-    translate: await meanMs(() => translateSearch(c.criteria as never, { allowedAttributes: new Set(['UIN', 'age']), maxPageSize: 100, now: new Date() })),
-    map: await meanMs(() => searchResponseItem('r1', plan.entity, nodes, plan.page, connection.totalCount, new Date())),
+    translate: await meanMs(() => translateSearch(c.criteria as never, { allowedAttributes: new Set(['UIN', 'age']), disclosure: FULL_DISCLOSURE, maxPageSize: 100, now: new Date() })),
+    map: await meanMs(() => searchResponseItem('r1', plan.entity, nodes, plan.page, connection.totalCount, FULL_DISCLOSURE, new Date())),
     sign: await meanMs(() =>
       signingProfile('default').sign({ header: { ...newCallbackHeader({ senderId: 'dci-gateway', action: 'on-search', status: 'succ', totalCount: 1 }) }, message: reply }, gateway.dci.keys.activeKey()),
     ),
@@ -105,6 +110,8 @@ export interface BenchPartner {
   token: string;
   /** A freshly signed sync/search for `criteria` (a new message id each time). */
   syncSearch(criteria: Record<string, unknown>): Promise<RequestInit & { url: string }>;
+  /** The same with one item per criteria, in one envelope. */
+  syncSearchMany(criteria: Record<string, unknown>[]): Promise<RequestInit & { url: string }>;
   close(): void;
 }
 
@@ -116,7 +123,7 @@ export async function connectPartner(ctx: BenchContext): Promise<BenchPartner> {
   const sender = `${SENDER}-${path.basename(keyDir).toLowerCase().replace(/[^a-z0-9]/g, '')}`;
   const { clientId, clientSecret } = await createPartner(
     gateway.models,
-    { senderId: sender, publicKeys: [key.publicJwk], callbackBase: 'https://bench.invalid/dci', scopes: ['dci:search'], pii: true, rateLimitPerMinute: 1_000_000 },
+    { senderId: sender, publicKeys: [key.publicJwk], callbackBase: 'https://bench.invalid/dci', scopes: ['dci:search'], disclosure: FULL_DISCLOSURE, rateLimitPerMinute: 1_000_000 },
     new Date(),
   );
   const tokenRes = await fetch(`${gateway.url}/oauth2/client/token`, {
@@ -124,20 +131,24 @@ export async function connectPartner(ctx: BenchContext): Promise<BenchPartner> {
     body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }),
   });
   const token = ((await tokenRes.json()) as { access_token: string }).access_token;
+  const syncSearchMany = async (criteria: Record<string, unknown>[]) => {
+    const timestamp = new Date().toISOString();
+    const items = criteria.map((c, i) => ({ reference_id: `r${i + 1}`, timestamp, search_criteria: c }));
+    const message = { transaction_id: `bench-${Date.now()}`, search_request: items };
+    const header = newHeader({ senderId: sender, action: 'search', totalCount: items.length });
+    const signed = await signingProfile('default').sign({ header, message }, key);
+    return {
+      url: `${gateway.url}/dci/registry/sync/search`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...signed.headers },
+      body: signed.rawBody,
+    };
+  };
   return {
     key,
     token,
-    async syncSearch(criteria) {
-      const message = { transaction_id: `bench-${Date.now()}`, search_request: [{ reference_id: 'r1', timestamp: new Date().toISOString(), search_criteria: criteria }] };
-      const header = newHeader({ senderId: sender, action: 'search', totalCount: 1 });
-      const signed = await signingProfile('default').sign({ header, message }, key);
-      return {
-        url: `${gateway.url}/dci/registry/sync/search`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...signed.headers },
-        body: signed.rawBody,
-      };
-    },
+    syncSearch: (criteria) => syncSearchMany([criteria]),
+    syncSearchMany,
     close: () => fs.rmSync(keyDir, { recursive: true, force: true }),
   };
 }
@@ -159,16 +170,55 @@ const stats = (xs: number[], seconds?: number) => {
   return { rps: xs.length / (seconds ?? xs.reduce((a, b) => a + b, 0) / 1000), p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
 };
 
+/**
+ * One envelope of ENVELOPE_ITEMS identifier items (different people) against one of a single item,
+ * one request at a time, alternating, after warm-ups: the items of an envelope are answered together.
+ */
+async function manyPeoplePerEnvelope(ctx: BenchContext, partner: BenchPartner): Promise<string> {
+  ctx.note(`dci: ${ENVELOPE_ITEMS} identifier items in one envelope`);
+  const byUin = (n: number) => ({ query_type: 'idtype-value', query: { type: 'UIN', value: demoUin(SEED, n) }, response_entity: 'Member' });
+  const people = Array.from({ length: ENVELOPE_ITEMS }, (_, i) => byUin(1 + Math.floor((i * ctx.individuals) / ENVELOPE_ITEMS)));
+  const sendOne = () => partner.syncSearch(byUin(Math.ceil(ctx.individuals / 2)));
+  const sendMany = () => partner.syncSearchMany(people);
+  for (let i = 0; i < 3; i++) {
+    await timed(sendOne);
+    await timed(sendMany);
+  }
+  const one: number[] = [];
+  const many: number[] = [];
+  for (let round = 0; round < ENVELOPE_ROUNDS; round++) {
+    const order = round % 2 === 0 ? [sendOne, sendMany] : [sendMany, sendOne];
+    for (const send of order) (send === sendOne ? one : many).push(await timed(send));
+  }
+  const o = stats(one);
+  const m = stats(many);
+  return [
+    `### Many people per envelope: ${ENVELOPE_ITEMS} identifier items against 1`,
+    '',
+    table(
+      ['envelope', 'p50 ms', 'p99 ms'],
+      [
+        ['1 idtype-value item', fixed(o.p50), fixed(o.p99)],
+        [`${ENVELOPE_ITEMS} idtype-value items (different people)`, fixed(m.p50), fixed(m.p99)],
+        [`ratio ${ENVELOPE_ITEMS} / 1`, fixed(m.p50 / o.p50, 2), fixed(m.p99 / o.p99, 2)],
+      ],
+    ),
+    '',
+    `${ENVELOPE_ROUNDS} requests of each, one at a time, alternating, after 3 warm-ups each; every item must be answered \`succ\`.`,
+  ].join('\n');
+}
+
 export async function run(ctx: BenchContext): Promise<string> {
   const { gateway } = ctx;
   const partner = await connectPartner(ctx);
   try {
+    const envelope = await manyPeoplePerEnvelope(ctx, partner);
     const rows: (string | number)[][] = [];
     const steps: (string | number)[][] = [];
     for (const c of CASES(ctx.individuals)) {
       ctx.note(`dci: ${c.label}`);
       // The GraphQL side runs exactly what the adapter would run for this criteria.
-      const plan = translateSearch(c.criteria as never, { allowedAttributes: new Set(['UIN', 'age']), maxPageSize: 100, now: new Date() });
+      const plan = translateSearch(c.criteria as never, { allowedAttributes: new Set(['UIN', 'age']), disclosure: FULL_DISCLOSURE, maxPageSize: 100, now: new Date() });
       if (!plan.ok) throw new Error(plan.message);
       const gqlBody = JSON.stringify({ query: OPERATION_FOR[plan.entity], variables: plan.variables });
       const sendGraphql = async () => ({
@@ -225,6 +275,8 @@ export async function run(ctx: BenchContext): Promise<string> {
       `### The adapter's own work per request (in process, mean of ${STEP_ITERATIONS} runs, ms)`,
       '',
       table(['query', 'token', 'schema', 'signature', 'translate', 'map records', 'sign reply', 'adapter total', 'GraphQL request', 'adapter / GraphQL'], steps),
+      '',
+      envelope,
     ].join('\n');
   } finally {
     partner.close();

@@ -4,7 +4,7 @@ import type { SecretBox } from '../dataSources/secretBox';
 import type { PartnerDoc } from '../store/models/partner';
 import { callbackCredentials } from './callbackAuth';
 import type { PartnerKeySource } from './keyResolver';
-import { findBySenderId, PartnerModels } from './service';
+import { findBySenderId, partnerDisclosure, PartnerModels } from './service';
 import type { SharedRateLimiter } from './sharedRateLimiter';
 
 const toInbound = (p: PartnerDoc, credentials: CallbackCredentials, keysOf: PartnerKeySource): InboundPartner => ({
@@ -13,7 +13,7 @@ const toInbound = (p: PartnerDoc, credentials: CallbackCredentials, keysOf: Part
   callbackBase: p.callbackBase,
   callbackCredentials: credentials,
   queryAttributes: p.queryAttributes,
-  pii: p.pii,
+  disclosure: partnerDisclosure(p),
   scopes: p.scopes,
   rateLimitPerMinute: p.rateLimitPerMinute,
   keys: keysOf(p),

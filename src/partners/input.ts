@@ -1,11 +1,12 @@
 /** Input rules for partner records. Each failure names the field it is about. */
 import { createPublicKey } from 'node:crypto';
 import { badInput } from '../errors';
-import { oneOf, text } from '../registry/input';
+import { code, oneOf, text } from '../registry/input';
 import { AUTH_TYPES } from '../store/models/outboundAuth';
 import { PARTNER_SCOPES, PartnerJwk, PartnerScope } from '../store/models/partner';
 import { ClientAuth, CREDENTIAL_LOCATIONS } from '../../adapters/dci/client/dataSource';
 import { senderIdProblem } from '../../adapters/dci/protocol/envelope';
+import { DISCLOSED_FIELDS, DISCLOSURE_LEVELS, Disclosure } from '../../adapters/dci/server/disclosure';
 
 const MAX_URL = 2048;
 const MAX_KEYS = 10;
@@ -92,6 +93,44 @@ export function queryAttributes(field: string, values: string[]): string[] {
     if (typeof v !== 'string' || !/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(v)) throw badInput(`${field}[${i}]`, 'is not an attribute name');
   });
   return [...new Set(values)];
+}
+
+/** A disclosure profile as an administrator writes it: any field left out keeps the base's level. */
+export interface DisclosureInput {
+  names?: string | null;
+  birthDate?: string | null;
+  sex?: string | null;
+  address?: string | null;
+  phone?: string | null;
+  email?: string | null;
+  /** Identifiers of a type not in `identifierTypes`. */
+  identifiers?: string | null;
+  /** Replaces the listed types. */
+  identifierTypes?: { type: string; level: string }[] | null;
+  groupMembers?: string | null;
+  groupHead?: string | null;
+}
+
+const MAX_IDENTIFIER_TYPES = 64;
+
+/** `input` over `base`: each level one of given, masked, omitted; each identifier type named once. */
+export function disclosure(field: string, input: DisclosureInput | null | undefined, base: Disclosure): Disclosure {
+  const out: Disclosure = { ...base, identifierTypes: [...base.identifierTypes] };
+  for (const name of [...DISCLOSED_FIELDS, 'identifiers'] as const) {
+    const value = input?.[name];
+    if (value !== undefined && value !== null) out[name] = oneOf(`${field}.${name}`, value, DISCLOSURE_LEVELS);
+  }
+  if (input?.identifierTypes) {
+    if (input.identifierTypes.length > MAX_IDENTIFIER_TYPES) throw badInput(`${field}.identifierTypes`, `must hold at most ${MAX_IDENTIFIER_TYPES} types`);
+    out.identifierTypes = input.identifierTypes.map((t, i) => ({
+      type: code(`${field}.identifierTypes[${i}].type`, t.type),
+      level: oneOf(`${field}.identifierTypes[${i}].level`, t.level, DISCLOSURE_LEVELS),
+    }));
+    const types = out.identifierTypes.map((t) => t.type);
+    const repeated = types.findIndex((type, i) => types.indexOf(type) !== i);
+    if (repeated >= 0) throw badInput(`${field}.identifierTypes[${repeated}].type`, 'names a type listed before');
+  }
+  return out;
 }
 
 export function rateLimit(field: string, value: number): number {

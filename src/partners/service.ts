@@ -1,6 +1,5 @@
 /** The partner registry: onboarding, changes, credentials, and what a partner may do. */
 import type mongoose from 'mongoose';
-import type { Scope } from '../auth/scopes';
 import { badInput, conflict, notFound } from '../errors';
 import type { Logger } from '../log';
 import { oneOf, text } from '../registry/input';
@@ -17,7 +16,8 @@ import {
 } from '../store/models/partner';
 import type { SigningProfileName } from '../../adapters/dci/protocol/signing';
 import { publicCallbackAuth, sealCallbackAuth } from './callbackAuth';
-import { OutboundAuthInput, partnerScopes, publicJwks, queryAttributes, rateLimit, secureUrl, senderId as checkSenderId } from './input';
+import { Disclosure, FULL_DISCLOSURE, MASKED_DISCLOSURE } from '../../adapters/dci/server/disclosure';
+import { disclosure, DisclosureInput, OutboundAuthInput, partnerScopes, publicJwks, queryAttributes, rateLimit, secureUrl, senderId as checkSenderId } from './input';
 import { hashSecret, newClientId, newClientSecret, unmatchableHash, verifySecret } from './secrets';
 
 /** Just the model this module needs, so callers can pass the whole registry or only this. */
@@ -38,7 +38,9 @@ export interface PartnerInput {
   /** Defaults to `dci:search` only. */
   scopes?: string[] | null;
   queryAttributes?: string[] | null;
+  /** The starting profile: true gives every field, false (the default) the masked one; `disclosure` changes it field by field. */
   pii?: boolean | null;
+  disclosure?: DisclosureInput | null;
   rateLimitPerMinute?: number | null;
 }
 
@@ -54,7 +56,10 @@ export interface PartnerUpdate {
   callbackAuth?: OutboundAuthInput | null;
   scopes?: string[] | null;
   queryAttributes?: string[] | null;
+  /** Starts the profile over from every field given (true) or the masked profile (false). */
   pii?: boolean | null;
+  /** Changes the profile field by field (after `pii`, when both are given). */
+  disclosure?: DisclosureInput | null;
   rateLimitPerMinute?: number | null;
 }
 
@@ -65,7 +70,11 @@ export interface ClientCredentials {
 }
 
 /** A partner as it may be shown to an administrator: everything but the secret hash and the callback secrets. */
-export type PublicPartner = Omit<PartnerDoc, '_id' | 'clientSecretHash' | 'callbackAuth'> & { id: string; callbackAuth: PublicAuth };
+export type PublicPartner = Omit<PartnerDoc, '_id' | 'clientSecretHash' | 'callbackAuth' | 'pii' | 'disclosure'> & {
+  id: string;
+  callbackAuth: PublicAuth;
+  disclosure: Disclosure;
+};
 
 export const DEFAULT_PARTNER_SCOPES: readonly PartnerScope[] = ['dci:search'];
 
@@ -86,7 +95,7 @@ export function publicPartner(doc: PartnerDoc): PublicPartner {
     clientId: doc.clientId,
     scopes: [...doc.scopes],
     queryAttributes: [...doc.queryAttributes],
-    pii: doc.pii,
+    disclosure: partnerDisclosure(doc),
     rateLimitPerMinute: doc.rateLimitPerMinute,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
@@ -118,7 +127,7 @@ export async function createPartner(models: PartnerModels, input: PartnerInput, 
     callbackAuth: sealCallbackAuth(senderId, input.callbackAuth, box),
     scopes: partnerScopes('scopes', input.scopes ?? [...DEFAULT_PARTNER_SCOPES]),
     queryAttributes: queryAttributes('queryAttributes', input.queryAttributes ?? [...DEFAULT_QUERY_ATTRIBUTES]),
-    pii: input.pii ?? false,
+    disclosure: disclosure('disclosure', input.disclosure, presetDisclosure(input.pii ?? false)),
     rateLimitPerMinute: rateLimit('rateLimitPerMinute', input.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE),
   };
 
@@ -162,7 +171,8 @@ export async function updatePartner(models: PartnerModels, senderId: string, inp
   if (input.callbackAuth != null) changes.callbackAuth = sealCallbackAuth(current.senderId, input.callbackAuth, box);
   if (input.scopes != null) changes.scopes = partnerScopes('scopes', input.scopes);
   if (input.queryAttributes != null) changes.queryAttributes = queryAttributes('queryAttributes', input.queryAttributes);
-  if (input.pii != null) changes.pii = input.pii;
+  const newDisclosure = input.pii != null || input.disclosure != null;
+  if (newDisclosure) changes.disclosure = disclosure('disclosure', input.disclosure, input.pii != null ? presetDisclosure(input.pii) : partnerDisclosure(current));
   if (input.rateLimitPerMinute != null) changes.rateLimitPerMinute = rateLimit('rateLimitPerMinute', input.rateLimitPerMinute);
   const removeJwksUrl = input.jwksUrl === null;
   requireVerificationKeys(
@@ -171,10 +181,12 @@ export async function updatePartner(models: PartnerModels, senderId: string, inp
     removeJwksUrl ? undefined : (changes.jwksUrl ?? current.jwksUrl),
   );
 
+  // A partner stored with the older pii flag loses it once it has a profile.
+  const unset = { ...(removeJwksUrl && { jwksUrl: 1 }), ...(newDisclosure && { pii: 1 }) };
   // No transactions: the check above holds only if nobody changed the partner since it was read.
   const updated = await models.Partner.findOneAndUpdate(
     { _id: current._id, updatedAt: current.updatedAt },
-    { $set: { ...changes, updatedAt: now }, ...(removeJwksUrl && { $unset: { jwksUrl: 1 } }) },
+    { $set: { ...changes, updatedAt: now }, ...(Object.keys(unset).length > 0 && { $unset: unset }) },
     { new: true },
   ).lean<PartnerDoc>();
   if (!updated) throw conflict('CONCURRENT_UPDATE', 'the partner was changed by someone else at the same time; try again');
@@ -213,10 +225,12 @@ export async function authenticateClient(models: PartnerModels, clientId: string
   return matches && partner?.status === 'active' ? partner : undefined;
 }
 
-/** The GraphQL scopes the inbound DCI adapter runs a partner's searches with. */
-export function partnerPrincipalScopes(partner: Pick<PartnerDoc, 'pii'>): Scope[] {
-  return partner.pii ? ['registry:read', 'registry:pii'] : ['registry:read'];
+/** What the partner receives: its profile, or for a partner stored before profiles, what its pii flag gave. */
+export function partnerDisclosure(partner: Pick<PartnerDoc, 'disclosure' | 'pii'>): Disclosure {
+  return partner.disclosure ?? presetDisclosure(partner.pii === true);
 }
+
+const presetDisclosure = (pii: boolean): Disclosure => (pii ? FULL_DISCLOSURE : MASKED_DISCLOSURE);
 
 /** For gateway start: an active partner whose messages go unsigned deserves an operator's attention. */
 export async function warnUnsignedPartners(models: PartnerModels, log: Logger): Promise<number> {

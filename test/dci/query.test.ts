@@ -5,13 +5,14 @@ import { getVariableValues, GraphQLSchema, OperationDefinitionNode, parse, valid
 import type { SearchCriteria } from '../../adapters/dci/protocol';
 import { SEARCH_GROUPS, SEARCH_INDIVIDUALS } from '../../adapters/dci/server/operations';
 import { SearchTranslation, translateSearch, TranslateOptions } from '../../adapters/dci/server/query';
+import { FULL_DISCLOSURE } from '../../adapters/dci/server/disclosure';
 
 const NOW = new Date('2025-03-02T10:00:00Z');
 const EVERYTHING = new Set([
   'age', 'birth_date', 'YOB', 'sex', 'given_name', 'surname', 'location', 'status',
   'group_type', 'group_size', 'poverty_score', 'UIN', 'BRN', 'DRN', 'NATIONAL_ID', 'HOUSEHOLD_ID',
 ]);
-const OPTS: TranslateOptions = { allowedAttributes: EVERYTHING, maxPageSize: 100, now: NOW };
+const OPTS: TranslateOptions = { allowedAttributes: EVERYTHING, disclosure: FULL_DISCLOSURE, maxPageSize: 100, now: NOW };
 
 /** Our SDL, as the gateway serves it: every translation must be a valid operation with coercible variables. */
 function registrySchema(): GraphQLSchema {

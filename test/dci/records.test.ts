@@ -1,6 +1,7 @@
 import { validatorFor } from '../../adapters/dci/protocol/openapi';
 import type { SearchResponseItem } from '../../adapters/dci/protocol/envelope';
 import type { GroupNode, IndividualNode } from '../../adapters/dci/server/operations';
+import { FULL_DISCLOSURE } from '../../adapters/dci/server/disclosure';
 import { rejectedItem, searchResponseItem, toDciGroup, toDciMember } from '../../adapters/dci/server/records';
 
 const NOW = new Date('2025-03-02T10:00:00Z');
@@ -83,7 +84,7 @@ function syncReply(items: SearchResponseItem[]) {
 
 describe('toDciMember', () => {
   it('maps every field of an individual to the Member and Person records', () => {
-    expect(toDciMember(amina)).toEqual({
+    expect(toDciMember(amina, FULL_DISCLOSURE)).toEqual({
       member_identifier: [{ identifier_type: 'UIN', identifier_value: '8479516320' }],
       demographic_info: {
         identifier: [{ identifier_type: 'UIN', identifier_value: '8479516320' }],
@@ -102,7 +103,7 @@ describe('toDciMember', () => {
   });
 
   it('passes masked values through and leaves absent ones out', () => {
-    expect(toDciMember(maskedChild)).toEqual({
+    expect(toDciMember(maskedChild, FULL_DISCLOSURE)).toEqual({
       member_identifier: [{ identifier_type: 'BRN', identifier_value: 'B***' }],
       demographic_info: {
         identifier: [{ identifier_type: 'BRN', identifier_value: 'B***' }],
@@ -118,7 +119,7 @@ describe('toDciMember', () => {
   });
 
   it('carries the death date and omits empty identifier and address lists', () => {
-    const member = toDciMember(deceased);
+    const member = toDciMember(deceased, FULL_DISCLOSURE);
     expect(member.demographic_info.death_date).toBe('2024-11-02T00:00:00Z');
     expect(member).not.toHaveProperty('member_identifier');
     expect(member.demographic_info).not.toHaveProperty('identifier');
@@ -126,7 +127,7 @@ describe('toDciMember', () => {
   });
 
   it('never leaks internal ids or null values', () => {
-    const text = JSON.stringify([toDciMember(maskedChild), toDciGroup(unscored)]);
+    const text = JSON.stringify([toDciMember(maskedChild, FULL_DISCLOSURE), toDciGroup(unscored, FULL_DISCLOSURE)]);
     expect(text).not.toContain('65f0');
     expect(text).not.toContain('null');
   });
@@ -134,17 +135,17 @@ describe('toDciMember', () => {
 
 describe('toDciGroup', () => {
   it('maps a household with its head and members (role as relationship_head)', () => {
-    expect(toDciGroup(household)).toEqual({
+    expect(toDciGroup(household, FULL_DISCLOSURE)).toEqual({
       group_identifier: [{ identifier_type: 'HOUSEHOLD_ID', identifier_value: 'HH-000123' }],
       group_type: 'household',
       group_size: 2,
       poverty_score: 27.5,
       poverty_score_type: 'PMT',
       address: [{ address_line1: '12 Market Road', locality: 'Kinta', sub_region_code: 'NR-01', region_code: 'NR', country_code: 'NG' }],
-      group_head_info: toDciMember(amina),
+      group_head_info: toDciMember(amina, FULL_DISCLOSURE),
       member_list: [
-        { ...toDciMember(amina), relationship_head: 'head' },
-        { ...toDciMember(maskedChild), relationship_head: 'child' },
+        { ...toDciMember(amina, FULL_DISCLOSURE), relationship_head: 'head' },
+        { ...toDciMember(maskedChild, FULL_DISCLOSURE), relationship_head: 'child' },
       ],
       registration_date: '2024-01-10T08:00:00.000Z',
       last_updated: '2024-06-15T10:00:00.000Z',
@@ -152,7 +153,7 @@ describe('toDciGroup', () => {
   });
 
   it('leaves out what a group does not have', () => {
-    expect(toDciGroup(unscored)).toEqual({
+    expect(toDciGroup(unscored, FULL_DISCLOSURE)).toEqual({
       group_type: 'family',
       group_size: 0,
       registration_date: '2024-01-10T08:00:00.000Z',
@@ -163,19 +164,19 @@ describe('toDciGroup', () => {
 
 describe('search_response items', () => {
   it('builds a successful Member item with data and pagination', () => {
-    const item = searchResponseItem('REF-1', 'individual', [amina, maskedChild], { size: 2, number: 3 }, 17, NOW);
+    const item = searchResponseItem('REF-1', 'individual', [amina, maskedChild], { size: 2, number: 3 }, 17, FULL_DISCLOSURE, NOW);
     expect(item).toEqual({
       reference_id: 'REF-1',
       timestamp: '2025-03-02T10:00:00.000Z',
       status: 'succ',
-      data: { version: '1.0.0', reg_type: 'ns:org:RegistryType:Social', reg_record_type: 'Member', reg_records: [toDciMember(amina), toDciMember(maskedChild)] },
+      data: { version: '1.0.0', reg_type: 'ns:org:RegistryType:Social', reg_record_type: 'Member', reg_records: [toDciMember(amina, FULL_DISCLOSURE), toDciMember(maskedChild, FULL_DISCLOSURE)] },
       pagination: { page_size: 2, page_number: 3, total_count: 17 },
     });
   });
 
   it('builds a Group item', () => {
-    const item = searchResponseItem('REF-SR-1', 'group', [household, unscored], { size: 50, number: 1 }, 2, NOW);
-    expect(item.data).toEqual({ version: '1.0.0', reg_type: 'ns:org:RegistryType:Social', reg_record_type: 'Group', reg_records: [toDciGroup(household), toDciGroup(unscored)] });
+    const item = searchResponseItem('REF-SR-1', 'group', [household, unscored], { size: 50, number: 1 }, 2, FULL_DISCLOSURE, NOW);
+    expect(item.data).toEqual({ version: '1.0.0', reg_type: 'ns:org:RegistryType:Social', reg_record_type: 'Group', reg_records: [toDciGroup(household, FULL_DISCLOSURE), toDciGroup(unscored, FULL_DISCLOSURE)] });
   });
 
   it('builds a rejected item without data, the message capped at 999 characters', () => {
@@ -192,9 +193,9 @@ describe('search_response items', () => {
 
 describe('against the official social_api sync search response schema', () => {
   const items = [
-    searchResponseItem('REF-1', 'individual', [amina, maskedChild, deceased], { size: 20, number: 1 }, 3, NOW),
-    searchResponseItem('REF-SR-1', 'group', [household, unscored], { size: 50, number: 1 }, 2, NOW),
-    searchResponseItem('REF-EMPTY', 'individual', [], { size: 20, number: 4 }, 61, NOW),
+    searchResponseItem('REF-1', 'individual', [amina, maskedChild, deceased], { size: 20, number: 1 }, 3, FULL_DISCLOSURE, NOW),
+    searchResponseItem('REF-SR-1', 'group', [household, unscored], { size: 50, number: 1 }, 2, FULL_DISCLOSURE, NOW),
+    searchResponseItem('REF-EMPTY', 'individual', [], { size: 20, number: 4 }, 61, FULL_DISCLOSURE, NOW),
     rejectedItem('REF-2', 'rjct.sort.invalid', 'cannot sort members by "mobile"', NOW),
   ];
 

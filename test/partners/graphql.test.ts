@@ -1,9 +1,11 @@
 /** Partner administration over GraphQL, against the real gateway. */
 import { codes, ok, onlyError, READ, useTestGateway } from '../support/gateway';
 import { ed25519Jwk } from './fixtures';
+import { FULL_DISCLOSURE } from '../../adapters/dci/server/disclosure';
 
 const PARTNER_FIELDS = `id senderId displayName status publicKeys { kid kty crv x } jwksUrl signingProfile callbackBase clientId
-  scopes queryAttributes pii rateLimitPerMinute createdAt updatedAt`;
+  scopes queryAttributes rateLimitPerMinute createdAt updatedAt
+  disclosure { names birthDate sex address phone email identifiers identifierTypes { type level } groupMembers groupHead }`;
 const CREATE = `mutation ($input: CreatePartnerInput!) { createPartner(input: $input) { partner { ${PARTNER_FIELDS} } clientId clientSecret } }`;
 const UPDATE = `mutation ($senderId: String!, $input: UpdatePartnerInput!) { updatePartner(senderId: $senderId, input: $input) { ${PARTNER_FIELDS} } }`;
 const DISABLE = `mutation ($senderId: String!) { disablePartner(senderId: $senderId) { senderId status } }`;
@@ -41,7 +43,7 @@ describe('partners over GraphQL', () => {
       signingProfile: 'opencrvs_jws',
       clientId: created.clientId,
       scopes: ['dci:search', 'dci:callback'],
-      pii: true,
+      disclosure: { ...FULL_DISCLOSURE },
       rateLimitPerMinute: 600,
     });
     const stored = await t.gateway.models.Partner.findOne({ senderId: 'opencrvs.example' }).lean();

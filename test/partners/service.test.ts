@@ -11,8 +11,8 @@ import {
   disablePartner,
   findBySenderId,
   listPartners,
+  partnerDisclosure,
   partnerKeyResolver,
-  partnerPrincipalScopes,
   PartnerRateLimiter,
   publicPartner,
   rotateClientSecret,
@@ -21,6 +21,7 @@ import {
 } from '../../src/partners';
 import { registryModels, RegistryModels, syncIndexes } from '../../src/store/models';
 import { DEFAULT_QUERY_ATTRIBUTES } from '../../src/store/models/partner';
+import { FULL_DISCLOSURE, MASKED_DISCLOSURE } from '../../adapters/dci/server/disclosure';
 import { startTestStore, TestStore } from '../support/store';
 import { ed25519Jwk } from './fixtures';
 
@@ -70,7 +71,7 @@ describe('partner registry', () => {
       clientId,
       scopes: ['dci:search'],
       queryAttributes: [...DEFAULT_QUERY_ATTRIBUTES],
-      pii: false,
+      disclosure: MASKED_DISCLOSURE,
       rateLimitPerMinute: 600,
       createdAt: now,
       updatedAt: now,
@@ -172,7 +173,7 @@ describe('partner registry', () => {
       { status: 'active', scopes: ['dci:search', 'dci:subscribe', 'dci:search'], pii: true, jwksUrl: 'https://keys.example.org/jwks.json' },
       later,
     );
-    expect(updated).toMatchObject({ status: 'active', scopes: ['dci:search', 'dci:subscribe'], pii: true, jwksUrl: 'https://keys.example.org/jwks.json', updatedAt: later });
+    expect(updated).toMatchObject({ status: 'active', scopes: ['dci:search', 'dci:subscribe'], disclosure: FULL_DISCLOSURE, jwksUrl: 'https://keys.example.org/jwks.json', updatedAt: later });
     expect(await rejection(updatePartner(models, 'ibr.example', { publicKeys: [], jwksUrl: null }, later))).toMatchObject({
       code: 'BAD_USER_INPUT',
       details: { field: 'publicKeys' },
@@ -191,9 +192,33 @@ describe('partner registry', () => {
     expect(await authenticateClient(models, clientId, rotated.clientSecret)).toMatchObject({ senderId: 'dr.example' });
   });
 
-  it('derives the registry scopes of a partner from its pii flag', () => {
-    expect(partnerPrincipalScopes({ pii: false })).toEqual(['registry:read']);
-    expect(partnerPrincipalScopes({ pii: true })).toEqual(['registry:read', 'registry:pii']);
+  it('reads a partner stored with the older pii flag as the disclosure that flag gave, and drops the flag once it has a profile', async () => {
+    expect(partnerDisclosure({ pii: false })).toEqual(MASKED_DISCLOSURE);
+    expect(partnerDisclosure({ pii: true })).toEqual(FULL_DISCLOSURE);
+    expect(partnerDisclosure({})).toEqual(MASKED_DISCLOSURE);
+    await createPartner(models, base('legacy.example'), now);
+    await models.Partner.collection.updateOne({ senderId: 'legacy.example' }, { $set: { pii: true }, $unset: { disclosure: '' } });
+    const stored = await models.Partner.findOne({ senderId: 'legacy.example' }).lean();
+    expect(partnerDisclosure(stored!)).toEqual(FULL_DISCLOSURE);
+    const updated = await updatePartner(models, 'legacy.example', { disclosure: { email: 'omitted' } }, now);
+    expect(updated.disclosure).toEqual({ ...FULL_DISCLOSURE, email: 'omitted' });
+    expect(await models.Partner.collection.findOne({ senderId: 'legacy.example' })).not.toHaveProperty('pii');
+  });
+
+  it('takes a disclosure field by field over its starting point, and refuses what is not a level or names a type twice', async () => {
+    const { partner } = await createPartner(models, { ...base('profiled.example'), disclosure: { names: 'omitted', identifierTypes: [{ type: 'UIN', level: 'given' }] } }, now);
+    expect(partner.disclosure).toEqual({ ...MASKED_DISCLOSURE, names: 'omitted', identifierTypes: [{ type: 'UIN', level: 'given' }] });
+    const full = await updatePartner(models, 'profiled.example', { pii: true, disclosure: { phone: 'masked' } }, now);
+    expect(full.disclosure).toEqual({ ...FULL_DISCLOSURE, phone: 'masked' });
+    expect(await rejection(updatePartner(models, 'profiled.example', { disclosure: { sex: 'hidden' } }, now))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      details: { field: 'disclosure.sex' },
+    });
+    const twice = { identifierTypes: [{ type: 'UIN', level: 'given' }, { type: 'UIN', level: 'omitted' }] };
+    expect(await rejection(updatePartner(models, 'profiled.example', { disclosure: twice }, now))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      details: { field: 'disclosure.identifierTypes[1].type' },
+    });
   });
 
   describe('key resolver', () => {

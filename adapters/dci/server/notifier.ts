@@ -98,7 +98,8 @@ async function matchingRecord(deps: NotifierDeps, sub: StoredSubscription, event
   const data = result.data as Record<string, { edges: { node: unknown }[] }>;
   const node = data[event.registrantKind === 'group' ? 'groups' : 'individuals'].edges[0]?.node;
   if (!node) return undefined;
-  return { partner, record: event.registrantKind === 'group' ? toDciGroup(node as GroupNode) : toDciMember(node as IndividualNode) };
+  const record = event.registrantKind === 'group' ? toDciGroup(node as GroupNode, partner.disclosure) : toDciMember(node as IndividualNode, partner.disclosure);
+  return { partner, record };
 }
 
 /** Reads the outbox once; returns how many events it handled. */

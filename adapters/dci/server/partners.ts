@@ -4,6 +4,7 @@
  */
 import type { Scope } from '../../../src/auth/scopes';
 import type { PartnerKeyResolver, SigningProfileName } from '../protocol';
+import type { Disclosure } from './disclosure';
 
 export interface InboundPartner {
   senderId: string;
@@ -14,8 +15,8 @@ export interface InboundPartner {
   callbackCredentials: CallbackCredentials;
   /** DCI attribute names this partner may search on. */
   queryAttributes: readonly string[];
-  /** May see personal data; otherwise records come back masked. */
-  pii: boolean;
+  /** Which personal fields of a record it receives: given, masked or omitted. */
+  disclosure: Disclosure;
   scopes: readonly Scope[];
   rateLimitPerMinute: number;
   /** Its registered public keys (pinned, or from its configured JWKS URL), from the same read as the rest. */

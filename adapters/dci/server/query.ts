@@ -7,6 +7,7 @@ import type { SearchReasonCode } from '../protocol/codes';
 import type { SearchCriteria } from '../protocol/envelope';
 import { Condition, Filter, toFilter } from './conditions';
 import { predicateListCondition, templateCondition } from './expressions';
+import { Disclosure, maySearchOn } from './disclosure';
 import { Entity, OPERATION_FOR } from './operations';
 import { criteriaInvalid, isObject, refuse, SearchRefusal } from './refusal';
 import { identifierCondition, SearchContext } from './vocabulary';
@@ -14,6 +15,8 @@ import { identifierCondition, SearchContext } from './vocabulary';
 export interface TranslateOptions {
   /** The partner's allowlist: vocabulary names (age, birth_date, sex…) and identifier types (UIN…). */
   allowedAttributes: ReadonlySet<string>;
+  /** What the partner may see, hence search and sort on. */
+  disclosure: Disclosure;
   maxPageSize: number;
   now: Date;
 }
@@ -35,7 +38,7 @@ export function translateSearch(criteria: SearchCriteria, opts: TranslateOptions
     checkRegistryType(criteria.reg_type);
     const query = readQuery(criteria);
     const entity = entityOf(criteria, query.collection);
-    const ctx: SearchContext = { entity, allowed: opts.allowedAttributes, now: opts.now };
+    const ctx: SearchContext = { entity, allowed: opts.allowedAttributes, disclosure: opts.disclosure, now: opts.now };
     const filter = toFilter(query.condition(ctx));
     const sort = sortOf(criteria.sort, ctx);
     const page = pageOf(criteria.pagination, opts.maxPageSize);
@@ -165,7 +168,10 @@ function sortInput(entry: unknown, ctx: SearchContext): SortInput {
   const table = SORTS[ctx.entity];
   const known = Object.hasOwn(table, name) ? table[name] : undefined;
   if (!known) return sortInvalid(`cannot sort ${ctx.entity === 'group' ? 'groups' : 'members'} by "${name}" (use ${Object.keys(table).join(', ')})`);
-  if (known.allowlisted && !ctx.allowed.has(known.allowlisted)) return sortInvalid(`sorting by "${name}" is not allowed for this partner`);
+  // Sorting on a field reveals it as filtering on it would: the same allowlist and disclosure rules.
+  if (known.allowlisted && !(ctx.allowed.has(known.allowlisted) && maySearchOn(ctx.disclosure, known.allowlisted, false))) {
+    return sortInvalid(`sorting by "${name}" is not allowed for this partner`);
+  }
   const ascending = (order === 'asc') !== (known.reverse ?? false);
   return { field: known.field, direction: ascending ? 'asc' : 'desc' };
 }

@@ -1,10 +1,12 @@
 /**
  * Maps the nodes of SEARCH_INDIVIDUALS / SEARCH_GROUPS to DCI Social Registry records (SPEC-NOTES
- * 4.1, 4.3) and builds `search_response` items. Absent values (null, empty lists) are left out, as
- * the records' JSON-LD form expects; masked strings (`J***`) pass through unchanged.
+ * 4.1, 4.3) and builds `search_response` items, each field as the partner's disclosure profile says
+ * (disclosure.ts). Absent values (null, empty lists) are left out, as the records' JSON-LD form
+ * expects; strings the registry already masked (`J***`) stay masked.
  */
 import type { SearchReasonCode } from '../protocol/codes';
 import type { Pagination, SearchResponseItem } from '../protocol/envelope';
+import { Disclosure, identifierLevel, nestedDisclosure, shownText } from './disclosure';
 import type { AddressNode, Entity, GroupNode, IdentifierNode, IndividualNode } from './operations';
 
 export interface DciIdentifier {
@@ -22,8 +24,8 @@ export interface DciAddress {
 
 export interface DciPerson {
   identifier?: DciIdentifier[];
-  name: { given_name: string; surname: string; second_name?: string };
-  sex: string;
+  name?: { given_name: string; surname: string; second_name?: string };
+  sex?: string;
   birth_date?: string;
   death_date?: string;
   address?: DciAddress[];
@@ -67,54 +69,73 @@ function present<K extends string, V>(key: K, value: V | null | undefined): Part
 /** DCI dates are DateTimes (the SR examples write `1985-05-20T00:00:00Z`); ours are calendar days. */
 const dateTime = (date: string | null) => (date === null ? null : `${date}T00:00:00Z`);
 
-const toDciIdentifier = (identifier: IdentifierNode): DciIdentifier => ({ identifier_type: identifier.type, identifier_value: identifier.value });
+/** A value that cannot be partly shown: given, or left out. */
+const whole = <T>(value: T, level: Disclosure[keyof Disclosure]) => (level === 'given' ? value : null);
 
-function toDciAddress(address: AddressNode): DciAddress {
-  return {
-    ...present('address_line1', address.line),
+const texts = (values: string[], level: Disclosure['phone']) => values.map((v) => shownText(v, level)).filter((v): v is string => v !== undefined);
+
+function toDciIdentifiers(identifiers: IdentifierNode[], disclosure: Disclosure): DciIdentifier[] {
+  return identifiers.flatMap((identifier) => {
+    const value = shownText(identifier.value, identifierLevel(disclosure, identifier.type));
+    return value === undefined ? [] : [{ identifier_type: identifier.type, identifier_value: value }];
+  });
+}
+
+function toDciAddresses(addresses: AddressNode[], disclosure: Disclosure): DciAddress[] {
+  if (disclosure.address === 'omitted') return [];
+  return addresses.map((address) => ({
+    ...present('address_line1', address.line === null ? null : shownText(address.line, disclosure.address)),
     ...present('locality', address.locality),
     ...present('sub_region_code', address.areaCode),
     ...present('region_code', address.regionCode),
     ...present('country_code', address.country),
-  };
+  }));
 }
 
-function toDciPerson(individual: IndividualNode): DciPerson {
-  const { name } = individual;
+function toDciName({ name }: IndividualNode, disclosure: Disclosure): DciPerson['name'] | null {
+  if (disclosure.names === 'omitted') return null;
+  const shown = (text: string) => shownText(text, disclosure.names)!;
+  return { given_name: shown(name.given), surname: shown(name.family), ...present('second_name', name.middle === null ? null : shown(name.middle)) };
+}
+
+function toDciPerson(individual: IndividualNode, disclosure: Disclosure): DciPerson {
   return {
-    ...present('identifier', individual.identifiers.map(toDciIdentifier)),
-    name: { given_name: name.given, surname: name.family, ...present('second_name', name.middle) },
-    sex: individual.sex,
-    ...present('birth_date', dateTime(individual.birthDate)),
+    ...present('identifier', toDciIdentifiers(individual.identifiers, disclosure)),
+    ...present('name', toDciName(individual, disclosure)),
+    ...present('sex', whole(individual.sex, disclosure.sex)),
+    ...present('birth_date', whole(dateTime(individual.birthDate), disclosure.birthDate)),
     ...present('death_date', dateTime(individual.deathDate)),
-    ...present('address', individual.addresses.map(toDciAddress)),
-    ...present('phone_number', individual.phoneNumbers),
-    ...present('email', individual.emails),
+    ...present('address', toDciAddresses(individual.addresses, disclosure)),
+    ...present('phone_number', texts(individual.phoneNumbers, disclosure.phone)),
+    ...present('email', texts(individual.emails, disclosure.email)),
     registration_date: individual.registrationDate,
     last_updated: individual.lastUpdated,
   };
 }
 
 /** An individual as a DCI Member: identified by its registry identifiers, described by its Person. */
-export function toDciMember(individual: IndividualNode): DciMember {
+export function toDciMember(individual: IndividualNode, disclosure: Disclosure): DciMember {
   return {
-    ...present('member_identifier', individual.identifiers.map(toDciIdentifier)),
-    demographic_info: toDciPerson(individual),
+    ...present('member_identifier', toDciIdentifiers(individual.identifiers, disclosure)),
+    demographic_info: toDciPerson(individual, disclosure),
     registration_date: individual.registrationDate,
     last_updated: individual.lastUpdated,
   };
 }
 
-export function toDciGroup(group: GroupNode): DciGroup {
+export function toDciGroup(group: GroupNode, disclosure: Disclosure): DciGroup {
+  const head = disclosure.groupHead === 'omitted' ? null : group.head && toDciMember(group.head, nestedDisclosure(disclosure, disclosure.groupHead));
+  const memberDisclosure = nestedDisclosure(disclosure, disclosure.groupMembers);
+  const members = disclosure.groupMembers === 'omitted' ? [] : group.members.map((m) => ({ ...toDciMember(m.individual, memberDisclosure), relationship_head: m.role }));
   return {
-    ...present('group_identifier', group.identifiers.map(toDciIdentifier)),
+    ...present('group_identifier', toDciIdentifiers(group.identifiers, disclosure)),
     group_type: group.kind,
     group_size: group.size,
     ...present('poverty_score', group.povertyScore),
     ...present('poverty_score_type', group.povertyScoreType),
-    ...present('address', group.address && [toDciAddress(group.address)]),
-    ...present('group_head_info', group.head && toDciMember(group.head)),
-    ...present('member_list', group.members.map((m) => ({ ...toDciMember(m.individual), relationship_head: m.role }))),
+    ...present('address', group.address && toDciAddresses([group.address], disclosure)),
+    ...present('group_head_info', head),
+    ...present('member_list', members),
     registration_date: group.registrationDate,
     last_updated: group.lastUpdated,
   };
@@ -130,9 +151,10 @@ export function searchResponseItem(
   nodes: readonly object[],
   page: { size: number; number: number },
   totalCount: number,
+  disclosure: Disclosure,
   now: Date,
 ): SearchResponseItem & { pagination: Pagination } {
-  const records = entity === 'group' ? (nodes as GroupNode[]).map(toDciGroup) : (nodes as IndividualNode[]).map(toDciMember);
+  const records = entity === 'group' ? (nodes as GroupNode[]).map((g) => toDciGroup(g, disclosure)) : (nodes as IndividualNode[]).map((i) => toDciMember(i, disclosure));
   return {
     reference_id: referenceId,
     timestamp: now.toISOString(),

@@ -8,12 +8,12 @@
  * the other items run a few at a time rather than one after another.
  */
 import type { Principal } from '../../../src/auth/principal';
-import type { Scope } from '../../../src/auth/scopes';
 import type { GraphqlExecutor } from '../../../src/graphql/inProcess';
 import { MAX_IDENTIFIER_LOOKUPS } from '../../../src/registry/identifiers';
 import { isDatabaseUnreachable } from '../../../src/store/liveness';
 import type { SearchReasonCode, SearchRequest, SearchResponse, SearchResponseItem } from '../protocol';
 import type { ExecutionResult } from 'graphql';
+import { Disclosure, registryScopes } from './disclosure';
 import type { InboundPartner } from './partners';
 import { IDENTIFIER_LOOKUPS, RegistrantNode } from './operations';
 import { SearchTranslation, translateSearch } from './query';
@@ -31,13 +31,23 @@ interface Planned {
   plan: Plan;
 }
 
+/** Who asks and what it may see, for every item of one request. */
+interface Asking {
+  principal: Principal;
+  disclosure: Disclosure;
+  deps: SearchDeps;
+  now: Date;
+}
+
 /** Items other than identifier lookups in flight at once: enough to overlap database round trips. */
 const ITEM_CONCURRENCY = 4;
 
-/** The registry principal a partner's searches run as: read, and personal data only if granted. */
+/**
+ * The registry principal a partner's searches run as: read, and personal data when its disclosure
+ * profile gives any field (the record mapping then masks and omits the rest).
+ */
 export function partnerPrincipal(partner: InboundPartner, subject: string, issuer: string): Principal {
-  const scopes: Scope[] = partner.pii ? ['registry:read', 'registry:pii'] : ['registry:read'];
-  return { subject, kind: 'partner', partnerId: partner.senderId, issuer, scopes: new Set(scopes) };
+  return { subject, kind: 'partner', partnerId: partner.senderId, issuer, scopes: new Set(registryScopes(partner.disclosure)) };
 }
 
 export async function answerSearch(
@@ -57,15 +67,15 @@ export async function answerSearch(
       return;
     }
     seen.add(item.reference_id);
-    const plan = translateSearch(item.search_criteria, { allowedAttributes: new Set(partner.queryAttributes), maxPageSize: deps.maxPageSize, now });
+    const plan = translateSearch(item.search_criteria, { allowedAttributes: new Set(partner.queryAttributes), disclosure: partner.disclosure, maxPageSize: deps.maxPageSize, now });
     if (plan.ok) planned.push({ item, plan, at });
     else answers[at] = rejectedItem(item.reference_id, plan.reason, plan.message, now);
   });
 
-  const run = (p: Planned) => answerPlanned(p, principal, deps, now);
+  const as: Asking = { principal, disclosure: partner.disclosure, deps, now };
   const lookups = planned.filter(({ plan }) => identifierOf(plan) !== undefined);
   const others = planned.filter(({ plan }) => identifierOf(plan) === undefined);
-  const [looked, searched] = await Promise.all([answerLookups(lookups, principal, deps, now), inTurns(others, ITEM_CONCURRENCY, run)]);
+  const [looked, searched] = await Promise.all([answerLookups(lookups, as), inTurns(others, ITEM_CONCURRENCY, (p) => answerPlanned(p, as))]);
   [...lookups, ...others].forEach((p, i) => (answers[p.at] = [...looked, ...searched][i]));
   return { transaction_id: request.transaction_id, correlation_id: correlationId, search_response: answers as SearchResponseItem[] };
 }
@@ -82,14 +92,15 @@ function identifierOf(plan: Plan): { type: string; value: string } | undefined {
  * the registry, so each item matches at most one record, which only its first page holds. Should
  * the batch fail, each item is answered on its own, so its own refusal reaches the partner.
  */
-async function answerLookups(lookups: Planned[], principal: Principal, deps: SearchDeps, now: Date): Promise<SearchResponseItem[]> {
+async function answerLookups(lookups: Planned[], as: Asking): Promise<SearchResponseItem[]> {
+  const { principal, disclosure, deps, now } = as;
   const answers: SearchResponseItem[] = [];
   for (let start = 0; start < lookups.length; start += MAX_IDENTIFIER_LOOKUPS) {
     const batch = lookups.slice(start, start + MAX_IDENTIFIER_LOOKUPS);
     const result = await deps.graphql(IDENTIFIER_LOOKUPS, { identifiers: batch.map(({ plan }) => identifierOf(plan)) }, principal);
     throwIfUnreachable(result);
     if (result.errors?.length) {
-      answers.push(...(await inTurns(batch, ITEM_CONCURRENCY, (p) => answerPlanned(p, principal, deps, now))));
+      answers.push(...(await inTurns(batch, ITEM_CONCURRENCY, (p) => answerPlanned(p, as))));
       continue;
     }
     const holders = (result.data as { registrantsByIdentifiers: (RegistrantNode | null)[] }).registrantsByIdentifiers;
@@ -97,13 +108,13 @@ async function answerLookups(lookups: Planned[], principal: Principal, deps: Sea
       const holder = holders[i];
       const match = holder && (holder.__typename === 'Group') === (plan.entity === 'group') ? holder : undefined;
       const nodes = match && plan.page.number === 1 ? [match] : [];
-      answers.push(searchResponseItem(item.reference_id, plan.entity, nodes, plan.page, match ? 1 : 0, now));
+      answers.push(searchResponseItem(item.reference_id, plan.entity, nodes, plan.page, match ? 1 : 0, disclosure, now));
     });
   }
   return answers;
 }
 
-async function answerPlanned({ item, plan }: Planned, principal: Principal, deps: SearchDeps, now: Date): Promise<SearchResponseItem> {
+async function answerPlanned({ item, plan }: Planned, { principal, disclosure, deps, now }: Asking): Promise<SearchResponseItem> {
   const result = await deps.graphql(plan.operation, plan.variables, principal);
   throwIfUnreachable(result);
   if (result.errors?.length) {
@@ -114,7 +125,7 @@ async function answerPlanned({ item, plan }: Planned, principal: Principal, deps
   const connection = (result.data as Record<string, { totalCount: number; edges: { node: Record<string, unknown> }[] }>)[
     plan.entity === 'group' ? 'groups' : 'individuals'
   ];
-  return searchResponseItem(item.reference_id, plan.entity, connection.edges.map((e) => e.node), plan.page, connection.totalCount, now);
+  return searchResponseItem(item.reference_id, plan.entity, connection.edges.map((e) => e.node), plan.page, connection.totalCount, disclosure, now);
 }
 
 /** The registry could not be read: no answer about the criteria, the whole message fails (and an async one is retried). */

@@ -70,7 +70,7 @@ export function subscriptionActions(store: SubscriptionStore, opts: { maxPageSiz
         const responseEntity = /group|household/i.test(c.notify_record_type) ? 'Group' : 'Member';
         const plan = translateSearch(
           { query_type: c.filter_type ?? 'predicate', query: c.filter, response_entity: kind.entity === 'group' ? 'Group' : kind.entity === 'individual' ? 'Member' : responseEntity },
-          { allowedAttributes: new Set(partner.queryAttributes), maxPageSize: opts.maxPageSize, now },
+          { allowedAttributes: new Set(partner.queryAttributes), disclosure: partner.disclosure, maxPageSize: opts.maxPageSize, now },
         );
         if (!plan.ok) {
           reject('rjct.notify_details.invalid', plan.message);

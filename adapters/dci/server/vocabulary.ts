@@ -5,6 +5,7 @@
  */
 import type { Entity } from './operations';
 import { any, Condition, leaf, not } from './conditions';
+import { Disclosure, maySearchOn } from './disclosure';
 import { filterInvalid } from './refusal';
 
 export type Operator = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'in';
@@ -14,12 +15,16 @@ export interface SearchContext {
   entity: Entity;
   /** The partner's allowlist: vocabulary names (`birth_date`, not `DOB`) and identifier types. */
   allowed: ReadonlySet<string>;
+  /** What the partner may see: a field it may not see is not searched on either. */
+  disclosure: Disclosure;
   now: Date;
 }
 
 interface Attribute {
   /** Absent: the attribute applies to members and groups alike. */
   entity?: Entity;
+  /** An identifier type (UIN, HOUSEHOLD_ID…), disclosed by type. */
+  identifier?: true;
   operators: readonly Operator[];
   build(op: Comparison, value: unknown, name: string, now: Date): Condition;
 }
@@ -226,6 +231,7 @@ function identifierType(name: string): string | undefined {
 
 const identifierAttribute = (type: string): Attribute => ({
   entity: GROUP_IDENTIFIERS.has(type) ? 'group' : undefined,
+  identifier: true,
   operators: ['eq'],
   build: (_op, value, name) => leaf({ identifier: { type, value: textValue(name, value, 64) } }),
 });
@@ -241,6 +247,7 @@ function resolve(name: string): { key: string; attribute: Attribute } {
 
 function checkAllowed(name: string, key: string, attribute: Attribute, ctx: SearchContext): void {
   if (!ctx.allowed.has(key)) filterInvalid(`attribute "${name}" is not allowed for this partner`);
+  if (!maySearchOn(ctx.disclosure, key, attribute.identifier === true)) filterInvalid(`attribute "${name}" is not disclosed to this partner, so it cannot be searched on`);
   if (attribute.entity === 'group' && ctx.entity === 'individual') {
     filterInvalid(`attribute "${name}" applies to groups; search with response_entity Group`);
   }

@@ -6,6 +6,7 @@
  */
 import mongoose, { Schema, Types } from 'mongoose';
 import type { SigningProfileName } from '../../../adapters/dci/protocol/signing';
+import { DISCLOSED_FIELDS, DISCLOSURE_LEVELS, Disclosure } from '../../../adapters/dci/server/disclosure';
 import { modelOn } from './common';
 import { OutboundAuthDoc, outboundAuthSchema } from './outboundAuth';
 
@@ -66,8 +67,10 @@ export interface PartnerDoc {
   scopes: PartnerScope[];
   /** DCI query attribute names this partner may search on. */
   queryAttributes: string[];
-  /** May see personal data fields in search results. */
-  pii: boolean;
+  /** Which personal fields of a record the partner receives; absent on partners stored before profiles. */
+  disclosure?: Disclosure;
+  /** What those older partners had instead: read through `partnerDisclosure`, removed by the next update. */
+  pii?: boolean;
   rateLimitPerMinute: number;
   createdAt: Date;
   updatedAt: Date;
@@ -75,6 +78,16 @@ export interface PartnerDoc {
 
 const jwkSchema = new Schema<PartnerJwk>(
   { kid: { type: String, required: true }, kty: { type: String, required: true }, crv: String, x: String, y: String, n: String, e: String, alg: String, use: String },
+  { _id: false },
+);
+
+const level = { type: String, enum: DISCLOSURE_LEVELS, required: true };
+const disclosureSchema = new Schema<Disclosure>(
+  {
+    ...Object.fromEntries(DISCLOSED_FIELDS.map((field) => [field, level])),
+    identifiers: level,
+    identifierTypes: { type: [new Schema({ type: { type: String, required: true }, level }, { _id: false })], default: [] },
+  },
   { _id: false },
 );
 
@@ -93,7 +106,8 @@ const partnerSchema = new Schema<PartnerDoc>(
     clientSecretHash: { type: String, required: true },
     scopes: { type: [String], enum: PARTNER_SCOPES, default: [] },
     queryAttributes: { type: [String], default: () => [...DEFAULT_QUERY_ATTRIBUTES] },
-    pii: { type: Boolean, required: true, default: false },
+    disclosure: disclosureSchema,
+    pii: Boolean,
     rateLimitPerMinute: { type: Number, required: true, default: DEFAULT_RATE_LIMIT_PER_MINUTE },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
