@@ -23,15 +23,29 @@ interface Canvas {
 const ADMIN = ['registry:read', 'registry:write', 'registry:pii', 'partners:admin'];
 const READ_ONLY = ['registry:read'];
 
+let w: CrvsWorld;
+let browser: Browser;
+const ok = (res: { body: { data?: any; errors?: unknown } }) => {
+  if (res.body.errors || !res.body.data) throw new Error(JSON.stringify(res.body.errors));
+  return res.body.data;
+};
+const token = (scopes: string[]) => w.gateway.tokens.issue({ subject: 'console-operator', scopes: scopes as never, kind: 'user', ttlSeconds: 600 });
+
+beforeAll(async () => {
+  await buildConsole();
+  browser = await launchChromium();
+  w = await startCrvsWorld();
+  const started = ok(await w.gql(`mutation ($from: Date!, $to: Date!) { startCrvsImport(from: $from, to: $to) { id } }`, everything())).startCrvsImport;
+  await waitFor(async () => ok(await w.gql(`query ($id: ID!) { crvsImport(id: $id) { state } }`, { id: started.id })).crvsImport.state === 'done', 120_000);
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await w?.stop();
+});
+
 describe('web console', () => {
-  let w: CrvsWorld;
-  let browser: Browser;
   let admin: Session;
-  const ok = (res: { body: { data?: any; errors?: unknown } }) => {
-    if (res.body.errors || !res.body.data) throw new Error(JSON.stringify(res.body.errors));
-    return res.body.data;
-  };
-  const token = (scopes: string[]) => w.gateway.tokens.issue({ subject: 'console-operator', scopes: scopes as never, kind: 'user', ttlSeconds: 600 });
 
   async function signIn(session: Session, scopes: string[]) {
     await session.page.goto(`${w.gateway.url}/console/`);
@@ -41,18 +55,8 @@ describe('web console', () => {
   }
 
   beforeAll(async () => {
-    await buildConsole();
-    browser = await launchChromium();
-    w = await startCrvsWorld();
-    const started = ok(await w.gql(`mutation ($from: Date!, $to: Date!) { startCrvsImport(from: $from, to: $to) { id } }`, everything())).startCrvsImport;
-    await waitFor(async () => ok(await w.gql(`query ($id: ID!) { crvsImport(id: $id) { state } }`, { id: started.id })).crvsImport.state === 'done', 120_000);
     admin = await openSession(browser);
     await signIn(admin, ADMIN);
-  }, 240_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await w?.stop();
   });
 
   afterEach(() => {
@@ -132,6 +136,7 @@ describe('web console', () => {
     await admin.page.getByTestId('identifiers').getByText('UIN').first().waitFor();
     // The partner registries' sections settle, each with its answer or its own failure.
     await admin.page.getByTestId('partner-data').locator('.partner-item').first().waitFor();
+    await admin.page.getByTestId('indicators').locator('table, [role="alert"]').first().waitFor();
     await admin.page.getByTestId('eligibility').locator('table, p').first().waitFor();
     await admin.screenshot('person');
   });
@@ -194,5 +199,35 @@ describe('web console', () => {
     await admin.page.getByTestId('transactions').getByText(/\d+ transactions/).waitFor();
     await admin.page.getByTestId('subscriptions').getByText(/\d+ subscriptions/).waitFor();
     await admin.screenshot('partners');
+  });
+});
+
+describe('GraphQL explorer', () => {
+  it('loads from the gateway alone and runs a query with the token pasted in', async () => {
+    const total = ok(await w.gql('{ registryStats { total } }')).registryStats.total;
+    const session = await openSession(browser);
+    try {
+      const response = await session.page.goto(`${w.gateway.url}/graphql`);
+      expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+      await session.page.getByLabel('Token', { exact: true }).fill(await token(['registry:read']));
+      await session.page.getByRole('button', { name: 'Use token' }).click();
+      await session.page.getByTestId('explorer-signed-in').waitFor();
+      await session.page.locator('.graphiql-execute-button').click();
+      await session.page.locator('.graphiql-response').filter({ hasText: `"total": ${total}` }).waitFor();
+      await session.screenshot('explorer');
+      // Nothing left loopback (the route refuses and records it), no script error, no CSP violation.
+      expect(session.problems).toEqual([]);
+      // The token stayed out of GraphiQL's own storage.
+      const persisted = await session.page.evaluate(() => JSON.stringify((globalThis as unknown as { localStorage: Record<string, string> }).localStorage));
+      expect(persisted).not.toContain('Bearer');
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('leaves API requests to /graphql alone', async () => {
+    const res = await fetch(`${w.gateway.url}/graphql?query=%7B__typename%7D`, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true' } });
+    expect(res.headers.get('content-type')).toMatch(/json/);
+    expect(res.status).toBe(401);
   });
 });

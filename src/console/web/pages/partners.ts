@@ -6,7 +6,7 @@ import { html } from 'htm/preact';
 import { navigate, Route } from '../router';
 import { dateTime, orDash, Pager, Section, useQuery, View } from '../ui';
 
-const PARTNERS = `query Partners { partners { senderId displayName status signingProfile callbackBase scopes pii rateLimitPerMinute createdAt } }`;
+const PARTNERS = `query Partners { partners { senderId displayName status signingProfile callbackBase scopes rateLimitPerMinute createdAt } }`;
 
 interface Partner {
   senderId: string;
@@ -15,7 +15,6 @@ interface Partner {
   signingProfile: string;
   callbackBase: string;
   scopes: string[];
-  pii: boolean;
   rateLimitPerMinute: number;
   createdAt: string;
 }
@@ -93,11 +92,11 @@ export function Partners(props: { route: Route }): View {
   return html`
     <${Section} title="Partners" loaded=${partners} testid="partners">
       ${(data: { partners: Partner[] }) => html`<table class="rows">
-        <thead><tr><th>Sender id</th><th>Name</th><th>Status</th><th>Signing</th><th>Scopes</th><th>Personal data</th><th>Rate / min</th><th>Callback base</th></tr></thead>
+        <thead><tr><th>Sender id</th><th>Name</th><th>Status</th><th>Signing</th><th>Scopes</th><th>Rate / min</th><th>Callback base</th></tr></thead>
         <tbody>${data.partners.map(
           (partner) => html`<tr>
             <td><a href=${`#/partners?sender=${encodeURIComponent(partner.senderId)}`}>${partner.senderId}</a></td><td>${partner.displayName}</td><td>${partner.status}</td>
-            <td>${partner.signingProfile}</td><td>${partner.scopes.join(' ')}</td><td>${partner.pii ? 'yes' : 'no'}</td><td class="num">${partner.rateLimitPerMinute}</td><td>${partner.callbackBase}</td>
+            <td>${partner.signingProfile}</td><td>${partner.scopes.join(' ')}</td><td class="num">${partner.rateLimitPerMinute}</td><td>${partner.callbackBase}</td>
           </tr>`,
         )}</tbody>
       </table>`}
