@@ -57,7 +57,7 @@ export async function run(ctx: BenchContext): Promise<string> {
       const { record } = await evaluateEligibility(deps, undefined, {
         programId,
         onProgress: (done, total) => {
-          if (done - lastNote < 2000 && done !== total) return;
+          if (total === 0 || (done - lastNote < 2000 && done !== total)) return;
           lastNote = done;
           ctx.note(`eligibility: values of ${done}/${total} people`);
         },

@@ -58,31 +58,26 @@ async function programFor(deps: IndicatorDeps, rawId: string, principal: Princip
 
 const refsOf = (rule: CheckedRule) => rule.references.map(({ name, argument }) => ({ name, ...(argument !== undefined && { argument }) }));
 
-/** The population, in id order: the individuals of the area, or everyone. */
-async function populationOf(deps: IndicatorDeps, areaCode: string | undefined): Promise<Types.ObjectId[]> {
-  const people = await deps.models.Individual.find(areaCode ? { areaCode } : {}, { _id: 1 }).sort({ _id: 1 }).lean();
-  return people.map((p) => p._id);
-}
-
 /**
- * Asks for fresh values only for the people who need them: those without a stored value of one of
- * the rule's indicators, or with a stale one. Which they are is found where the values are.
+ * Asks for fresh values only for the people who need them: those with a stale or missing value of
+ * one of the rule's indicators (found where the values are), and those without any stored values
+ * yet (looked for only when the population outnumbers the stored documents). Returns the population's size.
  */
-async function bringUpToDate(deps: IndicatorDeps, rule: CheckedRule, population: Types.ObjectId[], scope: FilterQuery<IndicatorValuesDoc>, now: Date, req: EvaluationRequest): Promise<void> {
+async function bringUpToDate(deps: IndicatorDeps, rule: CheckedRule, areaCode: string | undefined, scope: FilterQuery<IndicatorValuesDoc>, now: Date, req: EvaluationRequest): Promise<number> {
   const values = deps.models.IndicatorValues;
-  const stored = await values.countDocuments(scope);
-  let due: string[];
+  const people = areaCode ? { areaCode } : {};
+  const population = await deps.models.Individual.countDocuments(people);
+  // Without an area, the collection's own count: the engines answer it without reading the documents.
+  const stored = areaCode ? await values.countDocuments(scope) : await values.estimatedDocumentCount();
   const staleOrMissing = { $or: rule.references.flatMap((r) => [{ [`v.${r.slot}`]: { $exists: false } }, { [`v.${r.slot}.expiresAt`]: { $lte: now } }]) };
-  const dueStored = (await values.find({ $and: [scope, staleOrMissing] }, { _id: 1 }).lean()).map((d) => `${d._id}`);
-  if (stored >= population.length) {
-    due = dueStored;
-  } else {
-    // Some people have no values at all yet.
+  let due = (await values.find({ $and: [scope, staleOrMissing] }, { _id: 1 }).lean()).map((d) => `${d._id}`);
+  if (stored < population) {
     const withValues = new Set((await values.find(scope, { _id: 1 }).lean()).map((d) => `${d._id}`));
-    due = [...population.map(String).filter((id) => !withValues.has(id)), ...dueStored];
+    const everyone = await deps.models.Individual.find(people, { _id: 1 }).lean();
+    due = [...everyone.map((p) => `${p._id}`).filter((id) => !withValues.has(id)), ...due];
   }
   await ensureIndicatorValues(deps, refsOf(rule), due, { onProgress: req.onProgress, signal: req.signal });
-  if (due.length === 0) req.onProgress?.(0, 0);
+  return population;
 }
 
 interface Outcome {
@@ -139,20 +134,19 @@ export async function evaluateEligibility(deps: IndicatorDeps, principal: Princi
   const areaCode = text('filter.areaCode', req.filter?.areaCode, { max: 40 });
   const scope: FilterQuery<IndicatorValuesDoc> = areaCode ? { area: areaCode } : {};
 
-  const population = await populationOf(deps, areaCode);
-  await bringUpToDate(deps, rule, population, scope, now, req);
+  const population = await bringUpToDate(deps, rule, areaCode, scope, now, req);
   const filters = compileRule(rule.ast, rule.references);
   const strategy: EvaluationStrategy = filters ? 'database' : 'node';
   const outcome = filters ? await countInDatabase(deps, filters, scope, size, after) : await evaluateInGateway(deps, rule, scope, size, after);
 
-  const counts = { ...outcome.counts, unknown: Math.max(0, population.length - outcome.counts.eligible - outcome.counts.notEligible) };
+  const counts = { ...outcome.counts, unknown: Math.max(0, population - outcome.counts.eligible - outcome.counts.notEligible) };
   const record = (
     await deps.models.EligibilityEvaluation.create({
       program: program._id,
       ruleVersion: program.version,
       rule: program.rule,
       filter: areaCode ? { areaCode } : null,
-      population: population.length,
+      population,
       counts,
       strategy,
       at: now,

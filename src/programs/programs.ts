@@ -14,7 +14,9 @@ export interface ProgramInput {
 }
 
 const versionId = (program: Types.ObjectId, version: number) => `${program}:v${version}`;
-const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
+/** FerretDB 1.24 reports an update that breaks a unique index as an internal error naming SQLite's constraint, not as E11000. */
+const isDuplicateKey = (error: unknown) =>
+  (error as { code?: number }).code === 11000 || /UNIQUE constraint failed/.test((error as { message?: string }).message ?? '');
 const duplicateName = (name: string) => conflict('DUPLICATE_NAME', `a programme named "${name}" already exists`);
 
 export async function createProgram(models: RegistryModels, input: ProgramInput, now: Date, by?: string): Promise<ProgramDoc> {
@@ -49,6 +51,7 @@ export async function updateProgram(models: RegistryModels, rawId: string, versi
   const stale = () => conflict('STALE_VERSION', `the programme was changed by someone else; reload it and apply your change to version ${current.version}`);
   if (current.version !== version) throw stale();
   const next = { name: name ?? current.name, rule: rule ?? current.rule, version: version + 1, updatedAt: now };
+  if (name !== undefined && name !== current.name && (await models.Program.exists({ name }))) throw duplicateName(name);
   try {
     await models.ProgramVersion.create({ _id: versionId(id, next.version), program: id, version: next.version, name: next.name, rule: next.rule, savedAt: now, savedBy: by });
   } catch (error) {
