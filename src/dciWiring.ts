@@ -19,6 +19,8 @@ import { SharedRateLimiter } from './partners/sharedRateLimiter';
 import { warnUnsignedPartners } from './partners/service';
 import type { DatabaseLiveness } from './store/liveness';
 import type { RegistryModels } from './store/models';
+import { listLocations } from './registry/locations';
+import { requestDeadline } from './requestDeadline';
 import { SIGNING_PROFILES } from './store/models/partner';
 import { gatewayVersion } from './paths';
 import { MongoReplayStore } from './store/models/replay';
@@ -28,11 +30,15 @@ import { asyncActions, callbackJob } from '../adapters/dci/server/asyncActions';
 import { CallbackHub } from '../adapters/dci/server/callbackHub';
 import { NOTIFY_JOB, notifyJob, scanOutbox } from '../adapters/dci/server/notifier';
 import { oauthTokenRouter } from '../adapters/dci/server/oauth';
+import { locationHierarchy } from '../adapters/dci/server/locations';
 import { buildOpenapiDocument } from '../adapters/dci/server/openapiDocument';
 import { CALLBACK_JOB, dciRouter } from '../adapters/dci/server/routes';
 import { subscriptionActions } from '../adapters/dci/server/subscriptions';
 
 export const MAX_PAGE_SIZE = 100;
+/** The core locations API's error shape (HttpErrorResponse). */
+const locationsUnavailable = (res: express.Response) =>
+  res.status(503).json({ errors: [{ code: 'err.service.unavailable', message: 'the registry database is not answering; retry later' }] });
 const MAX_BODY_BYTES = 1024 * 1024;
 const OUTBOX_SCAN_MS = 500;
 const RETRY = { maxAttempts: 10, backoff: { baseMs: 1000, maxMs: 5 * 60_000, jitter: true } };
@@ -115,6 +121,16 @@ export async function wireDci(opts: {
         res.set('Cache-Control', 'public, max-age=300').json(keys.jwks());
       });
       app.use(oauthTokenRouter({ models, tokens, database, log }));
+      // Public like the JWKS (the core locations API): place names and codes, nothing about people.
+      app.get('/.well-known/locations.json', requestDeadline(database, locationsUnavailable), async (_req, res) => {
+        try {
+          const places = (await listLocations(models)).map((l) => ({ code: l._id, name: l.name, type: l.type, parent: l.parent, updatedAt: l.updatedAt }));
+          if (!res.headersSent) res.set('Cache-Control', 'public, max-age=300').json(locationHierarchy(places, new Date()));
+        } catch (error) {
+          log.warn({ err: (error as Error).message }, 'locations document not served');
+          if (!res.headersSent) locationsUnavailable(res);
+        }
+      });
       // Public like the JWKS: it describes the API, holds no data, and integrators read it before they have credentials.
       app.get(`${config.dciBasePath}/openapi.json`, (_req, res) => {
         res.set('Cache-Control', 'public, max-age=300').json(openapi);

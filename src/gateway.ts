@@ -15,7 +15,7 @@ import { openStore, Store } from './store/connection';
 import { BoundPort, bindPort, PortInUseError } from './httpPort';
 import { DataDirInUseError, readHolder } from './store/dataDirLock';
 import { registryModels, RegistryModels, syncIndexes } from './store/models';
-import { demoSeedToRun, seedRegistry } from './registry/seed';
+import { demoSeedToRun, seedDemoLocations, seedRegistry } from './registry/seed';
 import { DciSide, wireDci } from './dciWiring';
 import { inProcessExecutor } from './graphql/inProcess';
 import { DataSourceClients, wireDataSources } from './dataSources/wiring';
@@ -29,6 +29,7 @@ export const DEMO_INDIVIDUALS = 2000;
 
 /** Seeds an empty registry, or completes a seed that a stop interrupted (whatever its seed and size). */
 async function seedDemo(models: RegistryModels, log: Logger): Promise<void> {
+  await seedDemoLocations(models, new Date());
   const todo = await demoSeedToRun(models, { individuals: DEMO_INDIVIDUALS, seed: 1 });
   if (!todo) return;
   log.info(todo, todo.resumed ? 'completing an interrupted seed' : 'empty registry: seeding demo data');

@@ -7,6 +7,7 @@ import { GROUP_KINDS, GroupDoc } from '../store/models/group';
 import { appendEvent, creationEvent } from './events';
 import { announceAdded, checkIdentifiers, claimIdentifiers, embeddedIdentifier, IdentifierInput, identifierHolders } from './identifiers';
 import { objectId, oneOf, text } from './input';
+import { checkAddressPlaces } from './locations';
 import { findPage, Page, PageArgs } from './pagination';
 import { AddressInput, checkAddress, Combinators, idList, prefixPattern, updateVersioned, withCombinators } from './registrant';
 
@@ -78,6 +79,7 @@ export async function createGroup(
   now: Date,
 ): Promise<GroupDoc> {
   const fields = newGroup(input, now);
+  if (fields.address) await checkAddressPlaces(models, [{ address: fields.address, field: 'address' }]);
   // Claims first: a stop before the group is written leaves claims that settling releases.
   const owner = { kind: 'group' as const, id: new Types.ObjectId() };
   const identifiers = checkIdentifiers(input.identifiers).map((i) => embeddedIdentifier(i, now));
@@ -92,6 +94,7 @@ export async function updateGroup(models: RegistryModels, rawId: string, version
   const id = objectId('id', rawId);
   const changes = checkGroup(input);
   if (Object.keys(changes).length === 0) throw badInput('input', 'holds no change');
+  if (changes.address) await checkAddressPlaces(models, [{ address: changes.address, field: 'address' }]);
   const updated = await updateVersioned(models, models.Group, 'group', id, version, changes, now);
   await appendEvent(models, `${id}:v${updated.version}`, { type: 'updated', registrantKind: 'group', registrantId: id, at: now });
   return updated;

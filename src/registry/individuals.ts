@@ -7,6 +7,7 @@ import { INDIVIDUAL_STATUSES, IndividualDoc, SEXES } from '../store/models/indiv
 import { appendEvent, creationEvent } from './events';
 import { announceAdded, checkIdentifiers, claimIdentifiers, embeddedIdentifier, IdentifierInput, identifierHolders } from './identifiers';
 import { email, list, MAX_NAME, objectId, oneOf, pastDate, phone, text } from './input';
+import { checkAddressPlaces } from './locations';
 import { findPage, Page, PageArgs } from './pagination';
 import { AddressInput, checkAddress, Combinators, exactPattern, idList, prefixPattern, updateVersioned, withCombinators } from './registrant';
 
@@ -80,6 +81,10 @@ function checkIndividual(input: IndividualInput, now: Date): Partial<IndividualD
   return out;
 }
 
+/** The places the checked addresses name must be in the location hierarchy, once there is one. */
+const checkPlaces = (models: RegistryModels, fields: Partial<IndividualDoc>) =>
+  checkAddressPlaces(models, (fields.addresses ?? []).map((address, i) => ({ address, field: `addresses[${i}]` })));
+
 /** The stored form of a new individual (identifiers aside), checked with the input rules. */
 export function newIndividual(input: NewIndividualInput, now: Date) {
   return { ...checkIndividual(input, now), status: 'active' as const, registrationDate: now, lastUpdated: now, version: 1 };
@@ -91,6 +96,7 @@ export async function createIndividual(
   now: Date,
 ): Promise<IndividualDoc> {
   const fields = newIndividual(input, now);
+  await checkPlaces(models, fields);
   // Claims first: a stop before the individual is written leaves claims that settling releases.
   const owner = { kind: 'individual' as const, id: new Types.ObjectId() };
   const identifiers = checkIdentifiers(input.identifiers).map((i) => embeddedIdentifier(i, now));
@@ -116,6 +122,7 @@ export async function updateIndividual(
     changes.status = status;
   }
   if (Object.keys(changes).length === 0) throw badInput('input', 'holds no change');
+  await checkPlaces(models, changes);
   const current = await models.Individual.findById(id, { status: 1 }).lean();
   if (current?.status === 'deceased' && changes.status) throw conflict('DECEASED', 'a deceased individual cannot change status');
   const updated = await updateVersioned(models, models.Individual, 'individual', id, version, changes, now);

@@ -18,6 +18,7 @@ import type { RegistryModels } from '../store/models';
 import type { MembershipDoc } from '../store/models/membership';
 import type { SeedRunDoc } from '../store/models/seedRun';
 import { createInBulk, Registration, registration } from './bulkCreate';
+import { createLocation, findLocation, LocationInput } from './locations';
 
 export const AREAS = [
   { areaCode: 'NR-01', regionCode: 'NR', locality: 'Kinta' },
@@ -28,6 +29,17 @@ export const AREAS = [
   { areaCode: 'SO-02', regionCode: 'SO', locality: 'Umbali' },
 ] as const;
 export const COUNTRY = 'ZZ';
+
+const REGIONS: Record<(typeof AREAS)[number]['regionCode'], string> = { NR: 'Northern Region', CE: 'Central Region', SO: 'Southern Region' };
+
+/** The demo's location hierarchy, its regions and the areas of AREAS, added where missing. */
+export async function seedDemoLocations(models: RegistryModels, now: Date): Promise<void> {
+  const places: LocationInput[] = [
+    ...Object.entries(REGIONS).map(([code, name]) => ({ code, name, type: 'region', parent: null })),
+    ...AREAS.map((a) => ({ code: a.areaCode, name: a.locality, type: 'area', parent: a.regionCode })),
+  ];
+  for (const place of places) if (!(await findLocation(models, place.code))) await createLocation(models, place, now);
+}
 
 const GIVEN = {
   female: ['Amina', 'Grace', 'Fatima', 'Mary', 'Zainab', 'Joy', 'Ruth', 'Halima', 'Esther', 'Nadia', 'Lina', 'Sara', 'Mercy', 'Aisha', 'Rose', 'Imani'],

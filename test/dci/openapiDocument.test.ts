@@ -22,10 +22,10 @@ describe('the OpenAPI document of the DCI surface', () => {
     await expect(SwaggerParser.validate(structuredClone(document) as any)).resolves.toBeDefined();
   });
 
-  it('describes exactly the operations served, under the configured base, plus the token and JWKS endpoints at the root', async () => {
+  it('describes exactly the operations served, under the configured base, plus the token, JWKS and locations endpoints at the root', async () => {
     const document = await fetchDocument();
     expect(document.servers).toEqual([{ url: '/interop/dci', description: 'this gateway' }]);
-    expect(Object.keys(document.paths).sort()).toEqual([...SERVED_PATHS, '/oauth2/client/token', '/.well-known/jwks.json'].sort());
+    expect(Object.keys(document.paths).sort()).toEqual([...SERVED_PATHS, '/oauth2/client/token', '/.well-known/jwks.json', '/.well-known/locations.json'].sort());
     expect(document.paths['/oauth2/client/token'].servers).toEqual([{ url: '/' }]);
     expect(document.paths['/.well-known/jwks.json'].get).toBeDefined();
   });

@@ -17,6 +17,7 @@ export const DCI_APIS = {
   dr: 'dr_api_v1.0.0.yaml',
   fr: 'fr_api_v1.0.0.yaml',
   jwks: 'core/jwks_core_api_v1.0.0.yaml',
+  locations: 'core/locations_core_api_v1.0.0.yaml',
   authz: 'core/authz_core_api_v1.0.0.yaml',
 } as const;
 

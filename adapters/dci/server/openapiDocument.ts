@@ -74,6 +74,30 @@ function hoistJwk(jwks: Json): void {
   jwks.components.schemas.JWK = jwk;
 }
 
+/**
+ * The core locations file is marked 3.0.3 but uses two OpenAPI 3.1 forms, which 3.0 validators
+ * refuse: `type: [null, string]` (written `nullable` here) and `const` (a one-value `enum`).
+ * Returns how many it rewrote.
+ */
+function as30(node: unknown, found: { count: number } = { count: 0 }): number {
+  if (Array.isArray(node)) node.forEach((child) => as30(child, found));
+  else if (node && typeof node === 'object') {
+    const schema = node as Json;
+    if (Array.isArray(schema.type) && schema.type.length === 2 && schema.type.includes('null')) {
+      schema.type = schema.type.find((t: string) => t !== 'null');
+      schema.nullable = true;
+      found.count += 1;
+    }
+    if ('const' in schema && typeof schema.type === 'string') {
+      schema.enum = [schema.const];
+      delete schema.const;
+      found.count += 1;
+    }
+    Object.values(schema).forEach((child) => as30(child, found));
+  }
+  return found.count;
+}
+
 export function buildOpenapiDocument(options: OpenapiDocumentOptions): Json {
   const social = officialDocument('social') as Json;
   const paths: Json = {};
@@ -87,10 +111,11 @@ export function buildOpenapiDocument(options: OpenapiDocumentOptions): Json {
     paths[path] = item;
   }
   const components = social.components;
-  // The token and JWKS endpoints live at the root of the host, not under the DCI base path.
-  for (const api of ['authz', 'jwks'] as const) {
+  // The token, JWKS and locations endpoints live at the root of the host, not under the DCI base path.
+  for (const api of ['authz', 'jwks', 'locations'] as const) {
     const core = officialDocument(api) as Json;
     if (api === 'jwks') hoistJwk(core);
+    if (api === 'locations' && as30(core) === 0) throw new Error('locations_core_api: no OpenAPI 3.1 form left to rewrite');
     for (const [path, item] of Object.entries<Json>(core.paths)) paths[path] = { ...item, servers: [{ url: '/' }] };
     mergeComponents(components, core.components, api);
   }

@@ -4,6 +4,7 @@ import { dataSourceResolvers } from './dataSources';
 import { dciResolvers } from './dci';
 import { identifierResolvers } from './identifiers';
 import { indicatorResolvers } from './indicators';
+import { locationResolvers } from './locations';
 import { partnerDataResolvers } from './partnerData';
 import { partnerResolvers } from './partners';
 import { programResolvers } from './programs';
@@ -17,11 +18,12 @@ export const resolvers = {
   ...crvsResolvers.types,
   ...dciResolvers.types,
   ...indicatorResolvers.types,
+  ...locationResolvers.types,
   ...programResolvers.types,
   Individual: { ...typeResolvers.Individual, ...partnerDataResolvers.Individual, ...crvsResolvers.Individual, ...indicatorResolvers.Individual },
   PartnerSigningProfile: partnerResolvers.PartnerSigningProfile,
-  Query: { ...registryResolvers.Query, ...identifierResolvers.Query, ...partnerResolvers.Query, ...dataSourceResolvers.Query, ...partnerDataResolvers.Query, ...crvsResolvers.Query, ...dciResolvers.Query, ...indicatorResolvers.Query, ...programResolvers.Query },
-  Mutation: { ...registryResolvers.Mutation, ...identifierResolvers.Mutation, ...partnerResolvers.Mutation, ...dataSourceResolvers.Mutation, ...crvsResolvers.Mutation, ...indicatorResolvers.Mutation, ...programResolvers.Mutation },
+  Query: { ...registryResolvers.Query, ...identifierResolvers.Query, ...partnerResolvers.Query, ...dataSourceResolvers.Query, ...partnerDataResolvers.Query, ...crvsResolvers.Query, ...dciResolvers.Query, ...indicatorResolvers.Query, ...locationResolvers.Query, ...programResolvers.Query },
+  Mutation: { ...registryResolvers.Mutation, ...identifierResolvers.Mutation, ...partnerResolvers.Mutation, ...dataSourceResolvers.Mutation, ...crvsResolvers.Mutation, ...indicatorResolvers.Mutation, ...locationResolvers.Mutation, ...programResolvers.Mutation },
 };
 
 export { entityResolvers };

@@ -5,6 +5,7 @@ import { groupModel } from './group';
 import { identifierClaimModel } from './identifier';
 import { indicatorModels } from './indicators';
 import { individualModel } from './individual';
+import { locationModel } from './location';
 import { membershipModel } from './membership';
 import { outboxModel } from './outbox';
 import { partnerModel } from './partner';
@@ -24,6 +25,7 @@ export function registryModels(c: mongoose.Connection) {
     Partner: partnerModel(c),
     VersionClaim: versionClaimModel(c),
     DataSource: dataSourceModel(c),
+    Location: locationModel(c),
     ...crvsModels(c),
     PartnerFact: partnerFactModel(c),
     SeedRun: seedRunModel(c),
