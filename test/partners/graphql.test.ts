@@ -1,7 +1,7 @@
 /** Partner administration over GraphQL, against the real gateway. */
 import { codes, ok, onlyError, READ, useTestGateway } from '../support/gateway';
 import { ed25519Jwk } from './fixtures';
-import { FULL_DISCLOSURE } from '../../adapters/dci/server/disclosure';
+import { FULL_DISCLOSURE, MASKED_DISCLOSURE } from '../../adapters/dci/server/disclosure';
 
 const PARTNER_FIELDS = `id senderId displayName status publicKeys { kid kty crv x } jwksUrl signingProfile callbackBase clientId
   scopes queryAttributes rateLimitPerMinute createdAt updatedAt
@@ -70,6 +70,17 @@ describe('partners over GraphQL', () => {
     const rotated = ok(await t.gql(ROTATE, { senderId: 'opencrvs.example' }, admin)).rotatePartnerSecret;
     expect(rotated).toEqual({ clientId: updated.clientId, clientSecret: expect.any(String) });
     expect(onlyError(await t.gql(DISABLE, { senderId: 'nobody' }, admin)).extensions).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('changes the disclosure field by field, identifiers by type, and refuses a level it does not know', async () => {
+    const input = { disclosure: { names: 'omitted', identifiers: 'masked', identifierTypes: [{ type: 'UIN', level: 'given' }], groupMembers: 'omitted' } };
+    const updated = ok(await t.gql(UPDATE, { senderId: 'opencrvs.example', input }, admin)).updatePartner;
+    expect(updated.disclosure).toEqual({ ...FULL_DISCLOSURE, ...input.disclosure });
+    const masked = ok(await t.gql(UPDATE, { senderId: 'opencrvs.example', input: { pii: false, disclosure: { sex: 'omitted' } } }, admin)).updatePartner;
+    expect(masked.disclosure).toEqual({ ...MASKED_DISCLOSURE, sex: 'omitted' });
+    expect(codes(await t.gql(UPDATE, { senderId: 'opencrvs.example', input: { disclosure: { sex: 'hidden' } } }, admin))).toEqual(['BAD_USER_INPUT']);
+    const badType = await t.gql(UPDATE, { senderId: 'opencrvs.example', input: { disclosure: { identifierTypes: [{ type: 'not a code', level: 'given' }] } } }, admin);
+    expect(onlyError(badType).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'disclosure.identifierTypes[0].type' });
   });
 
   it('requires partners:admin on every field', async () => {
