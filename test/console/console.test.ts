@@ -189,6 +189,16 @@ describe('web console', () => {
     await admin.screenshot('crvs-import');
   });
 
+  it('follows an indicator refresh run to its end', async () => {
+    await admin.page.goto(`${w.gateway.url}/console/#/refresh`);
+    await admin.page.getByLabel('Indicators').fill('age_years');
+    await admin.page.getByRole('button', { name: 'Start refresh' }).click();
+    await admin.page.getByTestId('refresh-state').filter({ hasText: 'done' }).waitFor({ timeout: 120_000 });
+    const progress = admin.page.getByTestId('indicator-refresh').locator('progress');
+    expect(await progress.getAttribute('value')).toBe(await progress.getAttribute('max'));
+    await admin.screenshot('indicator-refresh');
+  });
+
   it('lists partners and their DCI traffic with filters', async () => {
     const senderId = ok(await w.gql('{ partners { senderId } }', {}, ADMIN)).partners[0].senderId;
     await admin.page.goto(`${w.gateway.url}/console/#/partners`);

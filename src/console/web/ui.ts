@@ -68,3 +68,30 @@ export function Progress(props: { done: number; total: number | null | undefined
   return html`<progress max=${total || 1} value=${total ? props.done : 0} aria-label=${props.label}></progress>
     <span class="progress-text">${props.done} / ${props.total ?? '?'}</span>`;
 }
+
+/** Re-reads a running job every two seconds until it is done or failed, and stops when the page is left. */
+export function useFollowed<T extends { state: string }>(text: string, id: string | null, pick: (data: Record<string, T | null>) => T | null) {
+  const [state, setState] = useState<{ job?: T | null; error?: Error }>({});
+  useEffect(() => {
+    if (!id) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let current = true;
+    setState({});
+    const read = () =>
+      query<Record<string, T | null>>(text, { id }).then(
+        (data) => {
+          if (!current) return;
+          const job = pick(data);
+          setState({ job });
+          if (job && (job.state === 'pending' || job.state === 'running')) timer = setTimeout(read, 2000);
+        },
+        (error: Error) => current && setState({ error }),
+      );
+    void read();
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [id]);
+  return state;
+}

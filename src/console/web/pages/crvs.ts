@@ -3,10 +3,10 @@
  * started here and followed while they run. The import followed is in the URL, so a reload keeps it.
  */
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { GraphQLFailure, query } from '../api';
 import { href, navigate, Route } from '../router';
-import { dateTime, Failure, orDash, Pager, Progress, Section, useQuery, View } from '../ui';
+import { dateTime, Failure, orDash, Pager, Progress, Section, useFollowed, useQuery, View } from '../ui';
 
 const REVIEW = `query Review($status: CrvsReviewStatus, $after: String) {
   crvsReviewItems(status: $status, first: 20, after: $after) {
@@ -116,40 +116,13 @@ interface CrvsImport {
   finishedAt: string | null;
 }
 
-/** Re-reads a running job every two seconds until it is done or failed, and stops when the page is left. */
-export function useFollowed<T extends { state: string }>(text: string, id: string | null, pick: (data: Record<string, T | null>) => T | null) {
-  const [state, setState] = useState<{ job?: T | null; error?: Error }>({});
-  useEffect(() => {
-    if (!id) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let current = true;
-    setState({});
-    const read = () =>
-      query<Record<string, T | null>>(text, { id }).then(
-        (data) => {
-          if (!current) return;
-          const job = pick(data);
-          setState({ job });
-          if (job && (job.state === 'pending' || job.state === 'running')) timer = setTimeout(read, 2000);
-        },
-        (error: Error) => current && setState({ error }),
-      );
-    void read();
-    return () => {
-      current = false;
-      clearTimeout(timer);
-    };
-  }, [id]);
-  return state;
-}
-
 function ImportStatus(props: { id: string }): View {
   const { job, error } = useFollowed<CrvsImport>(IMPORT, props.id, (data) => data.crvsImport);
   if (error) return html`<${Failure} error=${error} />`;
   if (job === undefined) return html`<p class="loading">Loading…</p>`;
   if (job === null) return html`<p>No import with this id.</p>`;
   return html`<dl class="record" data-testid="crvs-import">
-    <dt>Import</dt><dd>${job.kind} from ${job.dataSource}, ${job.from} to ${job.to}${job.area ? `, area ${job.area}` : ''}</dd>
+    <dt>Import</dt><dd><code>${job.id}</code>: ${job.kind} from ${job.dataSource}, ${job.from} to ${job.to}${job.area ? `, area ${job.area}` : ''}</dd>
     <dt>State</dt><dd data-testid="import-state">${job.state}</dd>
     <dt>Pages</dt><dd><${Progress} done=${job.pagesDone} total=${job.totalPages} label="pages imported" /></dd>
     <dt>Records</dt><dd>${orDash(job.totalCount)}: ${job.counts.created} created, ${job.counts.updated} updated, ${job.counts.unchanged} unchanged, ${job.counts.review} to review</dd>

@@ -3,8 +3,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { query } from '../api';
 import { navigate, Route } from '../router';
-import { dateTime, Failure, Progress, View } from '../ui';
-import { useFollowed } from './crvs';
+import { dateTime, Failure, Progress, useFollowed, View } from '../ui';
 
 const REFRESH = `query Refresh($id: ID!) {
   indicatorRefresh(id: $id) { id indicators area state total done failed lastError createdAt updatedAt finishedAt }
@@ -30,8 +29,9 @@ function RefreshStatus(props: { id: string }): View {
   if (job === undefined) return html`<p class="loading">Loading…</p>`;
   if (job === null) return html`<p>No refresh run with this id.</p>`;
   return html`<dl class="record" data-testid="indicator-refresh">
+    <dt>Run</dt><dd><code>${job.id}</code></dd>
     <dt>Indicators</dt><dd>${job.indicators.join(', ')}${job.area ? `, area ${job.area}` : ''}</dd>
-    <dt>State</dt><dd>${job.state}</dd>
+    <dt>State</dt><dd data-testid="refresh-state">${job.state}</dd>
     <dt>People</dt><dd><${Progress} done=${job.done} total=${job.total} label="people recomputed" />${job.failed ? `, ${job.failed} with a value that could not be obtained` : ''}</dd>
     <dt>Started</dt><dd>${dateTime(job.createdAt)}${job.finishedAt ? `, finished ${dateTime(job.finishedAt)}` : ''}</dd>
     ${job.lastError ? html`<dt>Last error</dt><dd class="failure">${job.lastError}</dd>` : null}
