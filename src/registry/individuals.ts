@@ -4,6 +4,7 @@ import type { FilterQuery } from 'mongoose';
 import { badInput, conflict, notFound } from '../errors';
 import type { RegistryModels } from '../store/models';
 import { INDIVIDUAL_STATUSES, IndividualDoc, SEXES } from '../store/models/individual';
+import { indicatorHolders, IndicatorFilter } from '../indicators/search';
 import { appendEvent, creationEvent } from './events';
 import { announceAdded, checkIdentifiers, claimIdentifiers, embeddedIdentifier, IdentifierInput, identifierHolders } from './identifiers';
 import { email, list, MAX_NAME, objectId, oneOf, pastDate, phone, text } from './input';
@@ -41,6 +42,7 @@ export interface IndividualFilter extends Combinators<IndividualFilter> {
   areaCode?: string | null;
   status?: string | null;
   identifierType?: string | null;
+  indicator?: IndicatorFilter | null;
 }
 
 export type IndividualSortField = 'birthDate' | 'registrationDate' | 'lastUpdated' | 'givenName' | 'familyName';
@@ -163,6 +165,8 @@ export async function individualQuery(
   if (filter.status) q.status = oneOf(`${field}.status`, filter.status, INDIVIDUAL_STATUSES);
   if (filter.areaCode) q.areaCode = text(`${field}.areaCode`, filter.areaCode, { max: 40 });
   if (filter.identifierType) q['identifiers.type'] = text(`${field}.identifierType`, filter.identifierType, { max: 40 });
+  // Beside ids or an identifier, which also select by _id.
+  if (filter.indicator) q.$and = [{ _id: { $in: await indicatorHolders(models, `${field}.indicator`, filter.indicator) } }];
   if (filter.birthDateFrom || filter.birthDateTo) {
     if (filter.birthDateFrom && filter.birthDateTo && filter.birthDateFrom > filter.birthDateTo) {
       throw badInput(`${field}.birthDateFrom`, `is after ${field}.birthDateTo`);

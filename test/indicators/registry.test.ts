@@ -102,4 +102,25 @@ describe('registry indicators', () => {
     expect(fresh.household_size.numberValue).toBe(4);
     expect(fresh.children_under_5.numberValue).toBe(2);
   });
+
+  it('selects people by a stored indicator value, with the reader scopes of the indicator', async () => {
+    const SELECT = `query ($filter: IndividualFilter) { individuals(filter: $filter, first: 50) { totalCount edges { node { id } } } }`;
+    const selected = async (indicator: object, scopes = READ) => {
+      const res = await w.gql(SELECT, { filter: { indicator } }, scopes);
+      return { ids: (res.body.data?.individuals.edges ?? []).map((e: any) => e.node.id).sort(), res };
+    };
+    // Values of the household, stored by the reads above.
+    await indicatorsOf(w, ids.head, ['children_under_5', 'is_head_of_household'], READ);
+    await indicatorsOf(w, ids.toddler, ['children_under_5', 'is_head_of_household'], READ);
+    expect((await selected({ name: 'is_head_of_household', op: 'eq', value: 'true' })).ids).toEqual([ids.head]);
+    expect((await selected({ name: 'children_under_5', op: 'ge', value: '1' })).ids).toEqual([ids.head, ids.toddler].sort());
+    expect((await selected({ name: 'children_under_5', op: 'gt', value: '5' })).ids).toEqual([]);
+
+    const wrongOp = (await selected({ name: 'is_deceased', op: 'gt', value: 'true' })).res;
+    expect(wrongOp.body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'filter.indicator.op' } });
+    const wrongValue = (await selected({ name: 'children_under_5', op: 'eq', value: 'many' })).res;
+    expect(wrongValue.body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'filter.indicator.value' } });
+    const personal = (await selected({ name: 'dr.has_disability', op: 'eq', value: 'true' })).res;
+    expect(personal.body.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN', scope: 'registry:pii' } });
+  });
 });

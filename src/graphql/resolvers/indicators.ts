@@ -5,12 +5,18 @@ import { GatewayError } from '../../errors';
 import { INDICATORS, IndicatorDefinition } from '../../indicators/catalogue';
 import { allIndicators, parseIndicator, ResolvedIndicator, resolveIndicators } from '../../indicators/refs';
 import { findRefresh, openRefresh } from '../../indicators/refresh';
+import { indicatorFilterScopes } from '../../indicators/search';
 import { serveIndicators, ServedIndicator } from '../../indicators/serving';
 import { indicatorRuntimeOf } from '../../indicators/wiring';
 import type { IndicatorRefreshDoc } from '../../store/models/indicators';
 import type { IndividualDoc } from '../../store/models/individual';
 import type { Context } from '../context';
 import type { Args } from './registry';
+
+/** Selecting people by an indicator reveals its values: the caller needs its reader scopes. One filter level; the caller walks and/or/not. */
+export function guardIndicatorFilter(ctx: Context, filter: Args): void {
+  if (filter.indicator) requireScopes(ctx.principal, ...indicatorFilterScopes('filter.indicator', filter.indicator));
+}
 
 const mayRead = (ctx: Context, d: IndicatorDefinition) => d.scopes.every((scope) => ctx.principal && hasScope(ctx.principal, scope));
 
@@ -76,7 +82,10 @@ export const indicatorResolvers = {
     },
   },
   Individual: {
-    indicators: (doc: IndividualDoc, args: Args, ctx: Context) => indicatorLoader(ctx, readable(ctx, args.names, 'names')).load(doc),
+    indicators: (doc: IndividualDoc, args: Args, ctx: Context) => {
+      const wanted = readable(ctx, args.names, 'names');
+      return wanted.length === 0 ? [] : indicatorLoader(ctx, wanted).load(doc);
+    },
   },
   Query: {
     indicatorCatalogue: () => INDICATORS,

@@ -7,6 +7,7 @@ import { objectId } from '../../registry/input';
 import { encodeCursor, Page } from '../../registry/pagination';
 import { registryStats } from '../../registry/stats';
 import type { Context } from '../context';
+import { guardIndicatorFilter } from './indicators';
 
 /** Argument shapes are fixed by the SDL, which graphql-js has already checked. */
 export type Args = Record<string, any>;
@@ -23,10 +24,11 @@ const NAME_FILTERS = ['namePrefix', 'givenName', 'familyName'];
 /** Sort fields ordered by a name (IndividualSortField, GroupSortField). */
 const NAME_SORTS = ['givenName', 'familyName', 'name'];
 
-/** Searching by name would reveal names: only callers who may read them may search by them. */
+/** Searching by name would reveal names: only callers who may read them may search by them (so for indicators). */
 function guardNameSearch(ctx: Context, filter: Record<string, unknown> | null | undefined): void {
   if (!filter) return;
   if (NAME_FILTERS.some((f) => filter[f])) requireScopes(ctx.principal, 'registry:pii');
+  guardIndicatorFilter(ctx, filter);
   for (const nested of [...((filter.and as Args[]) ?? []), ...((filter.or as Args[]) ?? []), filter.not as Args]) guardNameSearch(ctx, nested);
 }
 
