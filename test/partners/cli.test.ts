@@ -61,6 +61,30 @@ describe('dci-gateway partners and keys', () => {
     expect(listed.stdout).not.toMatch(/secret/i);
   }, 120_000);
 
+  it('partners add and update set the disclosure field by field; an unknown field or level is refused', async () => {
+    const add = ['partners', 'add', '--sender-id', 'spp.example', '--jwk-file', jwkFile, '--callback-base', 'https://spp.example.org/dci'];
+    const run = await cli([...add, '--disclose', 'names=omitted', 'identifiers.UIN=given', 'group-head=masked'], dataDir);
+    expect(run).toMatchObject({ code: 0 });
+    const listed = JSON.parse((await cli(['partners', 'list'], dataDir)).stdout).find((p: { senderId: string }) => p.senderId === 'spp.example');
+    expect(listed.disclosure).toMatchObject({ names: 'omitted', birthDate: 'masked', identifiers: 'masked', identifierTypes: [{ type: 'UIN', level: 'given' }], groupHead: 'masked' });
+
+    const updated = await cli(['partners', 'update', '--sender-id', 'spp.example', '--pii', '--disclose', 'email=omitted', '--rate-limit', '60'], dataDir);
+    expect(updated).toMatchObject({ code: 0 });
+    expect(JSON.parse(updated.stdout)).toMatchObject({
+      senderId: 'spp.example',
+      rateLimitPerMinute: 60,
+      disclosure: { names: 'given', birthDate: 'given', email: 'omitted', identifiers: 'given', identifierTypes: [] },
+    });
+    expect(updated.stdout).not.toMatch(/secret/i);
+
+    const unknownField = await cli(['partners', 'update', '--sender-id', 'spp.example', '--disclose', 'shoe-size=given'], dataDir);
+    expect(unknownField.code).toBe(1);
+    expect(unknownField.stderr).toContain('unknown field shoe-size');
+    const unknownLevel = await cli(['partners', 'update', '--sender-id', 'spp.example', '--disclose', 'sex=hidden'], dataDir);
+    expect(unknownLevel.code).toBe(1);
+    expect(unknownLevel.stderr).toContain('disclosure.sex');
+  }, 120_000);
+
   it('partners add refuses a partner without keys unless the profile is none', async () => {
     const run = await cli(['partners', 'add', '--sender-id', 'nokeys.example', '--callback-base', 'https://x.example.org'], dataDir);
     expect(run.code).toBe(1);
@@ -99,7 +123,7 @@ describe('dci-gateway partners and keys', () => {
   }, 120_000);
 
   it('documents every command in --help', async () => {
-    for (const command of [['partners', 'add'], ['partners', 'list'], ['partners', 'disable'], ['keys', 'list'], ['keys', 'rotate']]) {
+    for (const command of [['partners', 'add'], ['partners', 'update'], ['partners', 'list'], ['partners', 'disable'], ['keys', 'list'], ['keys', 'rotate']]) {
       const help = await cli([...command, '--help'], dataDir);
       expect(help).toMatchObject({ code: 0 });
       expect(help.stdout).toContain(`dci-gateway ${command.join(' ')}`);

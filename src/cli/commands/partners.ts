@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { SecretBox } from '../../dataSources/secretBox';
-import { createPartner, disablePartner, listPartners, PartnerInput, publicPartner } from '../../partners/service';
+import type { DisclosureInput } from '../../partners/input';
+import { createPartner, disablePartner, listPartners, PartnerInput, PartnerUpdate, publicPartner, updatePartner } from '../../partners/service';
 import type { RegistryModels } from '../../store/models';
 import { AUTH_TYPES } from '../../store/models/outboundAuth';
 import { PARTNER_SCOPES, SIGNING_PROFILES } from '../../store/models/partner';
@@ -22,6 +23,35 @@ function readJwkFile(file: string): unknown[] {
   return Array.isArray(keys) ? keys : [parsed];
 }
 
+/** `--disclose` names, as an operator types them, and the disclosure fields they set. */
+const DISCLOSE_FIELDS: Record<string, Exclude<keyof DisclosureInput, 'identifierTypes'>> = {
+  names: 'names',
+  'birth-date': 'birthDate',
+  sex: 'sex',
+  address: 'address',
+  phone: 'phone',
+  email: 'email',
+  identifiers: 'identifiers',
+  'group-members': 'groupMembers',
+  'group-head': 'groupHead',
+};
+const DISCLOSE_HELP =
+  'disclosure changes as field=level (level: given, masked, omitted; field: ' +
+  `${Object.keys(DISCLOSE_FIELDS).join(', ')}, or identifiers.TYPE such as identifiers.UIN, which together replace the per-type list)`;
+
+/** `names=masked identifiers.UIN=given …` as a DisclosureInput; the levels are checked by the partner service. */
+function readDisclose(entries: string[] | undefined): DisclosureInput | undefined {
+  if (!entries) return undefined;
+  const input: DisclosureInput = {};
+  for (const entry of entries) {
+    const [field, level, ...rest] = entry.split('=');
+    if (level === undefined || rest.length > 0) throw new Error(`--disclose ${entry}: write field=level`);
+    if (field.startsWith('identifiers.')) input.identifierTypes = [...(input.identifierTypes ?? []), { type: field.slice('identifiers.'.length), level }];
+    else if (Object.hasOwn(DISCLOSE_FIELDS, field)) input[DISCLOSE_FIELDS[field]] = level;
+    else throw new Error(`--disclose ${entry}: unknown field ${field} (use ${Object.keys(DISCLOSE_FIELDS).join(', ')} or identifiers.TYPE)`);
+  }
+  return input;
+}
 
 interface AddOptions {
   senderId: string;
@@ -32,6 +62,7 @@ interface AddOptions {
   profile?: string;
   name?: string;
   pii?: boolean;
+  disclose?: string[];
   queryAttributes?: string[];
   rateLimit?: number;
   callbackAuth: string;
@@ -41,6 +72,21 @@ interface AddOptions {
   callbackClientSecretEnv?: string;
   callbackScope?: string;
   callbackCredentialLocation?: string;
+}
+
+interface UpdateOptions {
+  senderId: string;
+  name?: string;
+  status?: string;
+  jwkFile?: string;
+  jwksUrl?: string;
+  callbackBase?: string;
+  scopes?: string[];
+  profile?: string;
+  queryAttributes?: string[];
+  rateLimit?: number;
+  pii?: boolean;
+  disclose?: string[];
 }
 
 export function registerPartners(program: Command): void {
@@ -56,7 +102,8 @@ export function registerPartners(program: Command): void {
     .addOption(new Option('--scopes <scopes...>', 'DCI scopes granted (default: dci:search)').choices([...PARTNER_SCOPES]))
     .addOption(new Option('--profile <name>', 'signing profile (default: default; none accepts unsigned messages)').choices([...SIGNING_PROFILES]))
     .option('--name <text>', 'display name (default: the sender id)')
-    .option('--pii', 'let search results include personal data', false)
+    .option('--pii', 'start the disclosure from every field given (default: names, birth date, address line, phone, e-mail and identifier values masked)', false)
+    .option('--disclose <field=level...>', DISCLOSE_HELP)
     .option('--query-attributes <names...>', 'DCI attributes it may search on (default: UIN BRN NATIONAL_ID HOUSEHOLD_ID age birth_date sex location group_size poverty_score)')
     .option('--rate-limit <perMinute>', 'DCI requests per minute (default: 600)', positiveInteger)
     .addOption(new Option('--callback-auth <type>', 'how our callbacks and notifications authenticate at the partner').choices([...AUTH_TYPES]).default('none'))
@@ -89,10 +136,44 @@ export function registerPartners(program: Command): void {
         scopes: opts.scopes,
         queryAttributes: opts.queryAttributes,
         pii: opts.pii,
+        disclosure: readDisclose(opts.disclose),
         rateLimitPerMinute: opts.rateLimit,
       };
       const created = await withStore(({ config, models }) => createPartner(models, input, new Date(), SecretBox.open(config.dataDir)));
       print({ sender_id: created.partner.senderId, client_id: created.clientId, client_secret: created.clientSecret });
+    });
+
+  partners
+    .command('update')
+    .description('change a registered partner; options left out stay as they are. Prints the partner as JSON (never a secret)')
+    .requiredOption('--sender-id <id>', 'the partner to change')
+    .option('--name <text>', 'display name')
+    .addOption(new Option('--status <status>', 'active or disabled').choices(['active', 'disabled']))
+    .option('--jwk-file <file>', "replaces the pinned keys with the partner's public JWK, or a JWKS")
+    .option('--jwks-url <url>', "the partner's JWKS URL (https; http for loopback hosts only)")
+    .option('--callback-base <url>', 'base URL its callbacks must lie under')
+    .addOption(new Option('--scopes <scopes...>', 'DCI scopes granted').choices([...PARTNER_SCOPES]))
+    .addOption(new Option('--profile <name>', 'signing profile').choices([...SIGNING_PROFILES]))
+    .option('--query-attributes <names...>', 'DCI attributes it may search on')
+    .option('--rate-limit <perMinute>', 'DCI requests per minute', positiveInteger)
+    .option('--pii', 'start the disclosure over from every field given')
+    .option('--no-pii', 'start the disclosure over from the masked profile')
+    .option('--disclose <field=level...>', DISCLOSE_HELP)
+    .action(async (opts: UpdateOptions) => {
+      const input: PartnerUpdate = {
+        displayName: opts.name,
+        status: opts.status,
+        publicKeys: opts.jwkFile ? readJwkFile(opts.jwkFile) : undefined,
+        jwksUrl: opts.jwksUrl,
+        callbackBase: opts.callbackBase,
+        scopes: opts.scopes,
+        signingProfile: opts.profile,
+        queryAttributes: opts.queryAttributes,
+        rateLimitPerMinute: opts.rateLimit,
+        pii: opts.pii,
+        disclosure: readDisclose(opts.disclose),
+      };
+      print(publicPartner(await withModels((models) => updatePartner(models, opts.senderId, input, new Date()))));
     });
 
   partners
