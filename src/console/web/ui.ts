@@ -95,3 +95,17 @@ export function useFollowed<T extends { state: string }>(text: string, id: strin
   }, [id]);
   return state;
 }
+
+/** Follows a job by its id; the id followed lives in the URL, so a reload or a shared link keeps following it. */
+export function FollowById(props: { label: string; id: string | null; onFollow(id: string): void }): View {
+  const [id, setId] = useState(props.id ?? '');
+  useEffect(() => setId(props.id ?? ''), [props.id]);
+  const submit = (event: Event) => {
+    event.preventDefault();
+    if (id.trim()) props.onFollow(id.trim());
+  };
+  return html`<form class="search" onSubmit=${submit}>
+    <label>${props.label} <input value=${id} onInput=${(e: Event) => setId((e.target as HTMLInputElement).value)} size="26" /></label>
+    <button type="submit">Follow</button>
+  </form>`;
+}

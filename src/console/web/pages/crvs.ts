@@ -6,7 +6,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { GraphQLFailure, query } from '../api';
 import { href, navigate, Route } from '../router';
-import { dateTime, Failure, orDash, Pager, Progress, Section, useFollowed, useQuery, View } from '../ui';
+import { dateTime, Failure, FollowById, orDash, Pager, Progress, Section, useFollowed, useQuery, View } from '../ui';
 
 const REVIEW = `query Review($status: CrvsReviewStatus, $after: String) {
   crvsReviewItems(status: $status, first: 20, after: $after) {
@@ -133,7 +133,7 @@ function ImportStatus(props: { id: string }): View {
 
 function Imports(props: { params: URLSearchParams; canWrite: boolean }): View {
   const followed = props.params.get('import');
-  const [form, setForm] = useState({ kind: 'births' as keyof typeof START, from: '', to: new Date().toISOString().slice(0, 10), area: '', id: followed ?? '' });
+  const [form, setForm] = useState({ kind: 'births' as keyof typeof START, from: '', to: new Date().toISOString().slice(0, 10), area: '' });
   const [error, setError] = useState<Error | null>(null);
   const follow = (id: string) => navigate('crvs', { ...Object.fromEntries(props.params), import: id });
   const start = async (event: Event) => {
@@ -159,10 +159,7 @@ function Imports(props: { params: URLSearchParams; canWrite: boolean }): View {
         </form>`
       : html`<p class="note">Starting an import needs registry:write.</p>`}
     ${error ? html`<${Failure} error=${error} />` : null}
-    <form class="search" onSubmit=${(e: Event) => (e.preventDefault(), follow(form.id.trim()))}>
-      <label>Import id <input value=${form.id} onInput=${set('id')} size="26" /></label>
-      <button type="submit">Follow</button>
-    </form>
+    <${FollowById} label="Import id" id=${followed} onFollow=${follow} />
     ${followed ? html`<${ImportStatus} id=${followed} />` : null}
   </section>`;
 }

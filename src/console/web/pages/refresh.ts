@@ -3,7 +3,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { query } from '../api';
 import { navigate, Route } from '../router';
-import { dateTime, Failure, Progress, useFollowed, View } from '../ui';
+import { dateTime, Failure, FollowById, Progress, useFollowed, View } from '../ui';
 
 const REFRESH = `query Refresh($id: ID!) {
   indicatorRefresh(id: $id) { id indicators area state total done failed lastError createdAt updatedAt finishedAt }
@@ -40,7 +40,7 @@ function RefreshStatus(props: { id: string }): View {
 
 export function Refresh(props: { route: Route; canWrite: boolean }): View {
   const followed = props.route.params.get('run');
-  const [form, setForm] = useState({ names: '', area: '', id: followed ?? '' });
+  const [form, setForm] = useState({ names: '', area: '' });
   const [error, setError] = useState<Error | null>(null);
   const follow = (id: string) => navigate('refresh', { run: id });
   const start = async (event: Event) => {
@@ -65,10 +65,7 @@ export function Refresh(props: { route: Route; canWrite: boolean }): View {
         </form>`
       : html`<p class="note">Starting a refresh needs registry:write.</p>`}
     ${error ? html`<${Failure} error=${error} />` : null}
-    <form class="search" onSubmit=${(e: Event) => (e.preventDefault(), follow(form.id.trim()))}>
-      <label>Run id <input value=${form.id} onInput=${set('id')} size="26" /></label>
-      <button type="submit">Follow</button>
-    </form>
+    <${FollowById} label="Run id" id=${followed} onFollow=${follow} />
     ${followed ? html`<${RefreshStatus} id=${followed} />` : null}
   </section>`;
 }
