@@ -70,7 +70,7 @@ function jsonOnly(req: Request, res: Response, next: NextFunction): void {
  * gets an ERR acknowledgement with the parser's 4xx status, like every other refusal under the base.
  */
 function unreadableBody(error: unknown, _req: Request, res: Response, next: NextFunction): void {
-  const status = (error as { status?: number; type?: string }).status;
+  const status = (error as { status?: number }).status;
   if (res.headersSent || status === undefined || status < 400 || status >= 500) return next(error);
   const message = status === 413 ? 'the body is over the size limit' : 'the body could not be read';
   refuse(res, new DciRefusal('err.request.bad', message, status), randomUUID());
