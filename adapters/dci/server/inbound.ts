@@ -84,7 +84,7 @@ export type InboundObserver = (message: { path: string; action: string; outcome:
 /**
  * Reports the route's message once answered. The outcome is the replay code (`rjct.*`) for a replayed
  * or stale message, however its route answered it; else the refusal code (`err.*`); else `accepted`
- * for a 2xx; else the HTTP status (a body over the limit, an internal error), which no check chose.
+ * for a 2xx; else the HTTP status (an internal error), which no check chose.
  */
 export function observeInbound(route: { path: string; action: string }, observer: InboundObserver) {
   return (_req: Request, res: Response, next: NextFunction) => {
