@@ -19,7 +19,6 @@ const amina: IndividualNode = {
   registrationDate: '2024-01-10T08:00:00.000Z',
   lastUpdated: '2024-06-15T10:00:00.000Z',
   identifiers: [{ type: 'UIN', value: '8479516320' }],
-  groups: [{ role: 'head', group: { id: '65f0000000000000000000a1' } }],
 };
 
 /** What a partner without registry:pii receives: masked strings, no birth date. */
@@ -36,7 +35,6 @@ const maskedChild: IndividualNode = {
   registrationDate: '2024-01-10T08:00:00.000Z',
   lastUpdated: '2024-01-10T08:00:00.000Z',
   identifiers: [{ type: 'BRN', value: 'B***' }],
-  groups: [{ role: 'child', group: { id: '65f0000000000000000000a1' } }],
 };
 
 const deceased: IndividualNode = { ...amina, id: '65f000000000000000000003', status: 'deceased', deathDate: '2024-11-02', identifiers: [], addresses: [] };

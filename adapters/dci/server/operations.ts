@@ -2,6 +2,7 @@
  * The GraphQL operations the DCI search adapter runs in process against our schema, and the shape of
  * the nodes they return. The selections carry exactly what the DCI Member and Group records need.
  */
+import type { IndicatorNode } from './indicatorAttributes';
 
 const INDIVIDUAL_FIELDS = `
 fragment DciIndividual on Individual {
@@ -17,11 +18,11 @@ fragment DciIndividual on Individual {
   registrationDate
   lastUpdated
   identifiers { type value }
-  groups { role group { id } }
+  indicators(names: $indicators) { name booleanValue numberValue stringValue dateValue }
 }`;
 
 export const SEARCH_INDIVIDUALS = `
-query DciSearchIndividuals($filter: IndividualFilter, $sort: [IndividualSort!], $first: Int, $offset: Int) {
+query DciSearchIndividuals($filter: IndividualFilter, $sort: [IndividualSort!], $first: Int, $offset: Int, $indicators: [String!] = []) {
   individuals(filter: $filter, sort: $sort, first: $first, offset: $offset) {
     totalCount
     edges { node { ...DciIndividual } }
@@ -45,7 +46,7 @@ fragment DciGroup on Group {
 }`;
 
 export const SEARCH_GROUPS = `
-query DciSearchGroups($filter: GroupFilter, $sort: [GroupSort!], $first: Int, $offset: Int) {
+query DciSearchGroups($filter: GroupFilter, $sort: [GroupSort!], $first: Int, $offset: Int, $indicators: [String!] = []) {
   groups(filter: $filter, sort: $sort, first: $first, offset: $offset) {
     totalCount
     edges { node { ...DciGroup } }
@@ -56,7 +57,7 @@ ${INDIVIDUAL_FIELDS}`;
 
 /** The holders of many identifiers in one registry read, in the order asked; each node says its kind. */
 export const IDENTIFIER_LOOKUPS = `
-query DciIdentifierLookups($identifiers: [IdentifierMatch!]!) {
+query DciIdentifierLookups($identifiers: [IdentifierMatch!]!, $indicators: [String!] = []) {
   registrantsByIdentifiers(identifiers: $identifiers) {
     __typename
     ... on Individual { ...DciIndividual }
@@ -97,7 +98,8 @@ export interface IndividualNode {
   registrationDate: string;
   lastUpdated: string;
   identifiers: IdentifierNode[];
-  groups: { role: string; group: { id: string } }[];
+  /** The partner-visible indicators on the partner's allowlist ($indicators). */
+  indicators?: IndicatorNode[];
 }
 
 export type RegistrantNode = (IndividualNode & { __typename: 'Individual' }) | (GroupNode & { __typename: 'Group' });
