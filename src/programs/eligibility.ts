@@ -16,7 +16,7 @@ import type { IndicatorValuesDoc } from '../store/models/indicators';
 import type { EligibilityCounts, EligibilityEvaluationDoc, EvaluationStrategy, ProgramDoc } from '../store/models/program';
 import { findProgram } from './programs';
 import { checkRule, CheckedRule, IndicatorReference, referenceText, RuleValues } from './rule';
-import { compileRule } from './ruleQuery';
+import { allOf, compileRule } from './ruleQuery';
 
 /** People whose values are read per round trip when the rule runs in the gateway. */
 const READ_BATCH = 1000;
@@ -69,8 +69,9 @@ async function bringUpToDate(deps: IndicatorDeps, rule: CheckedRule, areaCode: s
   const population = await deps.models.Individual.countDocuments(people);
   // Without an area, the collection's own count: the engines answer it without reading the documents.
   const stored = areaCode ? await values.countDocuments(scope) : await values.estimatedDocumentCount();
-  const staleOrMissing = { $or: rule.references.flatMap((r) => [{ [`v.${r.slot}`]: { $exists: false } }, { [`v.${r.slot}.expiresAt`]: { $lte: now } }]) };
-  let due = (await values.find({ $and: [scope, staleOrMissing] }, { _id: 1 }).lean()).map((d) => `${d._id}`);
+  // Not all fresh: one clause, so the engines test each document once (a missing value is never fresh).
+  const staleOrMissing = { $nor: [Object.fromEntries(rule.references.map((r) => [`v.${r.slot}.expiresAt`, { $gt: now }]))] };
+  let due = (await values.find(allOf(scope, staleOrMissing), { _id: 1 }).lean()).map((d) => `${d._id}`);
   if (stored < population) {
     const withValues = new Set((await values.find(scope, { _id: 1 }).lean()).map((d) => `${d._id}`));
     const everyone = await deps.models.Individual.find(people, { _id: 1 }).lean();
@@ -86,18 +87,14 @@ interface Outcome {
   hasNextPage: boolean;
 }
 
+/** Two reads: the eligible (their ids, for the count and the page) and the count of the not eligible. */
 async function countInDatabase(deps: IndicatorDeps, filters: NonNullable<ReturnType<typeof compileRule>>, scope: FilterQuery<IndicatorValuesDoc>, size: number, after: Types.ObjectId | undefined): Promise<Outcome> {
   const values = deps.models.IndicatorValues;
-  const within = (filter: FilterQuery<IndicatorValuesDoc>) => ({ $and: [scope, filter] });
-  const eligible = await values.countDocuments(within(filters.eligible));
+  const within = (filter: FilterQuery<IndicatorValuesDoc>) => allOf(scope, filter);
+  const eligible = (await values.find(within(filters.eligible), { _id: 1 }).lean()).map((d) => d._id).sort((a, b) => a.toHexString().localeCompare(b.toHexString()));
   const notEligible = await values.countDocuments(within(filters.notEligible));
-  const page = await values
-    .find(within(after ? { $and: [filters.eligible, { _id: { $gt: after } }] } : filters.eligible), { _id: 1 })
-    .sort({ _id: 1 })
-    .limit(size + 1)
-    .batchSize(size + 1)
-    .lean();
-  return { counts: { eligible, notEligible }, eligible: page.slice(0, size).map((d) => d._id), hasNextPage: page.length > size };
+  const rest = after ? eligible.filter((id) => id.toHexString() > after.toHexString()) : eligible;
+  return { counts: { eligible: eligible.length, notEligible }, eligible: rest.slice(0, size), hasNextPage: rest.length > size };
 }
 
 const presentValues = (slots: Record<string, StoredIndicatorValue | undefined> | undefined, rule: CheckedRule): RuleValues => {

@@ -32,6 +32,13 @@ const OPERATORS: Record<Exclude<Comparison, '==' | '!='>, string> = { '<': '$lt'
 
 const valuePath = (ref: IndicatorReference) => `v.${ref.slot}.value`;
 
+/** Both filters: one flat filter when they share no key (the embedded engines match it faster than an $and). */
+export function allOf(a: Filter, b: Filter): Filter {
+  if (Object.keys(a).length === 0) return b;
+  if (Object.keys(b).length === 0) return a;
+  return Object.keys(a).some((key) => key in b) ? { $and: [a, b] } : { ...a, ...b };
+}
+
 function literalOf(node: ASTNode): Literal | undefined {
   if (node.op === '-_') {
     const inner = literalOf(node.args as ASTNode);
@@ -78,8 +85,8 @@ export function compileRule(ast: ASTNode, references: readonly IndicatorReferenc
         const [a, b] = (node.args as [ASTNode, ASTNode]).map(compile);
         if (!a || !b) return undefined;
         return node.op === '&&'
-          ? { eligible: { $and: [a.eligible, b.eligible] }, notEligible: { $or: [a.notEligible, b.notEligible] } }
-          : { eligible: { $or: [a.eligible, b.eligible] }, notEligible: { $and: [a.notEligible, b.notEligible] } };
+          ? { eligible: allOf(a.eligible, b.eligible), notEligible: { $or: [a.notEligible, b.notEligible] } }
+          : { eligible: { $or: [a.eligible, b.eligible] }, notEligible: allOf(a.notEligible, b.notEligible) };
       }
       case '!_': {
         const inner = compile(node.args as ASTNode);

@@ -3,6 +3,7 @@
  * known population of registry indicators (in the database and in the gateway, same counts),
  * paging the eligible, explaining one person's result, and the evaluation records.
  */
+import { Types } from 'mongoose';
 import { codes, ok, useTestGateway, WRITE } from '../support/gateway';
 import { createIndividual, isoDay } from '../graphql/fixtures';
 
@@ -145,6 +146,25 @@ describe('programmes', () => {
       const created = ok(await t.gql(CREATE, { input: { name: 'Anyone alive or old', rule: 'age_years >= 60 || !is_deceased' } }, admin)).createProgram;
       const all = ok(await t.gql(EVALUATE, { programId: created.id }, reader)).evaluateEligibility;
       expect(all.counts).toEqual({ eligible: 6, notEligible: 0, unknown: 0 });
+    });
+
+    it('counts on the stored values while fresh, and brings the stale ones up to date first', async () => {
+      const created = ok(await t.gql(CREATE, { input: { name: 'Children', rule: 'age_years < 18' } }, admin)).createProgram;
+      const count = async () => ok(await t.gql(EVALUATE, { programId: created.id }, reader)).evaluateEligibility.counts.eligible;
+      expect(await count()).toBe(1); // child
+      const models = t.gateway.models;
+      const id = (key: string) => new Types.ObjectId(people[key]);
+      // Records changed behind the registry's back (no event): stored values stand until they expire.
+      const changeBirth = (key: string, years: number) => models.Individual.updateOne({ _id: id(key) }, { $set: { birthDate: new Date(`${bornYearsAgo(years)}T00:00:00Z`) } });
+      await changeBirth('adult', 5);
+      await changeBirth('child', 40);
+      expect(await count()).toBe(1);
+      await models.IndicatorValues.updateOne({ _id: id('adult') }, { $set: { 'v.age_years.expiresAt': new Date(Date.now() - 1000) } });
+      expect(await count()).toBe(2); // child (stored, still fresh) and adult (recomputed)
+      await changeBirth('adult', 30);
+      await changeBirth('child', 10);
+      await models.IndicatorValues.updateMany({ _id: { $in: [id('adult'), id('child')] } }, { $set: { 'v.age_years.expiresAt': new Date(Date.now() - 1000) } });
+      expect(await count()).toBe(1);
     });
 
     it('records every evaluation on the programme, newest first', async () => {
