@@ -83,13 +83,16 @@ export function consoleRoutes(opts: { explorer: boolean; log: Logger }): express
   const explorerBuilt = fs.existsSync(explorerPage);
   if (!explorerBuilt) opts.log.warn({ dir: explorerDir }, 'the GraphQL explorer is not built (npm run build)');
   router.use('/explorer', securityHeaders(EXPLORER_CSP), explorerBuilt ? staticFrom(explorerDir) : notBuilt('GraphQL explorer'));
-  router.get('/graphql', (req, res, next) => {
-    if (!wantsPage(req)) return next();
-    securityHeaders(EXPLORER_CSP)(req, res, () => {
-      if (!explorerBuilt) return notBuilt('GraphQL explorer')(req, res);
-      res.setHeader('Cache-Control', 'no-cache');
-      res.sendFile(explorerPage, (error) => error && next(error));
-    });
-  });
+  router.get(
+    '/graphql',
+    (req, _res, next) => next(wantsPage(req) ? undefined : 'route'),
+    securityHeaders(EXPLORER_CSP),
+    explorerBuilt
+      ? (_req, res, next) => {
+          res.setHeader('Cache-Control', 'no-cache');
+          res.sendFile(explorerPage, (error) => error && next(error));
+        }
+      : notBuilt('GraphQL explorer'),
+  );
   return router;
 }

@@ -83,7 +83,7 @@ describe('web console', () => {
       await stranger.page.goto(`${w.gateway.url}/console/`);
       await stranger.page.getByLabel('Gateway token').fill('eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2ln');
       await stranger.page.getByRole('button', { name: 'Sign in' }).click();
-      await stranger.page.getByRole('alert').filter({ hasText: 'UNAUTHENTICATED' }).waitFor();
+      await stranger.page.getByRole('alert').filter({ hasText: 'The gateway refused this token: invalid or expired token (UNAUTHENTICATED)' }).waitFor();
       expect(await stranger.page.evaluate(() => (globalThis as unknown as Window).sessionStorage.length)).toBe(0);
       await stranger.screenshot('sign-in-refused');
     } finally {

@@ -1,7 +1,7 @@
 /** Sign-in, the navigation, and the page the URL names. Pages the token cannot read are left out. */
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { onUnauthenticated, request } from './api';
+import { GraphQLFailure, onUnauthenticated, request } from './api';
 import { Crvs } from './pages/crvs';
 import { Overview } from './pages/overview';
 import { Partners } from './pages/partners';
@@ -10,7 +10,7 @@ import { PersonPage } from './pages/person';
 import { Refresh } from './pages/refresh';
 import { href, useRoute } from './router';
 import { forgetToken, readClaims, storedToken, storeToken } from './session';
-import { Failure, View } from './ui';
+import type { View } from './ui';
 
 function SignIn(props: { onSignedIn(token: string): void; reason: string | null }): View {
   const [token, setToken] = useState('');
@@ -37,10 +37,12 @@ function SignIn(props: { onSignedIn(token: string): void; reason: string | null 
       <button type="submit">Sign in</button>
     </form>
     ${props.reason ? html`<p class="note">${props.reason}</p>` : null}
-    ${error ? html`<${Failure} error=${error} />` : null}
-    <p class="muted">An operator on the gateway's machine issues one with
-      <code>npx dci-gateway token --scope registry:read registry:pii registry:write partners:admin --ttl 28800</code>
-      (leave out registry:pii to see the registry masked). It is kept in this tab only and forgotten when the tab closes.</p>
+    ${error ? html`<p class="failure" role="alert">The gateway refused this token: ${error.message}${error instanceof GraphQLFailure && error.code ? ` (${error.code})` : ''}</p>` : null}
+    <p class="muted">
+      An operator on the gateway's machine issues one with${' '}
+      <code>npx dci-gateway token --scope registry:read registry:pii registry:write partners:admin --ttl 28800</code>${' '}
+      (leave out registry:pii to see the registry masked). It is kept in this tab only and forgotten when the tab closes.
+    </p>
   </main>`;
 }
 
@@ -48,15 +50,15 @@ export function App(): View {
   const [token, setToken] = useState(storedToken);
   const [reason, setReason] = useState<string | null>(null);
   const route = useRoute();
-  useEffect(
-    () =>
-      onUnauthenticated(() => {
-        forgetToken();
-        setReason('The gateway no longer accepts that token (expired?): sign in again.');
-        setToken(null);
-      }),
-    [],
-  );
+  // Signed in, a refused token signs the console out (the sign-in form reports its own refusals).
+  useEffect(() => {
+    if (!token) return;
+    return onUnauthenticated(() => {
+      forgetToken();
+      setReason('The gateway no longer accepts that token (expired?): sign in again.');
+      setToken(null);
+    });
+  }, [token]);
   if (!token) return html`<${SignIn} reason=${reason} onSignedIn=${(t: string) => (setReason(null), setToken(t))} />`;
 
   const claims = readClaims(token);
