@@ -145,24 +145,36 @@ function byCodePoint(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** How one compact serialiser writes strings and numbers, and whether it sorts keys. */
+interface CompactForm {
+  string(text: string): string;
+  number(value: number | JsonNumber): string;
+  sortKeys: boolean;
+}
+
+/** Compact JSON (`,` and `:` without spaces) of plain JS values and of `parseJsonLexical` output. */
+function compactDump(value: unknown, form: CompactForm): string {
+  const dump = (node: unknown): string => {
+    if (node === null || node === undefined) return 'null';
+    if (typeof node === 'boolean') return node ? 'true' : 'false';
+    if (typeof node === 'string') return form.string(node);
+    if (typeof node === 'number' || node instanceof JsonNumber) return form.number(node);
+    if (Array.isArray(node)) return `[${node.map(dump).join(',')}]`;
+    if (typeof (node as { toJSON?: unknown }).toJSON === 'function') return dump((node as { toJSON(): unknown }).toJSON());
+    const entries: [string, unknown][] =
+      node instanceof Map ? [...node.entries()] : Object.entries(node as object).filter(([, v]) => v !== undefined);
+    if (form.sortKeys) entries.sort(([a], [b]) => byCodePoint(a, b));
+    return `{${entries.map(([k, v]) => `${form.string(k)}:${dump(v)}`).join(',')}}`;
+  };
+  return dump(value);
+}
+
 /**
  * `json.dumps(value, sort_keys=sortKeys, separators=(",", ":"))`. Accepts plain JS values (what we
  * send) and `parseJsonLexical` output (what we received).
  */
 export function pythonJsonDumps(value: unknown, opts: { sortKeys: boolean }): string {
-  const dump = (node: unknown): string => {
-    if (node === null || node === undefined) return 'null';
-    if (typeof node === 'boolean') return node ? 'true' : 'false';
-    if (typeof node === 'string') return pythonString(node);
-    if (typeof node === 'number' || node instanceof JsonNumber) return pythonNumber(node);
-    if (Array.isArray(node)) return `[${node.map(dump).join(',')}]`;
-    if (typeof (node as { toJSON?: unknown }).toJSON === 'function') return dump((node as { toJSON(): unknown }).toJSON());
-    const entries: [string, unknown][] =
-      node instanceof Map ? [...node.entries()] : Object.entries(node as object).filter(([, v]) => v !== undefined);
-    if (opts.sortKeys) entries.sort(([a], [b]) => byCodePoint(a, b));
-    return `{${entries.map(([k, v]) => `${pythonString(k)}:${dump(v)}`).join(',')}}`;
-  };
-  return dump(value);
+  return compactDump(value, { string: pythonString, number: pythonNumber, sortKeys: opts.sortKeys });
 }
 
 /**
@@ -213,17 +225,5 @@ function orjsonString(text: string): string {
  * send) and `parseJsonLexical` output (what we received); what we send this way reads back to the same text.
  */
 export function orjsonSortedDumps(value: unknown): string {
-  const dump = (node: unknown): string => {
-    if (node === null || node === undefined) return 'null';
-    if (typeof node === 'boolean') return node ? 'true' : 'false';
-    if (typeof node === 'string') return orjsonString(node);
-    if (typeof node === 'number' || node instanceof JsonNumber) return orjsonNumber(node);
-    if (Array.isArray(node)) return `[${node.map(dump).join(',')}]`;
-    if (typeof (node as { toJSON?: unknown }).toJSON === 'function') return dump((node as { toJSON(): unknown }).toJSON());
-    const entries: [string, unknown][] =
-      node instanceof Map ? [...node.entries()] : Object.entries(node as object).filter(([, v]) => v !== undefined);
-    entries.sort(([a], [b]) => byCodePoint(a, b));
-    return `{${entries.map(([k, v]) => `${orjsonString(k)}:${dump(v)}`).join(',')}}`;
-  };
-  return dump(value);
+  return compactDump(value, { string: orjsonString, number: orjsonNumber, sortKeys: true });
 }
