@@ -58,6 +58,7 @@ export async function answerSearch(
   deps: SearchDeps,
 ): Promise<SearchResponse> {
   const now = new Date();
+  const allowedAttributes = new Set(partner.queryAttributes);
   const seen = new Set<string>();
   const answers: (SearchResponseItem | undefined)[] = [];
   const planned: (Planned & { at: number })[] = [];
@@ -67,7 +68,7 @@ export async function answerSearch(
       return;
     }
     seen.add(item.reference_id);
-    const plan = translateSearch(item.search_criteria, { allowedAttributes: new Set(partner.queryAttributes), disclosure: partner.disclosure, maxPageSize: deps.maxPageSize, now });
+    const plan = translateSearch(item.search_criteria, { allowedAttributes, disclosure: partner.disclosure, maxPageSize: deps.maxPageSize, now });
     if (plan.ok) planned.push({ item, plan, at });
     else answers[at] = rejectedItem(item.reference_id, plan.reason, plan.message, now);
   });
@@ -76,7 +77,8 @@ export async function answerSearch(
   const lookups = planned.filter(({ plan }) => identifierOf(plan) !== undefined);
   const others = planned.filter(({ plan }) => identifierOf(plan) === undefined);
   const [looked, searched] = await Promise.all([answerLookups(lookups, as), inTurns(others, ITEM_CONCURRENCY, (p) => answerPlanned(p, as))]);
-  [...lookups, ...others].forEach((p, i) => (answers[p.at] = [...looked, ...searched][i]));
+  const answered = [...looked, ...searched];
+  [...lookups, ...others].forEach((p, i) => (answers[p.at] = answered[i]));
   return { transaction_id: request.transaction_id, correlation_id: correlationId, search_response: answers as SearchResponseItem[] };
 }
 
@@ -97,7 +99,7 @@ async function answerLookups(lookups: Planned[], as: Asking): Promise<SearchResp
   const answers: SearchResponseItem[] = [];
   for (let start = 0; start < lookups.length; start += MAX_IDENTIFIER_LOOKUPS) {
     const batch = lookups.slice(start, start + MAX_IDENTIFIER_LOOKUPS);
-    const result = await deps.graphql(IDENTIFIER_LOOKUPS, { identifiers: batch.map(({ plan }) => identifierOf(plan)) }, principal);
+    const result = await deps.graphql(IDENTIFIER_LOOKUPS, { identifiers: batch.map(({ plan }) => identifierOf(plan)), indicators: batch[0].plan.variables.indicators }, principal);
     throwIfUnreachable(result);
     if (result.errors?.length) {
       answers.push(...(await inTurns(batch, ITEM_CONCURRENCY, (p) => answerPlanned(p, as))));
