@@ -12,7 +12,7 @@ import { evaluateEligibility } from '../src/programs/eligibility';
 import { createProgram } from '../src/programs/programs';
 import type { BenchContext } from './context';
 import { SEED } from './context';
-import { fixed, table } from './support';
+import { fixed, sandboxDataSource, table } from './support';
 
 const RULE = 'age_years >= 18 && dr.has_disability';
 /** The same rule in a form the database cannot run (arithmetic): evaluated in the gateway. */
@@ -32,17 +32,7 @@ export async function run(ctx: BenchContext): Promise<string> {
     await addDataSource(
       models,
       settingsOf(models.DataSource.db),
-      {
-        name: DATA_SOURCE,
-        kind: 'dr',
-        baseUrl: sandbox.registries.dr.baseUrl,
-        auth: { type: 'oauth2', tokenUrl: sandbox.oauth.tokenUrl, clientId: sandbox.oauth.clientId, clientSecret: sandbox.oauth.clientSecret },
-        callbackBase: `${ctx.gateway.url}/dci`,
-        receiverId: sandbox.registries.dr.senderId,
-        jwksUrl: sandbox.registries.dr.jwksUrl,
-        maxItemsPerEnvelope: MAX_ITEMS,
-        rateLimitPerMinute: RATE_PER_MINUTE,
-      },
+      { ...sandboxDataSource(sandbox, 'dr', DATA_SOURCE, ctx.gateway.url, MAX_ITEMS), rateLimitPerMinute: RATE_PER_MINUTE },
       new Date(),
     );
     const now = new Date();

@@ -14,7 +14,7 @@ import { createLogger } from '../src/log';
 import type { IndividualDoc } from '../src/store/models/individual';
 import type { BenchContext } from './context';
 import { SEED } from './context';
-import { fixed, table } from './support';
+import { fixed, sandboxDataSource, table } from './support';
 
 const PEOPLE = 100;
 const MAX_ITEMS = 50;
@@ -72,16 +72,7 @@ async function perPerson(client: DciClient, uins: string[]): Promise<boolean[]> 
 }
 
 async function onboard(ctx: BenchContext, admin: string, sandbox: Sandbox): Promise<void> {
-  const input = {
-    name: DATA_SOURCE,
-    kind: 'dr',
-    baseUrl: sandbox.registries.dr.baseUrl,
-    auth: { type: 'oauth2', tokenUrl: sandbox.oauth.tokenUrl, clientId: sandbox.oauth.clientId, clientSecret: sandbox.oauth.clientSecret },
-    callbackBase: `${ctx.gateway.url}/dci`,
-    receiverId: sandbox.registries.dr.senderId,
-    jwksUrl: sandbox.registries.dr.jwksUrl,
-    maxItemsPerEnvelope: MAX_ITEMS,
-  };
+  const input = sandboxDataSource(sandbox, 'dr', DATA_SOURCE, ctx.gateway.url, MAX_ITEMS);
   await gql(ctx, admin, `mutation ($input: CreateDataSourceInput!) { createDataSource(input: $input) { name } }`, { input });
 }
 

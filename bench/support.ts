@@ -1,6 +1,7 @@
 /** Shared bench helpers: HTTP load in a worker thread, latency percentiles, markdown tables. */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { RegistryName, Sandbox } from '../adapters/dci/sandbox';
 
 /** One HTTP request, replayed as is; every answer must be status 200 with exactly `expectBody`. */
 export interface LoadRequest {
@@ -75,4 +76,19 @@ export async function sequentialMs(n: number, prepare: () => Promise<RequestInit
     if (res.status !== 200 || body.includes('"errors"')) throw new Error(`${url}: HTTP ${res.status} ${body.slice(0, 300)}`);
   }
   return out.sort((a, b) => a - b);
+}
+
+/** One sandbox registry as a data source of the bench gateway, onboarded as an operator would. */
+export function sandboxDataSource(sandbox: Sandbox, kind: RegistryName, name: string, gatewayUrl: string, maxItemsPerEnvelope: number) {
+  const registry = sandbox.registries[kind];
+  return {
+    name,
+    kind,
+    baseUrl: registry.baseUrl,
+    auth: { type: 'oauth2', tokenUrl: sandbox.oauth.tokenUrl, clientId: sandbox.oauth.clientId, clientSecret: sandbox.oauth.clientSecret },
+    callbackBase: `${gatewayUrl}/dci`,
+    receiverId: registry.senderId,
+    jwksUrl: registry.jwksUrl,
+    maxItemsPerEnvelope,
+  };
 }
