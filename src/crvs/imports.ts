@@ -7,9 +7,10 @@
 import { Types } from 'mongoose';
 import type { DciClient } from '../../adapters/dci/client';
 import { badInput, notFound } from '../errors';
-import { objectId, text } from '../registry/input';
+import { objectId, oneOf, text } from '../registry/input';
+import { findPage } from '../registry/pagination';
 import type { RegistryModels } from '../store/models';
-import type { CrvsCounts, CrvsImportDoc } from '../store/models/crvsImport';
+import { CRVS_IMPORT_STATES, CrvsCounts, CrvsImportDoc } from '../store/models/crvsImport';
 import { applyBirths } from './births';
 import { applyDeaths } from './deaths';
 import { fetchPages, MAX_PAGE_SIZE } from './search';
@@ -67,6 +68,12 @@ export async function openImport(models: RegistryModels, request: ImportRequest,
 
 export async function findImport(models: RegistryModels, rawId: string): Promise<CrvsImportDoc | null> {
   return models.CrvsImport.findById(objectId('id', rawId)).lean();
+}
+
+/** One page of imports, the latest started first (operators look for the one they just started). */
+export async function listImports(models: RegistryModels, args: { state?: string | null; first?: number | null; offset?: number | null }) {
+  const query = args.state ? { state: oneOf('state', args.state, CRVS_IMPORT_STATES) } : {};
+  return findPage<CrvsImportDoc, 'startedAt'>(models.CrvsImport, query, { first: args.first, offset: args.offset, sort: [{ field: 'startedAt', direction: 'desc' }] }, { startedAt: 'startedAt' });
 }
 
 /** Runs (or resumes) an import to its end; throws ImportInterrupted when asked to stop. */

@@ -101,6 +101,20 @@ describe('CRVS birth import', () => {
     expect(await count()).toEqual(before);
   });
 
+  it('lists the imports, the latest started first, by state', async () => {
+    const LIST = `query ($state: CrvsImportState, $first: Int, $offset: Int) { crvsImports(state: $state, first: $first, offset: $offset) { totalCount pageInfo { hasNextPage } edges { node { id kind state startedAt counts { created } } } } }`;
+    const all: any = ok(await w.gql(LIST, {}, ['registry:read'])).crvsImports;
+    expect(all.totalCount).toBeGreaterThanOrEqual(2);
+    const started = all.edges.map((e: any) => e.node.startedAt);
+    expect(started).toEqual([...started].sort().reverse());
+    expect(all.edges.map((e: any) => e.node.id)).toContain(first.id);
+    expect(all.edges[all.edges.length - 1].node).toMatchObject({ id: first.id, kind: 'births', state: 'done', counts: { created: first.counts.created } });
+    const page: any = ok(await w.gql(LIST, { first: 1, offset: 1 }, ['registry:read'])).crvsImports;
+    expect(page.edges.map((e: any) => e.node.id)).toEqual([all.edges[1].node.id]);
+    expect(ok(await w.gql(LIST, { state: 'done' })).crvsImports.totalCount).toBe(all.totalCount);
+    expect(ok(await w.gql(LIST, { state: 'failed' })).crvsImports.totalCount).toBe(0);
+  });
+
   it('lists unknown mothers and duplicated BRNs for review, and resolves an item once', async () => {
     const items: any[] = [];
     let after: string | null = null;

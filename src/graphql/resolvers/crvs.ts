@@ -1,7 +1,7 @@
 /** The CRVS flows over GraphQL: thin calls into src/crvs. */
 import DataLoader from 'dataloader';
 import { Types } from 'mongoose';
-import { findImport, openImport, totalPages, totals } from '../../crvs/imports';
+import { findImport, listImports, openImport, totalPages, totals } from '../../crvs/imports';
 import { listReviewItems, resolveReviewItem } from '../../crvs/review';
 import { crvsClient, crvsSourceName } from '../../crvs/sources';
 import { subscribeCrvsEvents } from '../../crvs/subscriptions';
@@ -13,7 +13,7 @@ import type { CrvsSubscriptionDoc } from '../../store/models/crvsSubscription';
 import type { IndividualDoc } from '../../store/models/individual';
 import type { ReviewItemDoc } from '../../store/models/reviewItem';
 import type { Context } from '../context';
-import type { Args } from './registry';
+import { connection, type Args } from './registry';
 
 const id = (doc: { _id: unknown }) => `${doc._id}`;
 
@@ -61,6 +61,7 @@ export const crvsResolvers = {
   },
   Query: {
     crvsImport: (_: unknown, args: Args, ctx: Context) => findImport(ctx.models, args.id),
+    crvsImports: async (_: unknown, args: Args, ctx: Context) => connection(await listImports(ctx.models, args)),
     crvsReviewItems: async (_: unknown, args: Args, ctx: Context) => {
       const page = await listReviewItems(ctx.models, args);
       return {

@@ -12,7 +12,8 @@ import { guardIndicatorFilter } from './indicators';
 /** Argument shapes are fixed by the SDL, which graphql-js has already checked. */
 export type Args = Record<string, any>;
 
-function connection<T extends { _id: { toHexString(): string } & object }>(page: Page<T>) {
+/** A page as a GraphQL connection, each node's cursor its id. */
+export function connection<T extends { _id: { toHexString(): string } & object }>(page: Page<T>) {
   return {
     edges: page.items.map((node) => ({ cursor: encodeCursor(node._id as never), node })),
     pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.items.length ? encodeCursor(page.items[page.items.length - 1]._id as never) : null },
