@@ -10,6 +10,7 @@ import { predicateListCondition, templateCondition } from './expressions';
 import { Disclosure, maySearchOn } from './disclosure';
 import { Entity, OPERATION_FOR } from './operations';
 import { criteriaInvalid, isObject, refuse, SearchRefusal } from './refusal';
+import { partnerIndicators } from './indicatorAttributes';
 import { identifierCondition, SearchContext } from './vocabulary';
 
 export interface TranslateOptions {
@@ -22,7 +23,7 @@ export interface TranslateOptions {
 }
 
 export type SortInput = { field: string; direction: 'asc' | 'desc' };
-export type SearchVariables = { filter: Filter; sort: SortInput[]; first: number; offset: number };
+export type SearchVariables = { filter: Filter; sort: SortInput[]; first: number; offset: number; indicators?: string[] };
 
 export type SearchTranslation =
   | { ok: true; entity: Entity; operation: string; variables: SearchVariables; page: { size: number; number: number } }
@@ -42,7 +43,8 @@ export function translateSearch(criteria: SearchCriteria, opts: TranslateOptions
     const filter = toFilter(query.condition(ctx));
     const sort = sortOf(criteria.sort, ctx);
     const page = pageOf(criteria.pagination, opts.maxPageSize);
-    const variables = { filter, sort, first: page.size, offset: (page.number - 1) * page.size };
+    const indicators = partnerIndicators(opts.allowedAttributes);
+    const variables = { filter, sort, first: page.size, offset: (page.number - 1) * page.size, ...(indicators.length > 0 && { indicators }) };
     return { ok: true, entity, operation: OPERATION_FOR[entity], variables, page };
   } catch (error) {
     if (error instanceof SearchRefusal) return { ok: false, reason: error.reason, message: error.message };

@@ -7,6 +7,7 @@
 import type { SearchReasonCode } from '../protocol/codes';
 import type { Pagination, SearchResponseItem } from '../protocol/envelope';
 import { Disclosure, identifierLevel, nestedDisclosure, shownText } from './disclosure';
+import { additionalAttributes } from './indicatorAttributes';
 import type { AddressNode, Entity, GroupNode, IdentifierNode, IndividualNode } from './operations';
 
 export interface DciIdentifier {
@@ -40,6 +41,8 @@ export interface DciMember {
   demographic_info: DciPerson;
   /** In a group's member_list: the member's role in the group (head, spouse, child, parent, other). */
   relationship_head?: string;
+  /** The partner-visible indicators on the partner's allowlist, one `{name: value}` entry each. */
+  additional_attributes?: Record<string, boolean | number | string | null>[];
   registration_date: string;
   last_updated: string;
 }
@@ -118,6 +121,7 @@ export function toDciMember(individual: IndividualNode, disclosure: Disclosure):
   return {
     ...present('member_identifier', toDciIdentifiers(individual.identifiers, disclosure)),
     demographic_info: toDciPerson(individual, disclosure),
+    ...present('additional_attributes', additionalAttributes(individual.indicators)),
     registration_date: individual.registrationDate,
     last_updated: individual.lastUpdated,
   };

@@ -6,6 +6,7 @@
 import type { Entity } from './operations';
 import { any, Condition, leaf, not } from './conditions';
 import { Disclosure, maySearchOn } from './disclosure';
+import { indicatorAttribute } from './indicatorAttributes';
 import { filterInvalid } from './refusal';
 
 export type Operator = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'in';
@@ -20,7 +21,7 @@ export interface SearchContext {
   now: Date;
 }
 
-interface Attribute {
+export interface Attribute {
   /** Absent: the attribute applies to members and groups alike. */
   entity?: Entity;
   /** An identifier type (UIN, HOUSEHOLD_ID…), disclosed by type. */
@@ -238,7 +239,7 @@ const identifierAttribute = (type: string): Attribute => ({
 
 function resolve(name: string): { key: string; attribute: Attribute } {
   const key = vocabularyName(name);
-  const known = own(VOCABULARY, key);
+  const known = own(VOCABULARY, key) ?? indicatorAttribute(key);
   const type = known ? undefined : identifierType(key);
   const attribute = known ?? (type ? identifierAttribute(type) : undefined);
   if (!attribute) return filterInvalid(`attribute "${name}" is not searchable`);
