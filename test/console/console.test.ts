@@ -175,6 +175,8 @@ describe('web console', () => {
     await item.getByLabel('Resolution').fill('checked with the civil registry office');
     await item.getByRole('button', { name: 'Resolve' }).click();
     await item.waitFor({ state: 'detached' });
+    // The item now first in the queue starts with an empty note (its form is its own, not the resolved one's).
+    expect(await admin.page.getByTestId('review-item').first().getByLabel('Resolution').inputValue()).toBe('');
     const resolved = ok(await w.gql(`{ crvsReviewItems(status: resolved, first: 100) { edges { node { id resolution resolvedBy } } } }`)).crvsReviewItems.edges.map((e: any) => e.node);
     expect(resolved).toContainEqual({ id: itemId, resolution: 'checked with the civil registry office', resolvedBy: 'console-operator' });
     expect(ok(await w.gql(REVIEW)).crvsReviewItems.totalCount).toBe(before.totalCount - 1);
@@ -186,6 +188,10 @@ describe('web console', () => {
     await imports.getByLabel('From').fill(everything().from);
     await imports.getByRole('button', { name: 'Start import' }).click();
     await imports.getByTestId('import-state').filter({ hasText: 'done' }).waitFor({ timeout: 120_000 });
+    // The list of the latest imports shows it first, ended, beside the earlier one.
+    const rows = imports.getByTestId('import-list').locator('tbody tr');
+    await rows.first().and(imports.locator('tr[aria-current="true"]')).filter({ hasText: 'done' }).waitFor();
+    expect(await rows.count()).toBe(ok(await w.gql('{ crvsImports { totalCount } }')).crvsImports.totalCount);
     await admin.screenshot('crvs-import');
   });
 

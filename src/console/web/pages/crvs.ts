@@ -1,12 +1,13 @@
 /**
- * The CRVS flows: the review queue (resolved here, with registry:write), and birth or death imports,
- * started here and followed while they run. The import followed is in the URL, so a reload keeps it.
+ * The CRVS flows: the review queue (resolved here, with registry:write), and birth or death imports:
+ * the latest listed, one started here or picked from the list followed while it runs. The import
+ * followed is in the URL, so a reload keeps it.
  */
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { GraphQLFailure, query } from '../api';
 import { href, navigate, Route } from '../router';
-import { dateTime, Failure, FollowById, orDash, Pager, Progress, Section, useFollowed, useQuery, View } from '../ui';
+import { dateTime, Failure, orDash, Pager, Progress, Section, useFollowed, useQuery, View } from '../ui';
 
 const REVIEW = `query Review($status: CrvsReviewStatus, $after: String) {
   crvsReviewItems(status: $status, first: 20, after: $after) {
@@ -73,7 +74,7 @@ function ReviewQueue(props: { params: URLSearchParams; canWrite: boolean }): Vie
       </div>
       <p>${data.crvsReviewItems.totalCount} ${status} items</p>
       ${data.crvsReviewItems.edges.map(
-        ({ node: item }) => html`<article class="review-item" data-testid="review-item" data-id=${item.id}>
+        ({ node: item }) => html`<article key=${item.id} class="review-item" data-testid="review-item" data-id=${item.id}>
           <h3>${item.kind}: ${item.reason} <span class="muted">${item.dataSource}, ${dateTime(item.createdAt)}</span></h3>
           <p>${item.detail}</p>
           ${item.individuals.length
@@ -116,8 +117,47 @@ interface CrvsImport {
   finishedAt: string | null;
 }
 
-function ImportStatus(props: { id: string }): View {
+const IMPORTS = `query Imports($offset: Int) {
+  crvsImports(first: 10, offset: $offset) { totalCount pageInfo { hasNextPage } edges { node { ${IMPORT_FIELDS} } } }
+}`;
+
+interface ImportPage {
+  crvsImports: { totalCount: number; pageInfo: { hasNextPage: boolean }; edges: { node: CrvsImport }[] };
+}
+
+const PAGE_OF_IMPORTS = 10;
+
+function ImportList(props: { params: URLSearchParams; followed: string | null }): View {
+  const offset = Number(props.params.get('importsFrom')) || 0;
+  const loaded = useQuery<ImportPage>(IMPORTS, { offset });
+  const go = (changes: Record<string, string | null>) => navigate('crvs', { ...Object.fromEntries(props.params), ...changes });
+  return html`<${Section} title="Latest imports" loaded=${loaded} testid="import-list">
+    ${(data: ImportPage) => html`<table class="rows">
+        <thead><tr><th>Started</th><th>Import</th><th>Range</th><th>State</th><th>Pages</th><th>Created / updated / to review</th></tr></thead>
+        <tbody>${data.crvsImports.edges.map(
+          ({ node: i }) => html`<tr aria-current=${i.id === props.followed ? 'true' : undefined}>
+            <td><a href=${href('crvs', { ...Object.fromEntries(props.params), import: i.id })}>${dateTime(i.startedAt)}</a></td>
+            <td>${i.kind} from ${i.dataSource}</td><td>${i.from} to ${i.to}${i.area ? `, ${i.area}` : ''}</td><td>${i.state}</td>
+            <td><${Progress} done=${i.pagesDone} total=${i.totalPages} label="pages imported" /></td>
+            <td class="num">${i.counts.created} / ${i.counts.updated} / ${i.counts.review}</td>
+          </tr>`,
+        )}</tbody>
+      </table>
+      <${Pager}
+        hasNext=${data.crvsImports.pageInfo.hasNextPage}
+        onNext=${() => go({ importsFrom: String(offset + PAGE_OF_IMPORTS) })}
+        onFirst=${offset ? () => go({ importsFrom: null }) : undefined}
+      />`}
+  <//>`;
+}
+
+function ImportStatus(props: { id: string; onSettled(): void }): View {
   const { job, error } = useFollowed<CrvsImport>(IMPORT, props.id, (data) => data.crvsImport);
+  const settled = job && (job.state === 'done' || job.state === 'failed');
+  // The list shows the import's final figures once it ends.
+  useEffect(() => {
+    if (settled) props.onSettled();
+  }, [settled]);
   if (error) return html`<${Failure} error=${error} />`;
   if (job === undefined) return html`<p class="loading">Loading…</p>`;
   if (job === null) return html`<p>No import with this id.</p>`;
@@ -135,6 +175,7 @@ function Imports(props: { params: URLSearchParams; canWrite: boolean }): View {
   const followed = props.params.get('import');
   const [form, setForm] = useState({ kind: 'births' as keyof typeof START, from: '', to: new Date().toISOString().slice(0, 10), area: '' });
   const [error, setError] = useState<Error | null>(null);
+  const [listRound, setListRound] = useState(0);
   const follow = (id: string) => navigate('crvs', { ...Object.fromEntries(props.params), import: id });
   const start = async (event: Event) => {
     event.preventDefault();
@@ -159,8 +200,8 @@ function Imports(props: { params: URLSearchParams; canWrite: boolean }): View {
         </form>`
       : html`<p class="note">Starting an import needs registry:write.</p>`}
     ${error ? html`<${Failure} error=${error} />` : null}
-    <${FollowById} label="Import id" id=${followed} onFollow=${follow} />
-    ${followed ? html`<${ImportStatus} id=${followed} />` : null}
+    ${followed ? html`<${ImportStatus} id=${followed} onSettled=${() => setListRound((r) => r + 1)} />` : null}
+    <${ImportList} key=${`${followed}:${listRound}`} params=${props.params} followed=${followed} />
   </section>`;
 }
 

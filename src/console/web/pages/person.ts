@@ -90,7 +90,7 @@ function Record(props: { p: Person }): View {
 function Households(props: { p: Person }): View {
   if (props.p.groups.length === 0) return html`<p>Not a member of any group.</p>`;
   return html`${props.p.groups.map(
-    (m) => html`<article class="household" data-testid="household">
+    (m) => html`<article key=${m.id} class="household" data-testid="household">
       <h3>${m.group.name} <span class="muted">(${m.group.kind}, ${m.group.size} members; ${m.role} since ${m.startDate})</span></h3>
       <p class="muted">
         ${m.group.address ? [m.group.address.locality, m.group.address.areaCode].filter(Boolean).join(', ') : ''}
