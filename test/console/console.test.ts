@@ -230,6 +230,10 @@ describe('GraphQL explorer', () => {
       await session.page.getByTestId('explorer-signed-in').waitFor();
       await session.page.locator('.graphiql-execute-button').click();
       await session.page.locator('.graphiql-response').filter({ hasText: `"total": ${total}` }).waitFor();
+      // The schema came through introspection (allowed outside production): its documentation is browsable.
+      await session.page.getByRole('button', { name: 'Show Documentation Explorer' }).click();
+      await session.page.locator('.graphiql-doc-explorer').getByRole('link', { name: 'Query' }).click();
+      await session.page.locator('.graphiql-doc-explorer').getByText('registryStats').first().waitFor();
       await session.screenshot('explorer');
       // Nothing left loopback (the route refuses and records it), no script error, no CSP violation.
       expect(session.problems).toEqual([]);

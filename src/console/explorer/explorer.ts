@@ -10,7 +10,8 @@ import { createElement as h, FormEvent, Fragment, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { forgetToken, readClaims, storedToken, storeToken } from '../web/session';
 
-const DEFAULT_QUERY = `# Paste a gateway token above (npx dci-gateway token --scope registry:read), then run:
+const DEFAULT_QUERY = `# With a token pasted above
+# (npx dci-gateway token --scope registry:read):
 {
   registryStats {
     total
