@@ -51,9 +51,16 @@ export async function readIndicatorValues(deps: IndicatorDeps, names: readonly I
 
 export async function readResolved(deps: IndicatorDeps, wanted: readonly ResolvedIndicator[], ids: readonly Types.ObjectId[]): Promise<Map<string, Map<string, StoredIndicatorValue>>> {
   if (ids.length === 0 || wanted.length === 0) return new Map();
-  const projection = Object.fromEntries(wanted.map((w) => [`v.${w.slot}`, 1]));
-  const docs = await deps.models.IndicatorValues.find({ _id: { $in: ids } }, projection).lean();
-  return new Map(docs.map((d) => [`${d._id}`, new Map(wanted.filter((w) => d.v?.[w.slot]).map((w) => [w.slot, d.v[w.slot]]))]));
+  const stored = await storedSlots(deps, wanted.map((w) => w.slot), ids);
+  return new Map([...stored].map(([id, slots]) => [id, new Map(wanted.filter((w) => slots[w.slot]).map((w) => [w.slot, slots[w.slot]]))]));
+}
+
+type StoredSlots = Record<string, StoredIndicatorValue>;
+
+/** These stored values of these people, by individual id; people with none are left out. */
+async function storedSlots(deps: IndicatorDeps, slots: Iterable<string>, ids: readonly Types.ObjectId[]): Promise<Map<string, StoredSlots>> {
+  const projection = Object.fromEntries([...slots].map((slot) => [`v.${slot}`, 1]));
+  return new Map((await deps.models.IndicatorValues.find({ _id: { $in: ids } }, projection).lean()).map((d) => [`${d._id}`, d.v ?? {}]));
 }
 
 /**
@@ -157,15 +164,17 @@ export async function updateBatch(
   return result;
 }
 
-type StoredSlots = Record<string, StoredIndicatorValue>;
+/** The slots of every value derived from this flow's answers. */
+const slotsOfFlow = (kind: string) =>
+  allIndicators()
+    .filter((w) => w.definition.computation.from === 'partner' && w.definition.computation.flow.kind === kind)
+    .map((w) => w.slot);
 
-/** Every stored value of these people (all slots: invalidations of one flow are read across its indicators). */
+/** The stored wanted values, and every value of the flows they come from (an invalidation of one is read across its flow). */
 async function readStoredForUpdate(deps: IndicatorDeps, wanted: readonly ResolvedIndicator[], ids: readonly Types.ObjectId[]): Promise<Map<string, StoredSlots>> {
-  if (wanted.every((w) => w.definition.computation.from === 'registry')) {
-    const projection = Object.fromEntries(wanted.map((w) => [`v.${w.slot}`, 1]));
-    return new Map((await deps.models.IndicatorValues.find({ _id: { $in: ids } }, projection).lean()).map((d) => [`${d._id}`, d.v ?? {}]));
-  }
-  return new Map((await deps.models.IndicatorValues.find({ _id: { $in: ids } }).lean()).map((d) => [`${d._id}`, d.v ?? {}]));
+  const slots = new Set(wanted.map((w) => w.slot));
+  for (const flow of byFlow(wanted).keys()) for (const slot of slotsOfFlow(flow.kind)) slots.add(slot);
+  return storedSlots(deps, slots, ids);
 }
 
 function byFlow(wanted: readonly ResolvedIndicator[]): Map<PartnerComputation['flow'], ResolvedIndicator[]> {
@@ -180,9 +189,7 @@ function byFlow(wanted: readonly ResolvedIndicator[]): Map<PartnerComputation['f
 
 /** Per person, the latest invalidation of any value derived from this flow's answers. */
 function invalidations(stored: Map<string, StoredSlots>, kind: string): Map<string, Date> {
-  const slots = allIndicators()
-    .filter((w) => w.definition.computation.from === 'partner' && w.definition.computation.flow.kind === kind)
-    .map((w) => w.slot);
+  const slots = slotsOfFlow(kind);
   const latest = new Map<string, Date>();
   for (const [id, values] of stored) {
     for (const slot of slots) {
