@@ -87,6 +87,12 @@ async function targetsOf(models: RegistryModels, events: readonly OutboxEventDoc
 /** Applies the outbox events after the cursor, then moves it past them; returns how many were read. */
 export async function scanOutbox(models: RegistryModels): Promise<number> {
   const cursor = await models.IndicatorCursor.findById(CURSOR).lean();
+  if (!cursor && !(await models.IndicatorValues.exists({}))) {
+    // No value has been computed yet, so no event so far can make one stale: start after the latest.
+    const latest = await models.Outbox.findOne({}, { seq: 1 }).sort({ seq: -1 }).lean();
+    if (latest) await models.IndicatorCursor.updateOne({ _id: CURSOR }, { $set: { seq: latest.seq } }, { upsert: true });
+    return 0;
+  }
   const events = await models.Outbox.find(cursor ? { seq: { $gt: cursor.seq } } : {}).sort({ seq: 1 }).limit(EVENTS_PER_SCAN).lean();
   if (events.length === 0) return 0;
   // Stale as of the change: a value computed after the event but from older data cannot look fresher.
