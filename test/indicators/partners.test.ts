@@ -137,7 +137,8 @@ describe('partner-backed indicators', () => {
       return v && v.outcome !== 'error' && v;
     }, 60_000, 1000);
     expect(recovered.booleanValue).not.toBeNull();
-  });
+    // The client's retries, then its circuit breaker's cool-down once the registries are back.
+  }, 180_000);
 
   it('makes crvs.is_alive and is_deceased stale at once when the CRVS notifies a death over HTTP, then recomputes them', async () => {
     ok(await w.gql(`mutation { subscribeCrvsEvents { code } }`));
