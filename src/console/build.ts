@@ -15,10 +15,11 @@ const TARGETS = ['chrome110', 'firefox115', 'safari16', 'edge110'];
 async function bundle(name: typeof CONSOLE_DIR | typeof EXPLORER_DIR, entry: string): Promise<void> {
   const sources = path.join(projectRoot(), 'src', 'console', name === CONSOLE_DIR ? 'web' : 'explorer');
   const outdir = builtAssetsDir(name);
-  fs.rmSync(outdir, { recursive: true, force: true });
+  const staging = `${outdir}.${process.pid}.new`;
+  fs.rmSync(staging, { recursive: true, force: true });
   await build({
     entryPoints: { [name]: path.join(sources, entry) },
-    outdir,
+    outdir: staging,
     bundle: true,
     format: 'esm',
     target: TARGETS,
@@ -30,7 +31,29 @@ async function bundle(name: typeof CONSOLE_DIR | typeof EXPLORER_DIR, entry: str
     loader: { '.woff2': 'file', '.svg': 'file', '.png': 'file' },
     logLevel: 'warning',
   });
-  fs.copyFileSync(path.join(sources, 'index.html'), path.join(outdir, 'index.html'));
+  fs.copyFileSync(path.join(sources, 'index.html'), path.join(staging, 'index.html'));
+  swapIn(staging, outdir);
+}
+
+/**
+ * Puts a finished build in place of the previous one in two renames, so that a gateway serving the
+ * assets meanwhile (npm start, a browser test) never reads a half-written file.
+ */
+function swapIn(staging: string, outdir: string): void {
+  const previous = `${outdir}.${process.pid}.old`;
+  try {
+    fs.renameSync(outdir, previous);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  try {
+    fs.renameSync(staging, outdir);
+  } catch (error) {
+    // Another build put its assets in place at the same moment: they are as fresh as ours.
+    if (!['ENOTEMPTY', 'EEXIST'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+  fs.rmSync(previous, { recursive: true, force: true });
 }
 
 export async function buildConsole(): Promise<void> {

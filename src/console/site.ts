@@ -58,8 +58,10 @@ function securityHeaders(csp: string) {
 /** Assets keep their names from build to build, so browsers revalidate them (ETag) instead of caching stale ones. */
 const staticFrom = (dir: string) => express.static(dir, { index: 'index.html', dotfiles: 'ignore', cacheControl: false, setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache') });
 
-function notBuilt(name: string) {
-  return (_req: Request, res: Response) => {
+/** After the static files: a request no file answers, when the assets are not built at all, says so. */
+function notBuilt(name: string, index: string) {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    if (fs.existsSync(index)) return next();
     res.status(404).type('text/plain').send(`The ${name} is not built: run npm run build.\n`);
   };
 }
@@ -73,26 +75,24 @@ function wantsPage(req: Request): boolean {
 export function consoleRoutes(opts: { explorer: boolean; log: Logger }): express.Router {
   const router = express.Router();
   const consoleDir = builtAssetsDir(CONSOLE_DIR);
-  const consoleBuilt = fs.existsSync(path.join(consoleDir, 'index.html'));
-  if (!consoleBuilt) opts.log.warn({ dir: consoleDir }, 'the web console is not built (npm run build): /console answers 404');
-  router.use('/console', securityHeaders(CONSOLE_CSP), consoleBuilt ? staticFrom(consoleDir) : notBuilt('web console'));
+  const consoleIndex = path.join(consoleDir, 'index.html');
+  if (!fs.existsSync(consoleIndex)) opts.log.warn({ dir: consoleDir }, 'the web console is not built (npm run build): /console answers 404');
+  router.use('/console', securityHeaders(CONSOLE_CSP), staticFrom(consoleDir), notBuilt('web console', consoleIndex));
 
   if (!opts.explorer) return router;
   const explorerDir = builtAssetsDir(EXPLORER_DIR);
-  const explorerPage = path.join(explorerDir, 'index.html');
-  const explorerBuilt = fs.existsSync(explorerPage);
-  if (!explorerBuilt) opts.log.warn({ dir: explorerDir }, 'the GraphQL explorer is not built (npm run build)');
-  router.use('/explorer', securityHeaders(EXPLORER_CSP), explorerBuilt ? staticFrom(explorerDir) : notBuilt('GraphQL explorer'));
+  const explorerIndex = path.join(explorerDir, 'index.html');
+  if (!fs.existsSync(explorerIndex)) opts.log.warn({ dir: explorerDir }, 'the GraphQL explorer is not built (npm run build)');
+  router.use('/explorer', securityHeaders(EXPLORER_CSP), staticFrom(explorerDir), notBuilt('GraphQL explorer', explorerIndex));
   router.get(
     '/graphql',
     (req, _res, next) => next(wantsPage(req) ? undefined : 'route'),
     securityHeaders(EXPLORER_CSP),
-    explorerBuilt
-      ? (_req, res, next) => {
-          res.setHeader('Cache-Control', 'no-cache');
-          res.sendFile(explorerPage, (error) => error && next(error));
-        }
-      : notBuilt('GraphQL explorer'),
+    notBuilt('GraphQL explorer', explorerIndex),
+    (_req, res, next) => {
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile(explorerIndex, (error) => error && next(error));
+    },
   );
   return router;
 }
