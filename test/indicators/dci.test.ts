@@ -83,4 +83,24 @@ describe('indicators in DCI searches', () => {
     const badValue = await search('predicate', [{ seq_num: 1, expression1: predicate('is_head_of_household', 'eq', 'maybe') }]);
     expect(badValue).toMatchObject({ status: 'rjct', status_reason_code: 'rjct.filter.invalid' });
   });
+
+  it('keeps age_years from a partner that may not see birth dates, in its searches and its records', async () => {
+    const blind = await registerPartner(t.gateway, {
+      senderId: 'blind.indicators.example.org',
+      callbackBase: 'http://127.0.0.1:9/dci',
+      pii: true,
+      disclosure: { birthDate: 'omitted' },
+      queryAttributes: ['UIN', 'age_years', 'household_size'],
+    });
+    const send = (query: unknown) =>
+      blind.send('/registry/sync/search', 'search', {
+        transaction_id: `txn-${Math.random().toString(36).slice(2)}`,
+        search_request: [searchItem({ query_type: 'predicate', query, response_entity: 'Member' } as never, 'ref')],
+      });
+    const byAge = (await send([{ seq_num: 1, expression1: predicate('age_years', 'ge', '18') }])).body.message.search_response[0];
+    expect(byAge).toMatchObject({ status: 'rjct', status_reason_code: 'rjct.filter.invalid' });
+    const bySize = (await send([{ seq_num: 1, expression1: predicate('household_size', 'ge', '5') }])).body.message.search_response[0];
+    expect(bySize.status).toBe('succ');
+    for (const record of bySize.data.reg_records) expect(Object.keys(Object.assign({}, ...record.additional_attributes))).toEqual(['household_size']);
+  });
 });

@@ -86,6 +86,8 @@ const SEARCHED_FIELD: Record<string, { field: DisclosedField; needs: DisclosureL
   given_name: { field: 'names', needs: 'given' },
   surname: { field: 'names', needs: 'given' },
   age: { field: 'birthDate', needs: 'masked' },
+  // The age_years indicator tells what age does.
+  age_years: { field: 'birthDate', needs: 'masked' },
   birth_date: { field: 'birthDate', needs: 'masked' },
   YOB: { field: 'birthDate', needs: 'masked' },
   sex: { field: 'sex', needs: 'masked' },

@@ -6,6 +6,7 @@
  */
 import { findIndicator, INDICATORS, IndicatorDefinition } from '../../../src/indicators/catalogue';
 import { leaf } from './conditions';
+import { Disclosure, maySearchOn } from './disclosure';
 import { filterInvalid } from './refusal';
 import type { Attribute } from './vocabulary';
 
@@ -34,8 +35,9 @@ export function indicatorAttribute(name: string): Attribute | undefined {
   };
 }
 
-/** The indicators this partner's records carry: partner-visible ones on its allowlist. */
-export const partnerIndicators = (allowed: ReadonlySet<string>): string[] => INDICATORS.filter((d) => d.partnerVisible && !d.args && allowed.has(d.name)).map((d) => d.name);
+/** The indicators this partner's records carry: partner-visible ones on its allowlist that its disclosure profile lets it search on. */
+export const partnerIndicators = (allowed: ReadonlySet<string>, disclosure: Disclosure): string[] =>
+  INDICATORS.filter((d) => d.partnerVisible && !d.args && allowed.has(d.name) && maySearchOn(disclosure, d.name, false)).map((d) => d.name);
 
 export interface IndicatorNode {
   name: string;

@@ -43,7 +43,7 @@ export function translateSearch(criteria: SearchCriteria, opts: TranslateOptions
     const filter = toFilter(query.condition(ctx));
     const sort = sortOf(criteria.sort, ctx);
     const page = pageOf(criteria.pagination, opts.maxPageSize);
-    const indicators = partnerIndicators(opts.allowedAttributes);
+    const indicators = partnerIndicators(opts.allowedAttributes, opts.disclosure);
     const variables = { filter, sort, first: page.size, offset: (page.number - 1) * page.size, ...(indicators.length > 0 && { indicators }) };
     return { ok: true, entity, operation: OPERATION_FOR[entity], variables, page };
   } catch (error) {
