@@ -31,7 +31,7 @@ export interface CrvsWorld {
 
 export async function startCrvsWorld(sandboxOptions: SandboxOptions = {}): Promise<CrvsWorld> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-crvs-'));
-  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+  const config = loadConfig({ NODE_ENV: 'test', EMBEDDED_ENGINE: process.env.EMBEDDED_ENGINE, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
   const sandbox = await startSandbox({ seed: SEED, demoIndividuals: DEMO, births: 120, deaths: 5, ...sandboxOptions });
   let gateway = await startGateway(config, createLogger('silent'));
   let partner: { clientId: string; clientSecret: string };
