@@ -1,14 +1,14 @@
 /** Indicators over GraphQL: thin calls into src/indicators. */
 import DataLoader from 'dataloader';
 import { hasScope, requireScopes } from '../../auth/principal';
-import { GatewayError } from '../../errors';
+import { badInput, GatewayError } from '../../errors';
 import { INDICATORS, IndicatorDefinition } from '../../indicators/catalogue';
 import { allIndicators, parseIndicator, ResolvedIndicator, resolveIndicators } from '../../indicators/refs';
 import { findRefresh, openRefresh } from '../../indicators/refresh';
 import { indicatorFilterScopes } from '../../indicators/search';
 import { serveIndicators, ServedIndicator } from '../../indicators/serving';
 import { indicatorRuntimeOf } from '../../indicators/wiring';
-import type { IndicatorRefreshDoc } from '../../store/models/indicators';
+import type { IndicatorFetchDoc, IndicatorRefreshDoc } from '../../store/models/indicators';
 import type { IndividualDoc } from '../../store/models/individual';
 import type { Context } from '../context';
 import type { Args } from './registry';
@@ -17,6 +17,8 @@ import type { Args } from './registry';
 export function guardIndicatorFilter(ctx: Context, filter: Args): void {
   if (filter.indicator) requireScopes(ctx.principal, ...indicatorFilterScopes('filter.indicator', filter.indicator));
 }
+
+const MAX_FETCHES = 100;
 
 const mayRead = (ctx: Context, d: IndicatorDefinition) => d.scopes.every((scope) => ctx.principal && hasScope(ctx.principal, scope));
 
@@ -80,8 +82,16 @@ export const indicatorResolvers = {
     IndicatorRefresh: {
       id: (doc: IndicatorRefreshDoc) => `${doc._id}`,
     },
+    IndicatorFetch: {
+      refreshId: (doc: IndicatorFetchDoc) => (doc.refresh ? `${doc.refresh}` : null),
+    },
   },
   Individual: {
+    indicatorFetches: (doc: IndividualDoc, args: Args, ctx: Context) => {
+      requireScopes(ctx.principal, 'registry:read', 'registry:pii');
+      if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_FETCHES) throw badInput('first', `must be a whole number from 1 to ${MAX_FETCHES}`);
+      return ctx.models.IndicatorFetch.find({ individual: doc._id }).sort({ at: -1, _id: -1 }).limit(args.first).lean();
+    },
     indicators: (doc: IndividualDoc, args: Args, ctx: Context) => {
       const wanted = readable(ctx, args.names, 'names');
       return wanted.length === 0 ? [] : indicatorLoader(ctx, wanted).load(doc);
