@@ -118,7 +118,7 @@ describe('web console', () => {
 
   let person: { id: string; name: { given: string; family: string }; birthDate: string };
 
-  it('finds registrants by name and opens one, with household, identifiers and partner data', async () => {
+  it('finds registrants by name and opens one, with household, identifiers and partner data, and the household', async () => {
     const found = ok(await w.gql('{ individuals(first: 1, filter: { status: active, sex: female }) { edges { node { id name { given family } birthDate } } } }')).individuals.edges[0].node;
     person = found;
     await admin.page.goto(`${w.gateway.url}/console/#/people`);
@@ -132,13 +132,27 @@ describe('web console', () => {
     await admin.page.getByTestId('person-name').filter({ hasText: `${person.name.given}` }).waitFor();
     expect(await admin.page.getByTestId('person-birth-date').innerText()).toBe(person.birthDate);
     expect(await admin.page.getByTestId('masked-note').count()).toBe(0);
-    await admin.page.getByTestId('household').first().waitFor();
+    const household = admin.page.getByTestId('household').first();
+    await household.waitFor();
     await admin.page.getByTestId('identifiers').getByText('UIN').first().waitFor();
     // The partner registries' sections settle, each with its answer or its own failure.
     await admin.page.getByTestId('partner-data').locator('.partner-item').first().waitFor();
     await admin.page.getByTestId('indicators').locator('table, [role="alert"]').first().waitFor();
     await admin.page.getByTestId('eligibility').locator('table, p').first().waitFor();
     await admin.screenshot('person');
+
+    // Its household, with every member past and present.
+    const group = ok(await w.gql(`query ($id: ID!) { individual(id: $id) { groups { group { id name members(includeEnded: true) { id } } } } }`, { id: person.id })).individual.groups[0].group;
+    await household.getByRole('link', { name: group.name }).click();
+    await admin.page.getByTestId('group-name').filter({ hasText: group.name }).waitFor();
+    expect(await admin.page.getByTestId('members').locator('tbody tr').count()).toBe(group.members.length);
+    await admin.page.getByTestId('members').getByRole('link', { name: `${person.name.given} ${person.name.family}` }).waitFor();
+    await admin.screenshot('household');
+
+    await admin.page.goto(`${w.gateway.url}/console/#/households`);
+    await admin.page.getByLabel('Name starts with').fill(group.name.slice(0, 4));
+    await admin.page.getByRole('button', { name: 'Search' }).click();
+    await admin.page.getByTestId('group-results').getByRole('link', { name: group.name }).first().waitFor();
   });
 
   it('masks personal data for a token without registry:pii, and does not offer a search by name', async () => {

@@ -3,6 +3,7 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { GraphQLFailure, onUnauthenticated, request } from './api';
 import { Crvs } from './pages/crvs';
+import { HouseholdPage, Households } from './pages/households';
 import { Overview } from './pages/overview';
 import { Partners } from './pages/partners';
 import { People } from './pages/people';
@@ -70,30 +71,36 @@ export function App(): View {
   const [page = 'overview', id] = route.segments;
   const nav = [
     ['overview', 'Overview', true],
-    ['people', 'Registrants', true],
+    ['people', 'Individuals', true],
+    ['households', 'Households', true],
     ['partners', 'Partners and DCI traffic', can('partners:admin')],
     ['crvs', 'CRVS', true],
     ['refresh', 'Indicator refresh', true],
   ] as const;
-  const content =
-    page === 'people' && id
-      ? html`<${PersonPage} id=${id} pii=${can('registry:pii')} />`
-      : page === 'people'
-        ? html`<${People} route=${route} pii=${can('registry:pii')} />`
-        : page === 'partners'
-          ? html`<${Partners} route=${route} />`
-          : page === 'crvs'
-            ? html`<${Crvs} route=${route} canWrite=${can('registry:write')} />`
-            : page === 'refresh'
-              ? html`<${Refresh} route=${route} canWrite=${can('registry:write')} />`
-              : html`<${Overview} />`;
+  const pii = can('registry:pii');
+  const content = (() => {
+    switch (page) {
+      case 'people':
+        return id ? html`<${PersonPage} id=${id} pii=${pii} />` : html`<${People} route=${route} pii=${pii} />`;
+      case 'households':
+        return id ? html`<${HouseholdPage} id=${id} pii=${pii} />` : html`<${Households} route=${route} pii=${pii} />`;
+      case 'partners':
+        return html`<${Partners} route=${route} />`;
+      case 'crvs':
+        return html`<${Crvs} route=${route} canWrite=${can('registry:write')} />`;
+      case 'refresh':
+        return html`<${Refresh} route=${route} canWrite=${can('registry:write')} />`;
+      default:
+        return html`<${Overview} />`;
+    }
+  })();
   return html`<header>
       <strong class="brand">dci-gateway</strong>
       <nav>
         ${nav.filter(([, , shown]) => shown).map(([path, label]) => html`<a href=${href(path)} aria-current=${page === path ? 'page' : undefined}>${label}</a>`)}
         <a href="/graphql">API explorer</a>
       </nav>
-      <span class="who" data-testid="who">${claims?.subject ?? 'token'}${can('registry:pii') ? '' : html` <span class="badge">masked</span>`}</span>
+      <span class="who" data-testid="who">${claims?.subject ?? 'token'}${pii ? '' : html` <span class="badge">masked</span>`}</span>
       <button type="button" onClick=${signOut}>Sign out</button>
     </header>
     <main>${content}</main>`;

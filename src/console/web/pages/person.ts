@@ -91,7 +91,7 @@ function Households(props: { p: Person }): View {
   if (props.p.groups.length === 0) return html`<p>Not a member of any group.</p>`;
   return html`${props.p.groups.map(
     (m) => html`<article key=${m.id} class="household" data-testid="household">
-      <h3>${m.group.name} <span class="muted">(${m.group.kind}, ${m.group.size} members; ${m.role} since ${m.startDate})</span></h3>
+      <h3><a href=${href(`households/${encodeURIComponent(m.group.id)}`)}>${m.group.name}</a> <span class="muted">(${m.group.kind}, ${m.group.size} members; ${m.role} since ${m.startDate})</span></h3>
       <p class="muted">
         ${m.group.address ? [m.group.address.locality, m.group.address.areaCode].filter(Boolean).join(', ') : ''}
         ${m.group.povertyScore !== null ? ` · poverty score ${m.group.povertyScore}${m.group.povertyScoreType ? ` (${m.group.povertyScoreType})` : ''}` : ''}
