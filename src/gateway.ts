@@ -23,7 +23,7 @@ import { KeyRing } from '../adapters/dci/protocol';
 import { CallbackHub } from '../adapters/dci/server/callbackHub';
 import { wireCrvs } from './crvs/wiring';
 import { ensureDemoProgram } from './programs/demo';
-import { wireIndicators } from './indicators/wiring';
+import { IndicatorSide, wireIndicators } from './indicators/wiring';
 
 export const DEMO_INDIVIDUALS = 2000;
 
@@ -44,6 +44,8 @@ export interface Gateway {
   models: RegistryModels;
   tokens: TokenService;
   dci: DciSide;
+  /** The indicators' background work (the outbox scan); their jobs run on the DCI side's queue. */
+  indicators: IndicatorSide;
   dataSources: DataSourceClients;
   stop(): Promise<void>;
 }
@@ -121,6 +123,7 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
       models,
       tokens,
       dci,
+      indicators,
       dataSources,
       async stop() {
         crvs.stop(); // running imports pause at their next batch and resume on the next start

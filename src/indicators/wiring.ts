@@ -36,10 +36,12 @@ export function indicatorRuntimeOf(connection: mongoose.Connection): IndicatorRu
   return runtime;
 }
 
-export function wireIndicators(opts: { connection: mongoose.Connection; models: RegistryModels; dataSources: DataSourceClients; jobs: JobQueue; log: Logger }): {
+export interface IndicatorSide {
   start(): void;
   stop(): Promise<void>;
-} {
+}
+
+export function wireIndicators(opts: { connection: mongoose.Connection; models: RegistryModels; dataSources: DataSourceClients; jobs: JobQueue; log: Logger }): IndicatorSide {
   const { models, jobs, log } = opts;
   const deps = { models, dataSources: opts.dataSources, log };
   let stopping = false;

@@ -29,7 +29,7 @@ export interface TestGateway {
   /** POSTs one operation to /graphql; `token` null or undefined sends no Authorization header. */
   gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GqlResponse<T>>;
   /**
-   * Stops the gateway's background workers (DCI job queue, outbox scanner), which share the
+   * Stops the gateway's background workers (DCI job queue, outbox scanners), which share the
    * process-wide database command counter; requests are still served.
    */
   pauseBackgroundWork(): Promise<void>;
@@ -69,6 +69,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
     async pauseBackgroundWork() {
       const background = (gateway as unknown as { dci?: { stop?: () => Promise<void> } }).dci;
       await background?.stop?.();
+      await gateway.indicators.stop();
     },
     async stop() {
       try {
