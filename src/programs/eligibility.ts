@@ -66,8 +66,8 @@ const refsOf = (rule: CheckedRule) => rule.references.map(({ name, argument }) =
 async function bringUpToDate(deps: IndicatorDeps, rule: CheckedRule, areaCode: string | undefined, scope: FilterQuery<IndicatorValuesDoc>, now: Date, req: EvaluationRequest): Promise<number> {
   const values = deps.models.IndicatorValues;
   const people = areaCode ? { areaCode } : {};
-  const population = await deps.models.Individual.countDocuments(people);
-  // Without an area, the collection's own count: the engines answer it without reading the documents.
+  // Without an area, the collections' own counts: the engines answer them without reading the documents.
+  const population = areaCode ? await deps.models.Individual.countDocuments(people) : await deps.models.Individual.estimatedDocumentCount();
   const stored = areaCode ? await values.countDocuments(scope) : await values.estimatedDocumentCount();
   // Not all fresh: one clause, so the engines test each document once (a missing value is never fresh).
   const staleOrMissing = { $nor: [Object.fromEntries(rule.references.map((r) => [`v.${r.slot}.expiresAt`, { $gt: now }]))] };
