@@ -79,6 +79,14 @@ describe('a rule on partner-backed indicators', () => {
     expect(drCalls() - before).toBe(coldCalls);
   });
 
+  it('fails, and records nothing, when a value whose policy is fail cannot be obtained', async () => {
+    // No IBR is onboarded: whether someone is enrolled elsewhere cannot be checked.
+    const program = ok(await w.t.gql(CREATE, { input: { name: 'Not enrolled elsewhere', rule: '!ibr.enrolled_elsewhere' } }, admin)).createProgram;
+    const res = await w.t.gql(EVALUATE, { programId: program.id }, w.token);
+    expect(res.body.errors?.[0].extensions).toMatchObject({ code: 'UNAVAILABLE', reason: 'INDICATOR_FAILED', indicator: 'ibr.enrolled_elsewhere' });
+    expect(await w.t.gateway.models.EligibilityEvaluation.countDocuments({ program: program.id })).toBe(0);
+  });
+
   it('explains a result with the partner value that decided it, its source and freshness', async () => {
     const program = ok(await w.t.gql(CREATE, { input: { name: 'Disability (explained)', rule: RULE } }, admin)).createProgram;
     const explained = ok(await w.t.gql(EXPLAIN, { programId: program.id, individualId: expected[0] }, w.token)).explainEligibility;

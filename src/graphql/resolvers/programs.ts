@@ -1,6 +1,7 @@
 /** Programmes and eligibility: thin calls into src/programs. */
+import type { Types } from 'mongoose';
 import { encodeCursor } from '../../registry/pagination';
-import { evaluateEligibility, explainEligibility, ExplainedIndicator, scopesOfRule } from '../../programs/eligibility';
+import { evaluateEligibility, explainEligibility, ExplainedIndicator, Explanation, scopesOfRule } from '../../programs/eligibility';
 import { createProgram, listPrograms, programVersions, updateProgram } from '../../programs/programs';
 import { objectId } from '../../registry/input';
 import { checkRule, referenceText } from '../../programs/rule';
@@ -29,6 +30,14 @@ export const programResolvers = {
       id: (doc: EligibilityEvaluationDoc) => `${doc._id}`,
       areaCode: (doc: EligibilityEvaluationDoc) => doc.filter?.areaCode ?? null,
     },
+    // Loaded only when asked for: an unselected load would run after the answer is sent.
+    EligibleIndividualEdge: {
+      node: (edge: { id: Types.ObjectId }, _: unknown, ctx: Context) => ctx.loaders.individual.load(`${edge.id}`),
+    },
+    EligibilityExplanation: {
+      ruleVersion: (e: Explanation) => e.program.version,
+      individual: (e: Explanation, _: unknown, ctx: Context) => ctx.loaders.individual.load(`${e.individualId}`),
+    },
     ExplainedIndicator: {
       name: (e: ExplainedIndicator) => e.reference.name,
       argument: (e: ExplainedIndicator) => e.reference.argument ?? null,
@@ -50,18 +59,11 @@ export const programResolvers = {
         program: evaluation.program,
         record: evaluation.record,
         counts: evaluation.record.counts,
-        edges: evaluation.eligible.map((id) => ({ cursor: encodeCursor(id), node: ctx.loaders.individual.load(`${id}`) })),
+        edges: evaluation.eligible.map((id) => ({ cursor: encodeCursor(id), id })),
         pageInfo: { hasNextPage: evaluation.hasNextPage, endCursor: evaluation.eligible.length ? encodeCursor(evaluation.eligible.at(-1)!) : null },
       };
     },
-    explainEligibility: async (_: unknown, { programId, individualId }: Args, ctx: Context) => {
-      const explanation = await explainEligibility(ctx, ctx.principal, programId, individualId, ctx.now);
-      return {
-        ...explanation,
-        ruleVersion: explanation.program.version,
-        individual: ctx.loaders.individual.load(`${explanation.individualId}`),
-      };
-    },
+    explainEligibility: (_: unknown, { programId, individualId }: Args, ctx: Context) => explainEligibility(ctx, ctx.principal, programId, individualId, ctx.now),
   },
   Mutation: {
     createProgram: async (_: unknown, { input }: Args, ctx: Context) => {
