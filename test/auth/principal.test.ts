@@ -20,6 +20,7 @@ describe('scopes', () => {
       'dci:search',
       'dci:subscribe',
       'dci:callback',
+      'schema:read',
       'programs:admin',
       'metrics:read',
     ]);
