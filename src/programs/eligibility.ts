@@ -8,7 +8,7 @@
 import type { FilterQuery, Types } from 'mongoose';
 import { requireScopes, type Principal } from '../auth/principal';
 import type { Scope } from '../auth/scopes';
-import { notFound } from '../errors';
+import { badInput, notFound } from '../errors';
 import { ensureIndicatorValues, isStale, readIndicatorValues, type IndicatorDeps, type StoredIndicatorValue } from '../indicators/values';
 import { objectId, text } from '../registry/input';
 import { decodeCursor, pageSize } from '../registry/pagination';
@@ -129,6 +129,7 @@ export async function evaluateEligibility(deps: IndicatorDeps, principal: Princi
   const size = pageSize(req.first);
   const after = req.after ? decodeCursor(req.after) : undefined;
   const areaCode = text('filter.areaCode', req.filter?.areaCode, { max: 40 });
+  if (areaCode === '') throw badInput('filter.areaCode', 'must not be empty');
   const scope: FilterQuery<IndicatorValuesDoc> = areaCode ? { area: areaCode } : {};
 
   const population = await bringUpToDate(deps, rule, areaCode, scope, now, req);

@@ -185,6 +185,7 @@ describe('programmes', () => {
       expect((await t.gql(EVALUATE, { programId: created.id, after: 'nonsense' }, reader)).body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
       expect((await t.gql(EVALUATE, { programId: created.id, first: 500 }, reader)).body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
       expect((await t.gql(EVALUATE, { programId: created.id, filter: { areaCode: 'x'.repeat(41) } }, reader)).body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter.areaCode' });
+      expect((await t.gql(EVALUATE, { programId: created.id, filter: { areaCode: ' ' } }, reader)).body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter.areaCode' });
       expect(codes(await t.gql(EVALUATE, { programId: created.id }, null))).toEqual(['UNAUTHENTICATED']);
     });
   });
