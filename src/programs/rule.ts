@@ -82,7 +82,7 @@ function buildEnvironment(): { env: Environment; classes: Map<string, typeof Ind
 const { env, classes } = buildEnvironment();
 
 export class RuleError extends GatewayError {
-  constructor(field: string, rule: string, offset: number, reason: 'SYNTAX' | 'UNKNOWN_INDICATOR' | 'BAD_ARGUMENT' | 'TYPE', message: string) {
+  constructor(field: string, rule: string, offset: number, reason: 'SYNTAX' | 'UNKNOWN_INDICATOR' | 'BAD_ARGUMENT' | 'NO_INDICATOR' | 'TYPE', message: string) {
     const before = rule.slice(0, Math.max(0, Math.min(offset, rule.length)));
     const line = before.split('\n').length;
     const column = before.length - before.lastIndexOf('\n');
@@ -182,6 +182,8 @@ export function checkRule(text: string, field = 'rule'): CheckedRule {
     throw error;
   }
   const references = collectReferences(parsed.ast, text, field);
+  // A rule that reads nothing about people says the same of everyone: certainly a mistake.
+  if (references.length === 0) throw new RuleError(field, text, 0, 'NO_INDICATOR', 'a rule must read at least one indicator');
   const checked = parsed.check();
   if (!checked.valid) {
     const error = checked.error!;

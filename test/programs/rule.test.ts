@@ -48,8 +48,9 @@ describe('checking a rule', () => {
     expect(refusal('age_years + 1.0')).toMatchObject({ reason: 'TYPE', message: expect.stringContaining('a rule must be true or false; this one is a double') });
   });
 
-  it('refuses an empty rule', () => {
+  it('refuses an empty rule, and one that reads no indicator', () => {
     expect(() => checkRule('  ')).toThrow('rule: is empty');
+    expect(refusal('1 < 2 || true')).toMatchObject({ reason: 'NO_INDICATOR', message: 'rule: line 1, column 1: a rule must read at least one indicator' });
   });
 });
 
