@@ -279,9 +279,11 @@ export class JobQueue {
         if (marker && marker.at.getTime() + this.leaseMs > now.getTime()) return undefined;
         continue;
       }
+      // The lease runs from the move, not from the start of the claim: a slow marker insert must
+      // not hand the runner a lease that has already expired.
       const moved = await this.jobs.updateOne(
         { _id: job._id, state: job.state, attempts: job.attempts },
-        { $set: { state: 'running', attempts: attempt, lockedUntil: new Date(now.getTime() + this.leaseMs) } },
+        { $set: { state: 'running', attempts: attempt, lockedUntil: new Date(this.now().getTime() + this.leaseMs) } },
       );
       return moved.matchedCount === 1 ? attempt : undefined;
     }

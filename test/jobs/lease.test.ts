@@ -96,8 +96,10 @@ describe('JobQueue leases and workers', () => {
       await new Promise((r) => setTimeout(r, 5));
       active.delete(ctx.key);
     };
-    const a = queue(store.connection, { pollMs: 10, concurrency: 4 });
-    const b = queue(second, { pollMs: 10, concurrency: 4 });
+    // Leases long enough that no stall of a loaded machine lets one expire: this test is about
+    // the claim itself (a runner that loses its lease is run again by design, at-least-once).
+    const a = queue(store.connection, { pollMs: 10, concurrency: 4, leaseMs: 60_000 });
+    const b = queue(second, { pollMs: 10, concurrency: 4, leaseMs: 60_000 });
     a.define('shared', handler);
     b.define('shared', handler);
     const keys = Array.from({ length: 40 }, (_, i) => `shared:${i}`);
