@@ -27,7 +27,7 @@ const PROBES: Probe[] = [
   {
     label: 'GraphQL registrantByIdentifier (UIN)',
     request: async (ctx) =>
-      graphql(ctx, 'query($v: String!) { registrantByIdentifier(type: "UIN", value: $v) { id } }', { v: demoUin(SEED, Math.ceil(ctx.individuals / 2)) }),
+      graphql(ctx, 'query($v: String!) { registrantByIdentifier(type: "UIN", value: $v) { ... on Individual { id } } }', { v: demoUin(SEED, Math.ceil(ctx.individuals / 2)) }),
   },
   { label: 'GraphQL dashboard, 50 households', request: async (ctx) => graphqlRequest(ctx, 50) },
   { label: 'DCI sync/search idtype-value (UIN)', request: (ctx, send) => send.dci(CASES(ctx.individuals)[0].criteria) },
