@@ -84,6 +84,23 @@ describe('indicators in DCI searches', () => {
     expect(badValue).toMatchObject({ status: 'rjct', status_reason_code: 'rjct.filter.invalid' });
   });
 
+  it('gives an identifier lookup only the indicators on the allowlist, and none to a partner without any', async () => {
+    const [head] = [...expectedHeads.keys()];
+    const uin = (await t.gateway.models.IdentifierClaim.findOne({ registrant: head, _id: /^UIN:/ }).lean())!._id.slice('UIN:'.length);
+    const listed = await search('idtype-value', { type: 'UIN', value: uin });
+    expect(listed.status).toBe('succ');
+    expect(listed.data.reg_records[0].additional_attributes).toEqual([{ household_size: expectedHeads.get(head) }, { is_head_of_household: true }]);
+
+    const plain = await registerPartner(t.gateway, { senderId: 'plain.indicators.example.org', callbackBase: 'http://127.0.0.1:9/dci', pii: true, queryAttributes: ['UIN'] });
+    const res = await plain.send('/registry/sync/search', 'search', {
+      transaction_id: 'txn-plain',
+      search_request: [searchItem({ query_type: 'idtype-value', query: { type: 'UIN', value: uin }, response_entity: 'Member' } as never, 'ref')],
+    });
+    const item = res.body.message.search_response[0];
+    expect(item.status).toBe('succ');
+    expect(item.data.reg_records[0].additional_attributes ?? []).toEqual([]);
+  });
+
   it('keeps age_years from a partner that may not see birth dates, in its searches and its records', async () => {
     const blind = await registerPartner(t.gateway, {
       senderId: 'blind.indicators.example.org',

@@ -99,7 +99,7 @@ async function answerLookups(lookups: Planned[], as: Asking): Promise<SearchResp
   const answers: SearchResponseItem[] = [];
   for (let start = 0; start < lookups.length; start += MAX_IDENTIFIER_LOOKUPS) {
     const batch = lookups.slice(start, start + MAX_IDENTIFIER_LOOKUPS);
-    const result = await deps.graphql(IDENTIFIER_LOOKUPS, { identifiers: batch.map(({ plan }) => identifierOf(plan)), indicators: batch[0].plan.variables.indicators }, principal);
+    const result = await deps.graphql(IDENTIFIER_LOOKUPS, { identifiers: batch.map(({ plan }) => identifierOf(plan)), indicators: batch[0].plan.variables.indicators ?? [] }, principal);
     throwIfUnreachable(result);
     if (result.errors?.length) {
       answers.push(...(await inTurns(batch, ITEM_CONCURRENCY, (p) => answerPlanned(p, as))));

@@ -20,13 +20,18 @@ export function guardIndicatorFilter(ctx: Context, filter: Args): void {
 
 const MAX_FETCHES = 100;
 
-const mayRead = (ctx: Context, d: IndicatorDefinition) => d.scopes.every((scope) => ctx.principal && hasScope(ctx.principal, scope));
+/** Partners (reading through DCI) reach only the indicators declared partner-visible, whatever their scopes. */
+const forPartners = (ctx: Context, d: IndicatorDefinition) => ctx.principal?.kind !== 'partner' || d.partnerVisible;
+const mayRead = (ctx: Context, d: IndicatorDefinition) => forPartners(ctx, d) && d.scopes.every((scope) => ctx.principal && hasScope(ctx.principal, scope));
 
 /** The named indicators, each checked against the caller's scopes; without names, all the caller may read. */
 function readable(ctx: Context, names: string[] | null | undefined, field: string): ResolvedIndicator[] {
   if (!names) return allIndicators().filter((w) => mayRead(ctx, w.definition));
   const wanted = resolveIndicators(names.map((text) => parseIndicator(text, field)), field);
-  for (const w of wanted) if (!mayRead(ctx, w.definition)) requireScopes(ctx.principal, ...w.definition.scopes);
+  for (const w of wanted) {
+    if (!forPartners(ctx, w.definition)) throw new GatewayError('FORBIDDEN', `indicator ${w.label} is not available to partners`);
+    if (!mayRead(ctx, w.definition)) requireScopes(ctx.principal, ...w.definition.scopes);
+  }
   return wanted;
 }
 
