@@ -53,7 +53,9 @@ export async function openContext(
   try {
     // The DCI notifier would replay the ~25,000 outbox events the seed leaves, a few commands per
     // event, on the same single-threaded engine for minutes: noise for both sides of every figure.
+    // The indicators' outbox scan would read the same events to mark values stale.
     await gateway.dci.stop();
+    await gateway.indicators.stop();
     note(`seeding ${size} individuals into ${dataDir} (${engine})`);
     const seedStart = process.hrtime.bigint();
     const { individuals, groups } = await seedRegistry(gateway.models, { individuals: size, seed: SEED });
