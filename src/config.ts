@@ -18,6 +18,8 @@ export interface Config {
   dciBasePath: string;
   /** A notification to a partner still failing this long after it was queued is given up. */
   notifyGiveUpMs: number;
+  /** How long the disclosure audit keeps a record, in days; older ones are deleted. */
+  disclosureRetentionDays: number;
   /** The GraphQL explorer at GET /graphql for browsers: on unless NODE_ENV is production. */
   graphqlExplorer: boolean;
   /** External token issuer (optional): JWKS URL, issuer and audience must be set together. */
@@ -88,6 +90,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`DCI_NOTIFY_GIVE_UP_HOURS must be a whole number of hours (0 or more), got "${giveUpText}"`);
   }
 
+  // Five years by default: long enough to answer a person who asks who received their data.
+  const retentionText = env.DISCLOSURE_RETENTION_DAYS?.trim() || '1826';
+  const disclosureRetentionDays = Number(retentionText);
+  if (!/^\d+$/.test(retentionText) || disclosureRetentionDays < 1) {
+    problems.push(`DISCLOSURE_RETENTION_DAYS must be a whole number of days (1 or more), got "${retentionText}"`);
+  }
+
   const explorerText = env.GRAPHQL_EXPLORER?.trim() || (nodeEnv === 'production' ? 'false' : 'true');
   if (!oneOf(explorerText, ['true', 'false'] as const)) {
     problems.push(`GRAPHQL_EXPLORER must be true or false, got "${explorerText}"`);
@@ -117,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dciSenderId,
     dciBasePath,
     notifyGiveUpMs: notifyGiveUpHours * 3_600_000,
+    disclosureRetentionDays,
     graphqlExplorer: explorerText === 'true',
     externalIssuer,
   };

@@ -1,8 +1,9 @@
 /** Input rules for data sources. Each failure names the field it is about. */
 import { badInput } from '../errors';
-import { outboundAuth, publicJwks, rateLimit, secureUrl, senderId } from '../partners/input';
+import { outboundAuth, publicEncryptionJwk, publicJwks, rateLimit, secureUrl, senderId } from '../partners/input';
 import { oneOf, text } from '../registry/input';
 import { REGISTRY_KINDS } from '../../adapters/dci/client/dataSource';
+import { ENCRYPTION_POLICIES } from '../../adapters/dci/protocol/encryption';
 import { DataSourceQuirksDoc } from '../store/models/dataSource';
 import { SIGNING_PROFILES } from '../store/models/partner';
 
@@ -26,7 +27,8 @@ export const dataSourceName = (field: string, value: string) => {
 
 export const registryKind = (field: string, value: string) => oneOf(field, value, REGISTRY_KINDS);
 export const signingProfileName = (field: string, value: string) => oneOf(field, value, SIGNING_PROFILES);
-export { outboundAuth, publicJwks, rateLimit, secureUrl, senderId };
+export const encryptionPolicy = (field: string, value: string) => oneOf(field, value, ENCRYPTION_POLICIES);
+export { outboundAuth, publicEncryptionJwk, publicJwks, rateLimit, secureUrl, senderId };
 
 export function boundedInteger(field: string, value: number, min: number, max: number): number {
   if (!Number.isSafeInteger(value) || value < min || value > max) throw badInput(field, `must be a whole number between ${min} and ${max}`);

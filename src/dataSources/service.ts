@@ -2,6 +2,7 @@
 import type mongoose from 'mongoose';
 import { badInput, conflict, notFound } from '../errors';
 import type { DataSourceConfig } from '../../adapters/dci/client/dataSource';
+import type { EncryptionSettings } from '../../adapters/dci/protocol/encryption';
 import type { DataSourceDoc } from '../store/models/dataSource';
 import type { OutboundAuthInput } from '../partners/input';
 import * as input from './input';
@@ -26,6 +27,10 @@ export interface DataSourceInput {
   jwksUrl?: string | null;
   /** Defaults to `default`; `none` (replies not verified) only when asked for. */
   signingProfile?: string | null;
+  /** The registry's public encryption JWK (`use: enc`); required by the `required` policy. */
+  encryptionKey?: unknown | null;
+  /** `never` (the default), `accepted` or `required`, as for partners. */
+  encryptionPolicy?: string | null;
   timeoutMs?: number | null;
   rateLimitPerMinute?: number | null;
   maxItemsPerEnvelope?: number | null;
@@ -42,7 +47,7 @@ const duplicate = (name: string) => conflict('DUPLICATE_DATA_SOURCE', `a data so
 
 export function publicDataSource(doc: DataSourceDoc): PublicDataSource {
   const { _id, auth, ...rest } = doc;
-  return { id: `${_id}`, ...rest, auth: publicAuth(auth), publicKeys: doc.publicKeys.map((k) => ({ ...k })) };
+  return { id: `${_id}`, ...rest, auth: publicAuth(auth), publicKeys: doc.publicKeys.map((k) => ({ ...k })), encryptionPolicy: doc.encryptionPolicy ?? 'never' };
 }
 
 /** Where a registry is and how we reach it: what changes when it moves to another host or port. */
@@ -71,6 +76,9 @@ export async function addDataSource(models: DataSourceModels, settings: DataSour
   const address = addressFields(name, raw, settings);
   const signingProfile = input.signingProfileName('signingProfile', raw.signingProfile ?? 'default');
   requireReplyKeys(signingProfile, publicKeys, address.jwksUrl);
+  const encryptionKey = raw.encryptionKey == null ? undefined : input.publicEncryptionJwk('encryptionKey', raw.encryptionKey);
+  const encryptionPolicy = input.encryptionPolicy('encryptionPolicy', raw.encryptionPolicy ?? 'never');
+  if (encryptionPolicy === 'required' && !encryptionKey) throw badInput('encryptionKey', 'is required: encryption policy required encrypts every request to the registry');
   const fields = {
     name,
     kind: input.registryKind('kind', raw.kind),
@@ -78,6 +86,8 @@ export async function addDataSource(models: DataSourceModels, settings: DataSour
     senderId: input.senderId('senderId', raw.senderId ?? settings.defaultSenderId),
     publicKeys,
     signingProfile,
+    ...(encryptionKey && { encryptionKey }),
+    encryptionPolicy,
     timeoutMs: input.timeoutMs('timeoutMs', raw.timeoutMs ?? input.DEFAULT_TIMEOUT_MS),
     rateLimitPerMinute: input.rateLimit('rateLimitPerMinute', raw.rateLimitPerMinute ?? input.DEFAULT_RATE_LIMIT_PER_MINUTE),
     maxItemsPerEnvelope: input.maxItemsPerEnvelope('maxItemsPerEnvelope', raw.maxItemsPerEnvelope ?? input.DEFAULT_MAX_ITEMS_PER_ENVELOPE),
@@ -130,6 +140,12 @@ export async function disableDataSource(models: DataSourceModels, name: string, 
   return current;
 }
 
+/** A key registered under the `never` policy stays unused until the policy changes. */
+function encryptionOf(doc: DataSourceDoc): EncryptionSettings {
+  const policy = doc.encryptionPolicy ?? 'never';
+  return policy !== 'never' && doc.encryptionKey ? { policy, encryptTo: { kid: doc.encryptionKey.kid, jwk: { ...doc.encryptionKey } } } : { policy };
+}
+
 /** The client's view of a stored data source, secrets opened. */
 export function clientConfig(doc: DataSourceDoc, settings: DataSourceSettings): DataSourceConfig {
   return {
@@ -143,6 +159,7 @@ export function clientConfig(doc: DataSourceDoc, settings: DataSourceSettings): 
     publicKeys: doc.publicKeys.map(({ kid, ...jwk }) => ({ kid, jwk: { kid, ...jwk } })),
     ...(doc.jwksUrl && { jwksUrl: doc.jwksUrl }),
     signingProfile: doc.signingProfile,
+    encryption: encryptionOf(doc),
     timeoutMs: doc.timeoutMs,
     rateLimitPerMinute: doc.rateLimitPerMinute,
     maxItemsPerEnvelope: doc.maxItemsPerEnvelope,

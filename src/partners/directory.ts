@@ -1,4 +1,5 @@
 /** The DCI adapters' view of partners (adapters/dci/server/partners.ts), backed by the partner registry. */
+import type { EncryptionSettings } from '../../adapters/dci/protocol/encryption';
 import type { CallbackCredentials, InboundPartner, PartnerDirectory } from '../../adapters/dci/server/partners';
 import type { SecretBox } from '../dataSources/secretBox';
 import type { PartnerDoc } from '../store/models/partner';
@@ -17,7 +18,14 @@ const toInbound = (p: PartnerDoc, credentials: CallbackCredentials, keysOf: Part
   scopes: p.scopes,
   rateLimitPerMinute: p.rateLimitPerMinute,
   keys: keysOf(p),
+  encryption: encryptionOf(p),
 });
+
+/** A key registered under the `never` policy stays unused until the policy changes. */
+function encryptionOf(p: PartnerDoc): EncryptionSettings {
+  const policy = p.encryptionPolicy ?? 'never';
+  return policy !== 'never' && p.encryptionKey ? { policy, encryptTo: { kid: p.encryptionKey.kid, jwk: { ...p.encryptionKey } } } : { policy };
+}
 
 /**
  * `box` opens the partners' sealed callback credentials. Each call reads the partner afresh: nothing

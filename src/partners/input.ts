@@ -1,10 +1,11 @@
 /** Input rules for partner records. Each failure names the field it is about. */
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { badInput } from '../errors';
 import { code, oneOf, text } from '../registry/input';
 import { AUTH_TYPES } from '../store/models/outboundAuth';
 import { PARTNER_SCOPES, PartnerJwk, PartnerScope } from '../store/models/partner';
 import { ClientAuth, CREDENTIAL_LOCATIONS } from '../../adapters/dci/client/dataSource';
+import { keyManagementFor } from '../../adapters/dci/protocol/encryption';
 import { senderIdProblem } from '../../adapters/dci/protocol/envelope';
 import { DISCLOSED_FIELDS, DISCLOSURE_LEVELS, Disclosure } from '../../adapters/dci/server/disclosure';
 
@@ -50,6 +51,26 @@ const JWK_STRING_MEMBERS = ['kid', 'kty', 'crv', 'x', 'y', 'n', 'e', 'alg', 'use
 
 /** A public signing JWK with a kid, reduced to its public members (a JWK may carry arbitrary extra members). */
 export function publicJwk(field: string, value: unknown): PartnerJwk {
+  const { jwk } = publicKey(field, value);
+  if (jwk.use !== undefined && jwk.use !== 'sig') throw badInput(`${field}.use`, 'must be sig: the key verifies signatures');
+  return jwk;
+}
+
+/**
+ * A public encryption JWK with a kid and `use: enc`: X25519 or P-256 (ECDH-ES+A256KW) or RSA of 2048
+ * bits at least (RSA-OAEP-256); an `alg`, when given, must be the one its type is used with.
+ */
+export function publicEncryptionJwk(field: string, value: unknown): PartnerJwk {
+  const { jwk, key } = publicKey(field, value);
+  if (jwk.use !== 'enc') throw badInput(`${field}.use`, 'must be enc: the key is what messages to the partner are encrypted to');
+  const alg = keyManagementFor(jwk);
+  if (!alg) throw badInput(field, 'must be an X25519, P-256 or RSA key');
+  if (jwk.alg !== undefined && jwk.alg !== alg) throw badInput(`${field}.alg`, `must be ${alg} for this key`);
+  if ((key.asymmetricKeyDetails?.modulusLength ?? 2048) < 2048) throw badInput(field, 'must be an RSA key of 2048 bits at least');
+  return jwk;
+}
+
+function publicKey(field: string, value: unknown): { jwk: PartnerJwk; key: KeyObject } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badInput(field, 'must be a JWK object');
   const jwk = value as Record<string, unknown>;
   if (PRIVATE_MEMBERS.some((m) => jwk[m] !== undefined && jwk[m] !== null)) throw badInput(field, 'must be a public key (it holds private key material)');
@@ -62,13 +83,11 @@ export function publicJwk(field: string, value: unknown): PartnerJwk {
   }
   out.kid = text(`${field}.kid`, out.kid, { required: true, max: 128 });
   oneOf(`${field}.kty`, out.kty ?? '', ['OKP', 'EC', 'RSA']);
-  if (out.use !== undefined && out.use !== 'sig') throw badInput(`${field}.use`, 'must be sig: the key verifies signatures');
   try {
-    createPublicKey({ key: out, format: 'jwk' });
+    return { jwk: out as PartnerJwk, key: createPublicKey({ key: out, format: 'jwk' }) };
   } catch {
     throw badInput(field, 'is not a valid public key');
   }
-  return out as PartnerJwk;
 }
 
 export function publicJwks(field: string, values: unknown[]): PartnerJwk[] {

@@ -15,9 +15,10 @@ import {
   SIGNING_PROFILES,
 } from '../store/models/partner';
 import type { SigningProfileName } from '../../adapters/dci/protocol/signing';
+import { ENCRYPTION_POLICIES, type EncryptionPolicy } from '../../adapters/dci/protocol/encryption';
 import { publicCallbackAuth, sealCallbackAuth } from './callbackAuth';
 import { Disclosure, FULL_DISCLOSURE, MASKED_DISCLOSURE } from '../../adapters/dci/server/disclosure';
-import { disclosure, DisclosureInput, OutboundAuthInput, partnerScopes, publicJwks, queryAttributes, rateLimit, secureUrl, senderId as checkSenderId } from './input';
+import { disclosure, DisclosureInput, OutboundAuthInput, partnerScopes, publicEncryptionJwk, publicJwks, queryAttributes, rateLimit, secureUrl, senderId as checkSenderId } from './input';
 import { hashSecret, newClientId, newClientSecret, unmatchableHash, verifySecret } from './secrets';
 
 /** Just the model this module needs, so callers can pass the whole registry or only this. */
@@ -32,6 +33,10 @@ export interface PartnerInput {
   jwksUrl?: string | null;
   /** Defaults to `default`; `none` only when asked for. */
   signingProfile?: string | null;
+  /** Its public encryption JWK (`use: enc`); required by the `required` policy. */
+  encryptionKey?: unknown | null;
+  /** `never` (the default), `accepted` or `required`. */
+  encryptionPolicy?: string | null;
   callbackBase: string;
   /** How our callbacks and notifications authenticate at the partner; defaults to none. */
   callbackAuth?: OutboundAuthInput | null;
@@ -44,13 +49,15 @@ export interface PartnerInput {
   rateLimitPerMinute?: number | null;
 }
 
-/** Absent or null leaves a field unchanged, except `jwksUrl: null`, which removes the URL. */
+/** Absent or null leaves a field unchanged, except `jwksUrl: null` and `encryptionKey: null`, which remove them. */
 export interface PartnerUpdate {
   displayName?: string | null;
   status?: string | null;
   publicKeys?: unknown[] | null;
   jwksUrl?: string | null;
   signingProfile?: string | null;
+  encryptionKey?: unknown | null;
+  encryptionPolicy?: string | null;
   callbackBase?: string | null;
   /** Replaces the stored credentials, secrets included. */
   callbackAuth?: OutboundAuthInput | null;
@@ -90,6 +97,8 @@ export function publicPartner(doc: PartnerDoc): PublicPartner {
     publicKeys: doc.publicKeys.map((k) => ({ ...k })),
     ...(doc.jwksUrl && { jwksUrl: doc.jwksUrl }),
     signingProfile: doc.signingProfile,
+    ...(doc.encryptionKey && { encryptionKey: { ...doc.encryptionKey } }),
+    encryptionPolicy: doc.encryptionPolicy ?? 'never',
     callbackBase: doc.callbackBase,
     callbackAuth: publicCallbackAuth(doc),
     clientId: doc.clientId,
@@ -109,6 +118,11 @@ function requireVerificationKeys(profile: SigningProfileName, publicKeys: Partne
   }
 }
 
+/** Everything we send a partner under the `required` policy is encrypted: to its key. */
+function requireEncryptionKey(policy: EncryptionPolicy, key: PartnerJwk | undefined): void {
+  if (policy === 'required' && !key) throw badInput('encryptionKey', 'is required: encryption policy required encrypts everything sent to the partner');
+}
+
 /** `box` seals the secrets of `callbackAuth`; only needed when there are some. */
 export async function createPartner(models: PartnerModels, input: PartnerInput, now: Date, box?: SecretBox): Promise<{ partner: PartnerDoc } & ClientCredentials> {
   const senderId = checkSenderId('senderId', input.senderId);
@@ -116,6 +130,9 @@ export async function createPartner(models: PartnerModels, input: PartnerInput, 
   const jwksUrl = input.jwksUrl == null ? undefined : secureUrl('jwksUrl', input.jwksUrl, { allowQuery: true });
   const signingProfile = oneOf('signingProfile', input.signingProfile ?? 'default', SIGNING_PROFILES);
   requireVerificationKeys(signingProfile, publicKeys, jwksUrl);
+  const encryptionKey = input.encryptionKey == null ? undefined : publicEncryptionJwk('encryptionKey', input.encryptionKey);
+  const encryptionPolicy = oneOf('encryptionPolicy', input.encryptionPolicy ?? 'never', ENCRYPTION_POLICIES);
+  requireEncryptionKey(encryptionPolicy, encryptionKey);
   const fields = {
     senderId,
     displayName: text('displayName', input.displayName, { max: 100 }) || senderId,
@@ -123,6 +140,8 @@ export async function createPartner(models: PartnerModels, input: PartnerInput, 
     publicKeys,
     ...(jwksUrl && { jwksUrl }),
     signingProfile,
+    ...(encryptionKey && { encryptionKey }),
+    encryptionPolicy,
     callbackBase: secureUrl('callbackBase', input.callbackBase, { allowQuery: false }),
     callbackAuth: sealCallbackAuth(senderId, input.callbackAuth, box),
     scopes: partnerScopes('scopes', input.scopes ?? [...DEFAULT_PARTNER_SCOPES]),
@@ -167,6 +186,8 @@ export async function updatePartner(models: PartnerModels, senderId: string, inp
   if (input.publicKeys != null) changes.publicKeys = publicJwks('publicKeys', input.publicKeys);
   if (input.jwksUrl != null) changes.jwksUrl = secureUrl('jwksUrl', input.jwksUrl, { allowQuery: true });
   if (input.signingProfile != null) changes.signingProfile = oneOf('signingProfile', input.signingProfile, SIGNING_PROFILES);
+  if (input.encryptionKey != null) changes.encryptionKey = publicEncryptionJwk('encryptionKey', input.encryptionKey);
+  if (input.encryptionPolicy != null) changes.encryptionPolicy = oneOf('encryptionPolicy', input.encryptionPolicy, ENCRYPTION_POLICIES);
   if (input.callbackBase != null) changes.callbackBase = secureUrl('callbackBase', input.callbackBase, { allowQuery: false });
   if (input.callbackAuth != null) changes.callbackAuth = sealCallbackAuth(current.senderId, input.callbackAuth, box);
   if (input.scopes != null) changes.scopes = partnerScopes('scopes', input.scopes);
@@ -180,9 +201,11 @@ export async function updatePartner(models: PartnerModels, senderId: string, inp
     changes.publicKeys ?? current.publicKeys,
     removeJwksUrl ? undefined : (changes.jwksUrl ?? current.jwksUrl),
   );
+  const removeEncryptionKey = input.encryptionKey === null;
+  requireEncryptionKey(changes.encryptionPolicy ?? current.encryptionPolicy ?? 'never', removeEncryptionKey ? undefined : (changes.encryptionKey ?? current.encryptionKey));
 
   // A partner stored with the older pii flag loses it once it has a profile.
-  const unset = { ...(removeJwksUrl && { jwksUrl: 1 }), ...(newDisclosure && { pii: 1 }) };
+  const unset = { ...(removeJwksUrl && { jwksUrl: 1 }), ...(removeEncryptionKey && { encryptionKey: 1 }), ...(newDisclosure && { pii: 1 }) };
   // No transactions: the check above holds only if nobody changed the partner since it was read.
   const updated = await models.Partner.findOneAndUpdate(
     { _id: current._id, updatedAt: current.updatedAt },

@@ -23,6 +23,7 @@ describe('scopes', () => {
       'schema:read',
       'programs:admin',
       'metrics:read',
+      'audit:read',
     ]);
     for (const scope of ALL_SCOPES) expect(isScope(scope)).toBe(true);
     for (const other of ['registry:admin', 'toString', '__proto__', '', 42, undefined]) expect(isScope(other)).toBe(false);

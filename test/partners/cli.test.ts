@@ -91,23 +91,20 @@ describe('dci-gateway partners and keys', () => {
     expect(run.stderr).toContain('--jwk-file');
   }, 120_000);
 
-  it('keys list and keys rotate print the signing keys, one of each algorithm', async () => {
+  it('keys list and keys rotate print the signing and encryption keys, one of each algorithm', async () => {
     const listed = await cli(['keys', 'list'], dataDir);
     expect(listed).toMatchObject({ code: 0 });
     const first = JSON.parse(listed.stdout);
-    expect(first.map((k: { algorithm: string }) => k.algorithm).sort()).toEqual(['EdDSA', 'RS256']);
-    for (const key of first) expect(key).toEqual({ kid: expect.any(String), algorithm: expect.any(String), status: 'active', created: expect.any(String), 'retire-after': null });
+    expect(first.map((k: { algorithm: string; use: string }) => `${k.use} ${k.algorithm}`).sort()).toEqual(['enc ECDH-ES+A256KW', 'enc RSA-OAEP-256', 'sig EdDSA', 'sig RS256']);
+    for (const key of first) expect(key).toEqual({ kid: expect.any(String), algorithm: expect.any(String), use: expect.any(String), status: 'active', created: expect.any(String), 'retire-after': null });
 
     const rotated = await cli(['keys', 'rotate'], dataDir);
     expect(rotated).toMatchObject({ code: 0 });
     const keys = JSON.parse(rotated.stdout);
-    expect(keys).toHaveLength(4);
-    expect(keys.slice(0, 2)).toEqual([expect.objectContaining({ status: 'active', 'retire-after': null }), expect.objectContaining({ status: 'active', 'retire-after': null })]);
-    expect(keys.slice(2).map((k: { kid: string }) => k.kid).sort()).toEqual(first.map((k: { kid: string }) => k.kid).sort());
-    expect(keys.slice(2)).toEqual([
-      expect.objectContaining({ status: 'retired', 'retire-after': expect.any(String) }),
-      expect.objectContaining({ status: 'retired', 'retire-after': expect.any(String) }),
-    ]);
+    expect(keys).toHaveLength(8);
+    expect(keys.slice(0, 4)).toEqual(Array(4).fill(expect.objectContaining({ status: 'active', 'retire-after': null })));
+    expect(keys.slice(4).map((k: { kid: string }) => k.kid).sort()).toEqual(first.map((k: { kid: string }) => k.kid).sort());
+    expect(keys.slice(4)).toEqual(Array(4).fill(expect.objectContaining({ status: 'retired', 'retire-after': expect.any(String) })));
   }, 120_000);
 
   it('keys list --pem prints each public key as PEM that reads back to its kid', async () => {

@@ -17,7 +17,9 @@ describe('KeyRing', () => {
   });
   afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  it('generates an Ed25519 and an RSA key on first use, stored as 0600 JWK files, and finds them again', async () => {
+  const encryptionKids = (ring: KeyRing) => ring.listKeys().filter((k) => k.use === 'enc' && k.status === 'active').map((k) => k.kid);
+
+  it('generates Ed25519 and RSA signing keys and X25519 and RSA encryption keys on first use, stored as 0600 JWK files, and finds them again', async () => {
     const ring = await KeyRing.open(dataDir, { now });
     const key = ring.activeKey();
     const rsa = ring.activeKey('RS256');
@@ -26,8 +28,10 @@ describe('KeyRing', () => {
     expect(rsa.privateKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
     expect(key.kid).toBe(await calculateJwkThumbprint(key.publicJwk));
     expect(rsa.kid).toBe(await calculateJwkThumbprint(rsa.publicJwk));
+    const enc = encryptionKids(ring);
+    expect(enc).toHaveLength(2);
     const files = fs.readdirSync(path.join(dataDir, 'keys'));
-    expect(files.sort()).toEqual([`${key.kid}.jwk.json`, `${rsa.kid}.jwk.json`].sort());
+    expect(files.sort()).toEqual([key.kid, rsa.kid, ...enc].map((kid) => `${kid}.jwk.json`).sort());
     for (const file of files) expect(fs.statSync(path.join(dataDir, 'keys', file)).mode & 0o777).toBe(0o600);
 
     const reopened = await KeyRing.open(dataDir, { now });
@@ -35,10 +39,14 @@ describe('KeyRing', () => {
     expect(reopened.activeKey('RS256').kid).toBe(rsa.kid);
     expect(reopened.listKeys()).toEqual(
       expect.arrayContaining([
-        { kid: key.kid, algorithm: 'EdDSA', status: 'active', createdAt: clock },
-        { kid: rsa.kid, algorithm: 'RS256', status: 'active', createdAt: clock },
+        { kid: key.kid, algorithm: 'EdDSA', use: 'sig', status: 'active', createdAt: clock },
+        { kid: rsa.kid, algorithm: 'RS256', use: 'sig', status: 'active', createdAt: clock },
+        { kid: expect.any(String), algorithm: 'ECDH-ES+A256KW', use: 'enc', status: 'active', createdAt: clock },
+        { kid: expect.any(String), algorithm: 'RSA-OAEP-256', use: 'enc', status: 'active', createdAt: clock },
       ]),
     );
+    expect(encryptionKids(reopened).sort()).toEqual(enc.sort());
+    expect(reopened.decryptionKey(enc[0])?.privateKey.asymmetricKeyType).toMatch(/^(x25519|rsa)$/);
   });
 
   it('gives a key ring from before RSA keys an RSA key, keeping its Ed25519 key active', async () => {
@@ -50,7 +58,7 @@ describe('KeyRing', () => {
     const ring = await KeyRing.open(dataDir, { now });
     expect(ring.activeKey().kid).toBe(kid);
     expect(ring.activeKey('RS256').publicJwk).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
-    expect(ring.jwks().keys.map((k) => k.kid).sort()).toEqual([kid, ring.activeKey('RS256').kid].sort());
+    expect(ring.jwks().keys.map((k) => k.kid).sort()).toEqual([kid, ring.activeKey('RS256').kid, ...encryptionKids(ring)].sort());
   });
 
   it('publishes a JWKS the spec accepts, without private material', async () => {
@@ -61,17 +69,19 @@ describe('KeyRing', () => {
       expect.arrayContaining([
         { kty: 'OKP', crv: 'Ed25519', x: ring.activeKey().publicJwk.x, kid: ring.activeKey().kid, alg: 'EdDSA', use: 'sig' },
         { kty: 'RSA', n: rsa.n, e: 'AQAB', kid: rsa.kid, alg: 'RS256', use: 'sig' },
+        { kty: 'OKP', crv: 'X25519', x: expect.any(String), kid: expect.any(String), alg: 'ECDH-ES+A256KW', use: 'enc' },
+        { kty: 'RSA', n: expect.any(String), e: 'AQAB', kid: expect.any(String), alg: 'RSA-OAEP-256', use: 'enc' },
       ]),
     );
-    expect(jwks.keys).toHaveLength(2);
+    expect(jwks.keys).toHaveLength(4);
+    expect(new Set(jwks.keys.map((k) => k.kid)).size).toBe(4);
     for (const secret of ['"d"', '"p"', '"q"', '"dp"', '"dq"', '"qi"']) expect(JSON.stringify(jwks)).not.toContain(secret);
     expect(validatorFor('jwks', '/.well-known/jwks.json', 'response')(jwks)).toEqual({ ok: true });
   });
 
   it('writes each public key as PEM that reads back to the same key', async () => {
     const ring = await KeyRing.open(dataDir, { now });
-    for (const algorithm of ['EdDSA', 'RS256'] as const) {
-      const { publicJwk } = ring.activeKey(algorithm);
+    for (const publicJwk of ring.jwks().keys) {
       const pem = publicKeyPem(publicJwk);
       expect(pem).toMatch(/^-----BEGIN PUBLIC KEY-----\n[\s\S]+\n-----END PUBLIC KEY-----\n$/);
       const back = createPublicKey(pem).export({ format: 'jwk' });
@@ -79,10 +89,11 @@ describe('KeyRing', () => {
     }
   });
 
-  it('rotates both keys together, keeping the old ones in the JWKS for the grace period, then dropping them', async () => {
+  it('rotates every key together, keeping the old ones in the JWKS for the grace period, then dropping them', async () => {
     const ring = await KeyRing.open(dataDir, { now, graceMs: 7 * DAY });
     const old = ring.activeKey();
     const oldRsa = ring.activeKey('RS256');
+    const oldEnc = encryptionKids(ring);
     const created = clock;
     clock = new Date(clock.getTime() + DAY);
     const fresh = await ring.rotateKeys();
@@ -90,23 +101,34 @@ describe('KeyRing', () => {
     expect(fresh.kid).not.toBe(old.kid);
     expect(freshRsa.kid).not.toBe(oldRsa.kid);
     expect(ring.activeKey().kid).toBe(fresh.kid);
-    expect(ring.jwks().keys.map((k) => k.kid).sort()).toEqual([fresh.kid, freshRsa.kid, old.kid, oldRsa.kid].sort());
+    const freshEnc = encryptionKids(ring);
+    expect(freshEnc.filter((kid) => oldEnc.includes(kid))).toEqual([]);
+    expect(ring.jwks().keys.map((k) => k.kid).sort()).toEqual([fresh.kid, freshRsa.kid, ...freshEnc, old.kid, oldRsa.kid, ...oldEnc].sort());
     const dropsAt = new Date(clock.getTime() + 7 * DAY);
     expect(ring.listKeys()).toEqual(
       expect.arrayContaining([
-        { kid: fresh.kid, algorithm: 'EdDSA', status: 'active', createdAt: clock },
-        { kid: freshRsa.kid, algorithm: 'RS256', status: 'active', createdAt: clock },
-        { kid: old.kid, algorithm: 'EdDSA', status: 'retired', createdAt: created, retiredAt: clock, dropsAt },
-        { kid: oldRsa.kid, algorithm: 'RS256', status: 'retired', createdAt: created, retiredAt: clock, dropsAt },
+        { kid: fresh.kid, algorithm: 'EdDSA', use: 'sig', status: 'active', createdAt: clock },
+        { kid: freshRsa.kid, algorithm: 'RS256', use: 'sig', status: 'active', createdAt: clock },
+        { kid: old.kid, algorithm: 'EdDSA', use: 'sig', status: 'retired', createdAt: created, retiredAt: clock, dropsAt },
+        { kid: oldRsa.kid, algorithm: 'RS256', use: 'sig', status: 'retired', createdAt: created, retiredAt: clock, dropsAt },
       ]),
     );
-    expect(ring.listKeys().slice(0, 2).map((k) => k.status)).toEqual(['active', 'active']);
+    expect(ring.listKeys().slice(0, 4).map((k) => k.status)).toEqual(['active', 'active', 'active', 'active']);
+    // A message encrypted to a key read just before the rotation still decrypts.
+    for (const kid of oldEnc) expect(ring.decryptionKey(kid)?.kid).toBe(kid);
 
     clock = new Date(clock.getTime() + 7 * DAY);
-    expect(ring.jwks().keys.map((k) => k.kid).sort()).toEqual([fresh.kid, freshRsa.kid].sort());
+    expect(ring.jwks().keys.map((k) => k.kid).sort()).toEqual([fresh.kid, freshRsa.kid, ...freshEnc].sort());
+    for (const kid of oldEnc) expect(ring.decryptionKey(kid)).toBeUndefined();
     await ring.rotateKeys();
-    expect(fs.existsSync(path.join(dataDir, 'keys', `${old.kid}.jwk.json`))).toBe(false);
-    expect(fs.existsSync(path.join(dataDir, 'keys', `${oldRsa.kid}.jwk.json`))).toBe(false);
+    for (const kid of [old.kid, oldRsa.kid, ...oldEnc]) expect(fs.existsSync(path.join(dataDir, 'keys', `${kid}.jwk.json`))).toBe(false);
+  });
+
+  it('decrypts only with encryption keys: a signing key kid finds nothing', async () => {
+    const ring = await KeyRing.open(dataDir, { now });
+    expect(ring.decryptionKey(ring.activeKey().kid)).toBeUndefined();
+    expect(ring.decryptionKey(ring.activeKey('RS256').kid)).toBeUndefined();
+    expect(ring.decryptionKey('no-such-kid')).toBeUndefined();
   });
 
   it('parses the active key once, not on every signature', async () => {

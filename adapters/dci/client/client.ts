@@ -235,7 +235,7 @@ export class DciClient {
   /** Signs, sends with retries, and verifies the sync reply. */
   private async exchange<M>(path: string, action: RequestAction, message: Record<string, unknown>, totalCount: number): Promise<ReceivedEnvelope<M> & { delivered: Delivered }> {
     const delivered = await this.transport.post(path, () => signedRequest(this.source, this.deps.signer, { path, action, message, totalCount }));
-    const reply = await verifiedReply<M>(this.source, path, delivered, this.responseKeys);
+    const reply = await verifiedReply<M>(this.source, path, delivered, this.responseKeys, this.deps.signer);
     return { ...reply, delivered };
   }
 

@@ -2,7 +2,7 @@
  * What the outbound client needs to know about one partner registry (a "data source"), secrets in
  * clear. src/dataSources stores and decrypts it; the client never sees the database.
  */
-import type { PartnerKey, SigningProfileName } from '../protocol';
+import type { EncryptionSettings, PartnerKey, SigningProfileName } from '../protocol';
 
 /** The official API file the partner implements, as named by `validatorFor`. */
 export const REGISTRY_KINDS = ['crvs', 'ibr', 'dr', 'social'] as const;
@@ -49,6 +49,8 @@ export interface DataSourceConfig {
   jwksUrl?: string;
   /** How we sign and how the partner's responses are verified; `none` only when set explicitly. */
   signingProfile: SigningProfileName;
+  /** Whether its replies come encrypted, and the key our requests are encrypted to; absent: never. */
+  encryption?: EncryptionSettings;
   /** Per HTTP attempt. */
   timeoutMs: number;
   rateLimitPerMinute: number;

@@ -75,6 +75,8 @@ export type MsgCallbackHeader = {
 
 export interface EncryptedMessage {
   header: { alg: string; enc: string; kid: string };
+  /** RFC 7516's integrity-protected header; jose puts ECDH-ES's ephemeral key (`epk`) there. */
+  protected?: string;
   encrypted_key: string;
   iv: string;
   ciphertext: string;

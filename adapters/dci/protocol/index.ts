@@ -5,5 +5,6 @@ export * from './openapi';
 export * from './canonical';
 export * from './signing';
 export * from './keys';
+export * from './encryption';
 export * from './jwksCache';
 export * from './replay';

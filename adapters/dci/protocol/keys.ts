@@ -1,9 +1,11 @@
 /**
- * Our own signing keys, one JWK file per key under `<dataDir>/keys/` (mode 0600), generated on first
- * use: an Ed25519 key for the spec's signatures and the JWS profiles, and an RSA key for partners
- * whose code signs and verifies RS256 only (OpenG2P). Rotation adds a new active key of each kind and
- * retires the previous ones, which stay in the JWKS for a grace period so signatures made just
- * before the rotation still verify, then drop out.
+ * Our own keys, one JWK file per key under `<dataDir>/keys/` (mode 0600), generated on first use: an
+ * Ed25519 key for the spec's signatures and the JWS profiles, an RSA key for partners whose code
+ * signs and verifies RS256 only (OpenG2P), and two encryption keys partners encrypt messages to us
+ * with (`use: enc`): X25519 for ECDH-ES+A256KW, RSA for partners whose code offers RSA-OAEP-256 only.
+ * Rotation adds a new active key of each kind and retires the previous ones, which stay in the JWKS
+ * for a grace period so signatures made, and messages encrypted, just before the rotation still
+ * verify and decrypt, then drop out.
  * The files are read and the active keys parsed once per change, not per signature. Changes by other
  * processes (the CLI rotating keys while the server runs) are seen through the directory's mtime and
  * inode, looked at every few seconds: every write goes through a rename, which touches the mtime.
@@ -12,12 +14,25 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, Jso
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** The JWS algorithm each kind of key signs with. */
+/** The JWS algorithm each kind of signing key signs with. */
 export const KEY_ALGORITHMS = ['EdDSA', 'RS256'] as const;
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
 
+/** The JWE key-management algorithm each kind of encryption key decrypts with. */
+export const ENCRYPTION_ALGORITHMS = ['ECDH-ES+A256KW', 'RSA-OAEP-256'] as const;
+export type EncryptionAlgorithm = (typeof ENCRYPTION_ALGORITHMS)[number];
+
+type StoredAlgorithm = KeyAlgorithm | EncryptionAlgorithm;
+const STORED_ALGORITHMS: readonly StoredAlgorithm[] = [...KEY_ALGORITHMS, ...ENCRYPTION_ALGORITHMS];
+const isEncryption = (algorithm: StoredAlgorithm): algorithm is EncryptionAlgorithm => (ENCRYPTION_ALGORITHMS as readonly string[]).includes(algorithm);
+
 export type PublicJwk = JsonWebKey & { kid: string; alg: KeyAlgorithm; use: 'sig' } & (
     | { kty: 'OKP'; crv: 'Ed25519'; x: string }
+    | { kty: 'RSA'; n: string; e: string }
+  );
+
+export type PublicEncryptionJwk = JsonWebKey & { kid: string; alg: EncryptionAlgorithm; use: 'enc' } & (
+    | { kty: 'OKP'; crv: 'X25519'; x: string }
     | { kty: 'RSA'; n: string; e: string }
   );
 
@@ -29,9 +44,17 @@ export interface OurSigningKey {
   publicJwk: PublicJwk;
 }
 
+/** One of our encryption keys, active or retired within the grace period: what a message to `kid` decrypts with. */
+export interface OurDecryptionKey {
+  kid: string;
+  algorithm: EncryptionAlgorithm;
+  privateKey: KeyObject;
+}
+
 export interface KeyInfo {
   kid: string;
-  algorithm: KeyAlgorithm;
+  algorithm: StoredAlgorithm;
+  use: 'sig' | 'enc';
   status: 'active' | 'retired';
   createdAt: Date;
   retiredAt?: Date;
@@ -39,18 +62,18 @@ export interface KeyInfo {
   dropsAt?: Date;
 }
 
-type PrivateJwk = { kty: 'OKP'; crv: 'Ed25519'; x: string; d: string } | { kty: 'RSA'; n: string; e: string; d: string; p: string; q: string; dp: string; dq: string; qi: string };
+type PrivateJwk = { kty: 'OKP'; crv: 'Ed25519' | 'X25519'; x: string; d: string } | { kty: 'RSA'; n: string; e: string; d: string; p: string; q: string; dp: string; dq: string; qi: string };
 
 /** The file format: the private JWK plus the key's life cycle. Files without `alg` predate RSA keys: Ed25519. */
 interface StoredKey {
   kid: string;
-  alg?: KeyAlgorithm;
+  alg?: StoredAlgorithm;
   createdAt: string;
   retiredAt?: string;
   jwk: PrivateJwk;
 }
 
-const algorithmOf = (key: StoredKey): KeyAlgorithm => key.alg ?? 'EdDSA';
+const algorithmOf = (key: StoredKey): StoredAlgorithm => key.alg ?? 'EdDSA';
 
 export const DEFAULT_KEY_GRACE_MS = 7 * 24 * 3600 * 1000;
 
@@ -63,9 +86,14 @@ function thumbprint(jwk: PrivateJwk): string {
   return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
 }
 
-/** A new private key of this kind; RSA at 2048 bits, the size RS256 verifiers expect at least. */
-function generate(algorithm: KeyAlgorithm): PrivateJwk {
-  const { privateKey } = algorithm === 'EdDSA' ? generateKeyPairSync('ed25519') : generateKeyPairSync('rsa', { modulusLength: 2048 });
+/** A new private key of this kind; RSA at 2048 bits, the size RS256 verifiers and RSA-OAEP encrypters expect at least. */
+function generate(algorithm: StoredAlgorithm): PrivateJwk {
+  const { privateKey } =
+    algorithm === 'EdDSA'
+      ? generateKeyPairSync('ed25519')
+      : algorithm === 'ECDH-ES+A256KW'
+        ? generateKeyPairSync('x25519')
+        : generateKeyPairSync('rsa', { modulusLength: 2048 });
   return privateKey.export({ format: 'jwk' }) as PrivateJwk;
 }
 
@@ -73,6 +101,8 @@ export class KeyRing {
   /** Every key file as last read, active first then newest first. */
   private keys: StoredKey[] = [];
   private active = new Map<KeyAlgorithm, OurSigningKey>();
+  /** Encryption keys parsed so far, by kid (a kid is a thumbprint: the same kid is the same key). */
+  private decrypting = new Map<string, OurDecryptionKey>();
   /** The directory when the files were read; undefined until read, or after our own writes. */
   private loaded: { mtimeMs: number; ino: number; trusted: boolean } | undefined;
   private checkedAt = -Infinity;
@@ -88,7 +118,8 @@ export class KeyRing {
     fs.mkdirSync(ring.dir, { recursive: true, mode: 0o700 });
     ring.prune();
     // A key ring written before RSA keys existed gains one beside its Ed25519 key, which stays active.
-    for (const algorithm of KEY_ALGORITHMS) if (!ring.current().some((k) => !k.retiredAt && algorithmOf(k) === algorithm)) ring.add(algorithm);
+    // Likewise for the encryption keys, added beside the signing keys of an older ring.
+    for (const algorithm of STORED_ALGORITHMS) if (!ring.current().some((k) => !k.retiredAt && algorithmOf(k) === algorithm)) ring.add(algorithm);
     return ring;
   }
 
@@ -96,6 +127,7 @@ export class KeyRing {
     return this.current().map((k) => ({
       kid: k.kid,
       algorithm: algorithmOf(k),
+      use: isEncryption(algorithmOf(k)) ? ('enc' as const) : ('sig' as const),
       status: k.retiredAt ? 'retired' : 'active',
       createdAt: new Date(k.createdAt),
       ...(k.retiredAt && { retiredAt: new Date(k.retiredAt), dropsAt: new Date(Date.parse(k.retiredAt) + this.graceMs) }),
@@ -110,8 +142,24 @@ export class KeyRing {
     return key;
   }
 
-  /** Every key that may still verify: the active ones and the retired ones within the grace period. */
-  jwks(): { keys: PublicJwk[] } {
+  /**
+   * The encryption key a message names in its JWE header (`kid`), active or retired within the grace
+   * period, or undefined: a partner may have encrypted with the key it read just before a rotation.
+   */
+  decryptionKey(kid: string): OurDecryptionKey | undefined {
+    const stored = this.current().find((k) => k.kid === kid);
+    const algorithm = stored && algorithmOf(stored);
+    if (!stored || !algorithm || !isEncryption(algorithm)) return undefined;
+    let key = this.decrypting.get(kid);
+    if (!key) {
+      key = { kid, algorithm, privateKey: createPrivateKey({ key: stored.jwk, format: 'jwk' }) };
+      this.decrypting.set(kid, key);
+    }
+    return key;
+  }
+
+  /** Every key that may still verify or decrypt: the active ones and the retired ones within the grace period. */
+  jwks(): { keys: (PublicJwk | PublicEncryptionJwk)[] } {
     return { keys: this.current().map(publicJwkOf) };
   }
 
@@ -119,12 +167,12 @@ export class KeyRing {
   async rotateKeys(): Promise<OurSigningKey> {
     const retiredAt = this.now().toISOString();
     for (const key of this.current()) if (!key.retiredAt) this.write({ ...key, retiredAt });
-    for (const algorithm of KEY_ALGORITHMS) this.add(algorithm);
+    for (const algorithm of STORED_ALGORITHMS) this.add(algorithm);
     this.prune();
     return this.activeKey();
   }
 
-  private add(algorithm: KeyAlgorithm): void {
+  private add(algorithm: StoredAlgorithm): void {
     const jwk = generate(algorithm);
     this.write({ kid: thumbprint(jwk), alg: algorithm, createdAt: this.now().toISOString(), jwk });
   }
@@ -153,7 +201,7 @@ export class KeyRing {
       // The kid is the key's thumbprint: the same kid is the same key, already parsed.
       if (stored?.kid === this.active.get(algorithm)?.kid) continue;
       if (!stored) this.active.delete(algorithm);
-      else this.active.set(algorithm, { kid: stored.kid, algorithm, privateKey: createPrivateKey({ key: stored.jwk, format: 'jwk' }), publicJwk: publicJwkOf(stored) });
+      else this.active.set(algorithm, { kid: stored.kid, algorithm, privateKey: createPrivateKey({ key: stored.jwk, format: 'jwk' }), publicJwk: publicJwkOf(stored) as PublicJwk });
     }
     // A change made within the timestamp granularity of this read could go unseen: an unchanged
     // mtime only proves nothing changed once the directory is older than that.
@@ -168,7 +216,10 @@ export class KeyRing {
   private prune(): void {
     this.current();
     const dropped = this.keys.filter((k) => this.dropped(k));
-    for (const key of dropped) fs.rmSync(this.file(key.kid), { force: true });
+    for (const key of dropped) {
+      fs.rmSync(this.file(key.kid), { force: true });
+      this.decrypting.delete(key.kid);
+    }
     if (dropped.length > 0) this.loaded = undefined;
   }
 
@@ -185,13 +236,14 @@ export class KeyRing {
   }
 }
 
-function publicJwkOf(key: StoredKey): PublicJwk {
+function publicJwkOf(key: StoredKey): PublicJwk | PublicEncryptionJwk {
   const { jwk, kid } = key;
   const alg = algorithmOf(key);
-  return jwk.kty === 'OKP' ? { kty: 'OKP', crv: 'Ed25519', x: jwk.x, kid, alg, use: 'sig' } : { kty: 'RSA', n: jwk.n, e: jwk.e, kid, alg, use: 'sig' };
+  const members = jwk.kty === 'OKP' ? { kty: 'OKP' as const, crv: jwk.crv, x: jwk.x } : { kty: 'RSA' as const, n: jwk.n, e: jwk.e };
+  return { ...members, kid, alg, use: isEncryption(alg) ? 'enc' : 'sig' } as PublicJwk | PublicEncryptionJwk;
 }
 
 /** A public key as PEM (SubjectPublicKeyInfo), the form OpenSPP keeps partner keys in. */
-export function publicKeyPem(jwk: PublicJwk): string {
+export function publicKeyPem(jwk: PublicJwk | PublicEncryptionJwk): string {
   return createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
 }

@@ -1,7 +1,8 @@
 /**
  * The checks every inbound DCI message passes, in this order, before any handler sees it:
  * bearer token (a partner's) → rate limit → JSON → schema of the operation → sender matches the token
- * → signature with the partner's keys and profile → callback URL (async requests) → replay guard.
+ * → signature with the partner's keys and profile → decryption under the partner's encryption policy,
+ * and the schema again on the plaintext → callback URL (async requests) → replay guard.
  * Each refusal is an ERR acknowledgement with the spec's code and HTTP status, and leaves nothing
  * behind: the replay guard comes last, so only a message that passed everything else uses up its
  * message_id, and `acceptInbound` gives the id back when its handler fails.
@@ -18,8 +19,11 @@ import {
   BodyValidator,
   DciApi,
   errBody,
+  EncryptionFailure,
   HeaderReasonCode,
   httpStatusFor,
+  KeyRing,
+  openMessage,
   operationPaths,
   ReplayGuard,
   signingProfile,
@@ -31,6 +35,8 @@ export interface InboundDeps {
   tokens: TokenService;
   partners: PartnerDirectory;
   replay: ReplayGuard;
+  /** Our encryption keys, which encrypted messages are addressed to. */
+  keys: Pick<KeyRing, 'decryptionKey'>;
   log: Logger;
 }
 
@@ -183,14 +189,30 @@ async function check(
   if (envelope.header.sender_id !== partner.senderId) {
     throw new DciRefusal('err.sender_id.invalid', 'header.sender_id does not match the authenticated partner');
   }
-  if (envelope.header.is_msg_encrypted === true) throw new DciRefusal('err.encryption.invalid', 'encrypted messages are not accepted');
 
+  // The signature covers the message as sent, encrypted or not.
   const verdict = await signingProfile(partner.signingProfile).verify({ body, rawBody, headers: req.headers }, partner.keys);
   if (!verdict.ok) throw new DciRefusal(verdict.reason, verdict.reason === 'err.signature.missing' ? 'the message is not signed' : 'the signature does not verify');
+  const sent = envelope.message;
+  envelope.message = await plaintextOf(envelope, partner, deps.keys);
+  if (envelope.message !== sent) {
+    const plain = validate(envelope);
+    if (!plain.ok) throw new DciRefusal('err.request.bad', `the decrypted message does not match the ${route.path} schema: ${plain.errors.slice(0, 5).join('; ')}`);
+  }
   const callbackUri = route.callbackPath === undefined ? undefined : callbackUriOf(envelope.header, partner, route.callbackPath);
 
   const replay = await deps.replay.check(envelope.header);
   return { partner, principal, envelope, correlationId, ...(callbackUri !== undefined && { callbackUri }), ...(replay.ok ? {} : { replayRejection: replay.reason }) };
+}
+
+/** The message in clear, under the partner's encryption policy (`openMessage`). */
+async function plaintextOf(envelope: InboundMessage['envelope'], partner: InboundPartner, keys: InboundDeps['keys']): Promise<unknown> {
+  try {
+    return await openMessage(envelope, partner.encryption.policy, (kid) => keys.decryptionKey(kid));
+  } catch (error) {
+    if (error instanceof EncryptionFailure) throw new DciRefusal('err.encryption.invalid', error.message);
+    throw error;
+  }
 }
 
 /**

@@ -3,7 +3,7 @@
  * touches the database: src/partners implements it.
  */
 import type { Scope } from '../../../src/auth/scopes';
-import type { PartnerKeyResolver, SigningProfileName } from '../protocol';
+import type { EncryptionSettings, PartnerKeyResolver, SigningProfileName } from '../protocol';
 import type { Disclosure } from './disclosure';
 
 export interface InboundPartner {
@@ -21,6 +21,8 @@ export interface InboundPartner {
   rateLimitPerMinute: number;
   /** Its registered public keys (pinned, or from its configured JWKS URL), from the same read as the rest. */
   keys: PartnerKeyResolver;
+  /** Whether its messages come encrypted, and the key what we send it is encrypted to (`required` always has one). */
+  encryption: EncryptionSettings;
 }
 
 /** A partner's place in its request budget. */

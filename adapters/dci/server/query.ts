@@ -11,6 +11,7 @@ import { Disclosure, maySearchOn } from './disclosure';
 import { Entity, OPERATION_FOR } from './operations';
 import { criteriaInvalid, isObject, refuse, SearchRefusal } from './refusal';
 import { partnerIndicators } from './indicatorAttributes';
+import { judgePurpose, NO_PURPOSE_POLICY, Purpose, PurposePolicy, purposeOf, PurposeUnreadable, withoutPersonalData } from './purpose';
 import { identifierCondition, SearchContext } from './vocabulary';
 
 export interface TranslateOptions {
@@ -18,6 +19,8 @@ export interface TranslateOptions {
   allowedAttributes: ReadonlySet<string>;
   /** What the partner may see, hence search and sort on. */
   disclosure: Disclosure;
+  /** The purposes the partner may give for personal data; none: recorded, not checked. */
+  purposes?: PurposePolicy;
   maxPageSize: number;
   now: Date;
 }
@@ -26,7 +29,17 @@ export type SortInput = { field: string; direction: 'asc' | 'desc' };
 export type SearchVariables = { filter: Filter; sort: SortInput[]; first: number; offset: number; indicators?: string[] };
 
 export type SearchTranslation =
-  | { ok: true; entity: Entity; operation: string; variables: SearchVariables; page: { size: number; number: number } }
+  | {
+      ok: true;
+      entity: Entity;
+      operation: string;
+      variables: SearchVariables;
+      page: { size: number; number: number };
+      /** What this item may disclose: the partner's profile, or without personal data when its purpose was refused. */
+      disclosure: Disclosure;
+      purpose: Purpose;
+      purposeRefused: boolean;
+    }
   | { ok: false; reason: SearchReasonCode; message: string };
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -37,19 +50,39 @@ export function translateSearch(criteria: SearchCriteria, opts: TranslateOptions
   try {
     if (!isObject(criteria)) criteriaInvalid('search_criteria must be an object');
     checkRegistryType(criteria.reg_type);
+    const { disclosure, purpose, purposeRefused } = purposeDisclosure(criteria, opts);
     const query = readQuery(criteria);
     const entity = entityOf(criteria, query.collection);
-    const ctx: SearchContext = { entity, allowed: opts.allowedAttributes, disclosure: opts.disclosure, now: opts.now };
+    const ctx: SearchContext = { entity, allowed: opts.allowedAttributes, disclosure, now: opts.now };
     const filter = toFilter(query.condition(ctx));
     const sort = sortOf(criteria.sort, ctx);
     const page = pageOf(criteria.pagination, opts.maxPageSize);
-    const indicators = partnerIndicators(opts.allowedAttributes, opts.disclosure);
+    const indicators = partnerIndicators(opts.allowedAttributes, disclosure);
     const variables = { filter, sort, first: page.size, offset: (page.number - 1) * page.size, ...(indicators.length > 0 && { indicators }) };
-    return { ok: true, entity, operation: OPERATION_FOR[entity], variables, page };
+    return { ok: true, entity, operation: OPERATION_FOR[entity], variables, page, disclosure, purpose, purposeRefused };
   } catch (error) {
     if (error instanceof SearchRefusal) return { ok: false, reason: error.reason, message: error.message };
     throw error;
   }
+}
+
+/**
+ * The purpose is judged before the query is read: without personal data the item may neither search
+ * nor sort on what it would no longer see (names), and is refused for that like any other partner.
+ */
+function purposeDisclosure(criteria: SearchCriteria, opts: TranslateOptions): { disclosure: Disclosure; purpose: Purpose; purposeRefused: boolean } {
+  let purpose: Purpose;
+  try {
+    purpose = purposeOf(criteria);
+  } catch (error) {
+    if (error instanceof PurposeUnreadable) criteriaInvalid(error.message);
+    throw error;
+  }
+  const policy = opts.purposes ?? NO_PURPOSE_POLICY;
+  const verdict = judgePurpose(policy, purpose);
+  if (verdict.ok) return { disclosure: opts.disclosure, purpose, purposeRefused: false };
+  if (policy.refusal === 'reject') criteriaInvalid(verdict.message);
+  return { disclosure: withoutPersonalData(opts.disclosure), purpose, purposeRefused: true };
 }
 
 // ---- registry and record type -------------------------------------------------------------------

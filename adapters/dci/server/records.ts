@@ -2,11 +2,13 @@
  * Maps the nodes of SEARCH_INDIVIDUALS / SEARCH_GROUPS to DCI Social Registry records (SPEC-NOTES
  * 4.1, 4.3) and builds `search_response` items, each field as the partner's disclosure profile says
  * (disclosure.ts). Absent values (null, empty lists) are left out, as the records' JSON-LD form
- * expects; strings the registry already masked (`J***`) stay masked.
+ * expects; strings the registry already masked (`J***`) stay masked. Every person rendered is told
+ * to `seen`, the disclosure audit's way in (disclosureAudit.ts).
  */
 import type { SearchReasonCode } from '../protocol/codes';
 import type { Pagination, SearchResponseItem } from '../protocol/envelope';
 import { Disclosure, identifierLevel, nestedDisclosure, shownText } from './disclosure';
+import type { PersonRendered } from './disclosureAudit';
 import { additionalAttributes } from './indicatorAttributes';
 import type { AddressNode, Entity, GroupNode, IdentifierNode, IndividualNode } from './operations';
 
@@ -117,20 +119,22 @@ function toDciPerson(individual: IndividualNode, disclosure: Disclosure): DciPer
 }
 
 /** An individual as a DCI Member: identified by its registry identifiers, described by its Person. */
-export function toDciMember(individual: IndividualNode, disclosure: Disclosure): DciMember {
-  return {
+export function toDciMember(individual: IndividualNode, disclosure: Disclosure, seen?: PersonRendered): DciMember {
+  const member: DciMember = {
     ...present('member_identifier', toDciIdentifiers(individual.identifiers, disclosure)),
     demographic_info: toDciPerson(individual, disclosure),
     ...present('additional_attributes', additionalAttributes(individual.indicators)),
     registration_date: individual.registrationDate,
     last_updated: individual.lastUpdated,
   };
+  seen?.(individual.id, member, disclosure);
+  return member;
 }
 
-export function toDciGroup(group: GroupNode, disclosure: Disclosure): DciGroup {
-  const head = disclosure.groupHead === 'omitted' ? null : group.head && toDciMember(group.head, nestedDisclosure(disclosure, disclosure.groupHead));
+export function toDciGroup(group: GroupNode, disclosure: Disclosure, seen?: PersonRendered): DciGroup {
+  const head = disclosure.groupHead === 'omitted' ? null : group.head && toDciMember(group.head, nestedDisclosure(disclosure, disclosure.groupHead), seen);
   const memberDisclosure = nestedDisclosure(disclosure, disclosure.groupMembers);
-  const members = disclosure.groupMembers === 'omitted' ? [] : group.members.map((m) => ({ ...toDciMember(m.individual, memberDisclosure), relationship_head: m.role }));
+  const members = disclosure.groupMembers === 'omitted' ? [] : group.members.map((m) => ({ ...toDciMember(m.individual, memberDisclosure, seen), relationship_head: m.role }));
   return {
     ...present('group_identifier', toDciIdentifiers(group.identifiers, disclosure)),
     group_type: group.kind,
@@ -157,8 +161,9 @@ export function searchResponseItem(
   totalCount: number,
   disclosure: Disclosure,
   now: Date,
+  seen?: PersonRendered,
 ): SearchResponseItem & { pagination: Pagination } {
-  const records = entity === 'group' ? (nodes as GroupNode[]).map((g) => toDciGroup(g, disclosure)) : (nodes as IndividualNode[]).map((i) => toDciMember(i, disclosure));
+  const records = entity === 'group' ? (nodes as GroupNode[]).map((g) => toDciGroup(g, disclosure, seen)) : (nodes as IndividualNode[]).map((i) => toDciMember(i, disclosure, seen));
   return {
     reference_id: referenceId,
     timestamp: now.toISOString(),

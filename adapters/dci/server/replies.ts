@@ -1,7 +1,11 @@
-/** Signed outgoing envelopes: sync replies and callbacks share the header rules and the signing. */
+/**
+ * Signed outgoing envelopes: sync replies, callbacks and notifications share the header rules, the
+ * encryption to a partner that asks for it, and the signing (over the message as sent, encrypted or not).
+ */
 import type { Response } from 'express';
 import {
   CallbackAction,
+  encryptMessage,
   HeaderReasonCode,
   KeyRing,
   newCallbackHeader,
@@ -35,7 +39,11 @@ export async function signEnvelope(out: OutgoingEnvelope, partner: InboundPartne
     reasonMessage: out.reasonMessage,
   });
   if (out.messageId) header.message_id = out.messageId;
-  const envelope = { header: { ...header }, ...(out.message === undefined ? {} : { message: out.message }) };
+  const { encryptTo } = partner.encryption;
+  const encrypt = encryptTo !== undefined && out.message !== undefined;
+  if (encrypt) header.is_msg_encrypted = true;
+  const message = encrypt ? await encryptMessage(out.message, encryptTo) : out.message;
+  const envelope = { header: { ...header }, ...(message === undefined ? {} : { message }) };
   const profile = signingProfile(partner.signingProfile);
   return profile.sign(envelope, keys.activeKey(profile.keyAlgorithm));
 }

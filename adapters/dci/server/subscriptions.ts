@@ -68,9 +68,15 @@ export function subscriptionActions(store: SubscriptionStore, opts: { maxPageSiz
           continue;
         }
         const responseEntity = /group|household/i.test(c.notify_record_type) ? 'Group' : 'Member';
+        // The purpose (authorize.purpose.code) is judged as a search's: a refusal is rjct.notify_details.invalid, the subscribe code for criteria.
         const plan = translateSearch(
-          { query_type: c.filter_type ?? 'predicate', query: c.filter, response_entity: kind.entity === 'group' ? 'Group' : kind.entity === 'individual' ? 'Member' : responseEntity },
-          { allowedAttributes: new Set(partner.queryAttributes), disclosure: partner.disclosure, maxPageSize: opts.maxPageSize, now },
+          {
+            query_type: c.filter_type ?? 'predicate',
+            query: c.filter,
+            response_entity: kind.entity === 'group' ? 'Group' : kind.entity === 'individual' ? 'Member' : responseEntity,
+            ...(c.authorize !== undefined && { authorize: c.authorize }),
+          },
+          { allowedAttributes: new Set(partner.queryAttributes), disclosure: partner.disclosure, purposes: partner.purposes, maxPageSize: opts.maxPageSize, now },
         );
         if (!plan.ok) {
           reject('rjct.notify_details.invalid', plan.message);

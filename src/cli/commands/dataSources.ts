@@ -7,6 +7,8 @@ import type { RegistryModels } from '../../store/models';
 import { REGISTRY_KINDS, CREDENTIAL_LOCATIONS } from '../../../adapters/dci/client/dataSource';
 import { AUTH_TYPES } from '../../store/models/outboundAuth';
 import { SIGNING_PROFILES } from '../../store/models/partner';
+import { ENCRYPTION_POLICIES } from '../../../adapters/dci/protocol/encryption';
+import { readEncryptionJwk } from './partners';
 import { positiveInteger, printJson as print, secretFromEnv, withStore } from '../runtime';
 
 /** Like withStore, with the secret box of DATA_DIR for the data sources' credentials. */
@@ -38,6 +40,8 @@ interface AddOptions {
   jwkFile?: string;
   jwksUrl?: string;
   profile?: string;
+  encryptionJwkFile?: string;
+  encryptionPolicy?: string;
   timeoutMs?: number;
   rateLimit?: number;
   maxItems?: number;
@@ -69,6 +73,12 @@ export function registerDataSources(program: Command): void {
     .option('--jwk-file <file>', "file with the registry's public JWK, or a JWKS")
     .option('--jwks-url <url>', "the registry's JWKS URL")
     .addOption(new Option('--profile <name>', 'signing profile (default: default; none leaves replies unverified)').choices([...SIGNING_PROFILES]))
+    .option('--encryption-jwk-file <file>', "file with the registry's public encryption JWK (use enc), or its JWKS")
+    .addOption(
+      new Option('--encryption-policy <policy>', 'never (default), accepted or required: whether its replies come encrypted; unless never, our requests are encrypted to the encryption key').choices([
+        ...ENCRYPTION_POLICIES,
+      ]),
+    )
     .option('--timeout-ms <ms>', 'per HTTP attempt (default 10000)', positiveInteger)
     .option('--rate-limit <perMinute>', 'our requests per minute to it (default 600)', positiveInteger)
     .option('--max-items <n>', 'search items per envelope (default 50)', positiveInteger)
@@ -96,6 +106,8 @@ export function registerDataSources(program: Command): void {
         publicKeys: opts.jwkFile ? readJwkFile(opts.jwkFile) : undefined,
         jwksUrl: opts.jwksUrl,
         signingProfile: opts.profile,
+        encryptionKey: readEncryptionJwk(opts.encryptionJwkFile),
+        encryptionPolicy: opts.encryptionPolicy,
         timeoutMs: opts.timeoutMs,
         rateLimitPerMinute: opts.rateLimit,
         maxItemsPerEnvelope: opts.maxItems,

@@ -6,17 +6,18 @@ import { loadRuntime } from '../runtime';
 const view = (key: KeyInfo) => ({
   kid: key.kid,
   algorithm: key.algorithm,
+  use: key.use,
   status: key.status,
   created: key.createdAt.toISOString(),
   'retire-after': key.dropsAt?.toISOString() ?? null,
 });
 
 export function registerKeys(program: Command): void {
-  const keys = program.command('keys').description("manage the gateway's own DCI signing keys (Ed25519, and RSA for RS256 partners; kept in DATA_DIR/keys)");
+  const keys = program.command('keys').description("manage the gateway's own DCI keys: signing (Ed25519, and RSA for RS256 partners) and encryption (X25519, and RSA for RSA-OAEP-256 partners); kept in DATA_DIR/keys");
 
   keys
     .command('list')
-    .description('print the signing keys as JSON: kid, algorithm, status, created, retire-after (keys are created on first use)')
+    .description('print the keys as JSON: kid, algorithm, use (sig or enc), status, created, retire-after (keys are created on first use)')
     .option('--pem', 'print the public keys as PEM instead (as OpenSPP keeps partner keys), each after a line naming its kid, algorithm and status')
     .action(async (opts: { pem?: boolean }) => {
       const { config } = loadRuntime();
@@ -30,7 +31,7 @@ export function registerKeys(program: Command): void {
 
   keys
     .command('rotate')
-    .description('make a new active key; the previous one stays in the JWKS until its retire-after. Prints the keys as JSON')
+    .description('make a new active key of each kind; the previous ones stay in the JWKS until their retire-after. Prints the keys as JSON')
     .action(async () => {
       const { config } = loadRuntime();
       const ring = await KeyRing.open(config.dataDir);

@@ -7,21 +7,33 @@ import type { RegistryModels } from '../../store/models';
 import { AUTH_TYPES } from '../../store/models/outboundAuth';
 import { PARTNER_SCOPES, SIGNING_PROFILES } from '../../store/models/partner';
 import { CREDENTIAL_LOCATIONS } from '../../../adapters/dci/client/dataSource';
+import { ENCRYPTION_POLICIES } from '../../../adapters/dci/protocol/encryption';
 import { positiveInteger, printJson as print, secretFromEnv, withStore } from '../runtime';
 
 const withModels = <T>(work: (models: RegistryModels) => Promise<T>) => withStore(({ models }) => work(models));
 
 /** A JWK file holds one public JWK or a JWKS (`{"keys": [...]}`). */
-function readJwkFile(file: string): unknown[] {
+function readJwkFile(file: string, option = '--jwk-file'): unknown[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`--jwk-file ${file}: ${(error as NodeJS.ErrnoException).code ? 'cannot be read' : 'is not JSON'}`);
+    throw new Error(`${option} ${file}: ${(error as NodeJS.ErrnoException).code ? 'cannot be read' : 'is not JSON'}`);
   }
   const keys = (parsed as { keys?: unknown }).keys;
   return Array.isArray(keys) ? keys : [parsed];
 }
+
+/** A partner's or registry's encryption key: the one key of a JWK file, or the one `use: enc` key of a JWKS. */
+export function readEncryptionJwk(file: string | undefined): unknown {
+  if (!file) return undefined;
+  const keys = readJwkFile(file, '--encryption-jwk-file');
+  const enc = keys.length === 1 ? keys : keys.filter((k) => (k as { use?: unknown }).use === 'enc');
+  if (enc.length !== 1) throw new Error(`--encryption-jwk-file ${file}: holds ${enc.length} keys with use enc; give one`);
+  return enc[0];
+}
+
+const ENCRYPTION_POLICY_HELP = 'never (default): encrypted messages refused; accepted: encrypted and plaintext accepted; required: plaintext refused. Unless never, what we send is encrypted to the encryption key';
 
 /** `--disclose` names, as an operator types them, and the disclosure fields they set. */
 const DISCLOSE_FIELDS: Record<string, Exclude<keyof DisclosureInput, 'identifierTypes'>> = {
@@ -60,6 +72,8 @@ interface AddOptions {
   callbackBase: string;
   scopes?: string[];
   profile?: string;
+  encryptionJwkFile?: string;
+  encryptionPolicy?: string;
   name?: string;
   pii?: boolean;
   disclose?: string[];
@@ -83,6 +97,8 @@ interface UpdateOptions {
   callbackBase?: string;
   scopes?: string[];
   profile?: string;
+  encryptionJwkFile?: string;
+  encryptionPolicy?: string;
   queryAttributes?: string[];
   rateLimit?: number;
   pii?: boolean;
@@ -101,6 +117,8 @@ export function registerPartners(program: Command): void {
     .requiredOption('--callback-base <url>', 'base URL its callbacks (header.sender_uri) must lie under (https; http for loopback hosts only)')
     .addOption(new Option('--scopes <scopes...>', 'DCI scopes granted (default: dci:search)').choices([...PARTNER_SCOPES]))
     .addOption(new Option('--profile <name>', 'signing profile (default: default; none accepts unsigned messages)').choices([...SIGNING_PROFILES]))
+    .option('--encryption-jwk-file <file>', "file with the partner's public encryption JWK (use enc), or its JWKS")
+    .addOption(new Option('--encryption-policy <policy>', ENCRYPTION_POLICY_HELP).choices([...ENCRYPTION_POLICIES]))
     .option('--name <text>', 'display name (default: the sender id)')
     .option('--pii', 'start the disclosure from every field given (default: names, birth date, address line, phone, e-mail and identifier values masked)', false)
     .option('--disclose <field=level...>', DISCLOSE_HELP)
@@ -123,6 +141,8 @@ export function registerPartners(program: Command): void {
         publicKeys: opts.jwkFile ? readJwkFile(opts.jwkFile) : undefined,
         jwksUrl: opts.jwksUrl,
         signingProfile: opts.profile,
+        encryptionKey: readEncryptionJwk(opts.encryptionJwkFile),
+        encryptionPolicy: opts.encryptionPolicy,
         callbackBase: opts.callbackBase,
         callbackAuth: {
           type: opts.callbackAuth,
@@ -154,6 +174,8 @@ export function registerPartners(program: Command): void {
     .option('--callback-base <url>', 'base URL its callbacks must lie under')
     .addOption(new Option('--scopes <scopes...>', 'DCI scopes granted').choices([...PARTNER_SCOPES]))
     .addOption(new Option('--profile <name>', 'signing profile').choices([...SIGNING_PROFILES]))
+    .option('--encryption-jwk-file <file>', "replaces the partner's encryption key with the use enc key of this JWK or JWKS file")
+    .addOption(new Option('--encryption-policy <policy>', ENCRYPTION_POLICY_HELP).choices([...ENCRYPTION_POLICIES]))
     .option('--query-attributes <names...>', 'DCI attributes it may search on')
     .option('--rate-limit <perMinute>', 'DCI requests per minute', positiveInteger)
     .option('--pii', 'start the disclosure over from every field given')
@@ -168,6 +190,8 @@ export function registerPartners(program: Command): void {
         callbackBase: opts.callbackBase,
         scopes: opts.scopes,
         signingProfile: opts.profile,
+        encryptionKey: readEncryptionJwk(opts.encryptionJwkFile),
+        encryptionPolicy: opts.encryptionPolicy,
         queryAttributes: opts.queryAttributes,
         rateLimitPerMinute: opts.rateLimit,
         pii: opts.pii,

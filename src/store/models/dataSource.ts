@@ -5,6 +5,7 @@
  */
 import mongoose, { Schema, Types } from 'mongoose';
 import { REGISTRY_KINDS, RegistryKind } from '../../../adapters/dci/client/dataSource';
+import { ENCRYPTION_POLICIES, type EncryptionPolicy } from '../../../adapters/dci/protocol/encryption';
 import type { SigningProfileName } from '../../../adapters/dci/protocol/signing';
 import { modelOn } from './common';
 import { OutboundAuthDoc, outboundAuthSchema } from './outboundAuth';
@@ -31,6 +32,10 @@ export interface DataSourceDoc {
   publicKeys: PartnerJwk[];
   jwksUrl?: string;
   signingProfile: SigningProfileName;
+  /** The registry's public encryption key (`use: enc`): what our requests are encrypted to. */
+  encryptionKey?: PartnerJwk;
+  /** Absent on data sources stored before encryption: `never`. */
+  encryptionPolicy?: EncryptionPolicy;
   timeoutMs: number;
   rateLimitPerMinute: number;
   maxItemsPerEnvelope: number;
@@ -67,6 +72,8 @@ const dataSourceSchema = new Schema<DataSourceDoc>(
     jwksUrl: String,
     // No default: verifying nothing (`none`) must be chosen explicitly.
     signingProfile: { type: String, enum: SIGNING_PROFILES, required: true },
+    encryptionKey: jwkSchema,
+    encryptionPolicy: { type: String, enum: ENCRYPTION_POLICIES },
     timeoutMs: { type: Number, required: true },
     rateLimitPerMinute: { type: Number, required: true },
     maxItemsPerEnvelope: { type: Number, required: true },

@@ -6,6 +6,7 @@
  */
 import mongoose, { Schema, Types } from 'mongoose';
 import type { SigningProfileName } from '../../../adapters/dci/protocol/signing';
+import { ENCRYPTION_POLICIES, type EncryptionPolicy } from '../../../adapters/dci/protocol/encryption';
 import { DISCLOSED_FIELDS, DISCLOSURE_LEVELS, Disclosure } from '../../../adapters/dci/server/disclosure';
 import { modelOn } from './common';
 import { OutboundAuthDoc, outboundAuthSchema } from './outboundAuth';
@@ -57,6 +58,10 @@ export interface PartnerDoc {
   publicKeys: PartnerJwk[];
   jwksUrl?: string;
   signingProfile: SigningProfileName;
+  /** Its public encryption key (`use: enc`): what our replies, callbacks and notifications are encrypted to. */
+  encryptionKey?: PartnerJwk;
+  /** Absent on partners stored before encryption: `never`. */
+  encryptionPolicy?: EncryptionPolicy;
   /** Callback URLs in `header.sender_uri` must lie under this base. */
   callbackBase: string;
   /** What our callbacks and notifications present at the partner's receiver; absent means none. */
@@ -100,6 +105,8 @@ const partnerSchema = new Schema<PartnerDoc>(
     jwksUrl: String,
     // No default: an unsigned partner must be configured explicitly, never by omission.
     signingProfile: { type: String, enum: SIGNING_PROFILES, required: true },
+    encryptionKey: jwkSchema,
+    encryptionPolicy: { type: String, enum: ENCRYPTION_POLICIES },
     callbackBase: { type: String, required: true },
     callbackAuth: outboundAuthSchema,
     clientId: { type: String, required: true },

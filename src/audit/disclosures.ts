@@ -1,0 +1,132 @@
+/**
+ * The disclosure audit: who received a person's data, which fields, for what purpose, in which
+ * message. The DCI adapter records through `disclosureRecorder` before a message leaves (one insert
+ * per message, idempotent per message and person); operators read it through GraphQL and export it
+ * with `dci-gateway audit export`. Records older than the retention are deleted by `pruneDisclosures`.
+ */
+import { Types, type FilterQuery, type Model } from 'mongoose';
+import type { DisclosureMessage, DisclosureRecorder, PersonDisclosure } from '../../adapters/dci/server/disclosureAudit';
+import { badInput } from '../errors';
+import type { DisclosureDoc } from '../store/models/disclosure';
+
+export interface DisclosureModels {
+  Disclosure: Model<DisclosureDoc>;
+}
+
+/** A message recorded again (a retried callback) finds its records there: nothing else failed. */
+function onlyDuplicates(error: unknown): boolean {
+  const e = error as { code?: number; writeErrors?: unknown };
+  const writeErrors = (e.writeErrors === undefined ? [] : Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]) as { code?: number; err?: { code?: number } }[];
+  if (writeErrors.length === 0) return e.code === 11000;
+  return writeErrors.every((w) => (w.code ?? w.err?.code) === 11000);
+}
+
+/**
+ * One document per person of the message. A person shown by two items of one message is one record
+ * holding every field either showed (at the higher level), with the first item's purpose and reference.
+ */
+export function disclosureDocs(message: DisclosureMessage, people: readonly PersonDisclosure[]): DisclosureDoc[] {
+  const byPerson = new Map<string, DisclosureDoc>();
+  for (const person of people) {
+    const known = byPerson.get(person.individualId);
+    if (known) {
+      for (const f of person.fields) {
+        const same = known.fields.find((k) => k.field === f.field);
+        if (!same) known.fields.push({ ...f });
+        else if (f.level === 'given') same.level = 'given';
+      }
+      continue;
+    }
+    const purpose = { ...(person.purpose.consent && { consent: person.purpose.consent }), ...(person.purpose.authorize && { authorize: person.purpose.authorize }) };
+    byPerson.set(person.individualId, {
+      _id: `${message.messageId}:${person.individualId}`,
+      partner: message.partner,
+      individual: new Types.ObjectId(person.individualId),
+      fields: person.fields.map((f) => ({ ...f })),
+      ...(Object.keys(purpose).length > 0 && { purpose }),
+      transactionId: message.transactionId,
+      messageId: message.messageId,
+      action: message.action,
+      ...(person.referenceId !== undefined && { referenceId: person.referenceId }),
+      at: message.at,
+    });
+  }
+  return [...byPerson.values()];
+}
+
+export function disclosureRecorder(models: DisclosureModels): DisclosureRecorder {
+  return {
+    async record(message, people) {
+      const docs = disclosureDocs(message, people);
+      if (docs.length === 0) return;
+      try {
+        await models.Disclosure.insertMany(docs, { ordered: false });
+      } catch (error) {
+        if (!onlyDuplicates(error)) throw error;
+      }
+    },
+  };
+}
+
+export interface DisclosureFilter {
+  /** The partner's sender id. */
+  partner?: string | null;
+  individualId?: string | null;
+  /** A purpose code, given as consent or as authorize. */
+  purpose?: string | null;
+  transactionId?: string | null;
+  /** From this time on (inclusive). */
+  from?: Date | null;
+  /** Before this time (exclusive). */
+  to?: Date | null;
+}
+
+export function disclosureQuery(filter: DisclosureFilter, field = 'filter'): FilterQuery<DisclosureDoc> {
+  const query: FilterQuery<DisclosureDoc> = {};
+  if (filter.partner != null) query.partner = filter.partner;
+  if (filter.individualId != null) {
+    if (!Types.ObjectId.isValid(filter.individualId) || !/^[0-9a-f]{24}$/i.test(filter.individualId)) throw badInput(`${field}.individualId`, 'is not an individual id');
+    query.individual = new Types.ObjectId(filter.individualId);
+  }
+  if (filter.purpose != null) query.$or = [{ 'purpose.consent': filter.purpose }, { 'purpose.authorize': filter.purpose }];
+  if (filter.transactionId != null) query.transactionId = filter.transactionId;
+  if (filter.from && filter.to && filter.from >= filter.to) throw badInput(`${field}.to`, 'must be later than from');
+  if (filter.from || filter.to) query.at = { ...(filter.from && { $gte: filter.from }), ...(filter.to && { $lt: filter.to }) };
+  return query;
+}
+
+export const MAX_DISCLOSURES = 500;
+
+/** The newest `first` disclosures matching the filter. */
+export async function listDisclosures(models: DisclosureModels, filter: DisclosureFilter, first: number): Promise<DisclosureDoc[]> {
+  if (!Number.isInteger(first) || first < 1 || first > MAX_DISCLOSURES) throw badInput('first', `must be a whole number from 1 to ${MAX_DISCLOSURES}`);
+  return models.Disclosure.find(disclosureQuery(filter)).sort({ at: -1, _id: -1 }).limit(first).lean<DisclosureDoc[]>();
+}
+
+/** Every disclosure matching the filter, oldest first, read in batches (the export). */
+export function eachDisclosure(models: DisclosureModels, filter: DisclosureFilter): AsyncIterable<DisclosureDoc> {
+  return models.Disclosure.find(disclosureQuery(filter)).sort({ at: 1, _id: 1 }).lean().cursor({ batchSize: 500 }) as AsyncIterable<DisclosureDoc>;
+}
+
+/** A disclosure as operators see it (GraphQL, the export): ids as strings, no database internals. */
+export function disclosureView(doc: DisclosureDoc) {
+  return {
+    id: doc._id,
+    partner: doc.partner,
+    individualId: `${doc.individual}`,
+    fields: doc.fields.map(({ field, level }) => ({ field, level })),
+    purpose: doc.purpose ? { consent: doc.purpose.consent ?? null, authorize: doc.purpose.authorize ?? null } : null,
+    transactionId: doc.transactionId,
+    messageId: doc.messageId,
+    action: doc.action,
+    referenceId: doc.referenceId ?? null,
+    at: doc.at,
+  };
+}
+
+/** Deletes the records older than the retention; returns how many. */
+export async function pruneDisclosures(models: DisclosureModels, now: Date, retentionDays: number): Promise<number> {
+  const before = new Date(now.getTime() - retentionDays * 86_400_000);
+  const { deletedCount } = await models.Disclosure.deleteMany({ at: { $lt: before } });
+  return deletedCount;
+}
