@@ -5,7 +5,7 @@ import type { SecretBox } from '../dataSources/secretBox';
 import type { PartnerDoc } from '../store/models/partner';
 import { callbackCredentials } from './callbackAuth';
 import type { PartnerKeySource } from './keyResolver';
-import { findBySenderId, partnerDisclosure, PartnerModels } from './service';
+import { findBySenderId, partnerDisclosure, partnerPurposes, PartnerModels } from './service';
 import type { SharedRateLimiter } from './sharedRateLimiter';
 
 const toInbound = (p: PartnerDoc, credentials: CallbackCredentials, keysOf: PartnerKeySource): InboundPartner => ({
@@ -15,6 +15,7 @@ const toInbound = (p: PartnerDoc, credentials: CallbackCredentials, keysOf: Part
   callbackCredentials: credentials,
   queryAttributes: p.queryAttributes,
   disclosure: partnerDisclosure(p),
+  purposes: partnerPurposes(p),
   scopes: p.scopes,
   rateLimitPerMinute: p.rateLimitPerMinute,
   keys: keysOf(p),

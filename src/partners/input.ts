@@ -8,6 +8,7 @@ import { ClientAuth, CREDENTIAL_LOCATIONS } from '../../adapters/dci/client/data
 import { keyManagementFor } from '../../adapters/dci/protocol/encryption';
 import { senderIdProblem } from '../../adapters/dci/protocol/envelope';
 import { DISCLOSED_FIELDS, DISCLOSURE_LEVELS, Disclosure } from '../../adapters/dci/server/disclosure';
+import { PURPOSE_REFUSALS, PurposePolicy } from '../../adapters/dci/server/purpose';
 
 const MAX_URL = 2048;
 const MAX_KEYS = 10;
@@ -149,6 +150,30 @@ export function disclosure(field: string, input: DisclosureInput | null | undefi
     const repeated = types.findIndex((type, i) => types.indexOf(type) !== i);
     if (repeated >= 0) throw badInput(`${field}.identifierTypes[${repeated}].type`, 'names a type listed before');
   }
+  return out;
+}
+
+/** A partner's purposes as an administrator writes them: any member left out keeps the base's value; `codes` replaces the list. */
+export interface PurposesInput {
+  codes?: string[] | null;
+  required?: boolean | null;
+  refusal?: string | null;
+}
+
+const MAX_PURPOSE_CODES = 100;
+
+/** `input` over `base`: codes as the spec's purpose codes (up to 100 characters, each once); required needs a code. */
+export function purposes(field: string, input: PurposesInput | null | undefined, base: PurposePolicy): PurposePolicy {
+  const out: PurposePolicy = { ...base, codes: [...base.codes] };
+  if (input?.codes) {
+    if (input.codes.length > MAX_PURPOSE_CODES) throw badInput(`${field}.codes`, `must hold at most ${MAX_PURPOSE_CODES} codes`);
+    out.codes = input.codes.map((c, i) => text(`${field}.codes[${i}]`, c, { required: true, max: 100 })!);
+    const repeated = out.codes.findIndex((c, i) => out.codes.indexOf(c) !== i);
+    if (repeated >= 0) throw badInput(`${field}.codes[${repeated}]`, 'names a code listed before');
+  }
+  if (input?.required !== undefined && input.required !== null) out.required = input.required;
+  if (input?.refusal !== undefined && input.refusal !== null) out.refusal = oneOf(`${field}.refusal`, input.refusal, PURPOSE_REFUSALS);
+  if (out.required && out.codes.length === 0) throw badInput(`${field}.codes`, 'must hold at least one code when a purpose is required');
   return out;
 }
 

@@ -18,7 +18,21 @@ import type { SigningProfileName } from '../../adapters/dci/protocol/signing';
 import { ENCRYPTION_POLICIES, type EncryptionPolicy } from '../../adapters/dci/protocol/encryption';
 import { publicCallbackAuth, sealCallbackAuth } from './callbackAuth';
 import { Disclosure, FULL_DISCLOSURE, MASKED_DISCLOSURE } from '../../adapters/dci/server/disclosure';
-import { disclosure, DisclosureInput, OutboundAuthInput, partnerScopes, publicEncryptionJwk, publicJwks, queryAttributes, rateLimit, secureUrl, senderId as checkSenderId } from './input';
+import { NO_PURPOSE_POLICY, PurposePolicy } from '../../adapters/dci/server/purpose';
+import {
+  disclosure,
+  DisclosureInput,
+  OutboundAuthInput,
+  partnerScopes,
+  publicEncryptionJwk,
+  publicJwks,
+  purposes,
+  PurposesInput,
+  queryAttributes,
+  rateLimit,
+  secureUrl,
+  senderId as checkSenderId,
+} from './input';
 import { hashSecret, newClientId, newClientSecret, unmatchableHash, verifySecret } from './secrets';
 
 /** Just the model this module needs, so callers can pass the whole registry or only this. */
@@ -46,6 +60,8 @@ export interface PartnerInput {
   /** The starting profile: true gives every field, false (the default) the masked one; `disclosure` changes it field by field. */
   pii?: boolean | null;
   disclosure?: DisclosureInput | null;
+  /** The purposes it may give for personal data; defaults to none registered (purposes recorded, not checked). */
+  purposes?: PurposesInput | null;
   rateLimitPerMinute?: number | null;
 }
 
@@ -67,6 +83,8 @@ export interface PartnerUpdate {
   pii?: boolean | null;
   /** Changes the profile field by field (after `pii`, when both are given). */
   disclosure?: DisclosureInput | null;
+  /** Changes the purposes member by member. */
+  purposes?: PurposesInput | null;
   rateLimitPerMinute?: number | null;
 }
 
@@ -77,10 +95,11 @@ export interface ClientCredentials {
 }
 
 /** A partner as it may be shown to an administrator: everything but the secret hash and the callback secrets. */
-export type PublicPartner = Omit<PartnerDoc, '_id' | 'clientSecretHash' | 'callbackAuth' | 'pii' | 'disclosure'> & {
+export type PublicPartner = Omit<PartnerDoc, '_id' | 'clientSecretHash' | 'callbackAuth' | 'pii' | 'disclosure' | 'purposes'> & {
   id: string;
   callbackAuth: PublicAuth;
   disclosure: Disclosure;
+  purposes: PurposePolicy;
 };
 
 export const DEFAULT_PARTNER_SCOPES: readonly PartnerScope[] = ['dci:search'];
@@ -105,6 +124,7 @@ export function publicPartner(doc: PartnerDoc): PublicPartner {
     scopes: [...doc.scopes],
     queryAttributes: [...doc.queryAttributes],
     disclosure: partnerDisclosure(doc),
+    purposes: partnerPurposes(doc),
     rateLimitPerMinute: doc.rateLimitPerMinute,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
@@ -147,6 +167,7 @@ export async function createPartner(models: PartnerModels, input: PartnerInput, 
     scopes: partnerScopes('scopes', input.scopes ?? [...DEFAULT_PARTNER_SCOPES]),
     queryAttributes: queryAttributes('queryAttributes', input.queryAttributes ?? [...DEFAULT_QUERY_ATTRIBUTES]),
     disclosure: disclosure('disclosure', input.disclosure, presetDisclosure(input.pii ?? false)),
+    purposes: purposes('purposes', input.purposes, NO_PURPOSE_POLICY),
     rateLimitPerMinute: rateLimit('rateLimitPerMinute', input.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE),
   };
 
@@ -194,6 +215,7 @@ export async function updatePartner(models: PartnerModels, senderId: string, inp
   if (input.queryAttributes != null) changes.queryAttributes = queryAttributes('queryAttributes', input.queryAttributes);
   const newDisclosure = input.pii != null || input.disclosure != null;
   if (newDisclosure) changes.disclosure = disclosure('disclosure', input.disclosure, input.pii != null ? presetDisclosure(input.pii) : partnerDisclosure(current));
+  if (input.purposes != null) changes.purposes = purposes('purposes', input.purposes, partnerPurposes(current));
   if (input.rateLimitPerMinute != null) changes.rateLimitPerMinute = rateLimit('rateLimitPerMinute', input.rateLimitPerMinute);
   const removeJwksUrl = input.jwksUrl === null;
   requireVerificationKeys(
@@ -252,6 +274,9 @@ export async function authenticateClient(models: PartnerModels, clientId: string
 export function partnerDisclosure(partner: Pick<PartnerDoc, 'disclosure' | 'pii'>): Disclosure {
   return partner.disclosure ?? presetDisclosure(partner.pii === true);
 }
+
+/** The purposes it may give; a partner stored before purposes has none registered. */
+export const partnerPurposes = (partner: Pick<PartnerDoc, 'purposes'>): PurposePolicy => partner.purposes ?? NO_PURPOSE_POLICY;
 
 const presetDisclosure = (pii: boolean): Disclosure => (pii ? FULL_DISCLOSURE : MASKED_DISCLOSURE);
 

@@ -22,7 +22,7 @@ describe('sandbox CRVS', () => {
     expect(res.body.header).toMatchObject({ action: 'on-search', status: 'succ', sender_id: 'crvs.sandbox', receiver_id: 'dci-gateway.test' });
     const combined = (await (await fetch(`${w.sandbox.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
     const own = (await (await fetch(w.sandbox.registries.crvs.jwksUrl)).json()) as { keys: { kid: string }[] };
-    expect(combined.keys).toHaveLength(3);
+    expect(combined.keys).toHaveLength(4); // one per registry: CRVS, IBR, DR, social
     expect(combined.keys).toContainEqual(own.keys[0]);
     const [item] = res.body.message.search_response;
     expect(item.pagination).toEqual({ page_size: 100, page_number: 1, total_count: 1 });

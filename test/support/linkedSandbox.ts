@@ -1,7 +1,7 @@
 /**
  * The partner sandbox and a real gateway, linked both ways as in production: the sandbox's CRVS
- * registry is a partner of the gateway (allowed to call back), and the sandbox checks our
- * signatures against our JWKS and calls back with a token from our token endpoint.
+ * and social registries are partners of the gateway (allowed to call back), and the sandbox checks
+ * our signatures against our JWKS and calls back with a token from our token endpoint.
  */
 import { startSandbox, Sandbox, SandboxOptions } from '../../adapters/dci/sandbox';
 import { createPartner } from '../../src/partners/service';
@@ -27,13 +27,15 @@ export async function startLinkedSandbox(options: SandboxOptions): Promise<Linke
     await t.stop();
   };
   try {
-    const crvs = sandbox.registries.crvs;
-    const { clientId, clientSecret } = await createPartner(
-      t.gateway.models,
-      { senderId: crvs.senderId, jwksUrl: crvs.jwksUrl, callbackBase: `${t.url}/dci`, scopes: ['dci:callback'] },
-      new Date(),
-    );
-    sandbox.connectGateway({ tokenUrl: `${t.url}/oauth2/client/token`, clientId, clientSecret, jwksUrl: `${t.url}/.well-known/jwks.json` });
+    for (const registry of ['crvs', 'social'] as const) {
+      const info = sandbox.registries[registry];
+      const { clientId, clientSecret } = await createPartner(
+        t.gateway.models,
+        { senderId: info.senderId, jwksUrl: info.jwksUrl, callbackBase: `${t.url}/dci`, scopes: ['dci:callback'] },
+        new Date(),
+      );
+      sandbox.connectGateway({ tokenUrl: `${t.url}/oauth2/client/token`, clientId, clientSecret, jwksUrl: `${t.url}/.well-known/jwks.json` }, registry);
+    }
   } catch (error) {
     await stop();
     throw error;

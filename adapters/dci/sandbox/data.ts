@@ -19,11 +19,11 @@ export const AREAS = [
 export type Area = (typeof AREAS)[number];
 export const COUNTRY = 'ZZ';
 
-const GIVEN = {
+export const GIVEN = {
   female: ['Amani', 'Neema', 'Zawadi', 'Baraka', 'Subira', 'Tumaini', 'Wema', 'Asha', 'Nia', 'Imara', 'Furaha', 'Penda'],
   male: ['Jabari', 'Kito', 'Juma', 'Bahati', 'Faraji', 'Hamisi', 'Khamisi', 'Omari', 'Salim', 'Rashidi', 'Zuberi', 'Jelani'],
 };
-const FAMILY = ['Okafor', 'Mensah', 'Banda', 'Diallo', 'Kamau', 'Mwangi', 'Nkosi', 'Traore', 'Phiri', 'Osei', 'Abebe', 'Moyo', 'Sesay', 'Lungu', 'Ndlovu', 'Tembo'];
+export const FAMILY = ['Okafor', 'Mensah', 'Banda', 'Diallo', 'Kamau', 'Mwangi', 'Nkosi', 'Traore', 'Phiri', 'Osei', 'Abebe', 'Moyo', 'Sesay', 'Lungu', 'Ndlovu', 'Tembo'];
 
 export const PROGRAMMES = [
   { programmeIdentifier: 'CG-2025', programmeName: 'Child Grant' },

@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'express';
 
-export type RegistryName = 'crvs' | 'ibr' | 'dr';
-export const REGISTRY_NAMES: readonly RegistryName[] = ['crvs', 'ibr', 'dr'];
+export type RegistryName = 'crvs' | 'ibr' | 'dr' | 'social';
+export const REGISTRY_NAMES: readonly RegistryName[] = ['crvs', 'ibr', 'dr', 'social'];
 
 export type Json = Record<string, unknown>;
 export type RequestStatus = 'succ' | 'rjct';

@@ -26,7 +26,7 @@ interface RegistryFaults {
 const fresh = (): RegistryFaults => ({ failures: [], delays: [], retryAfter: [], badSignatures: 0, down: false });
 
 export class Faults {
-  private readonly state: Record<RegistryName, RegistryFaults> = { crvs: fresh(), ibr: fresh(), dr: fresh() };
+  private readonly state: Record<RegistryName, RegistryFaults> = { crvs: fresh(), ibr: fresh(), dr: fresh(), social: fresh() };
 
   constructor(private readonly onExpireTokens: () => void) {}
 

@@ -1,7 +1,7 @@
 /**
- * The partner sandbox: fake-but-real CRVS, IBR and DR registries on one HTTP port, each under its own
- * base path with its own Ed25519 key and sender id, speaking the DCI protocol with records generated
- * from a seed. It shares nothing with the gateway but HTTP.
+ * The partner sandbox: fake-but-real CRVS, IBR, DR and social registries on one HTTP port, each
+ * under its own base path with its own Ed25519 key and sender id, speaking the DCI protocol with
+ * records generated from a seed. It shares nothing with the gateway but HTTP.
  */
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
@@ -17,6 +17,7 @@ import { Ibr } from './ibr';
 import { oauthRouter, TokenStore } from './oauth';
 import { Delivery, RegistryContext, registryRouter } from './registry';
 import { newRegistryKey } from './signing';
+import { HouseholdSource, Social, SocialHousehold } from './social';
 
 export interface SandboxOptions {
   /** 0 (the default) picks a free port. */
@@ -27,6 +28,8 @@ export interface SandboxOptions {
   demoIndividuals?: number;
   births?: number;
   deaths?: number;
+  /** Households the social registry holds at start. */
+  households?: number;
   /** Lifetime of sandbox bearer tokens, default 300 s. */
   tokenTtlSeconds?: number;
   /** The client id and secret the gateway uses here; the secret is random unless given. */
@@ -53,18 +56,27 @@ export interface Sandbox {
   url: string;
   registries: Record<RegistryName, RegistryInfo>;
   oauth: { tokenUrl: string; clientId: string; clientSecret: string };
-  /** Where callbacks get their bearer token and which keys verify the gateway's requests; until called, signatures go unchecked. */
-  connectGateway(cfg: GatewayConfig): void;
+  /**
+   * Where callbacks get their bearer token and which keys verify the gateway's requests; until
+   * called, signatures go unchecked. The social registry is a partner of the gateway in its own
+   * right (its own sender id, so its own credentials): `registry: 'social'` links it; otherwise the
+   * CRVS, IBR and DR registries are linked, their callbacks carrying the CRVS credentials.
+   */
+  connectGateway(cfg: GatewayConfig, registry?: RegistryName): void;
   faults: Pick<Faults, 'failNext' | 'delayNext' | 'badSignatureNext' | 'expireTokens' | 'down' | 'retryAfterNext'>;
   calls(registry?: RegistryName): Call[];
   /** Callbacks and notifications sent, with the receiver's answer. */
   deliveries(registry?: RegistryName): Delivery[];
   data: SandboxData;
   emitDeath(uin: string, deathDate: string): Promise<void>;
+  /** The social registry's households, the head of each first. */
+  households: SocialHousehold[];
+  /** The social registry registers its next (seeded) household and notifies REGISTER subscribers. */
+  registerHousehold(): Promise<SocialHousehold>;
   stop(): Promise<void>;
 }
 
-const DEFAULTS = { port: 0, seed: 1, demoIndividuals: 2000, births: 500, deaths: 50, tokenTtlSeconds: 300, clientId: 'dci-gateway' };
+const DEFAULTS = { port: 0, seed: 1, demoIndividuals: 2000, births: 500, deaths: 50, households: 40, tokenTtlSeconds: 300, clientId: 'dci-gateway' };
 
 const startOfUtcDay = (date: Date) => new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
 
@@ -75,13 +87,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const tokens = new TokenStore(o.tokenTtlSeconds);
   const faults = new Faults(() => tokens.expireAll());
   const gateway = new GatewayLink();
+  const socialLink = new GatewayLink();
   const calls: (Call & { registry: RegistryName })[] = [];
   const deliveries: Delivery[] = [];
 
-  const context = (name: RegistryName) => new RegistryContext(name, `${name}.sandbox`, newRegistryKey(`${name}.sandbox`), faults, gateway, deliveries);
-  const contexts = { crvs: context('crvs'), ibr: context('ibr'), dr: context('dr') };
+  const context = (name: RegistryName, link = gateway) => new RegistryContext(name, `${name}.sandbox`, newRegistryKey(`${name}.sandbox`), faults, link, deliveries);
+  const contexts = { crvs: context('crvs'), ibr: context('ibr'), dr: context('dr'), social: context('social', socialLink) };
   const crvs = new Crvs(contexts.crvs, data, o.seed);
-  const operations = { crvs: crvs.operations(), ibr: new Ibr(contexts.ibr, data).operations(), dr: new Dr(contexts.dr, data).operations() };
+  const households = new HouseholdSource(o.seed, startOfUtcDay(o.asOf ?? new Date()));
+  const social = new Social(contexts.social, Array.from({ length: o.households }, () => households.next()), households);
+  const operations = { crvs: crvs.operations(), ibr: new Ibr(contexts.ibr, data).operations(), dr: new Dr(contexts.dr, data).operations(), social: social.operations() };
 
   const app = express();
   app.disable('x-powered-by');
@@ -112,12 +127,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     url,
     registries,
     oauth: { tokenUrl: `${url}/oauth2/client/token`, ...client },
-    connectGateway: (cfg) => gateway.connect(cfg),
+    connectGateway: (cfg, registry) => (registry === 'social' ? socialLink : gateway).connect(cfg),
     faults,
     calls: (registry) => calls.filter((c) => !registry || c.registry === registry).map(({ path, at, status }) => ({ path, at, status })),
     deliveries: (registry) => deliveries.filter((d) => !registry || d.registry === registry),
     data,
     emitDeath: (uin, deathDate) => crvs.emitDeath(uin, deathDate),
+    households: social.households,
+    registerHousehold: () => social.registerHousehold(),
     stop: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -2,7 +2,8 @@
  * The async half of the server: the durable job that answers a stored request and POSTs the signed
  * callback to the partner's `sender_uri` with its callback credentials, retried with backoff by the
  * job queue. The answer is computed once and stored, so a retry (or a restart) sends the same answer
- * with the same message id.
+ * with the same message id; the people it discloses are stored with it and recorded under that id
+ * before every attempt (the audit keeps one record per person and message).
  */
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../../../src/auth/principal';
@@ -10,6 +11,7 @@ import type { Logger } from '../../../src/log';
 import { PermanentJobError } from '../../../src/jobs/queue';
 import { callbackActionFor, KeyRing, RequestAction, SearchRequest, SubscribeRequest, TxnStatusRequest, UnsubscribeRequest } from '../protocol';
 import { deliver, DeliveryObserver } from './delivery';
+import type { DisclosureRecorder, PersonDisclosure } from './disclosureAudit';
 import { type InboundPartner, type PartnerDirectory, underCallbackBase } from './partners';
 import { signEnvelope } from './replies';
 import { answerSearch, partnerPrincipal, SearchDeps } from './search';
@@ -21,6 +23,8 @@ export interface Answer {
   message?: Record<string, unknown>;
   totalCount: number;
   reasonMessage?: string;
+  /** The people the message shows, for the disclosure audit; absent in answers stored before it. */
+  disclosed?: PersonDisclosure[];
 }
 
 /** Subscribe and unsubscribe, answered by the subscription registry. */
@@ -47,8 +51,8 @@ export function asyncActions(deps: SearchDeps & { transactions: TransactionStore
       switch (txn.action) {
         case 'search': {
           const request = txn.request as unknown as SearchRequest;
-          const message = await answerSearch(request, partner, principal, txn.correlationId, deps);
-          return { status: 'succ', message: message as unknown as Record<string, unknown>, totalCount: request.search_request.length };
+          const { message, disclosed } = await answerSearch(request, partner, principal, txn.correlationId, deps);
+          return { status: 'succ', message: message as unknown as Record<string, unknown>, totalCount: request.search_request.length, disclosed };
         }
         case 'subscribe': {
           const request = txn.request as unknown as SubscribeRequest;
@@ -58,7 +62,7 @@ export function asyncActions(deps: SearchDeps & { transactions: TransactionStore
           return { status: 'succ', message: await deps.subscriptions.unsubscribe(txn.request as unknown as UnsubscribeRequest, partner, txn.correlationId), totalCount: 1 };
         case 'txn-status': {
           const answer = await txnStatus(txn.request as unknown as TxnStatusRequest, partner.senderId, txn.correlationId, deps.transactions);
-          return { ...answer, message: answer.message as unknown as Record<string, unknown> | undefined, totalCount: 1 };
+          return { ...answer, message: answer.message as unknown as Record<string, unknown>, totalCount: 1 };
         }
       }
     },
@@ -71,6 +75,7 @@ export interface CallbackJobDeps {
   partners: PartnerDirectory;
   transactions: TransactionStore;
   actions: AsyncActions;
+  disclosures: DisclosureRecorder;
   log: Logger;
   /** Per attempt; a partner that does not answer in time is retried later. */
   timeoutMs?: number;
@@ -110,14 +115,17 @@ async function answerAndDeliver(deps: CallbackJobDeps, stored: StoredTransaction
     txn = await deps.transactions.settle(txn.correlationId, answer.status, { ...answer }, randomUUID());
   }
   const answer = txn.response as unknown as Answer;
+  const action = callbackActionFor(txn.action as RequestAction);
+  const messageId = txn.callbackMessageId ?? randomUUID();
+  await deps.disclosures.record({ partner: partner.senderId, messageId, transactionId: txn.transactionId, action, at: new Date() }, answer.disclosed ?? []);
   const signed = await signEnvelope(
     {
-      action: callbackActionFor(txn.action as RequestAction),
+      action,
       status: answer.status,
       totalCount: answer.totalCount,
       reasonMessage: answer.reasonMessage,
       message: answer.message,
-      messageId: txn.callbackMessageId,
+      messageId,
     },
     partner,
     deps.ourSenderId,

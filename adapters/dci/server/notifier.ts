@@ -13,11 +13,13 @@ import type { JobQueue } from '../../../src/jobs/queue';
 import type { Logger } from '../../../src/log';
 import type { KeyRing, NotifyEventRequest } from '../protocol';
 import { deliver, DeliveryObserver } from './delivery';
+import { peopleCollector, type DisclosureRecorder } from './disclosureAudit';
 import { OPERATION_FOR, Entity, GroupNode, IndividualNode } from './operations';
 import { underCallbackBase, type PartnerDirectory } from './partners';
 import { toDciGroup, toDciMember } from './records';
 import { signEnvelope } from './replies';
-import { partnerPrincipal } from './search';
+import { judgePurpose, Purpose, purposeOf, withoutPersonalData } from './purpose';
+import { partnerPrincipal, principalFor } from './search';
 import type { StoredSubscription, SubscriptionStore } from './subscriptions';
 
 export interface OutboxEvent {
@@ -58,6 +60,7 @@ export interface NotifierDeps {
   outbox: OutboxFeed;
   ledger: DeliveryLedger;
   jobs: JobQueue;
+  disclosures: DisclosureRecorder;
   log: Logger;
   deliveries?: DeliveryObserver;
   /** A notification still failing this long after it was queued is given up (state failed). */
@@ -88,18 +91,35 @@ function stableUuid(name: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** The registrant as the subscriber may see it, if it matches the subscription's filter. */
+/** The subscription's purpose, as checked when it was made; a subscription stored before purposes were read gives none. */
+function purposeOfSubscription(sub: StoredSubscription): Purpose {
+  try {
+    return purposeOf(sub.criteria);
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The registrant as the subscriber may see it, if it matches the subscription's filter, and the
+ * people it shows. The purpose is judged again against the partner's policy of today: one it no
+ * longer allows gets the record without personal data.
+ */
 async function matchingRecord(deps: NotifierDeps, sub: StoredSubscription, event: OutboxEvent) {
   const partner = await deps.partners.active(sub.senderId);
   if (!partner) return undefined;
+  const purpose = purposeOfSubscription(sub);
+  const disclosure = judgePurpose(partner.purposes, purpose).ok ? partner.disclosure : withoutPersonalData(partner.disclosure);
+  const principal = principalFor(partnerPrincipal(partner, `subscription:${sub.code}`, deps.ourSenderId), disclosure);
   const filter = { and: [sub.filter, { ids: [event.registrantId] }] };
-  const result = await deps.graphql(OPERATION_FOR[event.registrantKind], { filter, first: 1 }, partnerPrincipal(partner, `subscription:${sub.code}`, deps.ourSenderId));
+  const result = await deps.graphql(OPERATION_FOR[event.registrantKind], { filter, first: 1 }, principal);
   if (result.errors?.length) throw new Error(`subscription filter failed: ${result.errors[0].message}`);
   const data = result.data as Record<string, { edges: { node: unknown }[] }>;
   const node = data[event.registrantKind === 'group' ? 'groups' : 'individuals'].edges[0]?.node;
   if (!node) return undefined;
-  const record = event.registrantKind === 'group' ? toDciGroup(node as GroupNode, partner.disclosure) : toDciMember(node as IndividualNode, partner.disclosure);
-  return { partner, record };
+  const people = peopleCollector();
+  const record = event.registrantKind === 'group' ? toDciGroup(node as GroupNode, disclosure, people.seen) : toDciMember(node as IndividualNode, disclosure, people.seen);
+  return { partner, record, people: people.people(purpose, sub.code) };
 }
 
 /** Reads the outbox once; returns how many events it handled. */
@@ -166,8 +186,10 @@ export function notifyJob(deps: NotifierDeps) {
         },
       ],
     };
+    const messageId = stableUuid(`notify-msg:${code}:${event.id}`);
+    await deps.disclosures.record({ partner: sub.senderId, messageId, transactionId: message.transaction_id, action: 'notify', at: new Date() }, match.people);
     const signed = await signEnvelope(
-      { action: 'notify', status: 'succ', totalCount: 1, message, messageId: stableUuid(`notify-msg:${code}:${event.id}`) },
+      { action: 'notify', status: 'succ', totalCount: 1, message, messageId },
       match.partner,
       deps.ourSenderId,
       deps.keys,

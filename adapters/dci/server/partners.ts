@@ -5,6 +5,7 @@
 import type { Scope } from '../../../src/auth/scopes';
 import type { EncryptionSettings, PartnerKeyResolver, SigningProfileName } from '../protocol';
 import type { Disclosure } from './disclosure';
+import type { PurposePolicy } from './purpose';
 
 export interface InboundPartner {
   senderId: string;
@@ -17,6 +18,8 @@ export interface InboundPartner {
   queryAttributes: readonly string[];
   /** Which personal fields of a record it receives: given, masked or omitted. */
   disclosure: Disclosure;
+  /** The purposes it may give for personal data, and what a request without one gets. */
+  purposes: PurposePolicy;
   scopes: readonly Scope[];
   rateLimitPerMinute: number;
   /** Its registered public keys (pinned, or from its configured JWKS URL), from the same read as the rest. */

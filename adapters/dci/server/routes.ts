@@ -11,6 +11,7 @@ import { DatabaseLiveness, isDatabaseUnreachable } from '../../../src/store/live
 import { ackBody, KeyRing, SearchRequest, TxnStatusRequest } from '../protocol';
 import type { AsyncActions } from './asyncActions';
 import type { CallbackHub } from './callbackHub';
+import type { DisclosureRecorder } from './disclosureAudit';
 import { continueRequestScope } from '../../../src/requestScope';
 import { acceptInbound, checkInbound, DciRefusal, InboundDeps, InboundMessage, InboundObserver, InboundRoute, observeInbound, refuse } from './inbound';
 import { sendSigned, signEnvelope } from './replies';
@@ -26,6 +27,7 @@ export interface DciServerDeps extends InboundDeps {
   jobs: JobQueue;
   actions: AsyncActions;
   hub: CallbackHub;
+  disclosures: DisclosureRecorder;
   maxPageSize: number;
   maxBodyBytes: number;
   inboundObserver?: InboundObserver;
@@ -99,16 +101,22 @@ export function dciRouter(deps: DciServerDeps): express.Router {
     if (m.replayRejection) {
       return sendSigned(res, await signEnvelope({ action: 'on-search', status: 'rjct', totalCount: total, completedCount: 0, reasonCode: m.replayRejection }, m.partner, deps.ourSenderId, deps.keys));
     }
-    const message = await answerSearch(request, m.partner, principalOf(m), m.correlationId, deps);
-    sendSigned(res, await signEnvelope({ action: 'on-search', status: 'succ', totalCount: total, message }, m.partner, deps.ourSenderId, deps.keys));
+    const { message, disclosed } = await answerSearch(request, m.partner, principalOf(m), m.correlationId, deps);
+    // Recorded before the answer leaves: a disclosure the audit could not store is not made.
+    const messageId = randomUUID();
+    await deps.disclosures.record({ partner: m.partner.senderId, messageId, transactionId: request.transaction_id, action: 'on-search', at: new Date() }, disclosed);
+    sendSigned(res, await signEnvelope({ action: 'on-search', status: 'succ', totalCount: total, message, messageId }, m.partner, deps.ourSenderId, deps.keys));
   }));
 
   router.post('/registry/sync/txn/status', inbound({ api: 'social', path: '/registry/sync/txn/status', action: 'txn-status', scope: 'dci:search' }), accept(async (m, res) => {
     if (m.replayRejection) {
       return sendSigned(res, await signEnvelope({ action: 'txn-on-status', status: 'rjct', totalCount: 1, completedCount: 0, reasonCode: m.replayRejection }, m.partner, deps.ourSenderId, deps.keys));
     }
-    const answer = await txnStatus(m.envelope.message as TxnStatusRequest, m.partner.senderId, m.correlationId, deps.transactions);
-    sendSigned(res, await signEnvelope({ action: 'txn-on-status', totalCount: 1, ...answer }, m.partner, deps.ourSenderId, deps.keys));
+    const request = m.envelope.message as TxnStatusRequest;
+    const { disclosed, ...answer } = await txnStatus(request, m.partner.senderId, m.correlationId, deps.transactions);
+    const messageId = randomUUID();
+    await deps.disclosures.record({ partner: m.partner.senderId, messageId, transactionId: request.transaction_id, action: 'txn-on-status', at: new Date() }, disclosed);
+    sendSigned(res, await signEnvelope({ action: 'txn-on-status', totalCount: 1, ...answer, messageId }, m.partner, deps.ourSenderId, deps.keys));
   }));
 
   for (const route of ASYNC_ROUTES) {

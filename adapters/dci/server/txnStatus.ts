@@ -4,6 +4,7 @@
  * nothing matches (then the status holds the asked reference as a rejected item with the spec's code).
  */
 import type { SearchReasonCode, SearchResponse, TxnStatusRequest, TxnStatusResponse, TxnType } from '../protocol';
+import type { PersonDisclosure } from './disclosureAudit';
 import type { StoredTransaction, TransactionStore, TxnLookup } from './transactions';
 
 /**
@@ -32,10 +33,12 @@ function itemStatuses(txn: StoredTransaction, status: SearchResponse['search_res
   };
 }
 
-function statusOf(txn: StoredTransaction): TxnStatusResponse['txnstatus_response']['txn_status'] {
-  const answered = (txn.response as { message?: SearchResponse } | undefined)?.message;
-  if (!answered) return itemStatuses(txn, 'pdng');
-  return txn.action === 'txn-status' ? itemStatuses(txn, txn.status) : answered;
+/** The status, and the people it shows again when it is the stored answer of a search. */
+function statusOf(txn: StoredTransaction): { status: TxnStatusResponse['txnstatus_response']['txn_status']; disclosed: PersonDisclosure[] } {
+  const stored = txn.response as { message?: SearchResponse; disclosed?: PersonDisclosure[] } | undefined;
+  if (!stored?.message) return { status: itemStatuses(txn, 'pdng'), disclosed: [] };
+  if (txn.action === 'txn-status') return { status: itemStatuses(txn, txn.status), disclosed: [] };
+  return { status: stored.message, disclosed: stored.disclosed ?? [] };
 }
 
 /** Nothing to report: the asked reference, rejected with the spec's code. */
@@ -52,21 +55,31 @@ export interface TxnStatusAnswer {
   status: 'succ' | 'rjct';
   message: TxnStatusResponse;
   reasonMessage?: string;
+  /** The people of a search answer the status carries again, for the disclosure audit. */
+  disclosed: PersonDisclosure[];
 }
 
 /** `correlationId` is the status request's own: a stored (async) status request never reports on itself. */
 export async function txnStatus(request: TxnStatusRequest, senderId: string, correlationId: string, store: TransactionStore): Promise<TxnStatusAnswer> {
-  const answer = (status: 'succ' | 'rjct', txnType: TxnType, txnStatus: TxnStatusResponse['txnstatus_response']['txn_status'], reasonMessage?: string): TxnStatusAnswer => ({
+  const answer = (
+    status: 'succ' | 'rjct',
+    txnType: TxnType,
+    txnStatus: TxnStatusResponse['txnstatus_response']['txn_status'],
+    disclosed: PersonDisclosure[],
+    reasonMessage?: string,
+  ): TxnStatusAnswer => ({
     status,
     message: { transaction_id: request.transaction_id, correlation_id: correlationId, txnstatus_response: { txn_type: txnType, txn_status: txnStatus } },
     ...(reasonMessage !== undefined && { reasonMessage }),
+    disclosed,
   });
-  const refused = (reason: SearchReasonCode, message: string) => answer('rjct', request.txnstatus_request.txn_type, rejectedStatus(request, correlationId, reason, message), message);
+  const refused = (reason: SearchReasonCode, message: string) => answer('rjct', request.txnstatus_request.txn_type, rejectedStatus(request, correlationId, reason, message), [], message);
 
   const lookup = lookupOf(request.txnstatus_request);
   if (!lookup) return refused('rjct.search_criteria.invalid', 'attribute_type must be transaction_id, correlation_id or reference_id_list with a matching value');
   // Only the partner's own transactions are ever visible to it.
   const [txn] = (await store.find(senderId, lookup)).filter((t) => t.correlationId !== correlationId);
   if (!txn) return refused('rjct.reference_id.invalid', 'no transaction of this sender matches');
-  return answer('succ', TXN_TYPE[txn.action], statusOf(txn));
+  const { status, disclosed } = statusOf(txn);
+  return answer('succ', TXN_TYPE[txn.action], status, disclosed);
 }

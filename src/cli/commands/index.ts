@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAudit } from './audit';
 import { registerDataSources } from './dataSources';
 import { registerEligibility } from './eligibility';
 import { registerImport } from './import';
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerIndicators(program);
   registerPrograms(program);
   registerEligibility(program);
+  registerAudit(program);
 }

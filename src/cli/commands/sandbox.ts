@@ -17,28 +17,37 @@ interface SandboxCliOptions {
   gateway?: string;
   gatewayClientId?: string;
   gatewayClientSecret?: string;
+  households: number;
+  gatewaySocialClientId?: string;
+  gatewaySocialClientSecret?: string;
 }
 
 export function registerSandbox(program: Command): void {
   program
     .command('sandbox')
-    .description('run fake CRVS, IBR and DR partner registries that speak DCI, linked to the demo registry by UIN')
+    .description('run fake CRVS, IBR, DR and social partner registries that speak DCI, the first three linked to the demo registry by UIN')
     .option('--port <port>', 'port to listen on (127.0.0.1)', integer('--port', 0), 4100)
     .option('--seed <seed>', 'seed of the demo registry the records link to', integer('--seed', 0), 1)
     .option('--births <n>', 'number of birth records', integer('--births', 0), 500)
     .option('--deaths <n>', 'number of death records', integer('--deaths', 0), 50)
     .option('--demo-individuals <n>', 'people in the demo registry', integer('--demo-individuals', 0), 2000)
+    .option('--households <n>', 'households in the social registry', integer('--households', 0), 40)
     .option('--client-secret <secret>', 'OAuth client secret the gateway uses here (random by default)')
     .option('--gateway <url>', "the gateway's base URL: its token endpoint authenticates our callbacks, its JWKS verifies its requests")
     .option('--gateway-client-id <id>', 'our client id at the gateway (with --gateway)')
     .option('--gateway-client-secret <secret>', 'our client secret at the gateway (with --gateway)')
+    .option('--gateway-social-client-id <id>', "the social registry's client id at the gateway, a partner of its own (with --gateway)")
+    .option('--gateway-social-client-secret <secret>', "the social registry's client secret at the gateway (with --gateway)")
     .action(async (opts: SandboxCliOptions) => {
       if (opts.gateway && (!opts.gatewayClientId || !opts.gatewayClientSecret)) throw new Error('--gateway needs --gateway-client-id and --gateway-client-secret');
-      const { gateway, gatewayClientId, gatewayClientSecret, ...options } = opts;
+      if (Boolean(opts.gatewaySocialClientId) !== Boolean(opts.gatewaySocialClientSecret)) throw new Error('--gateway-social-client-id and --gateway-social-client-secret go together');
+      const { gateway, gatewayClientId, gatewayClientSecret, gatewaySocialClientId, gatewaySocialClientSecret, ...options } = opts;
       const sandbox = await startSandbox(options);
       if (gateway) {
         const base = gateway.replace(/\/+$/, '');
-        sandbox.connectGateway({ tokenUrl: `${base}/oauth2/client/token`, clientId: gatewayClientId!, clientSecret: gatewayClientSecret!, jwksUrl: `${base}/.well-known/jwks.json` });
+        const link = { tokenUrl: `${base}/oauth2/client/token`, jwksUrl: `${base}/.well-known/jwks.json` };
+        sandbox.connectGateway({ ...link, clientId: gatewayClientId!, clientSecret: gatewayClientSecret! });
+        if (gatewaySocialClientId) sandbox.connectGateway({ ...link, clientId: gatewaySocialClientId, clientSecret: gatewaySocialClientSecret! }, 'social');
       }
       const { url, registries, oauth } = sandbox;
       const signatures = gateway ? `verified with ${gateway.replace(/\/+$/, '')}/.well-known/jwks.json` : 'not checked: no --gateway given';

@@ -1,4 +1,5 @@
 import { DateScalar, DateTimeScalar } from '../scalars';
+import { auditResolvers } from './audit';
 import { crvsResolvers } from './crvs';
 import { dataSourceResolvers } from './dataSources';
 import { dciResolvers } from './dci';
@@ -20,9 +21,9 @@ export const resolvers = {
   ...indicatorResolvers.types,
   ...locationResolvers.types,
   ...programResolvers.types,
-  Individual: { ...typeResolvers.Individual, ...partnerDataResolvers.Individual, ...crvsResolvers.Individual, ...indicatorResolvers.Individual },
+  Individual: { ...typeResolvers.Individual, ...partnerDataResolvers.Individual, ...crvsResolvers.Individual, ...indicatorResolvers.Individual, ...auditResolvers.Individual },
   PartnerSigningProfile: partnerResolvers.PartnerSigningProfile,
-  Query: { ...registryResolvers.Query, ...identifierResolvers.Query, ...partnerResolvers.Query, ...dataSourceResolvers.Query, ...partnerDataResolvers.Query, ...crvsResolvers.Query, ...dciResolvers.Query, ...indicatorResolvers.Query, ...locationResolvers.Query, ...programResolvers.Query },
+  Query: { ...registryResolvers.Query, ...identifierResolvers.Query, ...partnerResolvers.Query, ...dataSourceResolvers.Query, ...partnerDataResolvers.Query, ...crvsResolvers.Query, ...dciResolvers.Query, ...indicatorResolvers.Query, ...locationResolvers.Query, ...programResolvers.Query, ...auditResolvers.Query },
   Mutation: { ...registryResolvers.Mutation, ...identifierResolvers.Mutation, ...partnerResolvers.Mutation, ...dataSourceResolvers.Mutation, ...crvsResolvers.Mutation, ...indicatorResolvers.Mutation, ...locationResolvers.Mutation, ...programResolvers.Mutation },
 };
 

@@ -1,6 +1,7 @@
 import mongoose from 'mongoose';
 import { crvsModels } from './crvs';
 import { dataSourceModel } from './dataSource';
+import { disclosureModel } from './disclosure';
 import { groupModel } from './group';
 import { identifierClaimModel } from './identifier';
 import { indicatorModels } from './indicators';
@@ -28,6 +29,7 @@ export function registryModels(c: mongoose.Connection) {
     Location: locationModel(c),
     ...crvsModels(c),
     PartnerFact: partnerFactModel(c),
+    Disclosure: disclosureModel(c),
     SeedRun: seedRunModel(c),
     ...programModels(c),
     ...indicatorModels(c),

@@ -8,6 +8,7 @@ import mongoose, { Schema, Types } from 'mongoose';
 import type { SigningProfileName } from '../../../adapters/dci/protocol/signing';
 import { ENCRYPTION_POLICIES, type EncryptionPolicy } from '../../../adapters/dci/protocol/encryption';
 import { DISCLOSED_FIELDS, DISCLOSURE_LEVELS, Disclosure } from '../../../adapters/dci/server/disclosure';
+import { PURPOSE_REFUSALS, PurposePolicy } from '../../../adapters/dci/server/purpose';
 import { modelOn } from './common';
 import { OutboundAuthDoc, outboundAuthSchema } from './outboundAuth';
 
@@ -76,6 +77,8 @@ export interface PartnerDoc {
   disclosure?: Disclosure;
   /** What those older partners had instead: read through `partnerDisclosure`, removed by the next update. */
   pii?: boolean;
+  /** The purposes it may give for personal data; absent: none registered, purposes recorded but not checked. */
+  purposes?: PurposePolicy;
   rateLimitPerMinute: number;
   createdAt: Date;
   updatedAt: Date;
@@ -92,6 +95,15 @@ const disclosureSchema = new Schema<Disclosure>(
     ...Object.fromEntries(DISCLOSED_FIELDS.map((field) => [field, level])),
     identifiers: level,
     identifierTypes: { type: [new Schema({ type: { type: String, required: true }, level }, { _id: false })], default: [] },
+  },
+  { _id: false },
+);
+
+const purposesSchema = new Schema<PurposePolicy>(
+  {
+    codes: { type: [String], default: [] },
+    required: { type: Boolean, required: true },
+    refusal: { type: String, enum: PURPOSE_REFUSALS, required: true },
   },
   { _id: false },
 );
@@ -115,6 +127,7 @@ const partnerSchema = new Schema<PartnerDoc>(
     queryAttributes: { type: [String], default: () => [...DEFAULT_QUERY_ATTRIBUTES] },
     disclosure: disclosureSchema,
     pii: Boolean,
+    purposes: purposesSchema,
     rateLimitPerMinute: { type: Number, required: true, default: DEFAULT_RATE_LIMIT_PER_MINUTE },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
