@@ -4,6 +4,7 @@
  * routes. Kept apart from gateway.ts so the HTTP start-up reads in one screen.
  */
 import express from 'express';
+import { disclosureRecorder, pruneDisclosures } from './audit/disclosures';
 import type { Config } from './config';
 import type { TokenService } from './auth/tokens';
 import type { GraphqlExecutor } from './graphql/inProcess';
@@ -41,6 +42,8 @@ const locationsUnavailable = (res: express.Response) =>
   res.status(503).json({ errors: [{ code: 'err.service.unavailable', message: 'the registry database is not answering; retry later' }] });
 const MAX_BODY_BYTES = 1024 * 1024;
 const OUTBOX_SCAN_MS = 500;
+/** Disclosure records past their retention are deleted this often (and at start). */
+const DISCLOSURE_PRUNE_MS = 60 * 60_000;
 const RETRY = { maxAttempts: 10, backoff: { baseMs: 1000, maxMs: 5 * 60_000, jitter: true } };
 /**
  * Notifications keep their order per subscription, so a subscriber that is down holds its queue.
@@ -87,11 +90,20 @@ export async function wireDci(opts: {
   });
   const actions = asyncActions({ graphql, maxPageSize: MAX_PAGE_SIZE, transactions, subscriptions: subscriptionHandlers });
   const ourSenderId = config.dciSenderId;
-  jobs.define(CALLBACK_JOB, callbackJob({ ourSenderId, keys, partners, transactions, actions, log, deliveries: metrics.deliveries }), RETRY);
-  const notifier = { ourSenderId, keys, graphql, partners, subscriptions, outbox: outboxFeed(connection), ledger: deliveryLedger(connection), jobs, log, deliveries: metrics.deliveries, giveUpAfterMs: config.notifyGiveUpMs };
+  const disclosures = disclosureRecorder(models);
+  jobs.define(CALLBACK_JOB, callbackJob({ ourSenderId, keys, partners, transactions, actions, disclosures, log, deliveries: metrics.deliveries }), RETRY);
+  const notifier = { ourSenderId, keys, graphql, partners, subscriptions, outbox: outboxFeed(connection), ledger: deliveryLedger(connection), jobs, disclosures, log, deliveries: metrics.deliveries, giveUpAfterMs: config.notifyGiveUpMs };
   jobs.define(NOTIFY_JOB, notifyJob(notifier), NOTIFY_RETRY);
   await warnUnsignedPartners(models, log);
 
+  // Every instance prunes: deleting what is past its retention twice deletes nothing more.
+  let pruned: Promise<unknown> = Promise.resolve();
+  const prune = () => {
+    pruned = pruneDisclosures(models, new Date(), config.disclosureRetentionDays)
+      .then((deleted) => deleted > 0 && log.info({ deleted }, 'disclosure records past their retention deleted'))
+      .catch((error: unknown) => log.warn({ err: (error as Error).message }, 'disclosure records not pruned'));
+  };
+  let pruning: NodeJS.Timeout | undefined;
   let scanning: NodeJS.Timeout | undefined;
   let scan: Promise<unknown> = Promise.resolve();
   let stopped = true;
@@ -137,7 +149,7 @@ export async function wireDci(opts: {
       });
       app.use(
         config.dciBasePath,
-        dciRouter({ tokens, partners, replay, log, ourSenderId, keys, graphql, transactions, jobs, actions, hub, maxPageSize: MAX_PAGE_SIZE, maxBodyBytes: MAX_BODY_BYTES, inboundObserver: metrics.inboundMessages, database }),
+        dciRouter({ tokens, partners, replay, log, ourSenderId, keys, graphql, transactions, jobs, actions, hub, disclosures, maxPageSize: MAX_PAGE_SIZE, maxBodyBytes: MAX_BODY_BYTES, inboundObserver: metrics.inboundMessages, database }),
       );
     },
     start() {
@@ -145,11 +157,15 @@ export async function wireDci(opts: {
       // The outbox is read by a poller, never on the request path that wrote it.
       stopped = false;
       scanLater();
+      prune();
+      pruning = setInterval(prune, DISCLOSURE_PRUNE_MS);
+      pruning.unref();
     },
     async stop() {
       stopped = true;
+      clearInterval(pruning);
       clearTimeout(scanning);
-      await scan;
+      await Promise.all([scan, pruned]);
       await jobs.stop();
     },
   };

@@ -7,6 +7,8 @@ import type { RegistryModels } from '../../store/models';
 import { AUTH_TYPES } from '../../store/models/outboundAuth';
 import { PARTNER_SCOPES, SIGNING_PROFILES } from '../../store/models/partner';
 import { CREDENTIAL_LOCATIONS } from '../../../adapters/dci/client/dataSource';
+import { PURPOSE_REFUSALS } from '../../../adapters/dci/server/purpose';
+import type { PurposesInput } from '../../partners/input';
 import { ENCRYPTION_POLICIES } from '../../../adapters/dci/protocol/encryption';
 import { positiveInteger, printJson as print, secretFromEnv, withStore } from '../runtime';
 
@@ -77,6 +79,9 @@ interface AddOptions {
   name?: string;
   pii?: boolean;
   disclose?: string[];
+  purposes?: string[];
+  purposeRequired?: boolean;
+  purposeRefusal?: string;
   queryAttributes?: string[];
   rateLimit?: number;
   callbackAuth: string;
@@ -103,7 +108,18 @@ interface UpdateOptions {
   rateLimit?: number;
   pii?: boolean;
   disclose?: string[];
+  purposes?: string[];
+  purposeRequired?: boolean;
+  purposeRefusal?: string;
 }
+
+/** The purpose options as a PurposesInput, or undefined when none is given; the codes are checked by the partner service. */
+function readPurposes(opts: { purposes?: string[]; purposeRequired?: boolean; purposeRefusal?: string }): PurposesInput | undefined {
+  if (opts.purposes === undefined && opts.purposeRequired === undefined && opts.purposeRefusal === undefined) return undefined;
+  return { codes: opts.purposes, required: opts.purposeRequired, refusal: opts.purposeRefusal };
+}
+const PURPOSES_HELP = 'purpose codes its requests may give (consent.purpose.code, authorize.purpose.code); replaces the list';
+const PURPOSE_REFUSAL_HELP = 'what a request whose purpose is missing (when required) or not listed gets';
 
 export function registerPartners(program: Command): void {
   const partners = program.command('partners').description('manage the partner systems allowed to call the DCI APIs');
@@ -122,6 +138,9 @@ export function registerPartners(program: Command): void {
     .option('--name <text>', 'display name (default: the sender id)')
     .option('--pii', 'start the disclosure from every field given (default: names, birth date, address line, phone, e-mail and identifier values masked)', false)
     .option('--disclose <field=level...>', DISCLOSE_HELP)
+    .option('--purposes <codes...>', `${PURPOSES_HELP} (default: none, purposes recorded but not checked)`)
+    .option('--purpose-required', 'personal data only for a request giving one of --purposes')
+    .addOption(new Option('--purpose-refusal <what>', `${PURPOSE_REFUSAL_HELP} (default: no_personal_data)`).choices([...PURPOSE_REFUSALS]))
     .option('--query-attributes <names...>', 'DCI attributes it may search on (default: UIN BRN NATIONAL_ID HOUSEHOLD_ID age birth_date sex location group_size poverty_score)')
     .option('--rate-limit <perMinute>', 'DCI requests per minute (default: 600)', positiveInteger)
     .addOption(new Option('--callback-auth <type>', 'how our callbacks and notifications authenticate at the partner').choices([...AUTH_TYPES]).default('none'))
@@ -157,6 +176,7 @@ export function registerPartners(program: Command): void {
         queryAttributes: opts.queryAttributes,
         pii: opts.pii,
         disclosure: readDisclose(opts.disclose),
+        purposes: readPurposes(opts),
         rateLimitPerMinute: opts.rateLimit,
       };
       const created = await withStore(({ config, models }) => createPartner(models, input, new Date(), SecretBox.open(config.dataDir)));
@@ -181,6 +201,10 @@ export function registerPartners(program: Command): void {
     .option('--pii', 'start the disclosure over from every field given')
     .option('--no-pii', 'start the disclosure over from the masked profile')
     .option('--disclose <field=level...>', DISCLOSE_HELP)
+    .option('--purposes <codes...>', PURPOSES_HELP)
+    .option('--purpose-required', 'personal data only for a request giving one of the purposes')
+    .option('--no-purpose-required', 'personal data also for a request giving no purpose')
+    .addOption(new Option('--purpose-refusal <what>', PURPOSE_REFUSAL_HELP).choices([...PURPOSE_REFUSALS]))
     .action(async (opts: UpdateOptions) => {
       const input: PartnerUpdate = {
         displayName: opts.name,
@@ -196,6 +220,7 @@ export function registerPartners(program: Command): void {
         rateLimitPerMinute: opts.rateLimit,
         pii: opts.pii,
         disclosure: readDisclose(opts.disclose),
+        purposes: readPurposes(opts),
       };
       print(publicPartner(await withModels((models) => updatePartner(models, opts.senderId, input, new Date()))));
     });
