@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode, GatewayError } from '../../../src/errors';
 import type { Logger } from '../../../src/log';
 import { PartnerRateLimiter } from '../../../src/partners/rateLimiter';
-import type { PartnerKeyResolver, RequestAction, SearchCriteria, SearchResponse, SearchResponseItem, SubscribeCriteria, SubscribeResponse } from '../protocol';
+import type { PartnerKeyResolver, RequestAction, SearchCriteria, SearchResponse, SearchResponseItem, SubscribeCriteria, SubscribeResponse, UnsubscribeResponse } from '../protocol';
 import type { CallbackHub, ReceivedCallback } from '../server/callbackHub';
 import { CircuitBreaker, CircuitOptions } from './circuitBreaker';
 import type { DataSourceConfig } from './dataSource';
@@ -64,6 +64,11 @@ export const ASYNC_SEARCH_PATH = '/registry/search';
 export const ON_SEARCH_PATH = '/registry/on-search';
 export const SUBSCRIBE_PATH = '/registry/subscribe';
 export const ON_SUBSCRIBE_PATH = '/registry/on-subscribe';
+export const UNSUBSCRIBE_PATH = '/registry/unsubscribe';
+export const ON_UNSUBSCRIBE_PATH = '/registry/on-unsubscribe';
+
+/** A partner's acknowledgement of an async request. */
+export type Acknowledgement = ReturnType<typeof acknowledgement>;
 
 export type SubscribeResponseItem = SubscribeResponse['subscribe_response'][number];
 
@@ -157,6 +162,28 @@ export class DciClient {
   }
 
   /**
+   * Async search left to complete later: sent under the caller's `transactionId`, it returns with the
+   * partner's ACK. The results reach our `/registry/on-search`, where the CallbackHub hands them to
+   * `onAction('on-search')` listeners: the caller stores the transaction before calling, so that a
+   * partner answering before its ACK arrives finds it. At most one envelope of items.
+   */
+  async searchLater(items: SearchItem[], transactionId: string): Promise<Acknowledgement> {
+    const [batch, ...more] = this.batches(items);
+    if (more.length > 0) throw new GatewayError('BAD_USER_INPUT', `at most ${this.source.maxItemsPerEnvelope} items go in one async search`, { field: 'items' });
+    const message = { transaction_id: transactionId, search_request: batch };
+    const senderUri = this.callbackUri(ON_SEARCH_PATH);
+    return this.logged(ASYNC_SEARCH_PATH, transactionId, batch.length, async (note) => {
+      const answer = await this.transport.post(ASYNC_SEARCH_PATH, () =>
+        signedRequest(this.source, this.deps.signer, { path: ASYNC_SEARCH_PATH, action: 'search', message, totalCount: batch.length, senderUri }),
+      );
+      const ack = acknowledgement(this.source, ASYNC_SEARCH_PATH, answer.text);
+      note({ correlationId: ack.correlation_id, attempts: answer.attempts });
+      if (ack.ack_status !== 'ACK') throw unavailable(this.source.name, `ACK_${ack.ack_status}`, 'the registry will not answer this search', { partnerCode: ack.error?.code });
+      return ack;
+    });
+  }
+
+  /**
    * Subscribes to registry events: the partner ACKs, then confirms on our `/registry/on-subscribe`
    * with its subscription codes. Its notifications go to our `/registry/notify` (SPEC-NOTES 2.2),
    * where the CallbackHub hands them to `onAction('notify')` listeners.
@@ -176,6 +203,26 @@ export class DciClient {
     );
   }
 
+  /** Ends subscriptions: the partner ACKs, then confirms on our `/registry/on-unsubscribe`. */
+  async unsubscribe(codes: string[], opts: { timeoutMs: number }): Promise<UnsubscribeResponse> {
+    const items = { timestamp: new Date(this.now()).toISOString(), subscription_codes: codes };
+    return this.awaitCallback<UnsubscribeResponse>(
+      { path: UNSUBSCRIBE_PATH, action: 'unsubscribe', callbackPath: ON_UNSUBSCRIBE_PATH, items, count: codes.length, timeoutMs: opts.timeoutMs },
+      { refused: 'the registry will not end these subscriptions', late: 'the unsubscription was not confirmed in time' },
+      (callback, settle) => {
+        if (callback.senderId !== this.source.receiverId) return;
+        const valid = operationValidator(this.source, ON_UNSUBSCRIBE_PATH, 'request')({ header: callback.header, message: callback.message });
+        if (!valid.ok) return settle.reject(unavailable(this.source.name, 'INVALID_RESPONSE', `the confirmation does not match the ${this.source.kind} ${ON_UNSUBSCRIBE_PATH} schema`));
+        settle.resolve(callback.message as UnsubscribeResponse);
+      },
+    );
+  }
+
+  /** Our receiver endpoint at `path` as the partner reaches it (the async request's `sender_uri`). */
+  private callbackUri(path: string): string {
+    return `${this.source.callbackBase.replace(/\/$/, '')}${path}`;
+  }
+
   /**
    * An async request: sent, ACKed, then answered on our receiver at `callbackPath`, where `onCallback`
    * settles it; a partner that does not answer within `timeoutMs` of its ACK fails it.
@@ -187,7 +234,7 @@ export class DciClient {
   ): Promise<T> {
     const transactionId = randomUUID();
     const message = { transaction_id: transactionId, ...request.items };
-    const senderUri = `${this.source.callbackBase.replace(/\/$/, '')}${request.callbackPath}`;
+    const senderUri = this.callbackUri(request.callbackPath);
     let settle!: Settle<T>;
     const answered = new Promise<T>((resolve, reject) => (settle = { resolve, reject }));
     answered.catch(() => undefined); // observed below; a send failure must not leave it unhandled
