@@ -1,14 +1,14 @@
 /**
- * The quick start's partner registries: `serve --demo` also starts the sandbox (CRVS, IBR, DR) and
- * wires it to the gateway both ways, as an operator would: the sandbox's CRVS is a partner of ours
- * (so its callbacks and notifications pass our checks) and each sandbox registry is a data source
- * (so GraphQL can bring its data into the graph). Re-running the demo reuses what is already there,
- * pointed at this run's ports.
+ * The quick start's partner registries: `serve --demo` also starts the sandbox (CRVS, IBR, DR,
+ * social) and wires it to the gateway both ways, as an operator would: the sandbox's CRVS and social
+ * registry are partners of ours (so their callbacks and notifications pass our checks) and each
+ * sandbox registry is a data source (so GraphQL can bring its data into the graph). Re-running the
+ * demo reuses what is already there, pointed at this run's ports.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startSandbox, Sandbox } from '../adapters/dci/sandbox';
+import { startSandbox, Sandbox, RegistryName } from '../adapters/dci/sandbox';
 import type { Config } from './config';
 import { addDataSource, DataSourceAddress, findDataSource, moveDataSource } from './dataSources/service';
 import { SecretBox } from './dataSources/secretBox';
@@ -16,7 +16,12 @@ import type { Gateway } from './gateway';
 import type { Logger } from './log';
 import { createPartner, findBySenderId, rotateClientSecret, updatePartner } from './partners/service';
 
-const KINDS = ['crvs', 'ibr', 'dr'] as const;
+const KINDS = ['crvs', 'ibr', 'dr', 'social'] as const;
+/** The registries that call us back (async answers, notifications), each a partner of ours. */
+const CALLING_BACK: { registry: RegistryName; displayName: string }[] = [
+  { registry: 'crvs', displayName: 'Sandbox CRVS' },
+  { registry: 'social', displayName: 'Sandbox social registry' },
+];
 
 /** The sandbox's client secret for us, kept so data sources made by an earlier run keep working. */
 function sandboxSecret(dataDir: string): string {
@@ -33,16 +38,19 @@ export async function startDemoSandbox(gateway: Gateway, config: Config, demoInd
   const now = new Date();
   const callbackBase = `${gateway.url}${config.dciBasePath}`;
 
-  const crvs = sandbox.registries.crvs;
-  let credentials;
-  if (await findBySenderId(models, crvs.senderId)) {
-    // Its secret was shown once, by an earlier run: issue a new one for this sandbox process.
-    await updatePartner(models, crvs.senderId, { callbackBase, jwksUrl: crvs.jwksUrl, status: 'active' }, now);
-    credentials = await rotateClientSecret(models, crvs.senderId, now);
-  } else {
-    credentials = await createPartner(models, { senderId: crvs.senderId, displayName: 'Sandbox CRVS', jwksUrl: crvs.jwksUrl, callbackBase, scopes: ['dci:callback'] }, now);
+  for (const { registry, displayName } of CALLING_BACK) {
+    const info = sandbox.registries[registry];
+    let credentials;
+    if (await findBySenderId(models, info.senderId)) {
+      // Its secret was shown once, by an earlier run: issue a new one for this sandbox process.
+      await updatePartner(models, info.senderId, { callbackBase, jwksUrl: info.jwksUrl, status: 'active' }, now);
+      credentials = await rotateClientSecret(models, info.senderId, now);
+    } else {
+      credentials = await createPartner(models, { senderId: info.senderId, displayName, jwksUrl: info.jwksUrl, callbackBase, scopes: ['dci:callback'] }, now);
+    }
+    const link = { tokenUrl: `${gateway.url}/oauth2/client/token`, clientId: credentials.clientId, clientSecret: credentials.clientSecret, jwksUrl: `${gateway.url}/.well-known/jwks.json` };
+    sandbox.connectGateway(link, registry);
   }
-  sandbox.connectGateway({ tokenUrl: `${gateway.url}/oauth2/client/token`, clientId: credentials.clientId, clientSecret: credentials.clientSecret, jwksUrl: `${gateway.url}/.well-known/jwks.json` });
 
   const settings = { box: SecretBox.open(config.dataDir), defaultSenderId: config.dciSenderId };
   for (const kind of KINDS) {
@@ -59,6 +67,6 @@ export async function startDemoSandbox(gateway: Gateway, config: Config, demoInd
     if (await findDataSource(models, name)) await moveDataSource(models, settings, name, address, now);
     else await addDataSource(models, settings, { name, kind, ...address }, now);
   }
-  log.info({ sandbox: sandbox.url }, 'demo partner sandbox (CRVS, IBR, DR) started and wired');
+  log.info({ sandbox: sandbox.url }, 'demo partner sandbox (CRVS, IBR, DR, social) started and wired');
   return sandbox;
 }

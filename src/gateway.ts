@@ -22,6 +22,7 @@ import { DataSourceClients, wireDataSources } from './dataSources/wiring';
 import { KeyRing } from '../adapters/dci/protocol';
 import { CallbackHub } from '../adapters/dci/server/callbackHub';
 import { wireCrvs } from './crvs/wiring';
+import { wireSocialRegistry } from './socialRegistry/wiring';
 import { ensureDemoProgram } from './programs/demo';
 import { IndicatorSide, wireIndicators } from './indicators/wiring';
 
@@ -93,6 +94,7 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
     const dci = await wireDci({ config, connection: store.connection, models, tokens, graphql: inProcessExecutor(schema, services), keys, hub, metrics, database: store.liveness, log });
     metrics.watchJobs(dci.jobs);
     const crvs = wireCrvs({ connection: store.connection, models, dataSources, dci, log });
+    const socialRegistry = wireSocialRegistry({ models, hub, log });
     const indicators = wireIndicators({ connection: store.connection, models, dataSources, jobs: dci.jobs, log });
     await syncIndexes(store.connection); // after every model, the DCI ones included, is defined
     if (opts.demo) {
@@ -127,6 +129,7 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
       dataSources,
       async stop() {
         crvs.stop(); // running imports pause at their next batch and resume on the next start
+        socialRegistry.stop();
         await indicators.stop(); // so do refresh runs
         await apollo.stop(); // drains in-flight requests, then closes the HTTP server
         await dci.stop();

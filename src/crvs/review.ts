@@ -8,7 +8,7 @@ import type { RegistryModels } from '../store/models';
 import { REVIEW_STATUSES, ReviewItemDoc, ReviewReason } from '../store/models/reviewItem';
 
 export interface NewReviewItem {
-  kind: 'birth' | 'death';
+  kind: ReviewItemDoc['kind'];
   reason: ReviewReason;
   detail: string;
   /** Registration number and digest of the source record: one item per source record. */

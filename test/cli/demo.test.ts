@@ -178,7 +178,7 @@ describe('the demo (gateway and partner sandbox)', () => {
     const wiring = ok(await demo.gql(WIRING));
     expect(wiring.partner).toEqual({ callbackBase: gatewayBase, jwksUrl: `${sandboxUrl}/crvs/.well-known/jwks.json`, status: 'active' });
     expect(wiring.dataSources).toEqual(
-      ['crvs', 'dr', 'ibr'].map((kind) => ({
+      ['crvs', 'dr', 'ibr', 'social'].map((kind) => ({
         name: `sandbox-${kind}`,
         baseUrl: `${sandboxUrl}/${kind}`,
         callbackBase: gatewayBase,

@@ -10,6 +10,7 @@ import { partnerDataResolvers } from './partnerData';
 import { partnerResolvers } from './partners';
 import { programResolvers } from './programs';
 import { entityResolvers, registryResolvers } from './registry';
+import { socialRegistryResolvers } from './socialRegistry';
 import { typeResolvers } from './types';
 
 export const resolvers = {
@@ -21,10 +22,11 @@ export const resolvers = {
   ...indicatorResolvers.types,
   ...locationResolvers.types,
   ...programResolvers.types,
+  ...socialRegistryResolvers.types,
   Individual: { ...typeResolvers.Individual, ...partnerDataResolvers.Individual, ...crvsResolvers.Individual, ...indicatorResolvers.Individual, ...auditResolvers.Individual },
   PartnerSigningProfile: partnerResolvers.PartnerSigningProfile,
-  Query: { ...registryResolvers.Query, ...identifierResolvers.Query, ...partnerResolvers.Query, ...dataSourceResolvers.Query, ...partnerDataResolvers.Query, ...crvsResolvers.Query, ...dciResolvers.Query, ...indicatorResolvers.Query, ...locationResolvers.Query, ...programResolvers.Query, ...auditResolvers.Query },
-  Mutation: { ...registryResolvers.Mutation, ...identifierResolvers.Mutation, ...partnerResolvers.Mutation, ...dataSourceResolvers.Mutation, ...crvsResolvers.Mutation, ...indicatorResolvers.Mutation, ...locationResolvers.Mutation, ...programResolvers.Mutation },
+  Query: { ...registryResolvers.Query, ...identifierResolvers.Query, ...partnerResolvers.Query, ...dataSourceResolvers.Query, ...partnerDataResolvers.Query, ...crvsResolvers.Query, ...dciResolvers.Query, ...indicatorResolvers.Query, ...locationResolvers.Query, ...programResolvers.Query, ...auditResolvers.Query, ...socialRegistryResolvers.Query },
+  Mutation: { ...registryResolvers.Mutation, ...identifierResolvers.Mutation, ...partnerResolvers.Mutation, ...dataSourceResolvers.Mutation, ...crvsResolvers.Mutation, ...indicatorResolvers.Mutation, ...locationResolvers.Mutation, ...programResolvers.Mutation, ...socialRegistryResolvers.Mutation },
 };
 
 export { entityResolvers };

@@ -13,6 +13,7 @@ import { partnerModel } from './partner';
 import { partnerFactModel } from './partnerFact';
 import { programModels } from './program';
 import { seedRunModel } from './seedRun';
+import { socialRegistryModels } from './socialRegistry';
 import { versionClaimModel } from './versionClaim';
 import { upgradeRegistry } from '../upgrade';
 
@@ -33,6 +34,7 @@ export function registryModels(c: mongoose.Connection) {
     SeedRun: seedRunModel(c),
     ...programModels(c),
     ...indicatorModels(c),
+    ...socialRegistryModels(c),
   };
 }
 export type RegistryModels = ReturnType<typeof registryModels>;

@@ -9,6 +9,7 @@ export const REVIEW_REASONS = [
   'PERSON_NOT_FOUND',
   'DEATH_CONFLICT',
   'INVALID_RECORD',
+  'HOUSEHOLD_CONFLICT',
 ] as const;
 export type ReviewReason = (typeof REVIEW_REASONS)[number];
 export const REVIEW_STATUSES = ['open', 'resolved'] as const;
@@ -21,7 +22,8 @@ export const REVIEW_STATUSES = ['open', 'resolved'] as const;
 export interface ReviewItemDoc {
   _id: Types.ObjectId;
   key: string;
-  kind: 'birth' | 'death';
+  /** A CRVS birth or death, or a social registry's record (a household or a person). */
+  kind: 'birth' | 'death' | 'social';
   reason: ReviewReason;
   /** What the gateway found, in words and ids: no personal data. */
   detail: string;
@@ -40,7 +42,7 @@ export interface ReviewItemDoc {
 const schema = new Schema<ReviewItemDoc>(
   {
     key: { type: String, required: true },
-    kind: { type: String, enum: ['birth', 'death'], required: true },
+    kind: { type: String, enum: ['birth', 'death', 'social'], required: true },
     reason: { type: String, enum: REVIEW_REASONS, required: true },
     detail: { type: String, required: true },
     status: { type: String, enum: REVIEW_STATUSES, required: true },
