@@ -24,8 +24,9 @@ import org.h2.mvstore.MVStore;
  *
  * H2 commits on a delay (about a second), so a write acknowledged just before the process dies
  * would be lost. This backend commits the store after every message that changed it, before the
- * reply leaves, and syncs the file: an acknowledged write survives the engine being killed. The gateway's end of stdin closing means the gateway has died: the
- * engine closes its store and exits rather than outliving it.
+ * reply leaves, and syncs the file: an acknowledged write survives the engine being killed.
+ * Concurrent writers share a commit (group commit). The gateway's end of stdin closing means the
+ * gateway has died: the engine closes its store and exits rather than outliving it.
  *
  * Usage: java DurableEngine <store file>. Prints "listening <port>" on stdout once it serves.
  */
@@ -90,10 +91,25 @@ public final class DurableEngine {
           && resolveDatabase(message.getDatabaseName()).resolveCollection((String) collection, false) == null;
     }
 
+    /**
+     * Group commit: writers that arrive while another commits wait for it and usually find their
+     * change in its commit, so one fsync serves them all. `syncing` makes a writer whose change
+     * that commit already took wait for its fsync too, rather than answer before it.
+     */
+    private final Object committing = new Object();
+    private volatile boolean syncing;
+
     private void commitChanges() {
-      if (store.hasUnsavedChanges()) {
-        store.commit();
-        store.sync(); // fsync too: an acknowledged write survives a power cut, not only a killed process
+      if (!store.hasUnsavedChanges() && !syncing) return;
+      synchronized (committing) {
+        if (!store.hasUnsavedChanges()) return;
+        syncing = true;
+        try {
+          store.commit();
+          store.sync(); // fsync too: an acknowledged write survives a power cut, not only a killed process
+        } finally {
+          syncing = false;
+        }
       }
     }
   }
