@@ -10,6 +10,7 @@ import { registerPrograms } from './programs';
 import { registerSandbox } from './sandbox';
 import { registerSeed } from './seed';
 import { registerServe } from './serve';
+import { registerSocialRegistry } from './socialRegistry';
 import { registerToken } from './token';
 
 /** Every command, in the order `--help` lists them. */
@@ -22,6 +23,7 @@ export function registerCommands(program: Command): void {
   registerSandbox(program);
   registerDataSources(program);
   registerImport(program);
+  registerSocialRegistry(program);
   registerIndicators(program);
   registerPrograms(program);
   registerEligibility(program);
