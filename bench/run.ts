@@ -32,20 +32,34 @@ function selected(): Benchmark[] {
 async function main() {
   const benchmarks = selected();
   const { ctx, close } = await openContext({ engine: engineFromEnv() });
-  const sections: string[] = [];
+  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  process.stdout.write(
+    [
+      '# dci-gateway benchmarks',
+      '',
+      `Node ${process.version}, ${os.availableParallelism()} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM; ` +
+        `embedded ${ctx.engine === 'ferretdb' ? `FerretDB ${FERRETDB_VERSION} (SQLite)` : `mongo-java-server ${MONGO_JAVA_SERVER_VERSION} (H2)`}; ${ctx.individuals} individuals in ${ctx.groups} households. ` +
+        `Load average (1, 5, 15 min) at the start: ${load()}.`,
+      '',
+    ].join('\n'),
+  );
+  // Each section is written as soon as it is measured: a later benchmark failing loses nothing before it.
+  let failed = false;
   try {
-    for (const benchmark of benchmarks) sections.push(await benchmark.run(ctx));
+    for (const benchmark of benchmarks) {
+      try {
+        process.stdout.write(`${await benchmark.run(ctx)}\n\n`);
+      } catch (error) {
+        failed = true;
+        process.stderr.write(`bench section failed: ${(error as Error).stack ?? error}\n`);
+      }
+    }
   } finally {
     await close();
   }
-  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
-  const header = [
-    '# dci-gateway benchmarks',
-    '',
-    `Node ${process.version}, ${os.availableParallelism()} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM; ` +
-      `embedded ${ctx.engine === 'ferretdb' ? `FerretDB ${FERRETDB_VERSION} (SQLite)` : `mongo-java-server ${MONGO_JAVA_SERVER_VERSION} (H2)`}; ${ctx.individuals} individuals in ${ctx.groups} households.`,
-  ].join('\n');
-  process.stdout.write(`${[header, ...sections].join('\n\n')}\n`);
+  process.stdout.write(`Load average at the end: ${load()}.\n`);
+  if (failed) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {
