@@ -8,7 +8,7 @@ import { disclosureRecorder, pruneDisclosures } from './audit/disclosures';
 import type { Config } from './config';
 import type { TokenService } from './auth/tokens';
 import type { GraphqlExecutor } from './graphql/inProcess';
-import { dciSubscriptionStore, deliveryLedger, outboxFeed } from './jobs/dciSubscriptions';
+import { dciSubscriptionStore, deliveryLedger, outboxFeed, receiptLedger } from './jobs/dciSubscriptions';
 import { dciTransactionStore } from './jobs/dciTransactions';
 import { JobQueue } from './jobs/queue';
 import type { Logger } from './log';
@@ -88,7 +88,8 @@ export async function wireDci(opts: {
     maxPageSize: MAX_PAGE_SIZE,
     senderUriOf: async (correlationId) => (await transactions.get(correlationId))?.senderUri,
   });
-  const actions = asyncActions({ graphql, maxPageSize: MAX_PAGE_SIZE, transactions, subscriptions: subscriptionHandlers });
+  const receipts = receiptLedger(connection);
+  const actions = asyncActions({ graphql, maxPageSize: MAX_PAGE_SIZE, transactions, subscriptions: subscriptionHandlers, receipts });
   const ourSenderId = config.dciSenderId;
   const disclosures = disclosureRecorder(models);
   jobs.define(CALLBACK_JOB, callbackJob({ ourSenderId, keys, partners, transactions, actions, disclosures, log, deliveries: metrics.deliveries }), RETRY);
@@ -149,7 +150,7 @@ export async function wireDci(opts: {
       });
       app.use(
         config.dciBasePath,
-        dciRouter({ tokens, partners, replay, log, ourSenderId, keys, graphql, transactions, jobs, actions, hub, disclosures, maxPageSize: MAX_PAGE_SIZE, maxBodyBytes: MAX_BODY_BYTES, inboundObserver: metrics.inboundMessages, database }),
+        dciRouter({ tokens, partners, replay, log, ourSenderId, keys, graphql, transactions, jobs, actions, receipts, hub, disclosures, maxPageSize: MAX_PAGE_SIZE, maxBodyBytes: MAX_BODY_BYTES, inboundObserver: metrics.inboundMessages, database }),
       );
     },
     start() {

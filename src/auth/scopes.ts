@@ -8,7 +8,7 @@ export const SCOPES = {
   'registry:pii': 'See personal data fields of registry records',
   'partners:admin': 'Manage partner systems and their credentials',
   'dci:search': 'Call the DCI search API',
-  'dci:subscribe': 'Call the DCI subscribe and unsubscribe APIs',
+  'dci:subscribe': 'Call the DCI subscribe and unsubscribe APIs, and acknowledge notifications (receipts)',
   'dci:callback': 'Post DCI callbacks and notifications to the gateway (partner systems)',
   'schema:read': 'Read the schema as a federation subgraph (_service { sdl }), for supergraph composition',
   'programs:admin': 'Create and update programmes and their eligibility rules',

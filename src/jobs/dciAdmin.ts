@@ -158,15 +158,23 @@ const subscriptionView = (doc: DciSubscriptionDoc): SubscriptionView => ({
 export const listSubscriptions = (c: Connection, filter: SubscriptionFilter, args: PageArgs): Promise<Page<SubscriptionView>> =>
   newestFirst(dciSubscriptionModel(c), equalTo({ senderId: filter.senderId, status: filter.status }), args, subscriptionView);
 
-export type NotificationCounts = Record<DciDeliveryDoc['state'], number>;
+export type NotificationCounts = Record<DciDeliveryDoc['state'], number> & { receipted: number; outstanding: number };
 
-/** Notifications owed to each subscription, by delivery state, from the ledger: one query for all the codes. */
+/**
+ * Notifications owed to each subscription, by delivery state, and the receipted ones, from the
+ * ledger: one query per kind for all the codes. Outstanding: delivered, not receipted.
+ */
 export async function notificationCounts(c: Connection, codes: readonly string[]): Promise<NotificationCounts[]> {
-  const rows = await dciDeliveryModel(c).aggregate<{ _id: { code: string; state: DciDeliveryDoc['state'] }; n: number }>([
-    { $match: { code: { $in: codes } } },
-    { $group: { _id: { code: '$code', state: '$state' }, n: { $sum: 1 } } },
-  ]);
-  const counts = new Map<string, NotificationCounts>(codes.map((code) => [code, { delivered: 0, pending: 0, failed: 0 }]));
-  for (const row of rows) counts.get(row._id.code)![row._id.state] = row.n;
+  const byState = (match: FilterQuery<DciDeliveryDoc>) =>
+    dciDeliveryModel(c).aggregate<{ _id: { code: string; state: DciDeliveryDoc['state'] }; n: number }>([
+      { $match: { code: { $in: codes }, ...match } },
+      { $group: { _id: { code: '$code', state: '$state' }, n: { $sum: 1 } } },
+    ]);
+  const [all, receipted] = await Promise.all([byState({}), byState({ receiptedAt: { $exists: true } })]);
+  const counts = new Map<string, NotificationCounts>(codes.map((code) => [code, { delivered: 0, pending: 0, failed: 0, withdrawn: 0, receipted: 0, outstanding: 0 }]));
+  for (const row of all) counts.get(row._id.code)![row._id.state] = row.n;
+  for (const row of receipted) counts.get(row._id.code)!.receipted += row.n;
+  for (const count of counts.values()) count.outstanding = count.delivered;
+  for (const row of receipted) if (row._id.state === 'delivered') counts.get(row._id.code)!.outstanding -= row.n;
   return codes.map((code) => counts.get(code)!);
 }

@@ -41,6 +41,14 @@ describe('the OpenAPI document of the DCI surface', () => {
     }
   });
 
+  it('describes the notification receipts, each marked as our extension of the standard', async () => {
+    const document = await fetchDocument();
+    for (const path of ['/registry/receipt', '/registry/sync/receipt']) expect(document.paths[path].post['x-dci-gateway-extension']).toEqual(expect.any(String));
+    const dereferenced = (await SwaggerParser.dereference(structuredClone(document) as any)) as any;
+    const body = dereferenced.paths['/registry/sync/receipt'].post.requestBody.content['application/json'].schema;
+    expect(JSON.stringify(body)).toContain('notification_id');
+  });
+
   it('names our signing profiles and limits', async () => {
     const document = await fetchDocument();
     expect(document['x-dci-gateway'].signingProfiles).toEqual(expect.arrayContaining(['default', 'openspp', 'openg2p-jws', 'opencrvs-jws']));

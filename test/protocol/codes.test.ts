@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { DCI_CODES, dciErrorFor, httpStatusFor, OPENAPI_DIR } from '../../adapters/dci/protocol';
+import { DCI_CODES, dciErrorFor, httpStatusFor, OPENAPI_DIR, officialDocument } from '../../adapters/dci/protocol';
 import { ERROR_CODES, ErrorCode } from '../../src/errors';
 
 const schemas = (file: string) => YAML.parse(fs.readFileSync(path.join(OPENAPI_DIR, file), 'utf8')).components.schemas;
@@ -14,6 +14,10 @@ describe('DCI code catalogue', () => {
     expect(DCI_CODES.reason.subscribe).toEqual(s.SubscribeStatusReasonCode.enum);
     expect(DCI_CODES.reason.unsubscribe).toEqual(s.UnSubscribeStatusReasonCode.enum);
     expect(DCI_CODES.ackError).toEqual(s.Error.properties.code.enum);
+  });
+
+  it('matches the receipt codes of our receipts extension', () => {
+    expect(DCI_CODES.reason.receipt).toEqual((officialDocument('social') as any).components.schemas.ReceiptStatusReasonCode.enum);
   });
 
   it('matches RequestStatus and the ACK status enum', () => {

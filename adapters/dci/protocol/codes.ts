@@ -70,6 +70,8 @@ export const DCI_CODES = {
       'rjct.requester.invalid',
       'rjct.event.already_unsubscribed',
     ],
+    /** Receipt items: our extension (protocol/extensions/receipts.yaml), a warning with status succ. */
+    receipt: ['warn.notification.not_found'],
   },
 } as const;
 
@@ -80,6 +82,7 @@ export type HeaderReasonCode = (typeof DCI_CODES.reason.header)[number];
 export type SearchReasonCode = (typeof DCI_CODES.reason.search)[number];
 export type SubscribeReasonCode = (typeof DCI_CODES.reason.subscribe)[number];
 export type UnsubscribeReasonCode = (typeof DCI_CODES.reason.unsubscribe)[number];
+export type ReceiptReasonCode = (typeof DCI_CODES.reason.receipt)[number];
 
 /**
  * The ACK error code and HTTP status for each of the gateway's shared error codes. The spec has no

@@ -4,12 +4,13 @@
  * types describe what we build and read.
  */
 import { randomUUID } from 'node:crypto';
-import type { AckErrorCode, AckStatus, HeaderReasonCode, RequestStatus, SearchReasonCode, SubscribeReasonCode, UnsubscribeReasonCode } from './codes';
+import type { AckErrorCode, AckStatus, HeaderReasonCode, ReceiptReasonCode, RequestStatus, SearchReasonCode, SubscribeReasonCode, UnsubscribeReasonCode } from './codes';
 
 export type DateTime = string;
 
-export type RequestAction = 'search' | 'subscribe' | 'unsubscribe' | 'txn-status';
-export type CallbackAction = 'on-search' | 'on-subscribe' | 'on-unsubscribe' | 'txn-on-status' | 'notify';
+/** `receipt` / `on-receipt`: our extension (protocol/extensions/receipts.yaml). */
+export type RequestAction = 'search' | 'subscribe' | 'unsubscribe' | 'txn-status' | 'receipt';
+export type CallbackAction = 'on-search' | 'on-subscribe' | 'on-unsubscribe' | 'txn-on-status' | 'notify' | 'on-receipt';
 export type DciAction = RequestAction | CallbackAction;
 
 const CALLBACK_ACTION: Record<RequestAction, CallbackAction> = {
@@ -17,6 +18,7 @@ const CALLBACK_ACTION: Record<RequestAction, CallbackAction> = {
   subscribe: 'on-subscribe',
   unsubscribe: 'on-unsubscribe',
   'txn-status': 'txn-on-status',
+  receipt: 'on-receipt',
 };
 
 /** The action of the callback or sync reply that answers a request action. */
@@ -226,11 +228,39 @@ export interface UnsubscribeResponse {
 
 export interface NotifyEventRequest {
   transaction_id: string;
+  /** Ours (the standard has none): what a subscriber names in its receipt. */
+  notification_id?: string;
   notify_event: {
     reference_id: string;
     timestamp: DateTime;
     data: { version?: string; reg_type?: string; reg_event_type?: string; reg_record_type: string; reg_records: unknown };
     locale?: string;
+  }[];
+}
+
+/** Notification receipts (protocol/extensions/receipts.yaml). */
+export interface ReceiptRequest {
+  transaction_id: string;
+  receipt_information: {
+    receipt_type: string;
+    notification_id?: string;
+    subscription_code?: string;
+    received_at?: DateTime;
+    processed_at?: DateTime;
+    error_message?: string;
+  };
+}
+export interface ReceiptResponse {
+  transaction_id: string;
+  correlation_id: string;
+  receipt_response: {
+    reference_id: string;
+    timestamp: DateTime;
+    status: RequestStatus;
+    status_reason_code?: ReceiptReasonCode;
+    status_reason_message?: string;
+    notification_id?: string;
+    subscription_code?: string;
   }[];
 }
 

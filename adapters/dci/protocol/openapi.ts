@@ -1,8 +1,9 @@
 /**
  * Body validators compiled from the official DCI OpenAPI files in ./openapi, never from hand-copied
- * schemas. Each file is parsed once, patched for its known upstream defects (see KNOWN_DEFECTS) and
- * handed whole to Ajv, so `$ref`s resolve inside and across files; one validator per
- * (api, path, kind) is compiled on first use and cached for the hot path.
+ * schemas. Each file is parsed once, patched for its known upstream defects (see KNOWN_DEFECTS),
+ * extended with the operations the standard lacks (see EXTENSIONS) and handed whole to Ajv, so
+ * `$ref`s resolve inside and across files; one validator per (api, path, kind) is compiled on first
+ * use and cached for the hot path.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -142,6 +143,25 @@ const KNOWN_DEFECTS: { files: string[]; defect: string; patch: (doc: Json) => vo
   },
 ];
 
+/**
+ * Operations the standard lacks and we serve (notification receipts), written as OpenAPI in
+ * ../extensions and merged into the official file they extend, whose components their `$ref`s name.
+ * A merge never replaces an official path or schema: a spec release that adds its own is noticed.
+ */
+const EXTENSIONS: { file: string; extension: string }[] = [{ file: 'social_api_v1.0.0.yaml', extension: 'receipts.yaml' }];
+
+function extend(doc: Json, extension: string): void {
+  const ext = YAML.parse(fs.readFileSync(path.join(OPENAPI_DIR, '..', 'extensions', extension), 'utf8')) as Json;
+  const merge = (into: Json, from: Json, where: string) => {
+    for (const [name, value] of Object.entries(from)) {
+      if (name in into) throw new Error(`${extension}: ${where} ${name} is already in the official file`);
+      into[name] = value;
+    }
+  };
+  merge(at(doc, ['paths']), at(ext, ['paths']), 'path');
+  merge(at(doc, ['components', 'schemas']), at(ext, ['components', 'schemas']), 'schema');
+}
+
 function at(doc: Json, parts: string[]): Json {
   let node: unknown = doc;
   for (const part of parts) node = isObject(node) ? node[part] : undefined;
@@ -164,6 +184,7 @@ function loadDoc(file: string): Json {
   if (loaded) return loaded;
   const doc = YAML.parse(fs.readFileSync(path.join(OPENAPI_DIR, file), 'utf8')) as Json;
   for (const { files, patch } of KNOWN_DEFECTS) if (files.includes(file)) patch(doc);
+  for (const { file: extended, extension } of EXTENSIONS) if (extended === file) extend(doc, extension);
   docs.set(file, doc);
   ajv.addSchema(doc, BASE_URI + file);
   for (const ref of findNodes(doc, (node) => typeof node.$ref === 'string').map((node) => node.$ref as string)) {
@@ -211,7 +232,7 @@ function operationOf(api: DciApi, opPath: string): string {
   return method;
 }
 
-/** A copy of one official file as we read it (known defects patched), for documents built from it. */
+/** A copy of one official file as we read it (known defects patched, our extensions merged), for documents built from it. */
 export function officialDocument(api: DciApi): Json {
   return structuredClone(loadDoc(DCI_APIS[api]));
 }

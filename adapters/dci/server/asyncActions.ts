@@ -9,10 +9,11 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from '../../../src/auth/principal';
 import type { Logger } from '../../../src/log';
 import { PermanentJobError } from '../../../src/jobs/queue';
-import { callbackActionFor, KeyRing, RequestAction, SearchRequest, SubscribeRequest, TxnStatusRequest, UnsubscribeRequest } from '../protocol';
+import { callbackActionFor, KeyRing, ReceiptRequest, RequestAction, SearchRequest, SubscribeRequest, TxnStatusRequest, UnsubscribeRequest } from '../protocol';
 import { deliver, DeliveryObserver } from './delivery';
 import type { DisclosureRecorder, PersonDisclosure } from './disclosureAudit';
 import { type InboundPartner, type PartnerDirectory, underCallbackBase } from './partners';
+import { answerReceipt, type ReceiptLedger } from './receipts';
 import { signEnvelope } from './replies';
 import { answerSearch, partnerPrincipal, SearchDeps } from './search';
 import type { StoredTransaction, TransactionAction, TransactionStore } from './transactions';
@@ -38,13 +39,17 @@ export interface AsyncActions {
   answer(txn: StoredTransaction, partner: InboundPartner, principal: Principal): Promise<Answer>;
 }
 
-export function asyncActions(deps: SearchDeps & { transactions: TransactionStore; subscriptions: SubscriptionActions }): AsyncActions {
+export function asyncActions(deps: SearchDeps & { transactions: TransactionStore; subscriptions: SubscriptionActions; receipts: ReceiptLedger }): AsyncActions {
   return {
     referenceIds(action, message) {
       const m = message as Record<string, unknown>;
       const items = (action === 'search' ? m.search_request : action === 'subscribe' ? m.subscribe_request : undefined) as { reference_id: string }[] | undefined;
       if (items) return items.map((i) => i.reference_id);
       if (action === 'txn-status') return [(m as unknown as TxnStatusRequest).txnstatus_request.reference_id];
+      if (action === 'receipt') {
+        const { notification_id, subscription_code } = (m as unknown as ReceiptRequest).receipt_information;
+        return [(notification_id ?? subscription_code)!];
+      }
       return [];
     },
     async answer(txn, partner, principal) {
@@ -63,6 +68,10 @@ export function asyncActions(deps: SearchDeps & { transactions: TransactionStore
         case 'txn-status': {
           const answer = await txnStatus(txn.request as unknown as TxnStatusRequest, partner.senderId, txn.correlationId, deps.transactions);
           return { ...answer, message: answer.message as unknown as Record<string, unknown>, totalCount: 1 };
+        }
+        case 'receipt': {
+          const message = await answerReceipt(txn.request as unknown as ReceiptRequest, partner.senderId, txn.correlationId, deps.receipts);
+          return { status: 'succ', message: message as unknown as Record<string, unknown>, totalCount: 1 };
         }
       }
     },

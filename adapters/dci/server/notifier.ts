@@ -41,6 +41,8 @@ export interface DeliveryLedger {
   add(code: string, event: OutboxEvent): Promise<boolean>;
   earlierPending(code: string, seq: string): Promise<boolean>;
   markDelivered(code: string, eventId: string): Promise<void>;
+  /** Owed no more before it went out: never counted as delivered, never acknowledged by a receipt. */
+  markWithdrawn(code: string, eventId: string): Promise<void>;
   /** Given up after the last attempt: no longer pending, so the subscription's later notifications go on. */
   markFailed(code: string, eventId: string, error: string): Promise<void>;
   /** The event of the subscription's next pending notification after `seq`, if any. */
@@ -90,6 +92,9 @@ function stableUuid(name: string): string {
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/** The `notification_id` a notification carries, the same on every attempt: what the subscriber's receipt names. */
+export const notificationIdOf = (code: string, eventId: string) => stableUuid(`notification:${code}:${eventId}`);
 
 /** The subscription's purpose, as checked when it was made; a subscription stored before purposes were read gives none. */
 function purposeOfSubscription(sub: StoredSubscription): Purpose {
@@ -162,7 +167,7 @@ export function notifyJob(deps: NotifierDeps) {
     const match = sub && sub.status === 'subscribe' ? await matchingRecord(deps, sub, event) : undefined;
     if (!sub || !match) {
       // Unsubscribed meanwhile, or the registrant no longer matches: nothing is owed any more.
-      await deps.ledger.markDelivered(code, event.id);
+      await deps.ledger.markWithdrawn(code, event.id);
       return;
     }
     // The subscriber may have moved its callback base since it subscribed: nothing, and no credentials, go to the old place.
@@ -171,6 +176,7 @@ export function notifyJob(deps: NotifierDeps) {
     }
     const message: NotifyEventRequest = {
       transaction_id: stableUuid(`notify-txn:${code}:${event.id}`),
+      notification_id: notificationIdOf(code, event.id),
       notify_event: [
         {
           reference_id: code, // the subscription code, so the subscriber knows which subscription fired

@@ -16,6 +16,8 @@ export const SERVED_PATHS = [
   '/registry/unsubscribe',
   '/registry/txn/status',
   '/registry/sync/txn/status',
+  '/registry/receipt',
+  '/registry/sync/receipt',
   '/registry/on-search',
   '/registry/on-subscribe',
   '/registry/on-unsubscribe',
@@ -126,7 +128,8 @@ export function buildOpenapiDocument(options: OpenapiDocumentOptions): Json {
       version: options.version,
       description:
         'The DCI Social Registry API as this gateway serves it, assembled from the official OpenAPI files ' +
-        `(Social Registry ${social.info.version}, core authz and JWKS). Messages are validated against those files.`,
+        `(Social Registry ${social.info.version}, core authz and JWKS). Messages are validated against those files. ` +
+        'The notification receipt operations (/registry/receipt, /registry/sync/receipt) are our extension, marked x-dci-gateway-extension.',
     },
     servers: [{ url: options.dciBasePath, description: 'this gateway' }],
     tags: social.tags?.filter((tag: Json) => tag.name === 'Async' || tag.name === 'Sync'),

@@ -1,6 +1,7 @@
 /**
  * Every path of the DCI Social Registry API, under the configured base: the registry side (sync and
- * async search, subscribe, unsubscribe, txn status) and the receiver side (on-* callbacks, notify).
+ * async search, subscribe, unsubscribe, txn status, and our notification receipts) and the receiver
+ * side (on-* callbacks, notify).
  */
 import { randomUUID } from 'node:crypto';
 import express, { NextFunction, Request, Response } from 'express';
@@ -8,12 +9,13 @@ import type { GraphqlExecutor } from '../../../src/graphql/inProcess';
 import type { JobQueue } from '../../../src/jobs/queue';
 import { requestDeadline } from '../../../src/requestDeadline';
 import { DatabaseLiveness, isDatabaseUnreachable } from '../../../src/store/liveness';
-import { ackBody, KeyRing, SearchRequest, TxnStatusRequest } from '../protocol';
+import { ackBody, KeyRing, ReceiptRequest, SearchRequest, TxnStatusRequest } from '../protocol';
 import type { AsyncActions } from './asyncActions';
 import type { CallbackHub } from './callbackHub';
 import type { DisclosureRecorder } from './disclosureAudit';
 import { continueRequestScope } from '../../../src/requestScope';
 import { acceptInbound, checkInbound, DciRefusal, InboundDeps, InboundMessage, InboundObserver, InboundRoute, observeInbound, refuse } from './inbound';
+import { answerReceipt, type ReceiptLedger } from './receipts';
 import { sendSigned, signEnvelope } from './replies';
 import { answerSearch, partnerPrincipal } from './search';
 import { txnStatus } from './txnStatus';
@@ -26,6 +28,7 @@ export interface DciServerDeps extends InboundDeps {
   transactions: TransactionStore;
   jobs: JobQueue;
   actions: AsyncActions;
+  receipts: ReceiptLedger;
   hub: CallbackHub;
   disclosures: DisclosureRecorder;
   maxPageSize: number;
@@ -42,6 +45,8 @@ const ASYNC_ROUTES: { path: string; action: TransactionAction; scope: InboundRou
   { path: '/registry/subscribe', action: 'subscribe', scope: 'dci:subscribe', callbackPath: '/registry/on-subscribe' },
   { path: '/registry/unsubscribe', action: 'unsubscribe', scope: 'dci:subscribe', callbackPath: '/registry/on-unsubscribe' },
   { path: '/registry/txn/status', action: 'txn-status', scope: 'dci:search', callbackPath: '/registry/txn/on-status' },
+  // Receipts and their on-receipt callback are our extension of the spec (protocol/extensions/receipts.yaml).
+  { path: '/registry/receipt', action: 'receipt', scope: 'dci:subscribe', callbackPath: '/registry/on-receipt' },
 ];
 
 const RECEIVER_APIS: InboundRoute['api'] = ['social', 'crvs', 'ibr', 'dr'];
@@ -117,6 +122,14 @@ export function dciRouter(deps: DciServerDeps): express.Router {
     const messageId = randomUUID();
     await deps.disclosures.record({ partner: m.partner.senderId, messageId, transactionId: request.transaction_id, action: 'txn-on-status', at: new Date() }, disclosed);
     sendSigned(res, await signEnvelope({ action: 'txn-on-status', totalCount: 1, ...answer, messageId }, m.partner, deps.ourSenderId, deps.keys));
+  }));
+
+  router.post('/registry/sync/receipt', inbound({ api: 'social', path: '/registry/sync/receipt', action: 'receipt', scope: 'dci:subscribe' }), accept(async (m, res) => {
+    if (m.replayRejection) {
+      return sendSigned(res, await signEnvelope({ action: 'on-receipt', status: 'rjct', totalCount: 1, completedCount: 0, reasonCode: m.replayRejection }, m.partner, deps.ourSenderId, deps.keys));
+    }
+    const message = await answerReceipt(m.envelope.message as ReceiptRequest, m.partner.senderId, m.correlationId, deps.receipts);
+    sendSigned(res, await signEnvelope({ action: 'on-receipt', status: 'succ', totalCount: 1, message }, m.partner, deps.ourSenderId, deps.keys));
   }));
 
   for (const route of ASYNC_ROUTES) {

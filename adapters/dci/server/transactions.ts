@@ -1,5 +1,5 @@
 /** The adapter's view of stored async transactions; src/jobs/dciTransactions implements it. */
-export type TransactionAction = 'search' | 'subscribe' | 'unsubscribe' | 'txn-status';
+export type TransactionAction = 'search' | 'subscribe' | 'unsubscribe' | 'txn-status' | 'receipt';
 
 export interface StoredTransaction {
   correlationId: string;

@@ -11,7 +11,7 @@ import type { StoredTransaction, TransactionStore, TxnLookup } from './transacti
  * The Social Registry's `txn_type` values are search, subscribe and receipt: an unsubscribe is
  * subscription management, reported as `subscribe`; a status request answers search-shaped.
  */
-const TXN_TYPE: Record<StoredTransaction['action'], TxnType> = { search: 'search', subscribe: 'subscribe', unsubscribe: 'subscribe', 'txn-status': 'search' };
+const TXN_TYPE: Record<StoredTransaction['action'], TxnType> = { search: 'search', subscribe: 'subscribe', unsubscribe: 'subscribe', 'txn-status': 'search', receipt: 'receipt' };
 
 function lookupOf(request: TxnStatusRequest['txnstatus_request']): TxnLookup | undefined {
   const { attribute_type: type, attribute_value: value } = request;
@@ -37,7 +37,8 @@ function itemStatuses(txn: StoredTransaction, status: SearchResponse['search_res
 function statusOf(txn: StoredTransaction): { status: TxnStatusResponse['txnstatus_response']['txn_status']; disclosed: PersonDisclosure[] } {
   const stored = txn.response as { message?: SearchResponse; disclosed?: PersonDisclosure[] } | undefined;
   if (!stored?.message) return { status: itemStatuses(txn, 'pdng'), disclosed: [] };
-  if (txn.action === 'txn-status') return { status: itemStatuses(txn, txn.status), disclosed: [] };
+  // A status request's answer is itself a status report, and a receipt's (our extension) is none of the spec's txn_status shapes: each is reported by its item.
+  if (txn.action === 'txn-status' || txn.action === 'receipt') return { status: itemStatuses(txn, txn.status), disclosed: [] };
   return { status: stored.message, disclosed: stored.disclosed ?? [] };
 }
 

@@ -5,6 +5,7 @@ import { modelOn } from './common';
  * A partner's subscription to registry events, and one row per notification owed to it. The
  * delivery key (subscription code + outbox event) makes a second notification of the same event
  * to the same subscriber impossible. Filters are kept as JSON text (they may hold dotted keys).
+ * A receipt row, keyed by notification id, is the claim that a notification was acknowledged once.
  */
 export interface DciSubscriptionDoc {
   _id: string;
@@ -26,9 +27,14 @@ export interface DciDeliveryDoc {
   code: string;
   eventId: string;
   seq: mongoose.Types.ObjectId;
-  state: 'pending' | 'delivered' | 'failed';
+  /** `withdrawn`: owed no more before it went out (unsubscribed, or the registrant no longer matches). */
+  state: 'pending' | 'delivered' | 'failed' | 'withdrawn';
+  /** The `notification_id` its notify message carries; absent on rows made before it was recorded. */
+  notificationId?: string;
   createdAt: Date;
   deliveredAt?: Date;
+  /** When the subscriber's receipt acknowledged it. */
+  receiptedAt?: Date;
   /** Given up after the notification job's last attempt. */
   failedAt?: Date;
   lastError?: string;
@@ -60,14 +66,40 @@ const deliverySchema = new Schema<DciDeliveryDoc>(
     eventId: { type: String, required: true },
     seq: { type: Schema.Types.ObjectId, required: true },
     state: { type: String, required: true },
+    notificationId: String,
     createdAt: { type: Date, required: true },
     deliveredAt: Date,
+    receiptedAt: Date,
     failedAt: Date,
     lastError: String,
   },
   { collection: 'dci_deliveries', versionKey: false },
 );
 deliverySchema.index({ code: 1, state: 1, seq: 1 });
+deliverySchema.index({ notificationId: 1 });
+
+export interface DciReceiptDoc {
+  /** The notification id acknowledged. */
+  _id: string;
+  code: string;
+  senderId: string;
+  /** The receipt's transaction_id and the correlation id we gave it. */
+  transactionId: string;
+  correlationId: string;
+  createdAt: Date;
+}
+
+const receiptSchema = new Schema<DciReceiptDoc>(
+  {
+    _id: { type: String, required: true },
+    code: { type: String, required: true },
+    senderId: { type: String, required: true },
+    transactionId: { type: String, required: true },
+    correlationId: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { collection: 'dci_receipts', versionKey: false },
+);
 
 const cursorSchema = new Schema<{ _id: string; seq: mongoose.Types.ObjectId }>(
   { _id: { type: String, required: true }, seq: { type: Schema.Types.ObjectId, required: true } },
@@ -76,4 +108,5 @@ const cursorSchema = new Schema<{ _id: string; seq: mongoose.Types.ObjectId }>(
 
 export const dciSubscriptionModel = (c: mongoose.Connection) => modelOn(c, 'DciSubscription', subscriptionSchema);
 export const dciDeliveryModel = (c: mongoose.Connection) => modelOn(c, 'DciDelivery', deliverySchema);
+export const dciReceiptModel = (c: mongoose.Connection) => modelOn(c, 'DciReceipt', receiptSchema);
 export const dciCursorModel = (c: mongoose.Connection) => modelOn(c, 'DciCursor', cursorSchema);

@@ -11,7 +11,7 @@ export interface DciTransactionDoc {
   _id: string;
   senderId: string;
   transactionId: string;
-  action: 'search' | 'subscribe' | 'unsubscribe' | 'txn-status';
+  action: 'search' | 'subscribe' | 'unsubscribe' | 'txn-status' | 'receipt';
   senderUri: string;
   requestJson: string;
   referenceIds: string[];
