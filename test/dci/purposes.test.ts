@@ -79,6 +79,35 @@ describe('DCI purposes and the disclosure audit', () => {
     return { item: res.body.message.search_response[0], header: res.body.header, raw: res.raw, transactionId };
   };
   const disclosures = async (filter: Record<string, unknown>) => ok(await t.gql(DISCLOSURES, { filter }, auditor)).disclosures as any[];
+  /** Subscribes to deaths in `areaCode`; the on-subscribe callback's item. */
+  const subscribeDeaths = async (partner: TestPartner, areaCode: string, purpose?: Record<string, unknown>) => {
+    const transactionId = unique('txn');
+    const res = await partner.send(
+      '/registry/subscribe',
+      'subscribe',
+      {
+        transaction_id: transactionId,
+        subscribe_request: [{
+          reference_id: unique('ref'),
+          timestamp: new Date().toISOString(),
+          subscribe_criteria: {
+            reg_event_type: 'Death',
+            filter_type: 'predicate',
+            filter: [{ seq_num: 1, expression1: { attribute_name: 'location', operator: 'eq', attribute_value: areaCode } }],
+            notify_record_type: 'Member',
+            ...(purpose && { authorize: purpose }),
+          },
+        }],
+      },
+      { senderUri: `${receiver.url}/dci/registry/on-subscribe` },
+    );
+    expect(res.status).toBe(202);
+    const cb = await receiver.waitFor((r) => r.path === '/dci/registry/on-subscribe' && r.body?.message?.transaction_id === transactionId);
+    return cb.body.message.subscribe_response[0];
+  };
+  const recordDeath = async (id: string) =>
+    ok(await t.gql(`mutation ($id: ID!, $d: Date!) { recordDeath(id: $id, deathDate: $d) { id } }`, { id, d: new Date().toISOString().slice(0, 10) }, await t.token(WRITE)));
+  const notifyOf = (code: string) => receiver.waitFor((r) => r.path === '/dci/registry/notify' && r.body?.message?.notify_event?.[0]?.reference_id === code, 15_000);
 
   it('gives the profile to a search whose purpose is allowed, and records the disclosure', async () => {
     const { item, header, transactionId } = await search(withholding, byUin(uin, { consent: consent('CG-ELIG') }));
@@ -164,32 +193,9 @@ describe('DCI purposes and the disclosure audit', () => {
   });
 
   it('records a notification under the subscription, once however often the message is recorded', async () => {
-    const transactionId = unique('txn');
-    const res = await withholding.send(
-      '/registry/subscribe',
-      'subscribe',
-      {
-        transaction_id: transactionId,
-        subscribe_request: [{
-          reference_id: unique('ref'),
-          timestamp: new Date().toISOString(),
-          subscribe_criteria: {
-            reg_event_type: 'Death',
-            filter_type: 'predicate',
-            filter: [{ seq_num: 1, expression1: { attribute_name: 'location', operator: 'eq', attribute_value: area } }],
-            notify_record_type: 'Member',
-            authorize: authorize('DSA-7'),
-          },
-        }],
-      },
-      { senderUri: `${receiver.url}/dci/registry/on-subscribe` },
-    );
-    expect(res.status).toBe(202);
-    const subscribed = await receiver.waitFor((r) => r.path === '/dci/registry/on-subscribe' && r.body?.message?.transaction_id === transactionId);
-    const code = subscribed.body.message.subscribe_response[0].subscriptions[0].code;
-
-    ok(await t.gql(`mutation ($id: ID!, $d: Date!) { recordDeath(id: $id, deathDate: $d) { id } }`, { id: childId, d: new Date().toISOString().slice(0, 10) }, await t.token(WRITE)));
-    const notify = await receiver.waitFor((r) => r.path === '/dci/registry/notify' && r.body?.message?.notify_event?.[0]?.reference_id === code, 15_000);
+    const code = (await subscribeDeaths(withholding, area, authorize('DSA-7'))).subscriptions[0].code;
+    await recordDeath(childId);
+    const notify = await notifyOf(code);
     let records: any[] = [];
     await waitFor(async () => (records = (await disclosures({ individualId: childId })).filter((r) => r.action === 'notify')).length > 0);
     expect(records).toEqual([expect.objectContaining({ partner: withholding.senderId, messageId: notify.body.header.message_id, referenceId: code, purpose: { consent: null, authorize: 'DSA-7' } })]);
@@ -202,23 +208,22 @@ describe('DCI purposes and the disclosure audit', () => {
     expect((await disclosures({ individualId: childId })).filter((r) => r.action === 'notify')).toHaveLength(1);
   });
 
-  it('rejects a subscription without an allowed purpose when the policy says so', async () => {
-    const transactionId = unique('txn');
-    await strict.send(
-      '/registry/subscribe',
-      'subscribe',
-      {
-        transaction_id: transactionId,
-        subscribe_request: [{
-          reference_id: unique('ref'),
-          timestamp: new Date().toISOString(),
-          subscribe_criteria: { reg_event_type: 'Death', filter_type: 'predicate', filter: [{ seq_num: 1, expression1: { attribute_name: 'location', operator: 'eq', attribute_value: area } }], notify_record_type: 'Member' },
-        }],
-      },
-      { senderUri: `${receiver.url}/dci/registry/on-subscribe` },
-    );
-    const cb = await receiver.waitFor((r) => r.path === '/dci/registry/on-subscribe' && r.body?.message?.transaction_id === transactionId);
-    expect(cb.body.message.subscribe_response[0]).toMatchObject({ status: 'rjct', status_reason_code: 'rjct.notify_details.invalid' });
+  it('notifies a subscription without a purpose without personal data, or rejects it when the policy says so', async () => {
+    const elsewhere = unique('AREA');
+    const aminaId = ok(await t.gql(CREATE_PERSON, { input: { name: { given: 'Amina', family: 'Sow' }, sex: 'female', birthDate: '1950-01-01', addresses: [{ areaCode: elsewhere }] } }, await t.token(WRITE))).createIndividual.id;
+    const item = await subscribeDeaths(withholding, elsewhere);
+    expect(item.status).toBe('succ');
+    await recordDeath(aminaId);
+    const notify = await notifyOf(item.subscriptions[0].code);
+    const records = notify.body.message.notify_event[0].data.reg_records;
+    expect((Array.isArray(records) ? records[0] : records).demographic_info.name).toEqual({ given_name: 'A***', surname: 'S***' });
+    for (const hidden of ['Amina', 'Sow', '1950']) expect(notify.raw).not.toContain(hidden);
+    let recorded: any[] = [];
+    await waitFor(async () => (recorded = await disclosures({ individualId: aminaId })).length > 0);
+    expect(recorded).toEqual([expect.objectContaining({ action: 'notify', purpose: null })]);
+    expect(recorded[0].fields.every((f: { field: string; level: string }) => f.level === 'masked' || f.field === 'death_date')).toBe(true);
+
+    expect(await subscribeDeaths(strict, area)).toMatchObject({ status: 'rjct', status_reason_code: 'rjct.notify_details.invalid' });
   });
 
   it('lets a caseworker with audit:read see who received a person’s data and why, filtered', async () => {
