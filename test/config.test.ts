@@ -7,6 +7,12 @@ describe('configuration', () => {
     expect(loadConfig({ DCI_NOTIFY_GIVE_UP_HOURS: '24' }).notifyGiveUpMs).toBe(86_400_000);
   });
 
+  it('keeps disclosure records five years unless told otherwise', () => {
+    expect(loadConfig({}).disclosureRetentionDays).toBe(1826);
+    expect(loadConfig({ DISCLOSURE_RETENTION_DAYS: '3650' }).disclosureRetentionDays).toBe(3650);
+    for (const bad of ['0', '-1', '1.5', 'ten']) expect(() => loadConfig({ DISCLOSURE_RETENTION_DAYS: bad })).toThrow(`DISCLOSURE_RETENTION_DAYS must be a whole number of days (1 or more), got "${bad}"`);
+  });
+
   it('names every bad variable in one error', () => {
     let error: unknown;
     try {

@@ -5,7 +5,7 @@
  * callback, status reply, notification), and reading them through GraphQL with and without audit:read.
  */
 import { validatorFor } from '../../adapters/dci/protocol';
-import { disclosureRecorder } from '../../src/audit/disclosures';
+import { disclosureRecorder, pruneDisclosures } from '../../src/audit/disclosures';
 import { waitFor } from '../jobs/support';
 import { registerPartner, searchItem, TestPartner } from '../support/dciPartner';
 import { ok, onlyError, startTestGateway, TestGateway, unique, WRITE } from '../support/gateway';
@@ -78,7 +78,7 @@ describe('DCI purposes and the disclosure audit', () => {
     expect(validResponse(res.body)).toEqual({ ok: true });
     return { item: res.body.message.search_response[0], header: res.body.header, raw: res.raw, transactionId };
   };
-  const disclosures = async (filter: Record<string, unknown>) => ok(await t.gql(DISCLOSURES, { filter }, auditor)).disclosures as any[];
+  const disclosures = async (filter: Record<string, unknown>, first?: number) => ok(await t.gql(DISCLOSURES, { filter, first }, auditor)).disclosures as any[];
   /** Subscribes to deaths in `areaCode`; the on-subscribe callback's item. */
   const subscribeDeaths = async (partner: TestPartner, areaCode: string, purpose?: Record<string, unknown>) => {
     const transactionId = unique('txn');
@@ -250,6 +250,16 @@ describe('DCI purposes and the disclosure audit', () => {
     const now = new Date().toISOString();
     expect(onlyError(await t.gql(DISCLOSURES, { filter: { from: now, to: now } }, auditor)).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter.to' });
     expect(onlyError(await t.gql(DISCLOSURES, { filter: {}, first: 501 }, auditor)).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+  });
+
+  it('deletes the records past their retention and keeps the others', async () => {
+    const before = (await disclosures({ individualId: personId }, 500)).length;
+    const old = { partner: withholding.senderId, messageId: unique('msg'), transactionId: unique('txn'), action: 'on-search', at: new Date(Date.now() - 11 * 86_400_000) };
+    await disclosureRecorder(t.gateway.models).record(old, [{ individualId: personId, fields: [{ field: 'given_name', level: 'given' }], purpose: {} }]);
+    expect(await disclosures({ transactionId: old.transactionId })).toHaveLength(1);
+    expect(await pruneDisclosures(t.gateway.models, new Date(), 10)).toBe(1);
+    expect(await disclosures({ transactionId: old.transactionId })).toEqual([]);
+    expect(await disclosures({ individualId: personId }, 500)).toHaveLength(before);
   });
 
   it('registers purposes through GraphQL and refuses a requirement without codes', async () => {
