@@ -10,6 +10,7 @@ import type { TokenService } from './auth/tokens';
 import type { GraphqlExecutor } from './graphql/inProcess';
 import { dciSubscriptionStore, deliveryLedger, outboxFeed, receiptLedger } from './jobs/dciSubscriptions';
 import { dciTransactionStore } from './jobs/dciTransactions';
+import { dciUploadStore } from './jobs/dciUploads';
 import { JobQueue } from './jobs/queue';
 import type { Logger } from './log';
 import type { GatewayMetrics } from './metrics';
@@ -35,6 +36,7 @@ import { locationHierarchy } from '../adapters/dci/server/locations';
 import { buildOpenapiDocument } from '../adapters/dci/server/openapiDocument';
 import { CALLBACK_JOB, dciRouter } from '../adapters/dci/server/routes';
 import { subscriptionActions } from '../adapters/dci/server/subscriptions';
+import { UPLOAD_JOB, uploadJob } from '../adapters/dci/server/uploads';
 
 export const MAX_PAGE_SIZE = 100;
 /** The core locations API's error shape (HttpErrorResponse). */
@@ -95,6 +97,8 @@ export async function wireDci(opts: {
   jobs.define(CALLBACK_JOB, callbackJob({ ourSenderId, keys, partners, transactions, actions, disclosures, log, deliveries: metrics.deliveries }), RETRY);
   const notifier = { ourSenderId, keys, graphql, partners, subscriptions, outbox: outboxFeed(connection), ledger: deliveryLedger(connection), jobs, disclosures, log, deliveries: metrics.deliveries, giveUpAfterMs: config.notifyGiveUpMs };
   jobs.define(NOTIFY_JOB, notifyJob(notifier), NOTIFY_RETRY);
+  const uploads = dciUploadStore(connection);
+  jobs.define(UPLOAD_JOB, uploadJob({ ourSenderId, keys, graphql, maxPageSize: MAX_PAGE_SIZE, partners, transactions, uploads, jobs, disclosures, log, deliveries: metrics.deliveries }), RETRY);
   await warnUnsignedPartners(models, log);
 
   // Every instance prunes: deleting what is past its retention twice deletes nothing more.
@@ -150,7 +154,7 @@ export async function wireDci(opts: {
       });
       app.use(
         config.dciBasePath,
-        dciRouter({ tokens, partners, replay, log, ourSenderId, keys, graphql, transactions, jobs, actions, receipts, hub, disclosures, maxPageSize: MAX_PAGE_SIZE, maxBodyBytes: MAX_BODY_BYTES, inboundObserver: metrics.inboundMessages, database }),
+        dciRouter({ tokens, partners, replay, log, ourSenderId, keys, graphql, transactions, uploads, jobs, actions, receipts, hub, disclosures, maxPageSize: MAX_PAGE_SIZE, maxBodyBytes: MAX_BODY_BYTES, inboundObserver: metrics.inboundMessages, database }),
       );
     },
     start() {

@@ -26,6 +26,7 @@ function fromDoc(doc: DciTransactionDoc): StoredTransaction {
     ...(doc.responseJson ? { response: JSON.parse(doc.responseJson), callbackMessageId: doc.callbackMessageId } : {}),
     delivery: { state: doc.delivery.state, attempts: doc.delivery.attempts, deliveredAt: doc.delivery.deliveredAt },
     createdAt: doc.createdAt,
+    ...(doc.upload && { upload: doc.upload }),
   };
 }
 
@@ -44,6 +45,7 @@ export function dciTransactionStore(connection: mongoose.Connection): Transactio
         referenceIds: t.referenceIds,
         status: 'rcvd',
         delivery: { state: 'pending', attempts: 0 },
+        ...(t.upload && { upload: t.upload }),
         createdAt: now,
         updatedAt: now,
       });

@@ -3,7 +3,7 @@
  * integrator would (before holding credentials) and checked by an independent OpenAPI validator.
  */
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { SERVED_PATHS } from '../../adapters/dci/server/openapiDocument';
+import { MULTIPART_PATHS, SERVED_PATHS } from '../../adapters/dci/server/openapiDocument';
 import { useTestGateway } from '../support/gateway';
 
 describe('the OpenAPI document of the DCI surface', () => {
@@ -30,11 +30,11 @@ describe('the OpenAPI document of the DCI surface', () => {
     expect(document.paths['/.well-known/jwks.json'].get).toBeDefined();
   });
 
-  it('only declares JSON request bodies, and documents our refusals as ERR acknowledgements', async () => {
+  it('only declares JSON request bodies (multipart for our uploads), and documents our refusals as ERR acknowledgements', async () => {
     const document = await fetchDocument();
     for (const path of SERVED_PATHS) {
       const operation = document.paths[path].post;
-      expect(Object.keys(operation.requestBody.content)).toEqual(['application/json']);
+      expect(Object.keys(operation.requestBody.content)).toEqual([MULTIPART_PATHS.includes(path) ? 'multipart/form-data' : 'application/json']);
       for (const status of ['413', '415', '429']) {
         expect(operation.responses[status].content['application/json'].schema.properties.message.properties.ack_status.enum).toContain('ERR');
       }
@@ -54,6 +54,16 @@ describe('the OpenAPI document of the DCI surface', () => {
     expect(document['x-dci-gateway'].signingProfiles).toEqual(expect.arrayContaining(['default', 'openspp', 'openg2p-jws', 'opencrvs-jws']));
     expect(document['x-dci-gateway'].signingProfiles).not.toContain('none');
     expect(document['x-dci-gateway'].maxBodyBytes).toBe(1024 * 1024);
+  });
+
+  it('describes an upload as the signed envelope beside its file, the envelope naming the file by SHA-256', async () => {
+    const document = await fetchDocument();
+    const dereferenced = (await SwaggerParser.dereference(structuredClone(document) as any)) as any;
+    const form = dereferenced.paths['/registry/upload/search'].post.requestBody.content['multipart/form-data'];
+    expect(form.schema.required).toEqual(['envelope', 'file']);
+    expect(form.encoding.envelope.contentType).toBe('application/json');
+    expect(JSON.stringify(form.schema.properties.envelope)).toContain('sha256');
+    expect(document['x-dci-gateway'].uploads).toEqual({ maxBodyBytes: 16 * 1024 * 1024, maxSearchIdentifiers: 100_000, maxVerifyIdentifiers: 10_000, pageSize: 1000 });
   });
 
   it('serves the request schemas our validators use: a search request body as the spec defines it', async () => {

@@ -8,9 +8,9 @@ import type { AckErrorCode, AckStatus, HeaderReasonCode, ReceiptReasonCode, Requ
 
 export type DateTime = string;
 
-/** `receipt` / `on-receipt`: our extension (protocol/extensions/receipts.yaml). */
-export type RequestAction = 'search' | 'subscribe' | 'unsubscribe' | 'txn-status' | 'receipt';
-export type CallbackAction = 'on-search' | 'on-subscribe' | 'on-unsubscribe' | 'txn-on-status' | 'notify' | 'on-receipt';
+/** `receipt` / `on-receipt`, `verify` / `on-verify`: our extensions (protocol/extensions/receipts.yaml, uploads.yaml). */
+export type RequestAction = 'search' | 'subscribe' | 'unsubscribe' | 'txn-status' | 'receipt' | 'verify';
+export type CallbackAction = 'on-search' | 'on-subscribe' | 'on-unsubscribe' | 'txn-on-status' | 'notify' | 'on-receipt' | 'on-verify';
 export type DciAction = RequestAction | CallbackAction;
 
 const CALLBACK_ACTION: Record<RequestAction, CallbackAction> = {
@@ -19,6 +19,7 @@ const CALLBACK_ACTION: Record<RequestAction, CallbackAction> = {
   unsubscribe: 'on-unsubscribe',
   'txn-status': 'txn-on-status',
   receipt: 'on-receipt',
+  verify: 'on-verify',
 };
 
 /** The action of the callback or sync reply that answers a request action. */

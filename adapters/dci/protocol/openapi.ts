@@ -148,7 +148,10 @@ const KNOWN_DEFECTS: { files: string[]; defect: string; patch: (doc: Json) => vo
  * ../extensions and merged into the official file they extend, whose components their `$ref`s name.
  * A merge never replaces an official path or schema: a spec release that adds its own is noticed.
  */
-const EXTENSIONS: { file: string; extension: string }[] = [{ file: 'social_api_v1.0.0.yaml', extension: 'receipts.yaml' }];
+const EXTENSIONS: { file: string; extension: string }[] = [
+  { file: 'social_api_v1.0.0.yaml', extension: 'receipts.yaml' },
+  { file: 'social_api_v1.0.0.yaml', extension: 'uploads.yaml' },
+];
 
 function extend(doc: Json, extension: string): void {
   const ext = YAML.parse(fs.readFileSync(path.join(OPENAPI_DIR, '..', 'extensions', extension), 'utf8')) as Json;
@@ -250,7 +253,10 @@ export function validatorFor(api: DciApi, opPath: string, kind: BodyKind): BodyV
   const file = DCI_APIS[api];
   let uri: string;
   if (kind === 'request') {
-    uri = locate(file, ['paths', opPath, method, 'requestBody', 'content', 'application/json', 'schema']);
+    // Uploads send the signed envelope as the multipart part `envelope`, beside the file it names.
+    const content = at(loadDoc(file), ['paths', opPath, method, 'requestBody', 'content']);
+    const body = 'application/json' in content ? ['application/json', 'schema'] : ['multipart/form-data', 'schema', 'properties', 'envelope'];
+    uri = locate(file, ['paths', opPath, method, 'requestBody', 'content', ...body]);
   } else {
     const responses = at(loadDoc(file), ['paths', opPath, method, 'responses']);
     const status = 'default' in responses ? 'default' : '200';

@@ -5,6 +5,7 @@
  * official files rather than written by hand, so it cannot drift from the schemas we validate with.
  */
 import { officialDocument } from '../protocol/openapi';
+import { MAX_UPLOAD_BYTES, MAX_UPLOAD_SEARCH_IDENTIFIERS, MAX_UPLOAD_VERIFY_IDENTIFIERS, UPLOAD_PAGE_SIZE } from './uploads';
 
 type Json = Record<string, any>;
 
@@ -23,7 +24,12 @@ export const SERVED_PATHS = [
   '/registry/on-unsubscribe',
   '/registry/txn/on-status',
   '/registry/notify',
+  '/registry/upload/search',
+  '/registry/upload/verify',
 ] as const;
+
+/** Our uploads (protocol/extensions/uploads.yaml) take multipart/form-data: the signed envelope beside its file. */
+export const MULTIPART_PATHS: readonly string[] = ['/registry/upload/search', '/registry/upload/verify'];
 
 /** Our refusals that the official file leaves to `default`: each an ERR acknowledgement. */
 const REFUSALS: Record<string, string> = {
@@ -106,8 +112,10 @@ export function buildOpenapiDocument(options: OpenapiDocumentOptions): Json {
   for (const path of SERVED_PATHS) {
     const item = social.paths[path];
     if (!item?.post) throw new Error(`social_api: no POST ${path}`);
-    jsonOnly(item.post);
-    for (const [status, description] of Object.entries(REFUSALS)) {
+    const multipart = MULTIPART_PATHS.includes(path);
+    if (!multipart) jsonOnly(item.post);
+    for (const [status, refusal] of Object.entries(REFUSALS)) {
+      const description = multipart && status === '415' ? 'ERR acknowledgement err.request.bad: the body is not multipart/form-data' : refusal;
       item.post.responses[status] ??= { description, content: social.components.responses.Response.content };
     }
     paths[path] = item;
@@ -138,6 +146,7 @@ export function buildOpenapiDocument(options: OpenapiDocumentOptions): Json {
     'x-dci-gateway': {
       signingProfiles: options.signingProfiles,
       maxBodyBytes: options.maxBodyBytes,
+      uploads: { maxBodyBytes: MAX_UPLOAD_BYTES, maxSearchIdentifiers: MAX_UPLOAD_SEARCH_IDENTIFIERS, maxVerifyIdentifiers: MAX_UPLOAD_VERIFY_IDENTIFIERS, pageSize: UPLOAD_PAGE_SIZE },
       replay: { messageTsWindowSeconds: 300, messageIdRetentionHours: 24 },
       callbacks: 'async requests are answered by a signed POST to the partner’s receiver path under its registered callback base',
       searchQueryTypes: ['idtype-value', 'expression', 'predicate'],

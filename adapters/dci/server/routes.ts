@@ -20,12 +20,14 @@ import { sendSigned, signEnvelope } from './replies';
 import { answerSearch, partnerPrincipal } from './search';
 import { txnStatus } from './txnStatus';
 import type { TransactionAction, TransactionStore } from './transactions';
+import { uploadRoutes, type UploadStore } from './uploads';
 
 export interface DciServerDeps extends InboundDeps {
   ourSenderId: string;
   keys: KeyRing;
   graphql: GraphqlExecutor;
   transactions: TransactionStore;
+  uploads: UploadStore;
   jobs: JobQueue;
   actions: AsyncActions;
   receipts: ReceiptLedger;
@@ -168,6 +170,9 @@ export function dciRouter(deps: DciServerDeps): express.Router {
       res.status(200).json(ackBody(m.correlationId));
     }));
   }
+
+  // Bulk identifier uploads, our extension of the spec (protocol/extensions/uploads.yaml).
+  uploadRoutes(router, deps, deadline);
 
   router.use((_req: Request, res: Response) => {
     refuse(res, new DciRefusal('err.request.not_found', 'no DCI endpoint at this path'), randomUUID());

@@ -14,6 +14,16 @@ export interface StoredTransaction {
   callbackMessageId?: string;
   delivery: { state: 'pending' | 'delivered' | 'failed'; attempts: number; deliveredAt?: Date };
   createdAt: Date;
+  /** An identifier upload (uploads.ts): answered in pages, each its own on-search callback. */
+  upload?: UploadProgress;
+}
+
+export interface UploadProgress {
+  identifiers: number;
+  pageSize: number;
+  pages: number;
+  /** Pages are delivered in order: the first `pagesDelivered` are. */
+  pagesDelivered: number;
 }
 
 export type TxnLookup =

@@ -5,7 +5,7 @@
  */
 import type { SearchReasonCode, SearchResponse, TxnStatusRequest, TxnStatusResponse, TxnType } from '../protocol';
 import type { PersonDisclosure } from './disclosureAudit';
-import type { StoredTransaction, TransactionStore, TxnLookup } from './transactions';
+import type { StoredTransaction, TransactionStore, TxnLookup, UploadProgress } from './transactions';
 
 /**
  * The Social Registry's `txn_type` values are search, subscribe and receipt: an unsubscribe is
@@ -33,8 +33,29 @@ function itemStatuses(txn: StoredTransaction, status: SearchResponse['search_res
   };
 }
 
+/**
+ * An upload's progress, one item per page of its callbacks (`page-<n>`, with the page's place in
+ * `pagination`): delivered, still to come, or never to come when its delivery failed for good.
+ */
+function pageStatuses(txn: StoredTransaction, upload: UploadProgress): SearchResponse {
+  const now = new Date().toISOString();
+  const undelivered = txn.delivery.state === 'failed' ? 'rjct' : 'pdng';
+  return {
+    transaction_id: txn.transactionId,
+    correlation_id: txn.correlationId,
+    search_response: Array.from({ length: upload.pages }, (_, i) => ({
+      reference_id: `page-${i + 1}`,
+      timestamp: now,
+      status: i < upload.pagesDelivered ? 'succ' : undelivered,
+      ...(i >= upload.pagesDelivered && txn.delivery.state === 'failed' && { status_reason_message: 'the callback could not be delivered' }),
+      pagination: { page_size: upload.pageSize, page_number: i + 1, total_count: upload.identifiers },
+    })),
+  };
+}
+
 /** The status, and the people it shows again when it is the stored answer of a search. */
 function statusOf(txn: StoredTransaction): { status: TxnStatusResponse['txnstatus_response']['txn_status']; disclosed: PersonDisclosure[] } {
+  if (txn.upload) return { status: pageStatuses(txn, txn.upload), disclosed: [] };
   const stored = txn.response as { message?: SearchResponse; disclosed?: PersonDisclosure[] } | undefined;
   if (!stored?.message) return { status: itemStatuses(txn, 'pdng'), disclosed: [] };
   // A status request's answer is itself a status report, and a receipt's (our extension) is none of the spec's txn_status shapes: each is reported by its item.

@@ -25,6 +25,8 @@ export interface DciTransactionDoc {
   itemCounts?: { succeeded: number; rejected: number };
   callbackMessageId?: string;
   delivery: { state: 'pending' | 'delivered' | 'failed'; attempts: number; lastError?: string; deliveredAt?: Date };
+  /** An identifier upload: its size and how far its paged callbacks got (its pages: dciUpload.ts). */
+  upload?: { identifiers: number; pageSize: number; pages: number; pagesDelivered: number };
   createdAt: Date;
   updatedAt: Date;
 }
@@ -48,6 +50,7 @@ const schema = new Schema<DciTransactionDoc>(
       lastError: String,
       deliveredAt: Date,
     },
+    upload: { identifiers: Number, pageSize: Number, pages: Number, pagesDelivered: Number },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
