@@ -14,12 +14,13 @@ import * as engines from './engines';
 import * as federation from './federation';
 import * as registry from './registry';
 import * as scale from './scale';
+import * as upload from './upload';
 
 interface Benchmark {
   run(ctx: BenchContext): Promise<string>;
 }
 
-const BENCHMARKS: Record<string, Benchmark> = { registry, dciSearch, federation, eligibility, crvsImport, engines, scale };
+const BENCHMARKS: Record<string, Benchmark> = { registry, dciSearch, federation, eligibility, crvsImport, upload, engines, scale };
 
 /** `npm run bench -- dciSearch` runs only the named benchmarks; no names runs them all. */
 function selected(): Benchmark[] {
