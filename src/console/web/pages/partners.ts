@@ -54,7 +54,7 @@ const SUBSCRIPTIONS = `query Subscriptions($senderId: String, $status: DciSubscr
   dciSubscriptions(senderId: $senderId, status: $status, first: 20, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
-    edges { node { code senderId eventType filterAttributes status createdAt updatedAt notifications { delivered pending failed } } }
+    edges { node { code senderId eventType filterAttributes status createdAt updatedAt notifications { delivered receipted outstanding pending failed } } }
   }
 }`;
 
@@ -62,7 +62,7 @@ interface Subscriptions {
   dciSubscriptions: {
     totalCount: number;
     pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    edges: { node: { code: string; senderId: string; eventType: string; filterAttributes: string[]; status: string; createdAt: string; updatedAt: string; notifications: { delivered: number; pending: number; failed: number } } }[];
+    edges: { node: { code: string; senderId: string; eventType: string; filterAttributes: string[]; status: string; createdAt: string; updatedAt: string; notifications: { delivered: number; receipted: number; outstanding: number; pending: number; failed: number } } }[];
   };
 }
 
@@ -103,7 +103,7 @@ export function Partners(props: { route: Route }): View {
     <//>
     <form class="search filters" onSubmit=${(e: Event) => e.preventDefault()}>
       <${Choice} label="Partner" name="sender" value=${p('sender') ?? ''} options=${senders} params=${params} />
-      <${Choice} label="Action" name="action" value=${p('action') ?? ''} options=${['search', 'subscribe', 'unsubscribe', 'txn_status']} params=${params} />
+      <${Choice} label="Action" name="action" value=${p('action') ?? ''} options=${['search', 'subscribe', 'unsubscribe', 'txn_status', 'receipt']} params=${params} />
       <${Choice} label="Callback" name="delivery" value=${p('delivery') ?? ''} options=${['pending', 'delivered', 'failed']} params=${params} />
       <${Choice} label="Subscription" name="subStatus" value=${p('subStatus') ?? ''} options=${['active', 'unsubscribed']} params=${params} />
     </form>
@@ -125,11 +125,12 @@ export function Partners(props: { route: Route }): View {
     <${Section} title="Subscriptions and their notifications" loaded=${subscriptions} testid="subscriptions">
       ${(data: Subscriptions) => html`<p>${data.dciSubscriptions.totalCount} subscriptions</p>
         <table class="rows">
-          <thead><tr><th>Since</th><th>Partner</th><th>Event</th><th>Filter on</th><th>Status</th><th>Delivered</th><th>Pending</th><th>Failed</th><th>Code</th></tr></thead>
+          <thead><tr><th>Since</th><th>Partner</th><th>Event</th><th>Filter on</th><th>Status</th><th>Delivered</th><th>Receipted</th><th>Outstanding</th><th>Pending</th><th>Failed</th><th>Code</th></tr></thead>
           <tbody>${data.dciSubscriptions.edges.map(
             ({ node: s }) => html`<tr>
               <td>${dateTime(s.createdAt)}</td><td>${s.senderId}</td><td>${s.eventType}</td><td>${s.filterAttributes.join(', ') || '—'}</td><td>${s.status}</td>
-              <td class="num">${s.notifications.delivered}</td><td class="num">${s.notifications.pending}</td><td class="num">${s.notifications.failed}</td><td><code>${s.code}</code></td>
+              <td class="num">${s.notifications.delivered}</td><td class="num">${s.notifications.receipted}</td><td class="num">${s.notifications.outstanding}</td>
+              <td class="num">${s.notifications.pending}</td><td class="num">${s.notifications.failed}</td><td><code>${s.code}</code></td>
             </tr>`,
           )}</tbody>
         </table>
