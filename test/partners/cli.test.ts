@@ -85,6 +85,26 @@ describe('dci-gateway partners and keys', () => {
     expect(unknownLevel.stderr).toContain('disclosure.sex');
   }, 120_000);
 
+  it('partners add and update register the purposes; a requirement without codes is refused', async () => {
+    const add = ['partners', 'add', '--sender-id', 'purposes.example', '--jwk-file', jwkFile, '--callback-base', 'https://purposes.example.org/dci'];
+    expect(await cli([...add, '--purposes', 'CG-ELIG', 'DSA-7', '--purpose-required'], dataDir)).toMatchObject({ code: 0 });
+    const listed = JSON.parse((await cli(['partners', 'list'], dataDir)).stdout).find((p: { senderId: string }) => p.senderId === 'purposes.example');
+    expect(listed.purposes).toEqual({ codes: ['CG-ELIG', 'DSA-7'], required: true, refusal: 'no_personal_data' });
+
+    const updated = await cli(['partners', 'update', '--sender-id', 'purposes.example', '--purposes', 'CG-PAY', '--purpose-refusal', 'reject'], dataDir);
+    expect(updated).toMatchObject({ code: 0 });
+    expect(JSON.parse(updated.stdout).purposes).toEqual({ codes: ['CG-PAY'], required: true, refusal: 'reject' });
+    const optional = await cli(['partners', 'update', '--sender-id', 'purposes.example', '--no-purpose-required'], dataDir);
+    expect(JSON.parse(optional.stdout).purposes).toEqual({ codes: ['CG-PAY'], required: false, refusal: 'reject' });
+
+    const noCodes = await cli(['partners', 'add', '--sender-id', 'nocodes.example', '--jwk-file', jwkFile, '--callback-base', 'https://x.example.org', '--purpose-required'], dataDir);
+    expect(noCodes.code).toBe(1);
+    expect(noCodes.stderr).toContain('purposes.codes');
+    const badRefusal = await cli(['partners', 'update', '--sender-id', 'purposes.example', '--purpose-refusal', 'shrug'], dataDir);
+    expect(badRefusal.code).not.toBe(0);
+    expect(badRefusal.stderr).toContain('--purpose-refusal');
+  }, 120_000);
+
   it('partners add refuses a partner without keys unless the profile is none', async () => {
     const run = await cli(['partners', 'add', '--sender-id', 'nokeys.example', '--callback-base', 'https://x.example.org'], dataDir);
     expect(run.code).toBe(1);
