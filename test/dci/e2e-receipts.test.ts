@@ -25,6 +25,7 @@ describe('notification receipts (end to end)', () => {
   let code: string;
   /** The notification_id of each notification, in the order they were sent. */
   let sent: string[];
+  let writer: string;
 
   const syncReply = validatorFor('social', '/registry/sync/receipt', 'response');
   const ack = validatorFor('social', '/registry/receipt', 'response');
@@ -58,6 +59,16 @@ describe('notification receipts (end to end)', () => {
     expect(cb.body.header).toMatchObject({ action: 'on-receipt', status: 'succ' });
     expect(cb.body.message.correlation_id).toBe(res.body.message.correlation_id);
     return { item: cb.body.message.receipt_response[0], transactionId };
+  }
+
+  /** Deaths of living people in the subscribed area: one notification each. */
+  async function recordDeaths(count: number) {
+    const people = ok(await t.gql(`query($f: IndividualFilter) { individuals(filter: $f, first: ${count}) { edges { node { id } } } }`, { f: { areaCode: AREA, status: 'active' } }, writer));
+    expect(people.individuals.edges).toHaveLength(count);
+    const day = new Date().toISOString().slice(0, 10);
+    for (const { node } of people.individuals.edges) {
+      ok(await t.gql(`mutation($id: ID!, $d: Date!) { recordDeath(id: $id, deathDate: $d) { id } }`, { id: node.id, d: day }, writer));
+    }
   }
 
   const counts = async () => ok(await t.gql(COUNTS, { senderId: subscriber.senderId }, admin)).dciSubscriptions.edges.find((e: any) => e.node.code === code).node.notifications;
@@ -94,12 +105,8 @@ describe('notification receipts (end to end)', () => {
     const subscribed = await receiver.waitFor((r) => r.path === '/dci/registry/on-subscribe' && r.body?.message?.transaction_id === 'rcpt-sub-1');
     code = subscribed.body.message.subscribe_response[0].subscriptions[0].code;
 
-    const writer = await t.token(['registry:read', 'registry:write', 'registry:pii']);
-    const people = ok(await t.gql(`query($f: IndividualFilter) { individuals(filter: $f, first: 3) { edges { node { id } } } }`, { f: { areaCode: AREA, status: 'active' } }, writer));
-    const day = new Date().toISOString().slice(0, 10);
-    for (const { node } of people.individuals.edges) {
-      ok(await t.gql(`mutation($id: ID!, $d: Date!) { recordDeath(id: $id, deathDate: $d) { id } }`, { id: node.id, d: day }, writer));
-    }
+    writer = await t.token(['registry:read', 'registry:write', 'registry:pii']);
+    await recordDeaths(3);
     const isNotify = (r: ReceivedRequest) => r.path === '/dci/registry/notify';
     sent = (await receiver.waitForCount(isNotify, 3, 20_000)).map((r) => r.body.message.notification_id);
   });
@@ -181,6 +188,16 @@ describe('notification receipts (end to end)', () => {
     const searchOnly = await subscriber.send('/registry/receipt', 'receipt', receipt({ subscription_code: code }), { token: await subscriber.token('dci:search') });
     expect(searchOnly.status).toBe(403);
     expect(searchOnly.body.message).toMatchObject({ ack_status: 'ERR', error: { code: 'err.request.forbidden' } });
+  });
+
+  it('falls back to the subscription code when the notification_id matches nothing', async () => {
+    await recordDeaths(1);
+    const [fourth] = (await receiver.waitForCount((r) => r.path === '/dci/registry/notify', 4, 20_000)).slice(3);
+    await waitFor(async () => (await counts()).outstanding === 1);
+    const item = await syncReceipt(subscriber, { notification_id: randomUUID(), subscription_code: code });
+    expect(item).toMatchObject({ status: 'succ', notification_id: fourth.body.message.notification_id, subscription_code: code });
+    expect(item.status_reason_code).toBeUndefined();
+    expect(await counts()).toMatchObject({ delivered: 4, receipted: 4, outstanding: 0 });
   });
 
   it('lists the receipts among the partner transactions for operators', async () => {
