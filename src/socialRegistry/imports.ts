@@ -48,6 +48,22 @@ const sameDay = (a?: Date, b?: Date) => !a || !b || a.toISOString().slice(0, 10)
 const consistent = (person: { name: { given: string; family: string }; sex: string; birthDate?: Date | null }, p: SrPerson) =>
   same(person.name.given, p.given) && same(person.name.family, p.family) && (p.sex === 'unknown' || person.sex === p.sex) && sameDay(person.birthDate ?? undefined, p.birthDate);
 
+/**
+ * A concurrent import writes its claims first and its people and households just after: a person or
+ * household it claimed but has not written yet (NOT_FOUND) is waited for, three seconds at most.
+ */
+const WRITTEN_SOON_MS = [100, 200, 400, 800, 1600];
+async function onceWritten<T>(add: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await add();
+    } catch (error) {
+      if (!(error instanceof GatewayError && error.code === 'NOT_FOUND') || attempt >= WRITTEN_SOON_MS.length) throw error;
+      await new Promise((resolve) => setTimeout(resolve, WRITTEN_SOON_MS[attempt]));
+    }
+  }
+}
+
 const asIndividual = (p: SrPerson) => ({ name: { given: p.given, family: p.family }, sex: p.sex, birthDate: p.birthDate });
 
 class Import {
@@ -196,7 +212,7 @@ class Import {
     let changed = false;
     for (const m of members.filter((x) => !placed.has(`${x.id}`))) {
       try {
-        await addMember(this.models, { groupId: `${group}`, individualId: `${m.id}`, role: m.person.role }, this.now);
+        await onceWritten(() => addMember(this.models, { groupId: `${group}`, individualId: `${m.id}`, role: m.person.role }, this.now));
         changed = true;
       } catch (error) {
         if (!(error instanceof GatewayError)) throw error;

@@ -132,6 +132,18 @@ describe('social registry client role', () => {
     expect(again.individuals.map((i: any) => i.id).sort()).toEqual(first.individuals.map((i: any) => i.id).sort());
   });
 
+  it('two imports of the same records at once register each person and household once', async () => {
+    // The last of the households the review test below may pick the first of.
+    const h = sandbox.households.filter((x) => x.members.length >= 3 && x.area.areaCode !== household(3).area.areaCode).pop()!;
+    const tx = ok(await gql(SEARCH, { dataSource: SOURCE, criteria: { identifier: { type: 'HOUSEHOLD_ID', value: h.id } } }, reader)).searchSocialRegistry;
+    await Promise.all([gql(IMPORT, { id: tx.id }), gql(IMPORT, { id: tx.id })]);
+    const holders = await t.gateway.models.IdentifierClaim.find({ 'identifier.value': { $in: [h.id, ...h.members.map((p) => p.uin)] } }, { registrant: 1 }).lean();
+    expect(holders).toHaveLength(h.members.length + 1);
+    const group = await t.gateway.models.Group.findById(holders.find((c) => `${c._id}`.includes(h.id))!.registrant).lean();
+    expect(group!.members.map((m) => `${m.individual}`).sort()).toEqual(holders.filter((c) => !`${c._id}`.includes(h.id)).map((c) => `${c.registrant}`).sort());
+    expect(await t.gateway.models.Individual.countDocuments({ _id: { $in: holders.map((c) => c.registrant) } })).toBe(h.members.length);
+  });
+
   it('sends a person known with other data to review instead of merging, and joins a known person with the same data', async () => {
     // A household of three or more the import above did not touch.
     const h = sandbox.households.find((x) => x.area.areaCode !== household(3).area.areaCode && x.members.length >= 3)!;
