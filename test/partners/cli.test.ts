@@ -2,7 +2,7 @@
  * `dci-gateway partners` and `dci-gateway keys` as an operator runs them: the built CLI in a child
  * process on a throwaway DATA_DIR with the embedded engine.
  */
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -103,6 +103,21 @@ describe('dci-gateway partners and keys', () => {
     const badRefusal = await cli(['partners', 'update', '--sender-id', 'purposes.example', '--purpose-refusal', 'shrug'], dataDir);
     expect(badRefusal.code).not.toBe(0);
     expect(badRefusal.stderr).toContain('--purpose-refusal');
+  }, 120_000);
+
+  it('partners add and update register an encryption key and policy; required without a key is refused', async () => {
+    const x = generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' }).x;
+    const jwksFile = path.join(dataDir, 'partner-enc.jwks.json');
+    fs.writeFileSync(jwksFile, JSON.stringify({ keys: [ed25519Jwk('enc-partner-sig'), { kty: 'OKP', crv: 'X25519', x, kid: 'enc-partner-1', use: 'enc' }] }));
+    const args = ['partners', 'add', '--sender-id', 'enc.example', '--jwk-file', jwkFile, '--callback-base', 'https://enc.example.org/dci', '--encryption-policy', 'required'];
+    const refused = await cli(args, dataDir);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('encryptionKey');
+
+    expect(await cli([...args, '--encryption-jwk-file', jwksFile], dataDir)).toMatchObject({ code: 0 });
+    const updated = await cli(['partners', 'update', '--sender-id', 'enc.example', '--encryption-policy', 'accepted'], dataDir);
+    expect(updated).toMatchObject({ code: 0 });
+    expect(JSON.parse(updated.stdout)).toMatchObject({ encryptionPolicy: 'accepted', encryptionKey: { kid: 'enc-partner-1', kty: 'OKP', crv: 'X25519', x, use: 'enc' } });
   }, 120_000);
 
   it('partners add refuses a partner without keys unless the profile is none', async () => {
