@@ -129,7 +129,7 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
       dataSources,
       async stop() {
         crvs.stop(); // running imports pause at their next batch and resume on the next start
-        socialRegistry.stop();
+        await socialRegistry.stop();
         await indicators.stop(); // so do refresh runs
         await apollo.stop(); // drains in-flight requests, then closes the HTTP server
         await dci.stop();

@@ -111,6 +111,15 @@ export async function listTransactions(models: RegistryModels, args: { dataSourc
   return docs.map((d) => asSeen(d, now));
 }
 
+/** Answers and notifications hold another registry's personal data: kept this long, then deleted. */
+export const RETENTION_DAYS = 30;
+
+/** Deletes the transactions created more than RETENTION_DAYS before `now` (by their stored time: the embedded engines have no TTL index). */
+export async function pruneTransactions(models: RegistryModels, now: Date): Promise<number> {
+  const before = new Date(now.getTime() - RETENTION_DAYS * 86_400_000);
+  return (await models.SocialRegistryTransaction.deleteMany({ createdAt: { $lt: before } })).deletedCount;
+}
+
 /** Stores the answer of one of our async searches; callbacks of other flows pass by untouched. */
 export function onSearchListener(models: RegistryModels, log: Logger) {
   return async (callback: ReceivedCallback): Promise<void> => {

@@ -6,6 +6,7 @@
  */
 import type { Sandbox, SocialHousehold } from '../../adapters/dci/sandbox';
 import { codes, ok, READ, READ_PII, TestGateway, WRITE } from '../support/gateway';
+import { pruneTransactions, RETENTION_DAYS } from '../../src/socialRegistry/transactions';
 import { eventually, SOURCE, startSrWorld } from './world';
 
 const TRANSACTION_FIELDS = `id dataSource kind mode status error ack { status correlationId } results { referenceId status reasonCode recordType eventType records totalCount pageNumber pageSize }`;
@@ -185,6 +186,20 @@ describe('social registry client role', () => {
     expect(sandbox.deliveries('social').filter((d) => d.action === 'notify')).toHaveLength(notifications);
     // A code no longer held is refused before anything is sent.
     expect(codes(await gql(UNSUBSCRIBE, { dataSource: SOURCE, codes: [subscribed[0].code] }))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('deletes transactions past their retention, by their stored time', async () => {
+    const models = t.gateway.models;
+    const now = new Date();
+    const day = 86_400_000;
+    const old = { dataSource: SOURCE, kind: 'search', mode: 'sync', status: 'answered', partner: 'social.sandbox', results: [] };
+    await models.SocialRegistryTransaction.create([
+      { ...old, _id: 'retention-old', createdAt: new Date(now.getTime() - (RETENTION_DAYS + 1) * day) },
+      { ...old, _id: 'retention-kept', createdAt: new Date(now.getTime() - (RETENTION_DAYS - 1) * day) },
+    ]);
+    expect(await pruneTransactions(models, now)).toBe(1);
+    expect(ok(await gql(TRANSACTION, { id: 'retention-old' }, reader)).socialRegistryTransaction).toBeNull();
+    expect(ok(await gql(TRANSACTION, { id: 'retention-kept' }, reader)).socialRegistryTransaction).toMatchObject({ id: 'retention-kept' });
   });
 
   it('subscribing and importing need registry:write', async () => {
