@@ -47,3 +47,13 @@ export function createLoaders(models: RegistryModels) {
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
+
+/**
+ * A reference the registry keeps whole (a membership's group, an identifier's holder, an evaluated
+ * person) behind a non-null field: a missing one is a fault to log, not a null the schema forbids.
+ */
+export async function required<T>(load: Promise<T | null>, what: string): Promise<T> {
+  const doc = await load;
+  if (!doc) throw new Error(`${what} is missing`);
+  return doc;
+}

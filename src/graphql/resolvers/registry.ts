@@ -1,4 +1,5 @@
 /** Root fields of the registry: thin calls into src/registry. */
+import type { Types } from 'mongoose';
 import { requireScopes } from '../../auth/principal';
 import * as groups from '../../registry/groups';
 import * as individuals from '../../registry/individuals';
@@ -7,30 +8,39 @@ import { objectId } from '../../registry/input';
 import { encodeCursor, Page } from '../../registry/pagination';
 import { registryStats } from '../../registry/stats';
 import type { Context } from '../context';
+import type { IndividualFilter, InputMaybe, Resolvers } from '../generated/types';
+import type { Connection } from '../parents';
 import { guardIndicatorFilter } from './indicators';
 
 /** Argument shapes are fixed by the SDL, which graphql-js has already checked. */
 export type Args = Record<string, any>;
 
 /** A page as a GraphQL connection, each node's cursor its id. */
-export function connection<T extends { _id: { toHexString(): string } & object }>(page: Page<T>) {
+export function connection<T extends { _id: Types.ObjectId }>(page: Page<T>): Connection<T> {
   return {
-    edges: page.items.map((node) => ({ cursor: encodeCursor(node._id as never), node })),
-    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.items.length ? encodeCursor(page.items[page.items.length - 1]._id as never) : null },
+    edges: page.items.map((node) => ({ cursor: encodeCursor(node._id), node })),
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.items.length ? encodeCursor(page.items[page.items.length - 1]._id) : null },
     totalCount: page.totalCount,
   };
 }
 
-const NAME_FILTERS = ['namePrefix', 'givenName', 'familyName'];
+const NAME_FILTERS = ['namePrefix', 'givenName', 'familyName'] as const;
 /** Sort fields ordered by a name (IndividualSortField, GroupSortField). */
 const NAME_SORTS = ['givenName', 'familyName', 'name'];
 
+/** What the guards read of an IndividualFilter or a GroupFilter, at every level. */
+type GuardedFilter = Pick<IndividualFilter, (typeof NAME_FILTERS)[number] | 'indicator'> & {
+  and?: InputMaybe<GuardedFilter[]>;
+  or?: InputMaybe<GuardedFilter[]>;
+  not?: InputMaybe<GuardedFilter>;
+};
+
 /** Searching by name would reveal names: only callers who may read them may search by them (so for indicators). */
-function guardNameSearch(ctx: Context, filter: Record<string, unknown> | null | undefined): void {
+function guardNameSearch(ctx: Context, filter: InputMaybe<GuardedFilter> | undefined): void {
   if (!filter) return;
   if (NAME_FILTERS.some((f) => filter[f])) requireScopes(ctx.principal, 'registry:pii');
   guardIndicatorFilter(ctx, filter);
-  for (const nested of [...((filter.and as Args[]) ?? []), ...((filter.or as Args[]) ?? []), filter.not as Args]) guardNameSearch(ctx, nested);
+  for (const nested of [...(filter.and ?? []), ...(filter.or ?? []), filter.not]) guardNameSearch(ctx, nested);
 }
 
 /** So would an order by name: paging through it with a known name as a marker spells the others out. */
@@ -40,34 +50,34 @@ function guardNameSort(ctx: Context, sort: { field: string }[] | null | undefine
 
 export const registryResolvers = {
   Query: {
-    individual: (_: unknown, { id }: Args, ctx: Context) => ctx.loaders.individual.load(`${objectId('id', id)}`),
-    group: (_: unknown, { id }: Args, ctx: Context) => ctx.loaders.group.load(`${objectId('id', id)}`),
-    individuals: async (_: unknown, { filter, ...page }: Args, ctx: Context) => {
+    individual: (_, { id }, ctx) => ctx.loaders.individual.load(`${objectId('id', id)}`),
+    group: (_, { id }, ctx) => ctx.loaders.group.load(`${objectId('id', id)}`),
+    individuals: async (_, { filter, ...page }, ctx) => {
       guardNameSearch(ctx, filter);
       guardNameSort(ctx, page.sort);
       return connection(await individuals.listIndividuals(ctx.models, filter, page));
     },
-    groups: async (_: unknown, { filter, ...page }: Args, ctx: Context) => {
+    groups: async (_, { filter, ...page }, ctx) => {
       guardNameSearch(ctx, filter);
       guardNameSort(ctx, page.sort);
       return connection(await groups.listGroups(ctx.models, filter, page));
     },
-    registryStats: (_: unknown, { filter }: Args, ctx: Context) => {
+    registryStats: (_, { filter }, ctx) => {
       guardNameSearch(ctx, filter);
       return registryStats(ctx.models, filter, ctx.now);
     },
   },
   Mutation: {
-    createIndividual: (_: unknown, { input }: Args, ctx: Context) => individuals.createIndividual(ctx.models, input, ctx.now),
-    updateIndividual: (_: unknown, { id, version, input }: Args, ctx: Context) =>
+    createIndividual: (_, { input }, ctx) => individuals.createIndividual(ctx.models, input, ctx.now),
+    updateIndividual: (_, { id, version, input }, ctx) =>
       individuals.updateIndividual(ctx.models, id, version, input, ctx.now),
-    recordDeath: (_: unknown, { id, deathDate }: Args, ctx: Context) => individuals.recordDeath(ctx.models, id, deathDate, ctx.now),
-    createGroup: (_: unknown, { input }: Args, ctx: Context) => groups.createGroup(ctx.models, input, ctx.now),
-    updateGroup: (_: unknown, { id, version, input }: Args, ctx: Context) => groups.updateGroup(ctx.models, id, version, input, ctx.now),
-    addMember: (_: unknown, { input }: Args, ctx: Context) => memberships.addMember(ctx.models, input, ctx.now),
-    endMembership: (_: unknown, { id, endDate }: Args, ctx: Context) => memberships.endMembership(ctx.models, id, endDate, ctx.now),
+    recordDeath: (_, { id, deathDate }, ctx) => individuals.recordDeath(ctx.models, id, deathDate, ctx.now),
+    createGroup: (_, { input }, ctx) => groups.createGroup(ctx.models, input, ctx.now),
+    updateGroup: (_, { id, version, input }, ctx) => groups.updateGroup(ctx.models, id, version, input, ctx.now),
+    addMember: (_, { input }, ctx) => memberships.addMember(ctx.models, input, ctx.now),
+    endMembership: (_, { id, endDate }, ctx) => memberships.endMembership(ctx.models, id, endDate, ctx.now),
   },
-};
+} satisfies Resolvers;
 
 /** `_entities` lookups: a bad or unknown id resolves to null, as federation expects. */
 export const entityResolvers: Record<string, (ref: { id?: unknown }, ctx: Context) => Promise<unknown>> = {
