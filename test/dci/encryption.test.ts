@@ -121,6 +121,43 @@ describe('encrypted DCI messages (end to end)', () => {
     expect(uinsOf(answer.search_response[0])).toContain(uin);
   });
 
+  it('encrypts the subscription confirmation and the notifications of an encrypted subscription', async () => {
+    const writeToken = await t.token(['registry:write', 'registry:read', 'registry:pii']);
+    const people = await t.gql(`{ individuals(filter: { status: active }, first: 20) { edges { node { id addresses { areaCode } } } } }`, {}, writeToken);
+    expect(people.body.errors).toBeUndefined();
+    const nodes = people.body.data.individuals.edges.map((e: { node: { id: string; addresses: { areaCode?: string }[] } }) => e.node);
+    const person = nodes.find((n: { addresses: { areaCode?: string }[] }) => n.addresses[0]?.areaCode) as { id: string; addresses: { areaCode: string }[] };
+    const subscribe = {
+      transaction_id: 'txn-enc-sub',
+      subscribe_request: [
+        {
+          reference_id: 'ref-enc-sub',
+          timestamp: new Date().toISOString(),
+          subscribe_criteria: {
+            reg_event_type: 'Death',
+            filter_type: 'predicate',
+            filter: [{ seq_num: 1, expression1: { attribute_name: 'location', operator: 'eq', attribute_value: person.addresses[0].areaCode } }],
+            notify_record_type: 'Member',
+          },
+        },
+      ],
+    };
+    const message = await encryptTo(gatewayEncryptionKey('ECDH-ES+A256KW'), subscribe);
+    const res = await strict.send('/registry/subscribe', 'subscribe', message, { ...encrypted, senderUri: `${receiver.url}/dci/registry/on-subscribe` });
+    expect(res.status).toBe(202);
+    const confirmation = await receiver.waitFor((r) => r.path === '/dci/registry/on-subscribe' && r.body?.header?.receiver_id === strict.senderId);
+    expect(confirmation.body.header.is_msg_encrypted).toBe(true);
+    const code = (await decryptWith(strictKey, confirmation.body.message)).subscribe_response[0].subscriptions[0].code as string;
+
+    await t.gql(`mutation($id: ID!, $d: Date!) { recordDeath(id: $id, deathDate: $d) { id } }`, { id: person.id, d: new Date().toISOString().slice(0, 10) }, writeToken);
+    const notify = await receiver.waitFor((r) => r.path === '/dci/registry/notify' && r.body?.header?.receiver_id === strict.senderId, 20_000);
+    expect(notify.body.header).toMatchObject({ action: 'notify', is_msg_encrypted: true });
+    expect(validatorFor('social', '/registry/notify', 'request')(notify.body)).toEqual({ ok: true });
+    await expect(verifyWithGatewayJwks(t.url, notify)).resolves.toMatchObject({ ok: true });
+    const event = (await decryptWith(strictKey, notify.body.message)).notify_event[0];
+    expect(event.reference_id).toBe(code);
+  });
+
   it('refuses a message that cannot be decrypted with err.encryption.invalid, and keeps nothing of it', async () => {
     const ours = gatewayEncryptionKey('ECDH-ES+A256KW');
     // Encrypted to a key that is not ours, under our kid: well-formed and signed, but undecryptable.
