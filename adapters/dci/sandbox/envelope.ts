@@ -15,7 +15,7 @@ export const now = () => new Date().toISOString();
 export class BadRequest extends Error {
   constructor(
     message: string,
-    readonly code: 'err.request.bad' | 'err.sender_uri.invalid' | 'err.signature.invalid' | 'err.signature.missing' = 'err.request.bad',
+    readonly code: 'err.request.bad' | 'err.sender_uri.invalid' | 'err.signature.invalid' | 'err.signature.missing' | 'err.encryption.invalid' = 'err.request.bad',
     readonly status = 400,
   ) {
     super(message);

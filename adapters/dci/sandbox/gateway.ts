@@ -3,6 +3,7 @@
  * requests it sends, and its token endpoint gives the bearer token our callbacks and notifications
  * carry. Without a link, incoming signatures are not checked and callbacks go out without a token.
  */
+import type { JsonWebKey } from 'node:crypto';
 import { jwksLookup, KeyLookup } from './signing';
 
 export interface GatewayConfig {
@@ -31,6 +32,15 @@ export class GatewayLink {
   /** The gateway's keys, or undefined when not connected (signatures then go unchecked). */
   get verificationKeys(): KeyLookup | undefined {
     return this.keys;
+  }
+
+  /** The gateway's encryption key (`use: enc`, X25519 preferred) from its JWKS, or undefined when not connected or none is published. */
+  async encryptionKey(): Promise<(JsonWebKey & { kid: string }) | undefined> {
+    if (!this.config) return undefined;
+    const res = await fetch(this.config.jwksUrl);
+    if (!res.ok) return undefined;
+    const keys = (((await res.json()) as { keys?: (JsonWebKey & { kid: string; use?: string })[] }).keys ?? []).filter((k) => k.use === 'enc');
+    return keys.find((k) => k.crv === 'X25519') ?? keys[0];
   }
 
   /** POSTs a signed envelope, retrying network failures and 5xx with backoff; resolves to the final HTTP status. */

@@ -9,6 +9,7 @@ import { ackBody, BadRequest, errAck, httpError, isObject, Json, RegistryName, t
 import type { Faults } from './faults';
 import type { GatewayLink } from './gateway';
 import { requireToken, TokenStore } from './oauth';
+import { decryptMessage, encryptMessage } from './encryption';
 import { Envelope, RegistryKey, signEnvelope, verifyEnvelope } from './signing';
 
 /** A request envelope that passed the transport checks. */
@@ -18,6 +19,8 @@ export interface Inbound {
   senderId: string;
   /** Ours, returned in the ACK and in every message answering this request. */
   correlationId: string;
+  /** It came encrypted: `message` is its plaintext, and what answers it goes encrypted. */
+  encrypted: boolean;
 }
 
 export interface Reply {
@@ -67,6 +70,14 @@ export class RegistryContext {
     if (delivery.status >= 300) throw new Error(`${url} refused ${delivery.action} with ${delivery.status}`);
   }
 
+  /** An answer to an encrypted request, encrypted to the gateway's key; any other as it is. */
+  async seal(reply: Reply, encrypted: boolean): Promise<Reply> {
+    if (!encrypted || reply.message === undefined) return reply;
+    const key = await this.gateway.encryptionKey();
+    if (!key) throw new BadRequest('the sandbox knows no encryption key of the gateway to answer an encrypted request with', 'err.encryption.invalid');
+    return { header: { ...reply.header, is_msg_encrypted: true }, message: await encryptMessage(reply.message, key) };
+  }
+
   /** Refuses bad signatures once the gateway is connected; without a link nothing is checked. */
   async verify(body: Envelope): Promise<void> {
     const keys = this.gateway.verificationKeys;
@@ -81,9 +92,9 @@ function inbound(body: unknown, action: string, registry: RegistryName): Inbound
   const { header } = body;
   for (const field of ['message_id', 'message_ts', 'sender_id']) textOf(header, field, 'header');
   if (header.action !== action) throw new BadRequest(`header.action must be ${action}`);
-  if (header.is_msg_encrypted === true) throw new BadRequest('the sandbox does not accept encrypted messages');
   if (!isObject(body.message)) throw new BadRequest('message must be an object');
-  return { header, message: body.message, senderId: header.sender_id as string, correlationId: `${registry.toUpperCase()}-${randomUUID()}` };
+  const encrypted = header.is_msg_encrypted === true;
+  return { header, message: body.message, senderId: header.sender_id as string, correlationId: `${registry.toUpperCase()}-${randomUUID()}`, encrypted };
 }
 
 function callbackUrlOf(header: Json): string {
@@ -100,7 +111,7 @@ export function registryRouter(ctx: RegistryContext, tokens: TokenStore, faults:
   const router = Router();
   router.use(faults.connection(ctx.name));
   router.get('/.well-known/jwks.json', (_req, res) => {
-    res.json({ keys: [ctx.key.publicJwk] });
+    res.json({ keys: [ctx.key.publicJwk, ctx.key.encryption.publicJwk] });
   });
   for (const op of operations) {
     router.post(op.path, faults.requests(ctx.name), requireToken(tokens), express.json({ limit: '5mb' }), async (req: Request, res: Response) => {
@@ -109,12 +120,14 @@ export function registryRouter(ctx: RegistryContext, tokens: TokenStore, faults:
         const m = inbound(req.body, op.action, ctx.name);
         correlationId = m.correlationId;
         await ctx.verify(req.body as Envelope);
+        // Verified as sent, then decrypted.
+        if (m.encrypted) m.message = await decryptMessage(m.message, ctx.key.encryption);
         if (op.mode === 'sync') {
-          res.json(ctx.sign(op.reply(m)));
+          res.json(ctx.sign(await ctx.seal(op.reply(m), m.encrypted)));
           return;
         }
         const url = callbackUrlOf(m.header);
-        const reply = op.accept(m, url);
+        const reply = await ctx.seal(op.accept(m, url), m.encrypted);
         res.status(202).json(ackBody(m.correlationId));
         // The outcome is kept in the deliveries list; a lost callback is what txn/status is for.
         ctx.send(url, reply).catch(() => undefined);

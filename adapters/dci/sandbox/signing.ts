@@ -7,6 +7,7 @@
  */
 import { createHash, createPublicKey, generateKeyPairSync, JsonWebKey, KeyObject, sign, verify } from 'node:crypto';
 import canonicalize from 'canonicalize';
+import { newEncryptionKey, RegistryEncryptionKey } from './encryption';
 
 const SIGNATURE_LIFETIME_S = 300;
 const MAX_SKEW_S = 60;
@@ -27,17 +28,19 @@ export interface RegistryKey {
   kid: string;
   privateKey: KeyObject;
   publicJwk: PublicJwk;
+  /** What requests to this registry may be encrypted to. */
+  encryption: RegistryEncryptionKey;
 }
 
 export type Envelope = { signature?: string; header: Record<string, unknown>; message?: unknown };
 
-/** A fresh Ed25519 key per registry and start: partners find it through the JWKS, never pinned. */
+/** A fresh Ed25519 key (and X25519 encryption key) per registry and start: partners find them through the JWKS, never pinned. */
 export function newRegistryKey(senderId: string): RegistryKey {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const x = publicKey.export({ format: 'jwk' }).x!;
   // RFC 7638 thumbprint, as the DCI JWKS API describes `kid`.
   const kid = createHash('sha256').update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x })).digest('base64url');
-  return { senderId, kid, privateKey, publicJwk: { kty: 'OKP', crv: 'Ed25519', x, kid, alg: 'EdDSA', use: 'sig' } };
+  return { senderId, kid, privateKey, publicJwk: { kty: 'OKP', crv: 'Ed25519', x, kid, alg: 'EdDSA', use: 'sig' }, encryption: newEncryptionKey() };
 }
 
 const digestOf = (content: { header: unknown; message?: unknown }) =>
