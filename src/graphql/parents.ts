@@ -3,7 +3,11 @@
  * codegen.ts): the generated resolver types take these as their parents and results.
  */
 import type { Types } from 'mongoose';
+import type { GroupDoc } from '../store/models/group';
+import type { IndividualDoc } from '../store/models/individual';
 import type { MembershipDoc } from '../store/models/membership';
+import type { SocialRegistryTransactionDoc } from '../store/models/socialRegistry';
+import type { SocialRegistryImportCounts } from './generated/types';
 
 /** A connection whose total is counted only when the query asks for it (graphql-js calls the function). */
 export interface Connection<T> {
@@ -19,4 +23,12 @@ export type MembershipParent = Omit<MembershipDoc, 'headSlot' | 'memberSlot'>;
 export interface EligibleIndividualEdgeParent {
   cursor: string;
   id: Types.ObjectId;
+}
+
+/** The registrants of an import are loaded only when the query selects them. */
+export interface SocialRegistryImportParent {
+  transaction: SocialRegistryTransactionDoc;
+  counts: SocialRegistryImportCounts;
+  individuals: () => Promise<IndividualDoc[]>;
+  groups: () => Promise<GroupDoc[]>;
 }

@@ -17,7 +17,12 @@ export interface LocationInput {
   parent?: string | null;
 }
 
-export type LocationChanges = Partial<Omit<LocationInput, 'code'>>;
+/** Absent or null leaves a field unchanged, except parent: null, which makes the place top-level. */
+export interface LocationChanges {
+  name?: string | null;
+  type?: string | null;
+  parent?: string | null;
+}
 
 /** Deeper than any administrative hierarchy: a longer walk up means the stored parents loop. */
 const MAX_DEPTH = 20;

@@ -1,20 +1,18 @@
 /** The disclosure audit over GraphQL: thin calls into src/audit. */
 import { requireScopes } from '../../auth/principal';
 import { disclosureView, listDisclosures } from '../../audit/disclosures';
-import type { IndividualDoc } from '../../store/models/individual';
-import type { Context } from '../context';
-import type { Args } from './registry';
+import type { IndividualResolvers, QueryResolvers } from '../generated/types';
 
 const views = async (docs: Promise<Parameters<typeof disclosureView>[0][]>) => (await docs).map(disclosureView);
 
 export const auditResolvers = {
   Individual: {
-    disclosures: (doc: IndividualDoc, args: Args, ctx: Context) => {
+    disclosures: (doc, args, ctx) => {
       requireScopes(ctx.principal, 'audit:read');
       return views(listDisclosures(ctx.models, { individualId: `${doc._id}` }, args.first));
     },
-  },
+  } satisfies IndividualResolvers,
   Query: {
-    disclosures: (_: unknown, args: Args, ctx: Context) => views(listDisclosures(ctx.models, args.filter, args.first)),
-  },
+    disclosures: (_, args, ctx) => views(listDisclosures(ctx.models, args.filter, args.first)),
+  } satisfies QueryResolvers,
 };

@@ -9,15 +9,14 @@ import { CRVS_IMPORT_JOB, crvsRuntimeOf } from '../../crvs/wiring';
 import { encodeCursor } from '../../registry/pagination';
 import type { CivilEventDoc } from '../../store/models/crvsCivilEvent';
 import type { CrvsImportDoc } from '../../store/models/crvsImport';
-import type { CrvsSubscriptionDoc } from '../../store/models/crvsSubscription';
 import type { IndividualDoc } from '../../store/models/individual';
-import type { ReviewItemDoc } from '../../store/models/reviewItem';
 import type { Context } from '../context';
-import { connection, type Args } from './registry';
+import type { IndividualResolvers, MutationResolvers, MutationStartCrvsImportArgs, QueryResolvers, Resolvers } from '../generated/types';
+import { connection } from './registry';
 
 const id = (doc: { _id: unknown }) => `${doc._id}`;
 
-async function startImport(kind: CrvsImportDoc['kind'], args: Args, ctx: Context) {
+async function startImport(kind: CrvsImportDoc['kind'], args: MutationStartCrvsImportArgs, ctx: Context) {
   const dataSource = await crvsSourceName(ctx.models, args.dataSource);
   const { doc } = await openImport(ctx.models, { kind, dataSource, from: args.from, to: args.to, area: args.area, pageSize: args.pageSize }, ctx.now);
   const { jobs } = crvsRuntimeOf(ctx.models.CrvsImport.db);
@@ -45,24 +44,24 @@ export const crvsResolvers = {
   types: {
     CrvsImport: {
       id,
-      totalPages: (doc: CrvsImportDoc) => totalPages(doc) ?? null,
-      counts: (doc: CrvsImportDoc) => totals(doc),
+      totalPages: (doc) => totalPages(doc) ?? null,
+      counts: (doc) => totals(doc),
     },
     CrvsReviewItem: {
       id,
-      individuals: async (doc: ReviewItemDoc, _: unknown, ctx: Context) =>
-        (await Promise.all(doc.individuals.map((i) => ctx.loaders.individual.load(`${i}`)))).filter(Boolean),
+      individuals: async (doc, _, ctx) =>
+        (await Promise.all(doc.individuals.map((i) => ctx.loaders.individual.load(`${i}`)))).filter((i): i is IndividualDoc => i !== null),
     },
     CivilEvent: { id },
-    CrvsSubscription: { code: (doc: CrvsSubscriptionDoc) => doc._id },
-  },
+    CrvsSubscription: { code: (doc) => doc._id },
+  } satisfies Resolvers,
   Individual: {
-    civilEvents: (doc: IndividualDoc, _: unknown, ctx: Context) => civilEventsOf(ctx).load(id(doc)),
-  },
+    civilEvents: (doc, _, ctx) => civilEventsOf(ctx).load(id(doc)),
+  } satisfies IndividualResolvers,
   Query: {
-    crvsImport: (_: unknown, args: Args, ctx: Context) => findImport(ctx.models, args.id),
-    crvsImports: async (_: unknown, args: Args, ctx: Context) => connection(await listImports(ctx.models, args)),
-    crvsReviewItems: async (_: unknown, args: Args, ctx: Context) => {
+    crvsImport: (_, args, ctx) => findImport(ctx.models, args.id),
+    crvsImports: async (_, args, ctx) => connection(await listImports(ctx.models, args)),
+    crvsReviewItems: async (_, args, ctx) => {
       const page = await listReviewItems(ctx.models, args);
       return {
         edges: page.items.map((node) => ({ cursor: encodeCursor(node._id), node })),
@@ -70,12 +69,12 @@ export const crvsResolvers = {
         totalCount: page.totalCount,
       };
     },
-  },
+  } satisfies QueryResolvers,
   Mutation: {
-    startCrvsImport: (_: unknown, args: Args, ctx: Context) => startImport('births', args, ctx),
-    startCrvsDeathImport: (_: unknown, args: Args, ctx: Context) => startImport('deaths', args, ctx),
-    subscribeCrvsEvents: async (_: unknown, args: Args, ctx: Context) =>
+    startCrvsImport: (_, args, ctx) => startImport('births', args, ctx),
+    startCrvsDeathImport: (_, args, ctx) => startImport('deaths', args, ctx),
+    subscribeCrvsEvents: async (_, args, ctx) =>
       subscribeCrvsEvents(ctx.models, await crvsClient(ctx.models, ctx.dataSources, args.dataSource), ctx.now),
-    resolveCrvsReviewItem: (_: unknown, args: Args, ctx: Context) => resolveReviewItem(ctx.models, args.id, args.resolution, ctx.principal?.subject, ctx.now),
-  },
+    resolveCrvsReviewItem: (_, args, ctx) => resolveReviewItem(ctx.models, args.id, args.resolution, ctx.principal?.subject, ctx.now),
+  } satisfies MutationResolvers,
 };

@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import * as dci from '../../jobs/dciAdmin';
 import type { Page } from '../../registry/pagination';
 import type { Context } from '../context';
-import type { Args } from './registry';
+import type { QueryResolvers, Resolvers } from '../generated/types';
 
 /** The DCI collections live on the registry's connection. */
 const connectionOf = (ctx: Context) => ctx.models.Partner.db;
@@ -34,14 +34,14 @@ export const dciResolvers = {
     DciTransactionAction: { txn_status: 'txn-status' },
     DciSubscriptionStatus: { active: 'subscribe', unsubscribed: 'unsubscribe' },
     DciSubscription: {
-      notifications: (sub: dci.SubscriptionView, _: unknown, ctx: Context) => notificationsOf(ctx).load(sub.code),
+      notifications: (sub, _, ctx) => notificationsOf(ctx).load(sub.code),
     },
-  },
+  } satisfies Resolvers,
   Query: {
-    dciTransactions: async (_: unknown, { first, after, ...filter }: Args, ctx: Context) =>
+    dciTransactions: async (_, { first, after, ...filter }, ctx) =>
       connection(await dci.listTransactions(connectionOf(ctx), filter, { first, after }), (t) => t.correlationId),
-    dciTransaction: (_: unknown, { correlationId }: Args, ctx: Context) => dci.findTransaction(connectionOf(ctx), correlationId),
-    dciSubscriptions: async (_: unknown, { first, after, ...filter }: Args, ctx: Context) =>
+    dciTransaction: (_, { correlationId }, ctx) => dci.findTransaction(connectionOf(ctx), correlationId),
+    dciSubscriptions: async (_, { first, after, ...filter }, ctx) =>
       connection(await dci.listSubscriptions(connectionOf(ctx), filter, { first, after }), (s) => s.code),
-  },
+  } satisfies QueryResolvers,
 };

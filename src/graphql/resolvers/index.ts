@@ -1,3 +1,4 @@
+import type { Resolvers } from '../generated/types';
 import { DateScalar, DateTimeScalar } from '../scalars';
 import { auditResolvers } from './audit';
 import { crvsResolvers } from './crvs';
@@ -13,7 +14,7 @@ import { entityResolvers, registryResolvers } from './registry';
 import { socialRegistryResolvers } from './socialRegistry';
 import { typeResolvers } from './types';
 
-export const resolvers = {
+export const resolvers: Resolvers = {
   Date: DateScalar,
   DateTime: DateTimeScalar,
   ...typeResolvers,

@@ -8,13 +8,12 @@ import { findRefresh, openRefresh } from '../../indicators/refresh';
 import { indicatorFilterScopes } from '../../indicators/search';
 import { serveIndicators, ServedIndicator } from '../../indicators/serving';
 import { indicatorRuntimeOf } from '../../indicators/wiring';
-import type { IndicatorFetchDoc, IndicatorRefreshDoc } from '../../store/models/indicators';
 import type { IndividualDoc } from '../../store/models/individual';
 import type { Context } from '../context';
-import type { Args } from './registry';
+import type { IndividualFilter, IndividualResolvers, MutationResolvers, QueryResolvers, Resolvers } from '../generated/types';
 
 /** Selecting people by an indicator reveals its values: the caller needs its reader scopes. One filter level; the caller walks and/or/not. */
-export function guardIndicatorFilter(ctx: Context, filter: Args): void {
+export function guardIndicatorFilter(ctx: Context, filter: Pick<IndividualFilter, 'indicator'>): void {
   if (filter.indicator) requireScopes(ctx.principal, ...indicatorFilterScopes('filter.indicator', filter.indicator));
 }
 
@@ -62,52 +61,52 @@ const ofType = <T>(type: string) => (s: ServedIndicator) => (typeof s.stored.val
 export const indicatorResolvers = {
   types: {
     Indicator: {
-      arguments: (d: IndicatorDefinition) => d.args ?? null,
+      arguments: (d) => (d.args ? [...d.args] : null),
     },
     IndicatorValue: {
-      name: (s: ServedIndicator) => s.indicator.definition.name,
-      argument: (s: ServedIndicator) => s.indicator.argument ?? null,
-      type: (s: ServedIndicator) => s.indicator.definition.type,
-      value: (s: ServedIndicator) => {
+      name: (s) => s.indicator.definition.name,
+      argument: (s) => s.indicator.argument ?? null,
+      type: (s) => s.indicator.definition.type,
+      value: (s) => {
         if (s.failure) throw s.failure;
         return text(s.stored.value);
       },
       booleanValue: ofType<boolean>('boolean'),
       numberValue: ofType<number>('number'),
       stringValue: ofType<string>('string'),
-      dateValue: (s: ServedIndicator) => (s.stored.value instanceof Date ? s.stored.value : null),
-      outcome: (s: ServedIndicator) => s.stored.outcome,
-      error: (s: ServedIndicator) => s.stored.error ?? null,
-      computedAt: (s: ServedIndicator) => s.stored.computedAt,
-      expiresAt: (s: ServedIndicator) => s.stored.expiresAt,
-      stale: (s: ServedIndicator) => s.stale,
-      ageSeconds: (s: ServedIndicator, _: unknown, ctx: Context) => Math.max(0, Math.floor((ctx.now.getTime() - s.stored.computedAt.getTime()) / 1000)),
-      source: (s: ServedIndicator) => s.stored.source,
+      dateValue: (s) => (s.stored.value instanceof Date ? s.stored.value : null),
+      outcome: (s) => s.stored.outcome,
+      error: (s) => s.stored.error ?? null,
+      computedAt: (s) => s.stored.computedAt,
+      expiresAt: (s) => s.stored.expiresAt,
+      stale: (s) => s.stale,
+      ageSeconds: (s, _, ctx) => Math.max(0, Math.floor((ctx.now.getTime() - s.stored.computedAt.getTime()) / 1000)),
+      source: (s) => s.stored.source,
     },
     IndicatorRefresh: {
-      id: (doc: IndicatorRefreshDoc) => `${doc._id}`,
+      id: (doc) => `${doc._id}`,
     },
     IndicatorFetch: {
-      refreshId: (doc: IndicatorFetchDoc) => (doc.refresh ? `${doc.refresh}` : null),
+      refreshId: (doc) => (doc.refresh ? `${doc.refresh}` : null),
     },
-  },
+  } satisfies Resolvers,
   Individual: {
-    indicatorFetches: (doc: IndividualDoc, args: Args, ctx: Context) => {
+    indicatorFetches: (doc, args, ctx) => {
       requireScopes(ctx.principal, 'registry:read', 'registry:pii');
       if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_FETCHES) throw badInput('first', `must be a whole number from 1 to ${MAX_FETCHES}`);
       return ctx.models.IndicatorFetch.find({ individual: doc._id }).sort({ at: -1, _id: -1 }).limit(args.first).lean();
     },
-    indicators: (doc: IndividualDoc, args: Args, ctx: Context) => {
+    indicators: (doc, args, ctx) => {
       const wanted = readable(ctx, args.names, 'names');
       return wanted.length === 0 ? [] : indicatorLoader(ctx, wanted).load(doc);
     },
-  },
+  } satisfies IndividualResolvers,
   Query: {
-    indicatorCatalogue: () => INDICATORS,
-    indicatorRefresh: (_: unknown, args: Args, ctx: Context) => findRefresh(ctx.models, args.id),
-  },
+    indicatorCatalogue: () => [...INDICATORS],
+    indicatorRefresh: (_, args, ctx) => findRefresh(ctx.models, args.id),
+  } satisfies QueryResolvers,
   Mutation: {
-    refreshIndicators: async (_: unknown, args: Args, ctx: Context) => {
+    refreshIndicators: async (_, args, ctx) => {
       const wanted = readable(ctx, args.names, 'names');
       if (wanted.length === 0) throw new GatewayError('FORBIDDEN', 'no indicator is readable with these scopes');
       const { doc, resumed } = await openRefresh(ctx.models, { indicators: wanted.map((w) => w.label), area: args.filter?.area }, ctx.principal?.subject, ctx.now);
@@ -115,5 +114,5 @@ export const indicatorResolvers = {
       ctx.log.info({ refreshId: `${doc._id}`, indicators: doc.indicators.length, area: doc.area, resumed, by: ctx.principal?.subject }, 'indicator refresh started');
       return doc;
     },
-  },
+  } satisfies MutationResolvers,
 };

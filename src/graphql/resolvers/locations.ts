@@ -2,7 +2,7 @@
 import * as locations from '../../registry/locations';
 import type { LocationDoc } from '../../store/models/location';
 import type { Context } from '../context';
-import type { Args } from './registry';
+import type { MutationResolvers, QueryResolvers, Resolvers } from '../generated/types';
 
 /** One read of the whole (small) hierarchy per request serves every `children` field in it. */
 const hierarchies = new WeakMap<Context, Promise<LocationDoc[]>>();
@@ -18,17 +18,17 @@ function hierarchyOf(ctx: Context): Promise<LocationDoc[]> {
 export const locationResolvers = {
   types: {
     Location: {
-      code: (doc: LocationDoc) => doc._id,
-      children: async (doc: LocationDoc, _: Args, ctx: Context) => (await hierarchyOf(ctx)).filter((place) => place.parent === doc._id),
+      code: (doc) => doc._id,
+      children: async (doc, _, ctx) => (await hierarchyOf(ctx)).filter((place) => place.parent === doc._id),
     },
-  },
+  } satisfies Resolvers,
   Query: {
-    locations: (_: unknown, __: Args, ctx: Context) => hierarchyOf(ctx),
-    location: (_: unknown, { code }: Args, ctx: Context) => locations.findLocation(ctx.models, code),
-  },
+    locations: (_, __, ctx) => hierarchyOf(ctx),
+    location: (_, { code }, ctx) => locations.findLocation(ctx.models, code),
+  } satisfies QueryResolvers,
   Mutation: {
-    createLocation: (_: unknown, { input }: Args, ctx: Context) => locations.createLocation(ctx.models, input, ctx.now),
-    updateLocation: (_: unknown, { code, input }: Args, ctx: Context) => locations.updateLocation(ctx.models, code, input, ctx.now),
-    deleteLocation: (_: unknown, { code }: Args, ctx: Context) => locations.deleteLocation(ctx.models, code),
-  },
+    createLocation: (_, { input }, ctx) => locations.createLocation(ctx.models, input, ctx.now),
+    updateLocation: (_, { code, input }, ctx) => locations.updateLocation(ctx.models, code, input, ctx.now),
+    deleteLocation: (_, { code }, ctx) => locations.deleteLocation(ctx.models, code),
+  } satisfies MutationResolvers,
 };

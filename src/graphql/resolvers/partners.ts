@@ -2,7 +2,7 @@
 import { settingsOf } from '../../dataSources/settings';
 import * as partners from '../../partners/service';
 import type { Context } from '../context';
-import type { Args } from './registry';
+import type { MutationResolvers, PartnerSigningProfileResolvers, QueryResolvers } from '../generated/types';
 
 const view = (doc: Parameters<typeof partners.publicPartner>[0] | null) => doc && partners.publicPartner(doc);
 /** Seals the partners' callback secrets, as it does the data sources'. */
@@ -10,28 +10,28 @@ const secretBox = (ctx: Context) => settingsOf(ctx.models.Partner.db).box;
 
 export const partnerResolvers = {
   /** GraphQL names cannot hold `-`: the enum's values map to the profile names used everywhere else. */
-  PartnerSigningProfile: { openg2p_jws: 'openg2p-jws', opencrvs_jws: 'opencrvs-jws' },
+  PartnerSigningProfile: { openg2p_jws: 'openg2p-jws', opencrvs_jws: 'opencrvs-jws' } satisfies PartnerSigningProfileResolvers,
   Query: {
-    partners: async (_: unknown, __: Args, ctx: Context) => (await partners.listPartners(ctx.models)).map(partners.publicPartner),
-    partner: async (_: unknown, { senderId }: Args, ctx: Context) => view(await partners.findBySenderId(ctx.models, senderId)),
-  },
+    partners: async (_, __, ctx) => (await partners.listPartners(ctx.models)).map(partners.publicPartner),
+    partner: async (_, { senderId }, ctx) => view(await partners.findBySenderId(ctx.models, senderId)),
+  } satisfies QueryResolvers,
   Mutation: {
-    createPartner: async (_: unknown, { input }: Args, ctx: Context) => {
+    createPartner: async (_, { input }, ctx) => {
       const { partner, clientId, clientSecret } = await partners.createPartner(ctx.models, input, ctx.now, secretBox(ctx));
       ctx.log.info({ senderId: partner.senderId, by: ctx.principal?.subject }, 'partner created');
       return { partner: partners.publicPartner(partner), clientId, clientSecret };
     },
-    updatePartner: async (_: unknown, { senderId, input }: Args, ctx: Context) =>
-      view(await partners.updatePartner(ctx.models, senderId, input, ctx.now, secretBox(ctx))),
-    disablePartner: async (_: unknown, { senderId }: Args, ctx: Context) => {
+    updatePartner: async (_, { senderId, input }, ctx) =>
+      partners.publicPartner(await partners.updatePartner(ctx.models, senderId, input, ctx.now, secretBox(ctx))),
+    disablePartner: async (_, { senderId }, ctx) => {
       const partner = await partners.disablePartner(ctx.models, senderId, ctx.now);
       ctx.log.info({ senderId, by: ctx.principal?.subject }, 'partner disabled');
       return partners.publicPartner(partner);
     },
-    rotatePartnerSecret: async (_: unknown, { senderId }: Args, ctx: Context) => {
+    rotatePartnerSecret: async (_, { senderId }, ctx) => {
       const credentials = await partners.rotateClientSecret(ctx.models, senderId, ctx.now);
       ctx.log.info({ senderId, by: ctx.principal?.subject }, 'partner client secret rotated');
       return credentials;
     },
-  },
+  } satisfies MutationResolvers,
 };

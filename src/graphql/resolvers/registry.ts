@@ -12,9 +12,6 @@ import type { IndividualFilter, InputMaybe, Resolvers } from '../generated/types
 import type { Connection } from '../parents';
 import { guardIndicatorFilter } from './indicators';
 
-/** Argument shapes are fixed by the SDL, which graphql-js has already checked. */
-export type Args = Record<string, any>;
-
 /** A page as a GraphQL connection, each node's cursor its id. */
 export function connection<T extends { _id: Types.ObjectId }>(page: Page<T>): Connection<T> {
   return {

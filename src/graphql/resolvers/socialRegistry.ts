@@ -5,13 +5,19 @@ import { importRecords } from '../../socialRegistry/imports';
 import { socialRegistryClient } from '../../socialRegistry/sources';
 import { listSubscriptions, subscribe, unsubscribe } from '../../socialRegistry/subscriptions';
 import { findTransaction, listTransactions, requireTransaction, searchAsync, searchSync } from '../../socialRegistry/transactions';
-import type { SocialRegistrySubscriptionDoc, SocialRegistryTransactionDoc } from '../../store/models/socialRegistry';
+import type { GroupDoc } from '../../store/models/group';
+import type { IndividualDoc } from '../../store/models/individual';
 import type { Context } from '../context';
-import type { Args } from './registry';
+import type { MutationImportFromSocialRegistryArgs, MutationResolvers, QueryResolvers, Resolvers } from '../generated/types';
+import type { SocialRegistryImportParent } from '../parents';
 
 const MAX_RECORDS_PER_IMPORT = 500;
+/** Stored lower-case, shown as the enum SocialRegistrySearchMode. */
+const MODES = { sync: 'SYNC', async: 'ASYNC' } as const;
 
-async function importFromTransaction(args: Args, ctx: Context) {
+const isLoaded = <T>(doc: T | null | Error): doc is T => doc !== null && !(doc instanceof Error);
+
+async function importFromTransaction(args: MutationImportFromSocialRegistryArgs, ctx: Context): Promise<SocialRegistryImportParent> {
   const transaction = await requireTransaction(ctx.models, args.transactionId, ctx.now);
   if (transaction.status !== 'answered') throw conflict('NOT_ANSWERED', `the transaction is ${transaction.status}: nothing to import`);
   const wanted: string[] | null | undefined = args.referenceIds;
@@ -25,45 +31,45 @@ async function importFromTransaction(args: Args, ctx: Context) {
   return {
     transaction,
     counts: outcome.counts,
-    individuals: async () => (await ctx.loaders.individual.loadMany(outcome.individuals.map(String))).filter((d) => d && !(d instanceof Error)),
-    groups: async () => (await ctx.loaders.group.loadMany(outcome.groups.map(String))).filter((d) => d && !(d instanceof Error)),
+    individuals: async () => (await ctx.loaders.individual.loadMany(outcome.individuals.map(String))).filter(isLoaded<IndividualDoc>),
+    groups: async () => (await ctx.loaders.group.loadMany(outcome.groups.map(String))).filter(isLoaded<GroupDoc>),
   };
 }
 
 export const socialRegistryResolvers = {
   types: {
     SocialRegistryTransaction: {
-      id: (doc: SocialRegistryTransactionDoc) => doc._id,
-      mode: (doc: SocialRegistryTransactionDoc) => doc.mode?.toUpperCase() ?? null,
+      id: (doc) => doc._id,
+      mode: (doc) => (doc.mode ? MODES[doc.mode] : null),
     },
     SocialRegistrySubscription: {
-      filter: (doc: SocialRegistrySubscriptionDoc) => doc.filter ?? null,
+      filter: (doc) => doc.filter ?? null,
     },
-  },
+  } satisfies Resolvers,
   Query: {
-    socialRegistryTransaction: (_: unknown, args: Args, ctx: Context) => findTransaction(ctx.models, args.id, ctx.now),
-    socialRegistryTransactions: (_: unknown, args: Args, ctx: Context) => listTransactions(ctx.models, args, ctx.now),
-    socialRegistrySubscriptions: (_: unknown, args: Args, ctx: Context) => listSubscriptions(ctx.models, args.dataSource),
-  },
+    socialRegistryTransaction: (_, args, ctx) => findTransaction(ctx.models, args.id, ctx.now),
+    socialRegistryTransactions: (_, args, ctx) => listTransactions(ctx.models, args, ctx.now),
+    socialRegistrySubscriptions: (_, args, ctx) => listSubscriptions(ctx.models, args.dataSource),
+  } satisfies QueryResolvers,
   Mutation: {
-    searchSocialRegistry: async (_: unknown, args: Args, ctx: Context) => {
+    searchSocialRegistry: async (_, args, ctx) => {
       const item = searchItem(args.criteria);
       const client = await socialRegistryClient(ctx.models, ctx.dataSources, args.dataSource);
       const search = args.mode === 'ASYNC' ? searchAsync : searchSync;
       return search(ctx.models, client, item, ctx.principal?.subject, ctx.now);
     },
-    subscribeSocialRegistry: async (_: unknown, args: Args, ctx: Context) => {
+    subscribeSocialRegistry: async (_, args, ctx) => {
       const client = await socialRegistryClient(ctx.models, ctx.dataSources, args.dataSource);
       const subscriptions = await subscribe(ctx.models, client, args.eventType, args.filter, ctx.now);
       ctx.log.info({ dataSource: client.source.name, eventType: args.eventType, by: ctx.principal?.subject }, 'social registry subscribed');
       return subscriptions;
     },
-    unsubscribeSocialRegistry: async (_: unknown, args: Args, ctx: Context) => {
+    unsubscribeSocialRegistry: async (_, args, ctx) => {
       const client = await socialRegistryClient(ctx.models, ctx.dataSources, args.dataSource);
       const subscriptions = await unsubscribe(ctx.models, client, args.subscriptionCodes, ctx.now);
       ctx.log.info({ dataSource: client.source.name, codes: subscriptions.length, by: ctx.principal?.subject }, 'social registry subscriptions ended');
       return subscriptions;
     },
-    importFromSocialRegistry: (_: unknown, args: Args, ctx: Context) => importFromTransaction(args, ctx),
-  },
+    importFromSocialRegistry: (_, args, ctx) => importFromTransaction(args, ctx),
+  } satisfies MutationResolvers,
 };
