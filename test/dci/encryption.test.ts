@@ -320,6 +320,27 @@ describe('encrypted DCI messages (end to end)', () => {
       expect(updated.body.data.updatePartner).toEqual({ encryptionPolicy: 'accepted', encryptionKey: null });
     });
 
+    it('registers a data source encryption key and policy through GraphQL; required without a key is refused', async () => {
+      const admin = await t.token(['partners:admin']);
+      const createSource = `mutation($input: CreateDataSourceInput!) { createDataSource(input: $input) { name encryptionPolicy encryptionKey { kid crv use } } }`;
+      const source = (name: string, extra: Record<string, unknown>) => ({
+        name,
+        kind: 'crvs',
+        baseUrl: 'https://crvs.example.org/dci',
+        callbackBase: `${t.url}/dci`,
+        receiverId: 'crvs.example.org',
+        jwksUrl: 'https://crvs.example.org/.well-known/jwks.json',
+        ...extra,
+      });
+      const created = await t.gql(createSource, { input: source('crvs-enc', { encryptionKey: strictKey.publicJwk, encryptionPolicy: 'required' }) }, admin);
+      expect(created.body.errors).toBeUndefined();
+      expect(created.body.data.createDataSource).toEqual({ name: 'crvs-enc', encryptionPolicy: 'required', encryptionKey: { kid: 'strict-enc-1', crv: 'X25519', use: 'enc' } });
+      const plain = await t.gql(createSource, { input: source('crvs-plain', {}) }, admin);
+      expect(plain.body.data.createDataSource).toMatchObject({ encryptionPolicy: 'never', encryptionKey: null });
+      const noKey = await t.gql(createSource, { input: source('crvs-nokey', { encryptionPolicy: 'required' }) }, admin);
+      expect(noKey.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'encryptionKey' });
+    });
+
     it('refuses the required policy without a key, and a key that is not for encryption', async () => {
       const admin = await t.token(['partners:admin']);
       const noKey = await t.gql(create, { input: input('gql-nokey.example.org', { encryptionPolicy: 'required' }) }, admin);
