@@ -19,6 +19,7 @@ const amina: IndividualNode = {
   registrationDate: '2024-01-10T08:00:00.000Z',
   lastUpdated: '2024-06-15T10:00:00.000Z',
   identifiers: [{ type: 'UIN', value: '8479516320' }],
+  indicators: [],
 };
 
 /** What a partner without registry:pii receives: masked strings, no birth date. */
@@ -35,6 +36,7 @@ const maskedChild: IndividualNode = {
   registrationDate: '2024-01-10T08:00:00.000Z',
   lastUpdated: '2024-01-10T08:00:00.000Z',
   identifiers: [{ type: 'BRN', value: 'B***' }],
+  indicators: [],
 };
 
 const deceased: IndividualNode = { ...amina, id: '65f000000000000000000003', status: 'deceased', deathDate: '2024-11-02', identifiers: [], addresses: [] };

@@ -2,9 +2,9 @@
  * The GraphQL operations the DCI search adapter runs in process against our schema, and the shape of
  * the nodes they return. The selections carry exactly what the DCI Member and Group records need.
  */
-import type { IndicatorNode } from './indicatorAttributes';
+import type { DciGroupFragment, DciIdentifierLookupsQuery, DciIndividualFragment } from './generated/operations';
 
-const INDIVIDUAL_FIELDS = `
+const INDIVIDUAL_FIELDS = /* GraphQL */ `
 fragment DciIndividual on Individual {
   id
   name { given family middle }
@@ -21,7 +21,7 @@ fragment DciIndividual on Individual {
   indicators(names: $indicators) { name booleanValue numberValue stringValue dateValue }
 }`;
 
-export const SEARCH_INDIVIDUALS = `
+export const SEARCH_INDIVIDUALS = /* GraphQL */ `
 query DciSearchIndividuals($filter: IndividualFilter, $sort: [IndividualSort!], $first: Int, $offset: Int, $indicators: [String!] = []) {
   individuals(filter: $filter, sort: $sort, first: $first, offset: $offset) {
     totalCount
@@ -30,7 +30,7 @@ query DciSearchIndividuals($filter: IndividualFilter, $sort: [IndividualSort!], 
 }
 ${INDIVIDUAL_FIELDS}`;
 
-const GROUP_FIELDS = `
+const GROUP_FIELDS = /* GraphQL */ `
 fragment DciGroup on Group {
   id
   kind
@@ -45,7 +45,7 @@ fragment DciGroup on Group {
   members { role individual { ...DciIndividual } }
 }`;
 
-export const SEARCH_GROUPS = `
+export const SEARCH_GROUPS = /* GraphQL */ `
 query DciSearchGroups($filter: GroupFilter, $sort: [GroupSort!], $first: Int, $offset: Int, $indicators: [String!] = []) {
   groups(filter: $filter, sort: $sort, first: $first, offset: $offset) {
     totalCount
@@ -56,7 +56,7 @@ ${GROUP_FIELDS}
 ${INDIVIDUAL_FIELDS}`;
 
 /** The holders of many identifiers in one registry read, in the order asked; each node says its kind. */
-export const IDENTIFIER_LOOKUPS = `
+export const IDENTIFIER_LOOKUPS = /* GraphQL */ `
 query DciIdentifierLookups($identifiers: [IdentifierMatch!]!, $indicators: [String!] = []) {
   registrantsByIdentifiers(identifiers: $identifiers) {
     __typename
@@ -71,49 +71,13 @@ export type Entity = 'individual' | 'group';
 
 export const OPERATION_FOR: Record<Entity, string> = { individual: SEARCH_INDIVIDUALS, group: SEARCH_GROUPS };
 
-export interface AddressNode {
-  line: string | null;
-  locality: string | null;
-  areaCode: string | null;
-  regionCode: string | null;
-  country: string | null;
-}
-
-export interface IdentifierNode {
-  type: string;
-  value: string;
-}
-
-/** Strings may arrive masked (`J***`) and `birthDate` null for partners without PII rights. */
-export interface IndividualNode {
-  id: string;
-  name: { given: string; family: string; middle: string | null };
-  sex: string;
-  birthDate: string | null;
-  deathDate: string | null;
-  status: string;
-  addresses: AddressNode[];
-  phoneNumbers: string[];
-  emails: string[];
-  registrationDate: string;
-  lastUpdated: string;
-  identifiers: IdentifierNode[];
-  /** The partner-visible indicators on the partner's allowlist ($indicators). */
-  indicators?: IndicatorNode[];
-}
-
-export type RegistrantNode = (IndividualNode & { __typename: 'Individual' }) | (GroupNode & { __typename: 'Group' });
-
-export interface GroupNode {
-  id: string;
-  kind: string;
-  address: AddressNode | null;
-  povertyScore: number | null;
-  povertyScoreType: string | null;
-  size: number;
-  registrationDate: string;
-  lastUpdated: string;
-  identifiers: IdentifierNode[];
-  head: IndividualNode | null;
-  members: { role: string; individual: IndividualNode }[];
-}
+/**
+ * The nodes as the operations return them, typed by `npm run codegen` from the selections above.
+ * Strings may arrive masked (`J***`) and `birthDate` null for partners without PII rights.
+ */
+export type IndividualNode = DciIndividualFragment;
+export type GroupNode = DciGroupFragment;
+export type AddressNode = IndividualNode['addresses'][number];
+export type IdentifierNode = IndividualNode['identifiers'][number];
+/** A holder of an identifier, which says its kind. */
+export type RegistrantNode = NonNullable<DciIdentifierLookupsQuery['registrantsByIdentifiers'][number]>;
