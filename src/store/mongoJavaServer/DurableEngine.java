@@ -1,9 +1,12 @@
 import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.CollectionOptions;
+import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.exception.KeyConstraintError;
@@ -11,11 +14,14 @@ import de.bwaldvogel.mongo.wire.message.MongoMessage;
 import io.netty.channel.Channel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
 /**
@@ -114,15 +120,71 @@ public final class DurableEngine {
     }
   }
 
-  /** H2Database whose unique indexes also serve queries that name their keys among other fields. */
+  /** The one store of this process. H2Database opens its collections from its constructor, before a subclass's fields are set. */
+  private static MVStore store;
+
+  /**
+   * H2Database whose unique indexes also serve queries that name their keys among other fields,
+   * and whose collections match `_id` lists by set.
+   */
   static final class KeyedLookupDatabase extends H2Database {
-    KeyedLookupDatabase(String name, MVStore store, de.bwaldvogel.mongo.backend.CursorRegistry cursors) {
+    KeyedLookupDatabase(String name, MVStore store, CursorRegistry cursors) {
       super(name, store, cursors);
+    }
+
+    // The maps are named as H2Database names them (mongo-java-server 1.47.0), so existing files open unchanged.
+    @Override
+    protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
+      String namespace = getFullCollectionNamespace(collectionName);
+      MVMap<Object, Document> data = store.openMap("databases." + namespace);
+      MVMap<String, Object> meta = store.openMap("meta." + namespace);
+      return new IdListCollection(this, collectionName, options, data, meta, cursorRegistry);
     }
 
     @Override
     protected Index<Object> openOrCreateUniqueIndex(String collection, String indexName, List<IndexKey> keys, boolean sparse) {
       return new KeyedLookupIndex<>(super.openOrCreateUniqueIndex(collection, indexName, keys, sparse), keys, sparse);
+    }
+  }
+
+  /**
+   * A collection that matches `{_id: {$in: [...]}}` against a set. The `_id` index hands over one
+   * candidate per listed id, and mongo-java-server then matches each candidate against the whole
+   * query, comparing its `_id` with every listed value: documents × list length, about 1,000,000
+   * comparisons for a page of 1,000 ids. A set makes it one lookup per candidate, the same answer:
+   * `_id` is never an array, and the set only takes ObjectIds and strings, which equal only their own kind.
+   */
+  static final class IdListCollection extends H2Collection {
+    /** The last `_id` list query seen by this thread, and its set: the same query object comes for every candidate. */
+    private static final ThreadLocal<Object[]> LAST = new ThreadLocal<>();
+
+    IdListCollection(MongoDatabase database, String name, CollectionOptions options, MVMap<Object, Document> data, MVMap<String, Object> meta, CursorRegistry cursors) {
+      super(database, name, options, data, meta, cursors);
+    }
+
+    @Override
+    protected boolean documentMatchesQuery(Document document, Document query) {
+      Set<Object> ids = idSet(query);
+      return ids != null ? ids.contains(document.get("_id")) : super.documentMatchesQuery(document, query);
+    }
+
+    @SuppressWarnings("unchecked") // the set stored in LAST is always a Set<Object>
+    private static Set<Object> idSet(Document query) {
+      Object[] last = LAST.get();
+      if (last != null && last[0] == query) return (Set<Object>) last[1];
+      Set<Object> ids = null;
+      if (query.size() == 1 && query.get("_id") instanceof Document condition && condition.size() == 1 && condition.get("$in") instanceof Collection<?> values) {
+        ids = new HashSet<>();
+        for (Object value : values) {
+          if (!(value instanceof de.bwaldvogel.mongo.bson.ObjectId || value instanceof String)) {
+            ids = null;
+            break;
+          }
+          ids.add(value);
+        }
+      }
+      LAST.set(new Object[] {query, ids});
+      return ids;
     }
   }
 
@@ -181,7 +243,7 @@ public final class DurableEngine {
       System.err.println("usage: DurableEngine <store file>");
       System.exit(2);
     }
-    MVStore store = new MVStore.Builder().fileName(args[0]).open();
+    store = new MVStore.Builder().fileName(args[0]).open();
     CommittingBackend backend = new CommittingBackend(store);
     MongoServer server = new MongoServer(backend);
     // A netty event loop runs each command to its end: connections sharing a loop wait behind a
