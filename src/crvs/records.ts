@@ -64,9 +64,9 @@ export function readAll<R>(raws: Json[], read: (raw: Json) => R, kind: NewReview
   return { records, review };
 }
 
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
-const digestOf = (raw: Json) => createHash('sha256').update(canonicalize(raw) ?? '').digest('base64url').slice(0, 16);
+export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+export const digestOf = (raw: Json) => createHash('sha256').update(canonicalize(raw) ?? '').digest('base64url').slice(0, 16);
 
 function identifierOf(v: unknown): CrvsIdentifier | undefined {
   if (!isObject(v)) return undefined;
@@ -83,14 +83,14 @@ export function identifiersOf(raw: Json): CrvsIdentifier[] {
 }
 
 /** A calendar day (UTC midnight) from a Date or DateTime; the registry's local time zone does not move the day. */
-function dayOf(v: unknown): Date | undefined {
+export function dayOf(v: unknown): Date | undefined {
   const text = str(v);
   if (!text || !/^\d{4}-\d{2}-\d{2}/.test(text)) return undefined;
   const day = new Date(`${text.slice(0, 10)}T00:00:00.000Z`);
   return Number.isNaN(day.getTime()) ? undefined : day;
 }
 
-function sexOf(v: unknown): BirthRecord['sex'] {
+export function sexOf(v: unknown): BirthRecord['sex'] {
   const s = str(v)?.toLowerCase();
   if (s === 'male' || s === 'm') return 'male';
   if (s === 'female' || s === 'f') return 'female';

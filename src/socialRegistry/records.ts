@@ -4,9 +4,7 @@
  * `Member` (one person: `member_identifier` and the `demographic_info` Person). Pure. A record that
  * cannot be read is reported with the reason, and becomes a review item rather than an error.
  */
-import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
-import { identifiersOf } from '../crvs/records';
+import { dayOf, digestOf, identifiersOf, isObject, sexOf, str } from '../crvs/records';
 import { MEMBER_ROLES, MembershipDoc } from '../store/models/membership';
 
 type Json = Record<string, unknown>;
@@ -55,24 +53,6 @@ export class UnreadableRecord extends Error {
   ) {
     super(message);
   }
-}
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
-export const digestOf = (raw: Json) => createHash('sha256').update(canonicalize(raw) ?? '').digest('base64url').slice(0, 16);
-
-function dayOf(v: unknown): Date | undefined {
-  const text = str(v);
-  if (!text || !/^\d{4}-\d{2}-\d{2}/.test(text)) return undefined;
-  const day = new Date(`${text.slice(0, 10)}T00:00:00.000Z`);
-  return Number.isNaN(day.getTime()) ? undefined : day;
-}
-
-function sexOf(v: unknown): SrPerson['sex'] {
-  const s = str(v)?.toLowerCase();
-  if (s === 'male' || s === 'm') return 'male';
-  if (s === 'female' || s === 'f') return 'female';
-  return s === 'other' ? 'other' : 'unknown';
 }
 
 function addressOf(v: unknown): SrAddress | undefined {

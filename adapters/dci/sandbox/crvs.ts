@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AREAS, BirthRecord, COUNTRY, DeathRecord, SandboxData } from './data';
-import { BadRequest, callbackHeader, dateTime, isObject, Json, listOf, now, textOf } from './envelope';
+import { BadRequest, callbackHeader, dateTime, isObject, Json, listOf, now, textOf, unsubscribeFrom } from './envelope';
 import { Attributes, compileQuery, Matcher, paginate, Rejection, sortRecords, Vocabulary } from './query';
 import type { Inbound, Operation, RegistryContext, Reply } from './registry';
 
@@ -314,27 +314,11 @@ export class Crvs {
   }
 
   private unsubscribe(m: Inbound): Reply {
-    const transactionId = textOf(m.message, 'transaction_id');
-    const codes = m.message.subscription_codes;
-    if (!Array.isArray(codes) || codes.length === 0 || !codes.every((c) => typeof c === 'string')) {
-      throw new BadRequest('message.subscription_codes must be a non-empty list of codes');
-    }
-    // Only the subscriber's own codes count: another sender's code is as unknown as a made-up one.
-    const known = codes.filter((code) => this.subscriptions.get(code)?.subscriberId === m.senderId);
-    const unknown = codes.filter((code) => !known.includes(code));
-    for (const code of known) this.subscriptions.delete(code);
-    const rejected = unknown.length > 0;
-    const message = {
-      transaction_id: transactionId,
-      correlation_id: m.correlationId,
-      timestamp: now(),
-      status: rejected ? 'rjct' : 'succ',
-      ...(rejected && { status_reason_code: 'rjct.subscription_code.invalid', status_reason_message: `unknown subscription codes: ${unknown.join(', ')}`.slice(0, 999) }),
-      subscription_status: known.map((code) => ({ code, status: 'unsubscribe' })),
-    };
-    this.remember(m, transactionId, 'unsubscribe', message);
-    return { header: this.header(m, 'on-unsubscribe', rejected ? 'rjct' : 'succ', codes.length), message };
+    const { message, status, count } = unsubscribeFrom(this.subscriptions, m);
+    this.remember(m, textOf(m.message, 'transaction_id'), 'unsubscribe', message);
+    return { header: this.header(m, 'on-unsubscribe', status, count), message };
   }
+
 
   private txnStatus(m: Inbound): Reply {
     const request = m.message.txnstatus_request;

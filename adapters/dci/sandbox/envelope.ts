@@ -80,3 +80,31 @@ export function textOf(source: Json, name: string, where = 'message'): string {
 
 /** Dates compare as calendar days: records hold days, queries may send days or DateTimes. */
 export const dateTime = (day: string) => `${day}T00:00:00Z`;
+
+/**
+ * Answers an unsubscribe: the sender's own codes are dropped from `subscriptions`; any other code,
+ * another sender's included, is unknown and makes the request `rjct`.
+ */
+export function unsubscribeFrom(
+  subscriptions: Map<string, { subscriberId: string }>,
+  m: { message: Json; senderId: string; correlationId: string },
+): { message: Json; status: RequestStatus; count: number } {
+  const transactionId = textOf(m.message, 'transaction_id');
+  const codes = m.message.subscription_codes;
+  if (!Array.isArray(codes) || codes.length === 0 || !codes.every((c) => typeof c === 'string')) {
+    throw new BadRequest('message.subscription_codes must be a non-empty list of codes');
+  }
+  const known = codes.filter((code) => subscriptions.get(code)?.subscriberId === m.senderId);
+  const unknown = codes.filter((code) => !known.includes(code));
+  for (const code of known) subscriptions.delete(code);
+  const rejected = unknown.length > 0;
+  const message = {
+    transaction_id: transactionId,
+    correlation_id: m.correlationId,
+    timestamp: now(),
+    status: rejected ? 'rjct' : 'succ',
+    ...(rejected && { status_reason_code: 'rjct.subscription_code.invalid', status_reason_message: `unknown subscription codes: ${unknown.join(', ')}`.slice(0, 999) }),
+    subscription_status: known.map((code) => ({ code, status: 'unsubscribe' })),
+  };
+  return { message, status: rejected ? 'rjct' : 'succ', count: codes.length };
+}

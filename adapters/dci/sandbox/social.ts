@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Area, AREAS, COUNTRY, demoUin, FAMILY, GIVEN } from './data';
-import { BadRequest, callbackHeader, dateTime, isObject, Json, listOf, now, textOf } from './envelope';
+import { BadRequest, callbackHeader, dateTime, isObject, Json, listOf, now, textOf, unsubscribeFrom } from './envelope';
 import { Attributes, compileQuery, Matcher, paginate, Rejection, sortRecords, Vocabulary } from './query';
 import { mulberry32, Random } from './random';
 import type { Inbound, Operation, RegistryContext, Reply } from './registry';
@@ -324,26 +324,10 @@ export class Social {
   }
 
   private unsubscribe(m: Inbound): Reply {
-    const transactionId = textOf(m.message, 'transaction_id');
-    const codes = m.message.subscription_codes;
-    if (!Array.isArray(codes) || codes.length === 0 || !codes.every((c) => typeof c === 'string')) {
-      throw new BadRequest('message.subscription_codes must be a non-empty list of codes');
-    }
-    // Only the subscriber's own codes count: another sender's code is as unknown as a made-up one.
-    const known = codes.filter((code) => this.subscriptions.get(code)?.subscriberId === m.senderId);
-    const unknown = codes.filter((code) => !known.includes(code));
-    for (const code of known) this.subscriptions.delete(code);
-    const rejected = unknown.length > 0;
-    const message = {
-      transaction_id: transactionId,
-      correlation_id: m.correlationId,
-      timestamp: now(),
-      status: rejected ? 'rjct' : 'succ',
-      ...(rejected && { status_reason_code: 'rjct.subscription_code.invalid', status_reason_message: `unknown subscription codes: ${unknown.join(', ')}`.slice(0, 999) }),
-      subscription_status: known.map((code) => ({ code, status: 'unsubscribe' })),
-    };
-    return { header: this.header(m, 'on-unsubscribe', rejected ? 'rjct' : 'succ', codes.length), message };
+    const { message, status, count } = unsubscribeFrom(this.subscriptions, m);
+    return { header: this.header(m, 'on-unsubscribe', status, count), message };
   }
+
 
   private header(m: Inbound, action: string, status: 'succ' | 'rjct', totalCount: number): Json {
     return callbackHeader({ senderId: this.ctx.senderId, receiverId: m.senderId, action, status, totalCount });
