@@ -5,24 +5,36 @@ import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
+import de.bwaldvogel.mongo.backend.KeyValue;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.bson.ObjectId;
 import de.bwaldvogel.mongo.exception.KeyConstraintError;
+import de.bwaldvogel.mongo.wire.bson.BsonDecoder;
+import de.bwaldvogel.mongo.wire.bson.BsonEncoder;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import de.bwaldvogel.mongo.wire.message.MongoMessage;
 import io.netty.channel.Channel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.h2.mvstore.MVMap;
+import org.h2.mvstore.DataUtils;
 import org.h2.mvstore.MVStore;
+import org.h2.mvstore.WriteBuffer;
+import org.h2.mvstore.type.ObjectDataType;
 
 /**
  * The gateway's embedded engine: mongo-java-server on an H2 MVStore file, bound to a free loopback
@@ -40,6 +52,9 @@ public final class DurableEngine {
 
   /** More than the connections a gateway opens (the driver's pool, the liveness probe, monitors). */
   private static final int WORKER_THREADS = 128;
+
+  /** H2's default: its background thread commits what is left and compacts the file. */
+  private static final int BACKGROUND_COMMIT_MS = 1000;
 
   /** H2Backend that makes every change durable before answering, and changes indexes alone. */
   static final class CommittingBackend extends H2Backend {
@@ -136,14 +151,171 @@ public final class DurableEngine {
     @Override
     protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
       String namespace = getFullCollectionNamespace(collectionName);
-      MVMap<Object, Document> data = store.openMap("databases." + namespace);
+      MVMap<Object, Document> data = store.openMap("databases." + namespace, new MVMap.Builder<Object, Document>().valueType(new StoredValues()));
       MVMap<String, Object> meta = store.openMap("meta." + namespace);
       return new IdListCollection(this, collectionName, options, data, meta, cursorRegistry);
     }
 
+    // The index's map is opened here with our key order; H2Database then opens the same map by name and gets this one.
     @Override
     protected Index<Object> openOrCreateUniqueIndex(String collection, String indexName, List<IndexKey> keys, boolean sparse) {
+      String mapName = getFullCollectionNamespace(collection) + "._index_" + indexName;
+      MVMap<KeyValue, Object> map = store.openMap(mapName, new MVMap.Builder<KeyValue, Object>().keyType(new IndexKeys()).valueType(new StoredValues()));
+      IndexKeys.reorderOnce(store, mapName, map);
       return new KeyedLookupIndex<>(super.openOrCreateUniqueIndex(collection, indexName, keys, sparse), keys, sparse);
+    }
+  }
+
+  /**
+   * How documents and index positions are written to the store. H2's default type writes any
+   * object it does not know with Java serialization, and mongo-java-server's documents and ObjectIds
+   * are such objects: a write spent most of its time serializing, for the changed document and for
+   * every other document of its page. Documents are written as BSON and ObjectIds as their 12 bytes,
+   * under tags H2's type does not use; values written before (tagged by H2) are still read by H2.
+   * One instance per map, as H2 does: the instance keeps a running estimate of its documents' size.
+   */
+  static class StoredValues extends ObjectDataType {
+    private static final byte TAG_BSON_DOCUMENT = 121;
+    private static final byte TAG_OBJECT_ID = 122;
+    /** Memory of a document in H2's cache: twice its BSON size on average, as H2 estimates serialized objects. */
+    private volatile int averageDocumentMemory = 1024;
+
+    @Override
+    public void write(WriteBuffer buff, Object value) {
+      if (value instanceof Document document) {
+        ByteBuf bson = Unpooled.buffer();
+        BsonEncoder.encodeDocument(document, bson);
+        int size = bson.readableBytes();
+        buff.put(TAG_BSON_DOCUMENT).putVarInt(size).put(bson.array(), bson.arrayOffset() + bson.readerIndex(), size);
+        averageDocumentMemory = (int) ((2L * size + 15L * averageDocumentMemory) / 16);
+      } else if (value instanceof ObjectId id) {
+        buff.put(TAG_OBJECT_ID).put(id.toByteArray());
+      } else {
+        super.write(buff, value);
+      }
+    }
+
+    @Override
+    public Object read(ByteBuffer buff) {
+      byte tag = buff.get(buff.position());
+      if (tag == TAG_BSON_DOCUMENT) {
+        buff.get();
+        int size = DataUtils.readVarInt(buff);
+        ByteBuffer bson = buff.slice();
+        bson.limit(size);
+        buff.position(buff.position() + size);
+        return BsonDecoder.decodeBson(Unpooled.wrappedBuffer(bson));
+      }
+      if (tag == TAG_OBJECT_ID) {
+        buff.get();
+        byte[] id = new byte[12];
+        buff.get(id);
+        return new ObjectId(id);
+      }
+      return super.read(buff);
+    }
+
+    @Override
+    public int getMemory(Object value) {
+      if (value instanceof Document) return averageDocumentMemory;
+      if (value instanceof ObjectId) return 48;
+      return super.getMemory(value);
+    }
+  }
+
+  /**
+   * Keys of unique indexes. H2 ordered them by comparing their Java serializations, serializing both
+   * keys at every step of every lookup. Here they are ordered value by value (H2's order of its own
+   * types, ObjectIds by their bytes), which keeps equal keys equal, and written like stored values.
+   * A map written in the old order is put in the new one once, when first opened (`reorderOnce`).
+   */
+  static final class IndexKeys extends StoredValues {
+    private static final byte TAG_KEY = 123;
+    /** Index maps already in this order, by name (a map of its own in the store). */
+    private static final String ORDERED = "dci-gateway.orderedIndexes";
+
+    @Override
+    public int compare(Object a, Object b) {
+      if (!(a instanceof KeyValue x && b instanceof KeyValue y)) return super.compare(a, b);
+      if (x.size() != y.size()) return Integer.compare(x.size(), y.size());
+      for (int i = 0; i < x.size(); i++) {
+        int order = compareParts(x.get(i), y.get(i));
+        if (order != 0) return order;
+      }
+      return 0;
+    }
+
+    private static final List<Class<?>> RANKED = List.of(Boolean.class, Integer.class, Long.class, Double.class, String.class, ObjectId.class);
+
+    /**
+     * Null first, then the common kinds of key in a fixed order, each by its own order; anything
+     * else by its Java serialization, as H2 ordered whole keys. Never through H2's own compare,
+     * which is not safe for threads sharing a map (it fails now and then with "Can not compare").
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"}) // same-class values of RANKED are mutually Comparable
+    private static int compareParts(Object a, Object b) {
+      if (a == b) return 0;
+      if (a == null || b == null) return a == null ? -1 : 1;
+      int rankA = rank(a);
+      int rankB = rank(b);
+      if (rankA != rankB) return Integer.compare(rankA, rankB);
+      if (rankA < RANKED.size()) return ((Comparable) a).compareTo(b);
+      return ObjectDataType.compareNotNull(ObjectDataType.serialize(a), ObjectDataType.serialize(b));
+    }
+
+    private static int rank(Object value) {
+      int rank = RANKED.indexOf(value.getClass());
+      return rank < 0 ? RANKED.size() : rank;
+    }
+
+    /** Values whose class survives being written and read back, so that a key read back equals the key written. */
+    private static boolean exact(Object value) {
+      return value == null || value instanceof String || value instanceof ObjectId || value instanceof Integer || value instanceof Long || value instanceof Double || value instanceof Boolean;
+    }
+
+    @Override
+    public void write(WriteBuffer buff, Object value) {
+      if (value instanceof KeyValue key && key.stream().allMatch(IndexKeys::exact)) {
+        buff.put(TAG_KEY).putVarInt(key.size());
+        for (Object part : key) super.write(buff, part);
+      } else {
+        super.write(buff, value);
+      }
+    }
+
+    @Override
+    public Object read(ByteBuffer buff) {
+      if (buff.get(buff.position()) != TAG_KEY) return super.read(buff);
+      buff.get();
+      int size = DataUtils.readVarInt(buff);
+      List<Object> parts = new ArrayList<>(size);
+      for (int i = 0; i < size; i++) parts.add(super.read(buff));
+      return new KeyValue(parts);
+    }
+
+    @Override
+    public int getMemory(Object value) {
+      if (!(value instanceof KeyValue key)) return super.getMemory(value);
+      int memory = 32;
+      for (Object part : key) memory += part instanceof String text ? 40 + 2 * text.length() : 48;
+      return memory;
+    }
+
+    /**
+     * Puts an index map written in H2's old order into ours, once: its entries are read in stored
+     * order, the map cleared and refilled. main() keeps the store from committing until every map
+     * is done, so a crash half-way leaves the old file and the next start does it again.
+     */
+    static void reorderOnce(MVStore store, String mapName, MVMap<KeyValue, Object> map) {
+      if (!((Object) map.getKeyType() instanceof IndexKeys)) throw new IllegalStateException("index " + mapName + " was opened before the engine set its key order");
+      MVMap<String, Integer> ordered = store.openMap(ORDERED);
+      if (ordered.containsKey(mapName)) return;
+      if (!map.isEmpty()) {
+        List<Map.Entry<KeyValue, Object>> entries = new ArrayList<>(map.entrySet());
+        map.clear();
+        for (Map.Entry<KeyValue, Object> entry : entries) map.put(entry.getKey(), entry.getValue());
+      }
+      ordered.put(mapName, 1);
     }
   }
 
@@ -243,8 +415,12 @@ public final class DurableEngine {
       System.err.println("usage: DurableEngine <store file>");
       System.exit(2);
     }
-    store = new MVStore.Builder().fileName(args[0]).open();
+    // Commits are ours: after every write command, and in the background thread only once the
+    // databases are open, since opening them may put index maps in our key order (all or nothing).
+    store = new MVStore.Builder().fileName(args[0]).autoCommitDisabled().autoCommitBufferSize(0).open();
     CommittingBackend backend = new CommittingBackend(store);
+    store.commit();
+    store.setAutoCommitDelay(BACKGROUND_COMMIT_MS);
     MongoServer server = new MongoServer(backend);
     // A netty event loop runs each command to its end: connections sharing a loop wait behind a
     // long query, so a ping would look like a stalled engine. A loop per connection, in practice.
