@@ -85,6 +85,15 @@ function unreadableBody(error: unknown, _req: Request, res: Response, next: Next
   refuse(res, new DciRefusal('err.request.bad', message, status), randomUUID());
 }
 
+/**
+ * The signed answer, once its disclosures are recorded: a disclosure the audit could not store is
+ * not made. The audit's write and the signing run together; the answer waits for both.
+ */
+async function recordedAndSigned<T>(recording: Promise<void>, signing: Promise<T>): Promise<T> {
+  const [, signed] = await Promise.all([recording, signing]);
+  return signed;
+}
+
 export function dciRouter(deps: DciServerDeps): express.Router {
   const router = express.Router();
   // The raw bytes are kept: some signing profiles sign exactly what was sent.
@@ -109,10 +118,11 @@ export function dciRouter(deps: DciServerDeps): express.Router {
       return sendSigned(res, await signEnvelope({ action: 'on-search', status: 'rjct', totalCount: total, completedCount: 0, reasonCode: m.replayRejection }, m.partner, deps.ourSenderId, deps.keys));
     }
     const { message, disclosed } = await answerSearch(request, m.partner, principalOf(m), m.correlationId, deps);
-    // Recorded before the answer leaves: a disclosure the audit could not store is not made.
     const messageId = randomUUID();
-    await deps.disclosures.record({ partner: m.partner.senderId, messageId, transactionId: request.transaction_id, action: 'on-search', at: new Date() }, disclosed);
-    sendSigned(res, await signEnvelope({ action: 'on-search', status: 'succ', totalCount: total, message, messageId }, m.partner, deps.ourSenderId, deps.keys));
+    sendSigned(res, await recordedAndSigned(
+      deps.disclosures.record({ partner: m.partner.senderId, messageId, transactionId: request.transaction_id, action: 'on-search', at: new Date() }, disclosed),
+      signEnvelope({ action: 'on-search', status: 'succ', totalCount: total, message, messageId }, m.partner, deps.ourSenderId, deps.keys),
+    ));
   }));
 
   router.post('/registry/sync/txn/status', inbound({ api: 'social', path: '/registry/sync/txn/status', action: 'txn-status', scope: 'dci:search' }), accept(async (m, res) => {
@@ -122,8 +132,10 @@ export function dciRouter(deps: DciServerDeps): express.Router {
     const request = m.envelope.message as TxnStatusRequest;
     const { disclosed, ...answer } = await txnStatus(request, m.partner.senderId, m.correlationId, deps.transactions);
     const messageId = randomUUID();
-    await deps.disclosures.record({ partner: m.partner.senderId, messageId, transactionId: request.transaction_id, action: 'txn-on-status', at: new Date() }, disclosed);
-    sendSigned(res, await signEnvelope({ action: 'txn-on-status', totalCount: 1, ...answer, messageId }, m.partner, deps.ourSenderId, deps.keys));
+    sendSigned(res, await recordedAndSigned(
+      deps.disclosures.record({ partner: m.partner.senderId, messageId, transactionId: request.transaction_id, action: 'txn-on-status', at: new Date() }, disclosed),
+      signEnvelope({ action: 'txn-on-status', totalCount: 1, ...answer, messageId }, m.partner, deps.ourSenderId, deps.keys),
+    ));
   }));
 
   router.post('/registry/sync/receipt', inbound({ api: 'social', path: '/registry/sync/receipt', action: 'receipt', scope: 'dci:subscribe' }), accept(async (m, res) => {
