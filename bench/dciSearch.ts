@@ -22,7 +22,7 @@ import { fixed, percentile, table } from './support';
 const ROUNDS = 100;
 /** Items in the many-people envelope, and rounds of it against the single-item one. */
 const ENVELOPE_ITEMS = 100;
-const ENVELOPE_ROUNDS = 30;
+const ENVELOPE_ROUNDS = 100;
 const CONCURRENT = 10;
 const PER_CLIENT = 20;
 const STEP_ITERATIONS = 200;
