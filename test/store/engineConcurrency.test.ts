@@ -1,8 +1,9 @@
 /**
  * What our mongo-java-server launcher adds to the engine, checked on the real engine (and on
  * FerretDB, which must give the same answers): queries that hold a unique key and more return
- * exactly the matching documents, and collections and indexes created while other connections
- * write to them fail nothing but genuine duplicates.
+ * exactly the matching documents, collections and indexes created while other connections
+ * write to them fail nothing but genuine duplicates, and unique keys of every kind of value hold
+ * under writers on many connections at once.
  */
 import mongoose from 'mongoose';
 import { startTestStore, TestStore } from '../support/store';
@@ -46,5 +47,39 @@ describe('the embedded engine under our launcher', () => {
       for (const r of results) if (r.status === 'rejected' && (r.reason as { code?: number }).code !== 11000) failures.push(`${name}: ${(r.reason as Error).message}`);
     }
     expect(failures).toEqual([]);
+  });
+
+  // The launcher orders unique keys part by part, by kind (null, numbers, strings, ObjectIds, anything
+  // else by its serialization): equal keys must collide and different ones never, under concurrent writers.
+  it('keeps unique keys of mixed kinds exact while many connections write and read at once', async () => {
+    const clients = await Promise.all(Array.from({ length: 6 }, () => mongoose.mongo.MongoClient.connect(store.engine?.uri ?? process.env.TEST_MONGODB_URI!, {})));
+    try {
+      const name = 'mixed_keys';
+      const perClient = 60;
+      await store.connection.db!.collection(name).createIndex({ kind: 1, key: 1 }, { unique: true });
+      // One null per client (a second one would be a genuine duplicate), then the other kinds in turn.
+      const keyOf = (n: number) => (n % perClient === 0 ? null : [n, `k${n}`, new mongoose.Types.ObjectId(n.toString(16).padStart(24, '0')), { n }, n + 0.5][n % 5]);
+      const errors: string[] = [];
+      await Promise.all(
+        clients.map(async (client, c) => {
+          const col = client.db(store.connection.db!.databaseName).collection(name);
+          for (let i = 0; i < perClient; i++) {
+            const n = c * perClient + i;
+            await col.insertOne({ kind: `c${c}`, key: keyOf(n), n }).catch((e: Error) => errors.push(`insert ${n}: ${e.message}`));
+            // The same key again is a duplicate, whatever its kind.
+            await col.insertOne({ kind: `c${c}`, key: keyOf(n), n: -1 }).then(
+              () => errors.push(`duplicate ${n} accepted`),
+              (e: { code?: number; message: string }) => e.code === 11000 || errors.push(`duplicate ${n}: ${e.message}`),
+            );
+            const found = await col.findOne({ kind: `c${c}`, key: keyOf(n) });
+            if (found?.n !== n) errors.push(`lookup ${n}: ${JSON.stringify(found)}`);
+          }
+        }),
+      );
+      expect(errors).toEqual([]);
+      expect(await store.connection.db!.collection(name).countDocuments({})).toBe(clients.length * perClient);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
   });
 });
