@@ -14,9 +14,9 @@ import de.bwaldvogel.mongo.bson.ObjectId;
 import de.bwaldvogel.mongo.exception.KeyConstraintError;
 import de.bwaldvogel.mongo.wire.bson.BsonDecoder;
 import de.bwaldvogel.mongo.wire.bson.BsonEncoder;
+import de.bwaldvogel.mongo.wire.message.MongoMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import de.bwaldvogel.mongo.wire.message.MongoMessage;
 import io.netty.channel.Channel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -30,8 +30,8 @@ import java.util.Set;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import org.h2.mvstore.MVMap;
 import org.h2.mvstore.DataUtils;
+import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.WriteBuffer;
 import org.h2.mvstore.type.ObjectDataType;
@@ -235,8 +235,8 @@ public final class DurableEngine {
 
   /**
    * Keys of unique indexes. H2 ordered them by comparing their Java serializations, serializing both
-   * keys at every step of every lookup. Here they are ordered value by value (H2's order of its own
-   * types, ObjectIds by their bytes), which keeps equal keys equal, and written like stored values.
+   * keys at every step of every lookup. Here they are ordered part by part (`compareParts`), which
+   * keeps equal keys equal, and written like stored values.
    * A map written in the old order is put in the new one once, when first opened (`reorderOnce`).
    */
   static final class IndexKeys extends StoredValues {
@@ -278,9 +278,9 @@ public final class DurableEngine {
       return rank < 0 ? RANKED.size() : rank;
     }
 
-    /** Values whose class survives being written and read back, so that a key read back equals the key written. */
+    /** Null and the ranked kinds survive being written and read back: a key read back equals the key written. */
     private static boolean exact(Object value) {
-      return value == null || value instanceof String || value instanceof ObjectId || value instanceof Integer || value instanceof Long || value instanceof Double || value instanceof Boolean;
+      return value == null || RANKED.contains(value.getClass());
     }
 
     @Override
