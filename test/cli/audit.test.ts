@@ -10,7 +10,7 @@ import { disclosureRecorder } from '../../src/audit/disclosures';
 import { createLogger } from '../../src/log';
 import { openStore } from '../../src/store/connection';
 import { registryModels, syncIndexes } from '../../src/store/models';
-import { BUILD_TIMEOUT_MS, buildCli, runCli as cli } from '../support/cli';
+import { runCli as cli } from '../support/cli';
 
 describe('dci-gateway audit export', () => {
   let dataDir: string;
@@ -18,7 +18,6 @@ describe('dci-gateway audit export', () => {
   const sekou = new Types.ObjectId().toHexString();
 
   beforeAll(async () => {
-    buildCli();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-audit-cli-'));
     const store = await openStore({ dataDir, log: createLogger('silent') });
     try {
@@ -43,7 +42,7 @@ describe('dci-gateway audit export', () => {
     } finally {
       await store.close();
     }
-  }, BUILD_TIMEOUT_MS);
+  }, 120_000);
   afterAll(() => {
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { engineFromEnv } from '../../src/store/engine';
-import { BUILD_TIMEOUT_MS, buildCli, enginesOf, runCli } from '../support/cli';
+import { enginesOf, runCli } from '../support/cli';
 
 const ROOT = path.resolve(__dirname, '../..');
 const { MONGODB_URI: _ignored, ...env } = process.env;
@@ -41,7 +41,6 @@ async function partnersSeenBy(url: string, dataDir: string): Promise<unknown> {
 describe('one gateway per DATA_DIR', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-datadir-'));
   let first: ChildProcess | undefined;
-  beforeAll(() => buildCli(), BUILD_TIMEOUT_MS);
   afterAll(async () => {
     if (first && first.exitCode === null) {
       const exited = new Promise((resolve) => first!.once('exit', resolve));

@@ -6,7 +6,6 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILD_TIMEOUT_MS, buildCli } from '../support/cli';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -15,7 +14,6 @@ describe('without Java', () => {
   // An empty engine cache, and a JAVA_HOME without a JDK in it.
   const { MONGODB_URI: _ignored, EMBEDDED_ENGINE: _default, ...env } = process.env;
   const noJava = { ...env, XDG_CACHE_HOME: path.join(scratch, 'cache'), JAVA_HOME: path.join(scratch, 'no-jdk'), DATA_DIR: path.join(scratch, 'data'), PORT: '0' };
-  beforeAll(() => buildCli(), BUILD_TIMEOUT_MS);
   afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
   it('the install step succeeds and names what is missing', () => {

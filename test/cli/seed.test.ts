@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createLogger } from '../../src/log';
 import { openStore } from '../../src/store/connection';
 import { registryModels } from '../../src/store/models';
-import { BUILD_TIMEOUT_MS, buildCli, runCli } from '../support/cli';
+import { runCli } from '../support/cli';
 
 const dirs: string[] = [];
 
@@ -36,8 +36,6 @@ async function seeded(seed: number): Promise<{ dataDir: string; summary: Record<
   expect(run).toMatchObject({ code: 0 });
   return { dataDir, summary: JSON.parse(run.stdout) };
 }
-
-beforeAll(buildCli, BUILD_TIMEOUT_MS);
 
 afterAll(() => {
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });

@@ -10,7 +10,7 @@ import mongoose from 'mongoose';
 import { createLogger } from '../../src/log';
 import { openStore } from '../../src/store/connection';
 import { registryModels, RegistryModels } from '../../src/store/models';
-import { BUILD_TIMEOUT_MS, buildCli, CliRun, spawnCli } from '../support/cli';
+import { CliRun, spawnCli } from '../support/cli';
 
 const dirs: string[] = [];
 
@@ -85,8 +85,6 @@ async function expectComplete(dataDir: string, individuals: number) {
     expect(await m.SeedRun.findById('demo').lean()).toMatchObject({ done: true, individuals });
   });
 }
-
-beforeAll(buildCli, BUILD_TIMEOUT_MS);
 
 afterAll(() => {
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { spawn, ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILD_TIMEOUT_MS, buildCli, enginesOf, runCli } from '../support/cli';
+import { enginesOf, runCli } from '../support/cli';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -28,7 +28,6 @@ function waitForOutput(child: ChildProcess, text: string): Promise<string> {
 
 describe('the gateway process', () => {
   let dataDir: string;
-  beforeAll(() => buildCli(), BUILD_TIMEOUT_MS);
   beforeEach(() => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-serve-'));
   });

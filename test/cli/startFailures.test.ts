@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILD_TIMEOUT_MS, buildCli, spawnCli } from '../support/cli';
+import { spawnCli } from '../support/cli';
 
 /** A port with a listener on it (every address), and one with none. */
 async function listeningPort(): Promise<{ port: number; close(): Promise<void> }> {
@@ -24,7 +24,6 @@ async function closedPort(): Promise<number> {
 
 describe('serve refuses to start, saying why', () => {
   let dataDir: string;
-  beforeAll(() => buildCli(), BUILD_TIMEOUT_MS);
   beforeEach(() => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-start-'));
   });

@@ -5,16 +5,15 @@ import path from 'node:path';
 import { createLogger } from '../../src/log';
 import { openStore } from '../../src/store/connection';
 import { registryModels } from '../../src/store/models';
-import { BUILD_TIMEOUT_MS, buildCli, runCli as cli } from '../support/cli';
+import { runCli as cli } from '../support/cli';
 
 describe('dci-gateway indicators refresh', () => {
   let dataDir: string;
 
   beforeAll(async () => {
-    buildCli();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-indicators-cli-'));
     expect(await cli(['seed', '--individuals', '60', '--seed', '5'], dataDir)).toMatchObject({ code: 0 });
-  }, BUILD_TIMEOUT_MS);
+  }, 120_000);
   afterAll(() => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });

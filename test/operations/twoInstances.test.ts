@@ -14,7 +14,7 @@ import { recordDeath } from '../../src/registry/individuals';
 import { registryModels } from '../../src/store/models';
 import { freePort } from '../../src/store/engine';
 import { validatorFor } from '../../adapters/dci/protocol';
-import { BUILD_TIMEOUT_MS, buildCli, spawnCli } from '../support/cli';
+import { spawnCli } from '../support/cli';
 import { registerPartner, searchItem, TestPartner } from '../support/dciPartner';
 import { ReceivedRequest, quietPeriod, Receiver, startReceiver, verifyWithGatewayJwks } from '../support/receiver';
 import { startTestStore, TestStore } from '../support/store';
@@ -58,12 +58,11 @@ describe('two instances on one database, one killed mid-batch', () => {
   }
 
   beforeAll(async () => {
-    buildCli();
     store = await startTestStore();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-two-'));
     // Answering slowly keeps callbacks in flight on the instance that is killed.
     receiver = await startReceiver({ answerDelayMs: 1500 });
-  }, BUILD_TIMEOUT_MS);
+  }, 120_000);
 
   afterAll(async () => {
     for (const { child } of instances) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -11,7 +11,7 @@ import { callbackCredentials } from '../../src/partners/callbackAuth';
 import { findBySenderId } from '../../src/partners/service';
 import { openStore } from '../../src/store/connection';
 import { registryModels, RegistryModels } from '../../src/store/models';
-import { BUILD_TIMEOUT_MS, buildCli, runCli } from '../support/cli';
+import { runCli } from '../support/cli';
 import { ok, onlyError, startTestGateway, TestGateway } from '../support/gateway';
 import { ed25519Jwk } from './fixtures';
 
@@ -117,12 +117,11 @@ describe('dci-gateway partners add --callback-auth', () => {
   const callbackToken = (senderId: string) => inStore(async (models) => callbackCredentials(SecretBox.open(dataDir))((await findBySenderId(models, senderId))!).token());
 
   beforeAll(() => {
-    buildCli();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-callback-auth-cli-'));
     jwkFile = path.join(dataDir, 'partner.jwk.json');
     fs.writeFileSync(jwkFile, JSON.stringify(ed25519Jwk('k1')));
     process.env.TEST_CALLBACK_TOKEN = TOKEN;
-  }, BUILD_TIMEOUT_MS);
+  }, 120_000);
   afterAll(() => {
     delete process.env.TEST_CALLBACK_TOKEN;
     fs.rmSync(dataDir, { recursive: true, force: true });

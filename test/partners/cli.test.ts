@@ -11,7 +11,7 @@ import { createLogger } from '../../src/log';
 import { authenticateClient } from '../../src/partners';
 import { openStore } from '../../src/store/connection';
 import { registryModels } from '../../src/store/models';
-import { BUILD_TIMEOUT_MS, buildCli, runCli as cli } from '../support/cli';
+import { runCli as cli } from '../support/cli';
 import { ed25519Jwk } from './fixtures';
 
 describe('dci-gateway partners and keys', () => {
@@ -19,11 +19,10 @@ describe('dci-gateway partners and keys', () => {
   let jwkFile: string;
 
   beforeAll(() => {
-    buildCli();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-partners-cli-'));
     jwkFile = path.join(dataDir, 'partner.jwk.json');
     fs.writeFileSync(jwkFile, JSON.stringify(ed25519Jwk('crvs-2025')));
-  }, BUILD_TIMEOUT_MS);
+  }, 120_000);
   afterAll(() => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });

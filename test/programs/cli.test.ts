@@ -9,7 +9,7 @@ import { ageInYears } from '../../src/indicators/derivations';
 import { createLogger } from '../../src/log';
 import { openStore } from '../../src/store/connection';
 import { registryModels } from '../../src/store/models';
-import { BUILD_TIMEOUT_MS, buildCli, runCli as cli } from '../support/cli';
+import { runCli as cli } from '../support/cli';
 
 const RULE = 'age_years >= 18.0 && !is_deceased';
 
@@ -17,10 +17,9 @@ describe('dci-gateway programs and eligibility', () => {
   let dataDir: string;
 
   beforeAll(async () => {
-    buildCli();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-programs-cli-'));
     expect(await cli(['seed', '--individuals', '60', '--seed', '3'], dataDir)).toMatchObject({ code: 0 });
-  }, BUILD_TIMEOUT_MS);
+  }, 120_000);
   afterAll(() => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Sandbox } from '../../adapters/dci/sandbox';
-import { BUILD_TIMEOUT_MS, buildCli, spawnCli } from '../support/cli';
+import { spawnCli } from '../support/cli';
 import type { TestGateway } from '../support/gateway';
 import { eventually, SOURCE, startSrWorld } from './world';
 
@@ -19,11 +19,10 @@ describe('dci-gateway sr', () => {
   let token: string;
 
   beforeAll(async () => {
-    buildCli();
     ({ t, sandbox, stop } = await startSrWorld());
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-sr-cli-'));
     token = await t.token(['registry:read', 'registry:write', 'registry:pii']);
-  }, BUILD_TIMEOUT_MS);
+  }, 120_000);
   afterAll(async () => {
     await stop?.();
     fs.rmSync(dataDir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 /**
  * `dci-gateway` as an operator runs it: the compiled CLI in a child process, on the DATA_DIR it is
- * given, with the embedded engine.
+ * given, with the embedded engine. test/globalSetup.ts compiles it once before the tests run.
  */
 import { ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
@@ -8,13 +8,8 @@ import path from 'node:path';
 const ROOT = path.resolve(__dirname, '../..');
 const MAIN = path.join(ROOT, 'dist/src/cli/main.js');
 
-/** How long `buildCli` may take, for the hook that calls it. */
-export const BUILD_TIMEOUT_MS = 180_000;
-
-/** Compiles the project, so the CLI under test is the current source; tsc is incremental enough to run per file. */
-export function buildCli(): void {
-  execFileSync('npx', ['tsc', '-p', ROOT], { cwd: ROOT, stdio: 'inherit' });
-}
+/** A command that has not ended by then is killed, so a hang fails its test with the output so far. */
+const RUN_DEADLINE_MS = 90_000;
 
 export interface CliRun {
   code: number | null;
@@ -40,7 +35,17 @@ export function spawnCli(args: string[], dataDir: string, env: Record<string, st
   return { child, done };
 }
 
-export const runCli = (args: string[], dataDir: string): Promise<CliRun> => spawnCli(args, dataDir).done;
+/** Runs one command to its end, or kills it at the deadline; stderr then says so. */
+export async function runCli(args: string[], dataDir: string): Promise<CliRun> {
+  const { child, done } = spawnCli(args, dataDir);
+  const deadline = setTimeout(() => child.kill('SIGKILL'), RUN_DEADLINE_MS);
+  try {
+    const run = await done;
+    return run.signal === 'SIGKILL' ? { ...run, stderr: `${run.stderr}\n[killed after ${RUN_DEADLINE_MS} ms: dci-gateway ${args.join(' ')}]` } : run;
+  } finally {
+    clearTimeout(deadline);
+  }
+}
 
 /** Engine processes whose data lives under `dataDir` (its path is on their command line). */
 export function enginesOf(dataDir: string): string[] {
