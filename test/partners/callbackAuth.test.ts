@@ -121,7 +121,7 @@ describe('dci-gateway partners add --callback-auth', () => {
     jwkFile = path.join(dataDir, 'partner.jwk.json');
     fs.writeFileSync(jwkFile, JSON.stringify(ed25519Jwk('k1')));
     process.env.TEST_CALLBACK_TOKEN = TOKEN;
-  }, 120_000);
+  });
   afterAll(() => {
     delete process.env.TEST_CALLBACK_TOKEN;
     fs.rmSync(dataDir, { recursive: true, force: true });

@@ -22,7 +22,7 @@ describe('dci-gateway partners and keys', () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-partners-cli-'));
     jwkFile = path.join(dataDir, 'partner.jwk.json');
     fs.writeFileSync(jwkFile, JSON.stringify(ed25519Jwk('crvs-2025')));
-  }, 120_000);
+  });
   afterAll(() => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
