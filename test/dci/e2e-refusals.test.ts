@@ -158,6 +158,28 @@ describe('DCI refusals (end to end): spec codes, HTTP statuses, no side effects'
     expect(validatorFor('social', '/registry/sync/search', 'response')(second.body)).toEqual({ ok: true });
     expect(second.body.header).toMatchObject({ status: 'rjct', status_reason_code: 'rjct.message_id.duplicate' });
     expect(second.body.message?.search_response ?? []).toEqual([]);
+    // The replay's search ran alongside the guard's write, but nothing of it was disclosed or recorded.
+    expect(await t.gateway.models.Disclosure.countDocuments({ transactionId: 'r-replay' })).toBe(1);
+  });
+
+  it('answers one of two copies of a sync message sent at once, and the other rjct.message_id.duplicate', async () => {
+    for (const [path, action, message] of [
+      ['/registry/sync/search', 'search', uinSearch('r-race')],
+      ['/registry/sync/txn/status', 'txn-status', { transaction_id: 'r-race-status', txnstatus_request: { reference_id: 'r1', txn_type: 'search', attribute_type: 'transaction_id', attribute_value: 'r-race' } }],
+    ] as const) {
+      const header = newHeader({ senderId: a.senderId, receiverId: 'dci-gateway', action, totalCount: 1 });
+      const signed = await signingProfile('default').sign({ header, message }, a.key);
+      const token = await a.token();
+      const copies = await Promise.all([1, 2].map(() => postRaw(path, signed.rawBody, token, signed.headers)));
+      expect(copies.map((c) => c.status)).toEqual([200, 200]);
+      const duplicate = (c: (typeof copies)[number]) => c.body.header.status_reason_code === 'rjct.message_id.duplicate';
+      expect(copies.filter(duplicate)).toHaveLength(1);
+      // The other copy is answered: a search finds its person; a status request reports the search (not one of its async transactions).
+      const answered = copies.find((c) => !duplicate(c))!.body;
+      if (action === 'search') expect(answered.header.status).toBe('succ');
+      else expect(answered.message).toMatchObject({ transaction_id: 'r-race-status', txnstatus_response: { txn_type: 'search' } });
+    }
+    expect(await t.gateway.models.Disclosure.countDocuments({ transactionId: 'r-race' })).toBe(1);
   });
 
   it('refuses a replayed message id on the async endpoint without a second callback', async () => {

@@ -5,7 +5,9 @@
  * and the schema again on the plaintext → callback URL (async requests) → replay guard.
  * Each refusal is an ERR acknowledgement with the spec's code and HTTP status, and leaves nothing
  * behind: the replay guard comes last, so only a message that passed everything else uses up its
- * message_id, and `acceptInbound` gives the id back when its handler fails.
+ * message_id, and `acceptInbound` gives the id back when its handler fails. On routes that answer by
+ * reading only, the guard's synced write runs alongside the handler's reads (`readAlongsideReplay`):
+ * the answer waits for its verdict, and a replayed message gets the rjct, never what was read.
  */
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
@@ -26,6 +28,7 @@ import {
   openMessage,
   operationPaths,
   ReplayGuard,
+  ReplayVerdict,
   signingProfile,
   validatorFor,
 } from '../protocol';
@@ -51,6 +54,8 @@ export interface InboundRoute {
    * (the spec's "default uri configured on the gateway as part of onboarding"), e.g. `/registry/on-search`.
    */
   callbackPath?: string;
+  /** Sync routes whose handler only reads before it answers: the replay guard's write runs alongside those reads. */
+  replayAlongside?: boolean;
 }
 
 /** What a handler receives: a message that passed every check. */
@@ -63,6 +68,8 @@ export interface InboundMessage {
   callbackUri?: string;
   /** Set when the message is well-formed and signed but replayed or stale: sync routes answer rjct. */
   replayRejection?: HeaderReasonCode;
+  /** `replayAlongside` routes: the replay guard's verdict, still being recorded when the handler starts. */
+  pendingReplay?: Promise<ReplayVerdict>;
 }
 
 export class DciRefusal extends Error {
@@ -201,8 +208,32 @@ async function check(
   }
   const callbackUri = route.callbackPath === undefined ? undefined : callbackUriOf(envelope.header, partner, route.callbackPath);
 
+  const checked = { partner, principal, envelope, correlationId, ...(callbackUri !== undefined && { callbackUri }) };
+  if (route.replayAlongside) {
+    const pendingReplay = deps.replay.check(envelope.header);
+    // Its failure reaches the handler, which awaits it; this only keeps it from counting as unhandled meanwhile.
+    pendingReplay.catch(() => undefined);
+    return { ...checked, pendingReplay };
+  }
   const replay = await deps.replay.check(envelope.header);
-  return { partner, principal, envelope, correlationId, ...(callbackUri !== undefined && { callbackUri }), ...(replay.ok ? {} : { replayRejection: replay.reason }) };
+  return { ...checked, ...(replay.ok ? {} : { replayRejection: replay.reason }) };
+}
+
+/**
+ * Runs a `replayAlongside` route's reads while the replay guard records the message, then waits for
+ * its verdict. A replayed or stale message gets `replayed` (and `replayRejection` is set): what was
+ * read is dropped, its failure too. A message the guard accepted gets what was read, or its error.
+ */
+export async function readAlongsideReplay<T>(m: InboundMessage, read: () => Promise<T>): Promise<{ replayed: HeaderReasonCode } | { read: T }> {
+  const reading = read();
+  // Settled below once the message is accepted; dropped, failure and all, once it is replayed.
+  reading.catch(() => undefined);
+  const verdict = await m.pendingReplay!;
+  if (!verdict.ok) {
+    m.replayRejection = verdict.reason;
+    return { replayed: verdict.reason };
+  }
+  return { read: await reading };
 }
 
 /** The message in clear, under the partner's encryption policy (`openMessage`). */
@@ -226,7 +257,9 @@ export function acceptInbound(deps: Pick<InboundDeps, 'replay' | 'log'>, handler
     try {
       await handler(m, res);
     } catch (error) {
-      if (!m.replayRejection) {
+      // A replay verdict still being recorded is waited for: a replayed message's id is the original's to keep.
+      const verdict = m.pendingReplay && (await m.pendingReplay.catch(() => undefined));
+      if (!m.replayRejection && verdict?.ok !== false) {
         await deps.replay.forget(m.envelope.header).catch((forgetError: unknown) => deps.log.warn({ err: (forgetError as Error).message }, 'message id not released after a failed handler'));
       }
       throw error;

@@ -14,7 +14,7 @@ import type { AsyncActions } from './asyncActions';
 import type { CallbackHub } from './callbackHub';
 import type { DisclosureRecorder } from './disclosureAudit';
 import { continueRequestScope } from '../../../src/requestScope';
-import { acceptInbound, checkInbound, DciRefusal, InboundDeps, InboundMessage, InboundObserver, InboundRoute, observeInbound, refuse } from './inbound';
+import { acceptInbound, checkInbound, DciRefusal, InboundDeps, InboundMessage, InboundObserver, InboundRoute, observeInbound, readAlongsideReplay, refuse } from './inbound';
 import { answerReceipt, type ReceiptLedger } from './receipts';
 import { sendSigned, signEnvelope } from './replies';
 import { answerSearch, partnerPrincipal } from './search';
@@ -111,13 +111,15 @@ export function dciRouter(deps: DciServerDeps): express.Router {
   const accept = (handler: (m: InboundMessage, res: Response) => Promise<void>) => acceptInbound(deps, handler);
   const principalOf = (m: InboundMessage) => partnerPrincipal(m.partner, m.principal.subject, m.principal.issuer);
 
-  router.post('/registry/sync/search', inbound({ api: 'social', path: '/registry/sync/search', action: 'search', scope: 'dci:search' }), accept(async (m, res) => {
+  const syncSearch = { api: 'social', path: '/registry/sync/search', action: 'search', scope: 'dci:search', replayAlongside: true } as const;
+  router.post(syncSearch.path, inbound(syncSearch), accept(async (m, res) => {
     const request = m.envelope.message as SearchRequest;
     const total = request.search_request.length;
-    if (m.replayRejection) {
-      return sendSigned(res, await signEnvelope({ action: 'on-search', status: 'rjct', totalCount: total, completedCount: 0, reasonCode: m.replayRejection }, m.partner, deps.ourSenderId, deps.keys));
+    const searched = await readAlongsideReplay(m, () => answerSearch(request, m.partner, principalOf(m), m.correlationId, deps));
+    if ('replayed' in searched) {
+      return sendSigned(res, await signEnvelope({ action: 'on-search', status: 'rjct', totalCount: total, completedCount: 0, reasonCode: searched.replayed }, m.partner, deps.ourSenderId, deps.keys));
     }
-    const { message, disclosed } = await answerSearch(request, m.partner, principalOf(m), m.correlationId, deps);
+    const { message, disclosed } = searched.read;
     const messageId = randomUUID();
     sendSigned(res, await recordedAndSigned(
       deps.disclosures.record({ partner: m.partner.senderId, messageId, transactionId: request.transaction_id, action: 'on-search', at: new Date() }, disclosed),
@@ -125,12 +127,14 @@ export function dciRouter(deps: DciServerDeps): express.Router {
     ));
   }));
 
-  router.post('/registry/sync/txn/status', inbound({ api: 'social', path: '/registry/sync/txn/status', action: 'txn-status', scope: 'dci:search' }), accept(async (m, res) => {
-    if (m.replayRejection) {
-      return sendSigned(res, await signEnvelope({ action: 'txn-on-status', status: 'rjct', totalCount: 1, completedCount: 0, reasonCode: m.replayRejection }, m.partner, deps.ourSenderId, deps.keys));
-    }
+  const syncTxnStatus = { api: 'social', path: '/registry/sync/txn/status', action: 'txn-status', scope: 'dci:search', replayAlongside: true } as const;
+  router.post(syncTxnStatus.path, inbound(syncTxnStatus), accept(async (m, res) => {
     const request = m.envelope.message as TxnStatusRequest;
-    const { disclosed, ...answer } = await txnStatus(request, m.partner.senderId, m.correlationId, deps.transactions);
+    const looked = await readAlongsideReplay(m, () => txnStatus(request, m.partner.senderId, m.correlationId, deps.transactions));
+    if ('replayed' in looked) {
+      return sendSigned(res, await signEnvelope({ action: 'txn-on-status', status: 'rjct', totalCount: 1, completedCount: 0, reasonCode: looked.replayed }, m.partner, deps.ourSenderId, deps.keys));
+    }
+    const { disclosed, ...answer } = looked.read;
     const messageId = randomUUID();
     sendSigned(res, await recordedAndSigned(
       deps.disclosures.record({ partner: m.partner.senderId, messageId, transactionId: request.transaction_id, action: 'txn-on-status', at: new Date() }, disclosed),
