@@ -76,7 +76,7 @@ export function outboxFeed(c: mongoose.Connection): OutboxFeed {
 export function deliveryLedger(c: mongoose.Connection): DeliveryLedger {
   const Delivery = dciDeliveryModel(c);
   return {
-    async add(code, event) {
+    async owe(code, event) {
       try {
         await Delivery.create({
           _id: `${code}:${event.id}`,
@@ -89,8 +89,8 @@ export function deliveryLedger(c: mongoose.Connection): DeliveryLedger {
         });
         return true;
       } catch (error) {
-        if ((error as { code?: number }).code === 11000) return false;
-        throw error;
+        if ((error as { code?: number }).code !== 11000) throw error;
+        return Boolean(await Delivery.exists({ _id: `${code}:${event.id}`, state: 'pending' }));
       }
     },
     async earlierPending(code, seq) {

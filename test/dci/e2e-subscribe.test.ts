@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { updatePartner } from '../../src/partners/service';
 import { seedRegistry } from '../../src/registry/seed';
+import { deliveryLedger, outboxFeed } from '../../src/jobs/dciSubscriptions';
 import { dciDeliveryModel } from '../../src/store/models/dciSubscription';
 import { waitFor } from '../jobs/support';
 import { validatorFor } from '../../adapters/dci/protocol';
@@ -190,5 +191,26 @@ describe('DCI subscribe, notify and unsubscribe (end to end)', () => {
     await waitFor(async () => (await ledgerOf(codes.masked)).slice(before.length).some((d) => d.state !== 'pending'));
     expect((await ledgerOf(codes.masked)).slice(before.length)).toEqual([{ state: 'failed', lastError: 'the notify URL is no longer under the partner callback base' }]);
     expect(receiver.matching(notifiesFor(codes.masked))).toHaveLength(4);
+  });
+
+  it('sends a notification whose scan died after recording it as owed and before queuing it, once', async () => {
+    codes.resumed = await subscribe(full, '/dci', 'sub-full-2');
+    // Background work stopped: the death's event waits in the outbox, as it would for a scan that died.
+    await t.gateway.dci.stop();
+    const [dying] = await livingIn(AREA, 1);
+    await recordDeath(dying.id);
+    const connection = t.gateway.store.connection;
+    const event = (await outboxFeed(connection).next(200)).find((e) => e.registrantId === dying.id);
+    expect(event).toBeDefined();
+    // What that scan did before it died: the delivery is recorded as owed, no job is queued, the cursor is where it was.
+    await expect(deliveryLedger(connection).owe(codes.resumed, event!)).resolves.toBe(true);
+    t.gateway.dci.start();
+    const [notification] = await receiver.waitForCount(notifiesFor(codes.resumed), 1, 15_000);
+    const records = notification.body.message.notify_event[0].data.reg_records;
+    expect((Array.isArray(records) ? records[0] : records).demographic_info.name).toMatchObject({ given_name: dying.name.given, surname: dying.name.family });
+    await waitFor(async () => (await ledgerOf(codes.resumed)).every((d) => d.state === 'delivered'));
+    await quietPeriod(1500);
+    expect(receiver.matching(notifiesFor(codes.resumed))).toHaveLength(1);
+    expect(await ledgerOf(codes.resumed)).toEqual([{ state: 'delivered', lastError: undefined }]);
   });
 });

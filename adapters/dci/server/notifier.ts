@@ -37,8 +37,11 @@ export interface OutboxFeed {
 }
 
 export interface DeliveryLedger {
-  /** False when this event is already owed to (or was delivered to) this subscription. */
-  add(code: string, event: OutboxEvent): Promise<boolean>;
+  /**
+   * Records that this event is owed to this subscription; true while it is still owed (recorded now,
+   * or by an earlier scan that may have died before queuing its job), false once it was settled.
+   */
+  owe(code: string, event: OutboxEvent): Promise<boolean>;
   earlierPending(code: string, seq: string): Promise<boolean>;
   markDelivered(code: string, eventId: string): Promise<void>;
   /** Owed no more before it went out: never counted as delivered, never acknowledged by a receipt. */
@@ -137,7 +140,8 @@ export async function scanOutbox(deps: NotifierDeps, batch = 200): Promise<numbe
     for (const sub of active) {
       if (sub.entity !== event.registrantKind || !sub.events.includes(event.type)) continue;
       if (!(await matchingRecord(deps, sub, event))) continue;
-      if (await deps.ledger.add(sub.code, event)) {
+      // Queuing is idempotent by key: a scan that died between the ledger and the queue is completed here.
+      if (await deps.ledger.owe(sub.code, event)) {
         await deps.jobs.enqueue(NOTIFY_JOB, { code: sub.code, event, queuedAt: new Date().toISOString() } satisfies NotifyPayload, { key: notifyJobKey(sub.code, event.id) });
       }
     }
