@@ -92,7 +92,7 @@ public final class DurableEngine {
       try {
         return super.handleMessage(message);
       } finally {
-        commitChanges();
+        if (!readsOnly(commandOf(message.getDocument()), message.getDocument())) commitChanges();
         lock.unlock();
       }
     }
@@ -102,7 +102,7 @@ public final class DurableEngine {
       try {
         return super.handleCommand(channel, database, command, query);
       } finally {
-        commitChanges();
+        if (!readsOnly(command, query)) commitChanges();
       }
     }
 
@@ -112,9 +112,33 @@ public final class DurableEngine {
       return new KeyedLookupDatabase(name, getMvStore(), getCursorRegistry());
     }
 
+    private static String commandOf(Document body) {
+      return body.keySet().stream().findFirst().orElse("");
+    }
+
+    /**
+     * Commands that never change the store. They answer without committing: a reader that committed
+     * would wait for another connection's commit and fsync, and reads stood behind every write.
+     * Anything not listed commits, as does an aggregation that writes ($out, $merge).
+     */
+    private static final Set<String> READ_COMMANDS = Set.of(
+        "find", "getMore", "count", "distinct", "aggregate", "listCollections", "listIndexes", "listDatabases", "killCursors",
+        "endSessions", "ping", "hello", "isMaster", "ismaster", "buildInfo", "buildinfo", "dbStats", "collStats", "serverStatus");
+
+    static boolean readsOnly(String command, Document body) {
+      if (!READ_COMMANDS.contains(command)) return false;
+      if (!command.equals("aggregate")) return true;
+      Object pipeline = body.get("pipeline");
+      if (!(pipeline instanceof List)) return true;
+      for (Object stage : (List<?>) pipeline) {
+        if (stage instanceof Document && (((Document) stage).containsKey("$out") || ((Document) stage).containsKey("$merge"))) return false;
+      }
+      return true;
+    }
+
     private boolean changesSchema(MongoMessage message) {
       Document body = message.getDocument();
-      String command = body.keySet().stream().findFirst().orElse("");
+      String command = commandOf(body);
       if (SCHEMA_COMMANDS.contains(command)) return true;
       Object collection = body.get(command);
       return CREATING_WRITES.contains(command)
