@@ -90,9 +90,8 @@ public final class DurableEngine {
       Lock lock = changesSchema(message) ? schema.writeLock() : schema.readLock();
       lock.lock();
       try {
-        return super.handleMessage(message);
+        return super.handleMessage(message); // through handleCommand below, which commits
       } finally {
-        if (!readsOnly(commandOf(message.getDocument()), message.getDocument())) commitChanges();
         lock.unlock();
       }
     }
@@ -110,10 +109,6 @@ public final class DurableEngine {
     @Override
     protected MongoDatabase openOrCreateDatabase(String name) {
       return new KeyedLookupDatabase(name, getMvStore(), getCursorRegistry());
-    }
-
-    private static String commandOf(Document body) {
-      return body.keySet().stream().findFirst().orElse("");
     }
 
     /**
@@ -138,7 +133,7 @@ public final class DurableEngine {
 
     private boolean changesSchema(MongoMessage message) {
       Document body = message.getDocument();
-      String command = commandOf(body);
+      String command = body.keySet().stream().findFirst().orElse("");
       if (SCHEMA_COMMANDS.contains(command)) return true;
       Object collection = body.get(command);
       return CREATING_WRITES.contains(command)
