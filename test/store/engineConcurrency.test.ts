@@ -2,8 +2,9 @@
  * What our mongo-java-server launcher adds to the engine, checked on the real engine (and on
  * FerretDB, which must give the same answers): queries that hold a unique key and more return
  * exactly the matching documents, collections and indexes created while other connections
- * write to them fail nothing but genuine duplicates, and unique keys of every kind of value hold
- * under writers on many connections at once.
+ * write to them fail nothing but genuine duplicates, unique keys of every kind of value hold
+ * under writers on many connections at once, and a find answers with its documents as they matched
+ * while other connections update them.
  */
 import mongoose from 'mongoose';
 import { startTestStore, TestStore } from '../support/store';
@@ -47,6 +48,35 @@ describe('the embedded engine under our launcher', () => {
       for (const r of results) if (r.status === 'rejected' && (r.reason as { code?: number }).code !== 11000) failures.push(`${name}: ${(r.reason as Error).message}`);
     }
     expect(failures).toEqual([]);
+  });
+
+  // mongo-java-server changed stored documents in place while finds still held them for their answer
+  // (a projection copies them, so the test reads whole documents):
+  // a find for due jobs answered with a job another worker had just claimed, and the job ran twice.
+  it('answers a find with its documents as they matched while another connection updates them', async () => {
+    const name = 'flipping';
+    const pad = 'x'.repeat(2000); // larger answers take longer to encode: a wider window for the race
+    const reader = store.connection.db!.collection<{ _id: number; state: string; flips: number; pad: string }>(name);
+    await reader.insertMany(Array.from({ length: 200 }, (_, i) => ({ _id: i, state: 'idle', flips: 0, pad })));
+    const writer = second.db().collection<{ _id: number; state: string; flips: number; pad: string }>(name);
+    let reading = true;
+    const flipping = (async () => {
+      for (let i = 0; reading; i = (i + 1) % 200) {
+        await writer.updateOne({ _id: i }, { $set: { state: 'busy' }, $inc: { flips: 1 } });
+        await writer.findOneAndUpdate({ _id: i }, { $set: { state: 'idle' } });
+      }
+    })();
+    const mismatched: unknown[] = [];
+    try {
+      for (let n = 0; n < 400; n++) {
+        const found = await reader.find({ state: 'idle' }).toArray();
+        mismatched.push(...found.filter((d) => d.state !== 'idle').map((d) => ({ _id: d._id, state: d.state })));
+      }
+    } finally {
+      reading = false;
+      await flipping;
+    }
+    expect(mismatched).toEqual([]);
   });
 
   // The launcher orders unique keys part by part, by kind (null, numbers, strings, ObjectIds, anything

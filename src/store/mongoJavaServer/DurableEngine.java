@@ -1,17 +1,20 @@
 import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.ArrayFilters;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.KeyValue;
+import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.bson.ObjectId;
 import de.bwaldvogel.mongo.exception.KeyConstraintError;
+import de.bwaldvogel.mongo.oplog.Oplog;
 import de.bwaldvogel.mongo.wire.bson.BsonDecoder;
 import de.bwaldvogel.mongo.wire.bson.BsonEncoder;
 import de.bwaldvogel.mongo.wire.message.MongoMessage;
@@ -30,6 +33,7 @@ import java.util.Set;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import org.h2.mvstore.DataUtils;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
@@ -169,7 +173,7 @@ public final class DurableEngine {
 
   /**
    * H2Database whose unique indexes also serve queries that name their keys among other fields,
-   * and whose collections match `_id` lists by set.
+   * and whose collections copy what they update and match `_id` lists by set.
    */
   static final class KeyedLookupDatabase extends H2Database {
     KeyedLookupDatabase(String name, MVStore store, CursorRegistry cursors) {
@@ -182,7 +186,7 @@ public final class DurableEngine {
       String namespace = getFullCollectionNamespace(collectionName);
       MVMap<Object, Document> data = store.openMap("databases." + namespace, new MVMap.Builder<Object, Document>().valueType(new StoredValues()));
       MVMap<String, Object> meta = store.openMap("meta." + namespace);
-      return new IdListCollection(this, collectionName, options, data, meta, cursorRegistry);
+      return new StoredCollection(this, collectionName, options, data, meta, cursorRegistry);
     }
 
     // The index's map is opened here with our key order; H2Database then opens the same map by name and gets this one.
@@ -349,18 +353,58 @@ public final class DurableEngine {
   }
 
   /**
-   * A collection that matches `{_id: {$in: [...]}}` against a set. The `_id` index hands over one
-   * candidate per listed id, and mongo-java-server then matches each candidate against the whole
-   * query, comparing its `_id` with every listed value: documents × list length, about 1,000,000
-   * comparisons for a page of 1,000 ids. A set makes it one lookup per candidate, the same answer:
-   * `_id` is never an array, and the set only takes ObjectIds and strings, which equal only their own kind.
+   * A collection whose updates never change a document a reader holds, and that matches
+   * `{_id: {$in: [...]}}` against a set.
+   *
+   * Updates: mongo-java-server changes the stored document object in place, while the answers to
+   * finds hold those same objects and are encoded after the collection's lock is released. A find
+   * could answer with a document changed after it matched (a job queue's find for due jobs
+   * returned a job another worker had just moved to `running`, and the job ran twice) or changed
+   * half-way through encoding. Here an update works on copies of the documents it matched and
+   * stores the copies, so every document a reader got stays as it matched.
+   *
+   * `_id` lists: the `_id` index hands over one candidate per listed id, and mongo-java-server then
+   * matches each candidate against the whole query, comparing its `_id` with every listed value:
+   * documents × list length, about 1,000,000 comparisons for a page of 1,000 ids. A set makes it
+   * one lookup per candidate, the same answer: `_id` is never an array, and the set only takes
+   * ObjectIds and strings, which equal only their own kind.
    */
-  static final class IdListCollection extends H2Collection {
+  static final class StoredCollection extends H2Collection {
     /** The last `_id` list query seen by this thread, and its set: the same query object comes for every candidate. */
     private static final ThreadLocal<Object[]> LAST = new ThreadLocal<>();
+    /** Set while this thread runs an update: the documents its query finds are the ones it changes. */
+    private static final ThreadLocal<Boolean> UPDATING = ThreadLocal.withInitial(() -> false);
 
-    IdListCollection(MongoDatabase database, String name, CollectionOptions options, MVMap<Object, Document> data, MVMap<String, Object> meta, CursorRegistry cursors) {
+    StoredCollection(MongoDatabase database, String name, CollectionOptions options, MVMap<Object, Document> data, MVMap<String, Object> meta, CursorRegistry cursors) {
       super(database, name, options, data, meta, cursors);
+    }
+
+    @Override
+    public Document updateDocuments(Document selector, Document update, ArrayFilters arrayFilters, boolean multi, boolean upsert, Oplog oplog) {
+      return updating(() -> super.updateDocuments(selector, update, arrayFilters, multi, upsert, oplog));
+    }
+
+    @Override
+    public Document findAndModify(Document query) {
+      return updating(() -> super.findAndModify(query));
+    }
+
+    private static Document updating(Supplier<Document> update) {
+      UPDATING.set(true);
+      try {
+        return update.get();
+      } finally {
+        UPDATING.set(false);
+      }
+    }
+
+    /** Every query's matched documents pass here, inside the collection's lock; an update's are copied. */
+    @Override
+    protected QueryResult createQueryResult(List<Document> matched, int batchSize) {
+      if (!UPDATING.get()) return super.createQueryResult(matched, batchSize);
+      List<Document> copies = new ArrayList<>(matched.size());
+      for (Document document : matched) copies.add(document.cloneDeeply());
+      return super.createQueryResult(copies, batchSize);
     }
 
     @Override
