@@ -281,8 +281,11 @@ export class JobQueue {
       }
       // The lease runs from the move, not from the start of the claim: a slow marker insert must
       // not hand the runner a lease that has already expired.
+      // Moved only if still due and still at the attempt read: a runner that renewed the lease it was
+      // read expiring keeps its job.
+      const due = job.state === 'running' ? { lockedUntil: { $lte: now } } : { runAt: { $lte: now } };
       const moved = await this.jobs.updateOne(
-        { _id: job._id, state: job.state, attempts: job.attempts },
+        { _id: job._id, state: job.state, attempts: job.attempts, ...due },
         { $set: { state: 'running', attempts: attempt, lockedUntil: new Date(this.now().getTime() + this.leaseMs) } },
       );
       return moved.matchedCount === 1 ? attempt : undefined;

@@ -115,6 +115,30 @@ describe('JobQueue leases and workers', () => {
     expect(keys.filter((k) => runs.get(k) !== 1)).toEqual([]);
   });
 
+  it('leaves a job to its runner when the lease was renewed after the read that found it expiring', async () => {
+    const runner = queue(store.connection, { leaseMs: 60_000 });
+    const held = gate();
+    let runs = 0;
+    runner.define('renewed', async () => {
+      runs += 1;
+      await held.wait;
+    });
+    runner.start();
+    await runner.enqueue('renewed', {}, { key: 'renewed:1' });
+    runner.kick();
+    await waitFor(() => runs === 1);
+    // What another worker's poll read just before the runner renewed: the job running, its lease run out.
+    const read = await store.connection.collection('jobs').findOne({ key: 'renewed:1' });
+    const stale = { ...read, lockedUntil: new Date(Date.now() - 1000) };
+    const other = queue(store.connection, { leaseMs: 60_000 });
+    const claim = (other as unknown as { claim(job: unknown): Promise<number | undefined> }).claim.bind(other);
+    expect(await claim(stale)).toBeUndefined();
+    held.open();
+    await waitFor(async () => (await runner.status('renewed:1'))?.state === 'done');
+    expect(runs).toBe(1);
+    expect(await runner.status('renewed:1')).toMatchObject({ attempts: 1 });
+  });
+
   it('stop() stops claiming and waits for running handlers', async () => {
     const q = queue(store.connection);
     const held = gate();
