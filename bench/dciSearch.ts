@@ -17,14 +17,15 @@ import { createPartner } from '../src/partners/service';
 import { demoUin } from '../src/registry/seed';
 import type { BenchContext } from './context';
 import { SEED } from './context';
-import { fixed, percentile, table } from './support';
+import { fixed, load, LoadRun, percentile, SignedSearch, summarize, table } from './support';
 
 const ROUNDS = 100;
 /** Items in the many-people envelope, and rounds of it against the single-item one. */
 const ENVELOPE_ITEMS = 100;
 const ENVELOPE_ROUNDS = 100;
 const CONCURRENT = 10;
-const PER_CLIENT = 20;
+/** Each side's load blocks at CONCURRENT, two per side, alternated. */
+const BLOCK_MS = 5_000;
 const STEP_ITERATIONS = 200;
 
 /** Mean milliseconds of `step` over STEP_ITERATIONS runs, after one untimed run. */
@@ -112,6 +113,8 @@ export interface BenchPartner {
   syncSearch(criteria: Record<string, unknown>): Promise<RequestInit & { url: string }>;
   /** The same with one item per criteria, in one envelope. */
   syncSearchMany(criteria: Record<string, unknown>[]): Promise<RequestInit & { url: string }>;
+  /** Sync searches for `criteria` for a load worker to sign, one by one. */
+  signedSearch(criteria: Record<string, unknown>): SignedSearch;
   close(): void;
 }
 
@@ -149,25 +152,15 @@ export async function connectPartner(ctx: BenchContext): Promise<BenchPartner> {
     token,
     syncSearch: (criteria) => syncSearchMany([criteria]),
     syncSearchMany,
+    signedSearch: (criteria) => ({ url: `${gateway.url}/dci/registry/sync/search`, token, keyDir, senderId: sender, criteria }),
     close: () => fs.rmSync(keyDir, { recursive: true, force: true }),
   };
 }
 
-/** `concurrency` clients, each sending `perClient` requests back to back; latencies of all, and the wall time. */
-async function concurrently(concurrency: number, perClient: number, prepare: () => Promise<RequestInit & { url: string }>) {
-  const latencies: number[] = [];
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let i = 0; i < perClient; i++) latencies.push(await timed(prepare));
-    }),
-  );
-  return { latencies, seconds: (performance.now() - t0) / 1000 };
-}
-
-const stats = (xs: number[], seconds?: number) => {
+/** Requests one at a time: throughput is their count over their summed time. */
+const stats = (xs: number[]) => {
   const sorted = [...xs].sort((a, b) => a - b);
-  return { rps: xs.length / (seconds ?? xs.reduce((a, b) => a + b, 0) / 1000), p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  return { rps: xs.length / (xs.reduce((a, b) => a + b, 0) / 1000), p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
 };
 
 /**
@@ -238,12 +231,8 @@ export async function run(ctx: BenchContext): Promise<string> {
       const plan = translateSearch(c.criteria as never, { allowedAttributes: new Set(['UIN', 'age']), disclosure: FULL_DISCLOSURE, maxPageSize: 100, now: new Date() });
       if (!plan.ok) throw new Error(plan.message);
       const gqlBody = JSON.stringify({ query: OPERATION_FOR[plan.entity], variables: plan.variables });
-      const sendGraphql = async () => ({
-        url: `${gateway.url}/graphql`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.token}` },
-        body: gqlBody,
-      });
+      const graphqlRequest = { url: `${gateway.url}/graphql`, method: 'POST' as const, headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.token}` }, body: gqlBody };
+      const sendGraphql = async () => graphqlRequest;
       const sendDci = () => partner.syncSearch(c.criteria);
       for (let i = 0; i < 5; i++) {
         await timed(sendGraphql); // warm-up, both sides
@@ -266,16 +255,17 @@ export async function run(ctx: BenchContext): Promise<string> {
       rows.push([c.label, 'signed DCI sync/search', 1, fixed(d.rps, 1), fixed(d.p50), fixed(d.p99)]);
       rows.push([c.label, 'same query on /graphql', 1, fixed(g.rps, 1), fixed(g.p50), fixed(g.p99)]);
       rows.push([c.label, 'ratio DCI / GraphQL', '', fixed(d.rps / g.rps, 2), fixed(d.p50 / g.p50, 2), fixed(d.p99 / g.p99, 2)]);
-      // Alternated blocks of CONCURRENT clients, so both sides see the same machine.
-      const dciC: { latencies: number[]; seconds: number }[] = [];
-      const gqlC: { latencies: number[]; seconds: number }[] = [];
+      // Alternated blocks of CONCURRENT clients in a worker thread, so both sides see the same
+      // machine and the gateway's thread does only gateway work.
+      const { url: graphqlUrl, ...graphqlInit } = graphqlRequest;
+      const expectBody = await (await fetch(graphqlUrl, graphqlInit)).text();
+      const sides = { dci: partner.signedSearch(c.criteria), graphql: { ...graphqlRequest, expectBody } };
+      const runs: Record<keyof typeof sides, LoadRun[]> = { dci: [], graphql: [] };
       for (let round = 0; round < 2; round++) {
-        const order = round === 0 ? [sendDci, sendGraphql] : [sendGraphql, sendDci];
-        for (const send of order) (send === sendDci ? dciC : gqlC).push(await concurrently(CONCURRENT, PER_CLIENT, send));
+        for (const side of round === 0 ? (['dci', 'graphql'] as const) : (['graphql', 'dci'] as const)) runs[side].push(await load(sides[side], { durationMs: BLOCK_MS, concurrency: CONCURRENT }));
       }
-      const merge = (runs: typeof dciC) => stats(runs.flatMap((r) => r.latencies), runs.reduce((a, r) => a + r.seconds, 0));
-      const dc = merge(dciC);
-      const gc = merge(gqlC);
+      const dc = summarize(runs.dci);
+      const gc = summarize(runs.graphql);
       rows.push([c.label, 'signed DCI sync/search', CONCURRENT, fixed(dc.rps, 1), fixed(dc.p50), fixed(dc.p99)]);
       rows.push([c.label, 'same query on /graphql', CONCURRENT, fixed(gc.rps, 1), fixed(gc.p50), fixed(gc.p99)]);
       rows.push([c.label, 'ratio DCI / GraphQL', '', fixed(dc.rps / gc.rps, 2), fixed(dc.p50 / gc.p50, 2), fixed(dc.p99 / gc.p99, 2)]);
@@ -286,8 +276,9 @@ export async function run(ctx: BenchContext): Promise<string> {
       table(['query', 'endpoint', 'concurrency', 'req/s', 'p50 ms', 'p99 ms'], rows),
       '',
       `Alone: ${ROUNDS} requests per side and query, one at a time, alternating sides, after 5 warm-ups each. ` +
-        `Concurrency ${CONCURRENT}: ${CONCURRENT} clients × ${PER_CLIENT} requests per side, in two alternated blocks per side. ` +
-        "The partner's signing (in this process) happens before each request's clock starts, but shares the CPU.",
+        "The partner's signing (in this process) happens before each request's clock starts, but shares the CPU. " +
+        `Concurrency ${CONCURRENT}: ${CONCURRENT} clients for ${BLOCK_MS / 1000} s per block, two alternated blocks per side, in a worker thread ` +
+        "that also signs each DCI request: the gateway's thread does only gateway work.",
       '',
       `### The adapter's own work per request (in process, mean of ${STEP_ITERATIONS} runs, ms)`,
       '',

@@ -12,6 +12,16 @@ export interface LoadRequest {
   expectBody: string;
 }
 
+/** A DCI sync/search by a registered partner, signed afresh for each request by the load worker. */
+export interface SignedSearch {
+  url: string;
+  token: string;
+  /** The partner's key directory (KeyRing) and sender id. */
+  keyDir: string;
+  senderId: string;
+  criteria: Record<string, unknown>;
+}
+
 export interface LoadOptions {
   durationMs: number;
   concurrency: number;
@@ -26,11 +36,12 @@ export interface LoadRun {
  * Runs the load loop in a worker thread: the client gets its own event loop, so its work does not
  * queue behind the server's callbacks in this process and skew the latencies.
  */
-export function load(request: LoadRequest, opts: LoadOptions): Promise<LoadRun> {
+export function load(request: LoadRequest | SignedSearch, opts: LoadOptions): Promise<LoadRun> {
+  const work = 'expectBody' in request ? { request } : { search: request };
   return new Promise((resolve, reject) => {
-    const worker = new Worker(path.join(__dirname, 'loadWorker.js'), { workerData: { request, ...opts } });
+    const worker = new Worker(path.join(__dirname, 'loadWorker.js'), { workerData: { ...work, ...opts } });
     worker.once('message', (result: LoadRun | { error: string }) => {
-      if ('error' in result) reject(new Error(`${request.method} ${request.url}: ${result.error}`));
+      if ('error' in result) reject(new Error(`${request.url}: ${result.error}`));
       else resolve(result);
     });
     worker.once('error', reject);
