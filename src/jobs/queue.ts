@@ -279,10 +279,9 @@ export class JobQueue {
         if (marker && marker.at.getTime() + this.leaseMs > now.getTime()) return undefined;
         continue;
       }
-      // The lease runs from the move, not from the start of the claim: a slow marker insert must
-      // not hand the runner a lease that has already expired.
       // Moved only if still due and still at the attempt read: a runner that renewed the lease it was
-      // read expiring keeps its job.
+      // read expiring keeps its job. The lease runs from the move, not from the start of the claim:
+      // a slow marker insert must not hand the runner a lease that has already expired.
       const due = job.state === 'running' ? { lockedUntil: { $lte: now } } : { runAt: { $lte: now } };
       const moved = await this.jobs.updateOne(
         { _id: job._id, state: job.state, attempts: job.attempts, ...due },
