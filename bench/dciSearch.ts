@@ -17,7 +17,7 @@ import { createPartner } from '../src/partners/service';
 import { demoUin } from '../src/registry/seed';
 import type { BenchContext } from './context';
 import { SEED } from './context';
-import { fixed, load, LoadRun, percentile, SignedSearch, summarize, table } from './support';
+import { fixed, load, LoadRun, percentile, SignedSearch, signedSearchRequest, summarize, table } from './support';
 
 const ROUNDS = 100;
 /** Items in the many-people envelope, and rounds of it against the single-item one. */
@@ -134,25 +134,14 @@ export async function connectPartner(ctx: BenchContext): Promise<BenchPartner> {
     body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }),
   });
   const token = ((await tokenRes.json()) as { access_token: string }).access_token;
-  const syncSearchMany = async (criteria: Record<string, unknown>[]) => {
-    const timestamp = new Date().toISOString();
-    const items = criteria.map((c, i) => ({ reference_id: `r${i + 1}`, timestamp, search_criteria: c }));
-    const message = { transaction_id: `bench-${Date.now()}`, search_request: items };
-    const header = newHeader({ senderId: sender, action: 'search', totalCount: items.length });
-    const signed = await signingProfile('default').sign({ header, message }, key);
-    return {
-      url: `${gateway.url}/dci/registry/sync/search`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...signed.headers },
-      body: signed.rawBody,
-    };
-  };
+  const searching = { url: `${gateway.url}/dci/registry/sync/search`, token, keyDir, senderId: sender };
+  const syncSearchMany = (criteria: Record<string, unknown>[]) => signedSearchRequest(searching, key, criteria);
   return {
     key,
     token,
     syncSearch: (criteria) => syncSearchMany([criteria]),
     syncSearchMany,
-    signedSearch: (criteria) => ({ url: `${gateway.url}/dci/registry/sync/search`, token, keyDir, senderId: sender, criteria }),
+    signedSearch: (criteria) => ({ ...searching, criteria }),
     close: () => fs.rmSync(keyDir, { recursive: true, force: true }),
   };
 }

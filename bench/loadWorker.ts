@@ -7,36 +7,24 @@
  * client's reading of answers runs on the gateway's thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { KeyRing, newHeader, signingProfile } from '../adapters/dci/protocol';
-import type { LoadOptions, LoadRequest, LoadRun, SignedSearch } from './support';
-
-interface Sendable {
-  url: string;
-  init: RequestInit;
-}
+import { KeyRing } from '../adapters/dci/protocol';
+import { LoadOptions, LoadRequest, LoadRun, SignedSearch, signedSearchRequest } from './support';
 
 /** What each client sends next, and whether an answer counts. */
 interface Load {
-  next(): Promise<Sendable>;
+  next(): Promise<RequestInit & { url: string }>;
   accepted(status: number, body: string): boolean;
 }
 
 function replayed(request: LoadRequest): Load {
-  const sendable = { url: request.url, init: { method: request.method, headers: request.headers, body: request.body } };
+  const sendable = { url: request.url, method: request.method, headers: request.headers, body: request.body };
   return { next: async () => sendable, accepted: (status, body) => status === 200 && body === request.expectBody };
 }
 
 async function signedSearches(search: SignedSearch): Promise<Load> {
   const key = (await KeyRing.open(search.keyDir)).activeKey();
-  let n = 0;
   return {
-    async next() {
-      n += 1;
-      const message = { transaction_id: `load-${n}`, search_request: [{ reference_id: 'r1', timestamp: new Date().toISOString(), search_criteria: search.criteria }] };
-      const signed = await signingProfile('default').sign({ header: newHeader({ senderId: search.senderId, action: 'search', totalCount: 1 }), message }, key);
-      const headers = { 'content-type': 'application/json', authorization: `Bearer ${search.token}`, ...signed.headers };
-      return { url: search.url, init: { method: 'POST', headers, body: signed.rawBody } };
-    },
+    next: () => signedSearchRequest(search, key, [search.criteria]),
     // A refusal is fast: only answers whose every item succeeded may count.
     accepted(status, body) {
       const items = (JSON.parse(body) as { message?: { search_response?: { status: string }[] } }).message?.search_response;
@@ -45,14 +33,14 @@ async function signedSearches(search: SignedSearch): Promise<Load> {
   };
 }
 
-async function main({ request, search, durationMs, concurrency }: LoadOptions & { request?: LoadRequest; search?: SignedSearch }): Promise<LoadRun> {
-  const work = search ? await signedSearches(search) : replayed(request!);
+async function main({ request, durationMs, concurrency }: LoadOptions & { request: LoadRequest | SignedSearch }): Promise<LoadRun> {
+  const work = 'expectBody' in request ? replayed(request) : await signedSearches(request);
   const latenciesMs: number[] = [];
   const started = performance.now();
   const deadline = started + durationMs;
   const client = async () => {
     do {
-      const { url, init } = await work.next();
+      const { url, ...init } = await work.next();
       const t0 = performance.now();
       const res = await fetch(url, init);
       const body = await res.text();

@@ -1,6 +1,7 @@
 /** Shared bench helpers: HTTP load in a worker thread, latency percentiles, markdown tables. */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { KeyRing, newHeader, signingProfile } from '../adapters/dci/protocol';
 import type { RegistryName, Sandbox } from '../adapters/dci/sandbox';
 
 /** One HTTP request, replayed as is; every answer must be status 200 with exactly `expectBody`. */
@@ -12,14 +13,33 @@ export interface LoadRequest {
   expectBody: string;
 }
 
-/** A DCI sync/search by a registered partner, signed afresh for each request by the load worker. */
-export interface SignedSearch {
+/** Where and as whom a registered partner sends DCI sync searches. */
+export interface SearchingPartner {
   url: string;
   token: string;
   /** The partner's key directory (KeyRing) and sender id. */
   keyDir: string;
   senderId: string;
+}
+
+/** A DCI sync/search by a registered partner, signed afresh for each request by the load worker. */
+export interface SignedSearch extends SearchingPartner {
   criteria: Record<string, unknown>;
+}
+
+/** The partner's sync/search with one item per criteria, signed with `key`, under a new message id. */
+export async function signedSearchRequest(partner: SearchingPartner, key: ReturnType<KeyRing['activeKey']>, criteria: Record<string, unknown>[]): Promise<RequestInit & { url: string }> {
+  const timestamp = new Date().toISOString();
+  const items = criteria.map((c, i) => ({ reference_id: `r${i + 1}`, timestamp, search_criteria: c }));
+  const message = { transaction_id: `bench-${Date.now()}`, search_request: items };
+  const header = newHeader({ senderId: partner.senderId, action: 'search', totalCount: items.length });
+  const signed = await signingProfile('default').sign({ header, message }, key);
+  return {
+    url: partner.url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${partner.token}`, ...signed.headers },
+    body: signed.rawBody,
+  };
 }
 
 export interface LoadOptions {
@@ -37,9 +57,8 @@ export interface LoadRun {
  * queue behind the server's callbacks in this process and skew the latencies.
  */
 export function load(request: LoadRequest | SignedSearch, opts: LoadOptions): Promise<LoadRun> {
-  const work = 'expectBody' in request ? { request } : { search: request };
   return new Promise((resolve, reject) => {
-    const worker = new Worker(path.join(__dirname, 'loadWorker.js'), { workerData: { ...work, ...opts } });
+    const worker = new Worker(path.join(__dirname, 'loadWorker.js'), { workerData: { request, ...opts } });
     worker.once('message', (result: LoadRun | { error: string }) => {
       if ('error' in result) reject(new Error(`${request.url}: ${result.error}`));
       else resolve(result);

@@ -91,6 +91,9 @@ const DEFAULT_BACKOFF: Backoff = { baseMs: 1000, maxMs: 5 * 60_000, jitter: true
 const PURGE_EVERY_MS = 60_000;
 const MAX_ERROR_LENGTH = 1000;
 
+/** When a job is due, by its state: a pending one at its run time, a running one when its lease has run out. */
+const dueAt = (now: Date) => ({ pending: { runAt: { $lte: now } }, running: { lockedUntil: { $lte: now } } });
+
 const isDuplicateKey = (error: unknown) => (error as { code?: unknown } | null)?.code === 11000;
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, MAX_ERROR_LENGTH);
 const nameOf = (error: unknown) => (error instanceof Error ? error.name : typeof error);
@@ -237,10 +240,7 @@ export class JobQueue {
         const due = await this.jobs
           .find({
             kind: { $in: kinds },
-            $or: [
-              { state: 'pending', runAt: { $lte: now } },
-              { state: 'running', lockedUntil: { $lte: now } },
-            ],
+            $or: Object.entries(dueAt(now)).map(([state, due]) => ({ state, ...due })),
           })
           .sort({ runAt: 1 })
           .limit(this.free())
@@ -282,9 +282,8 @@ export class JobQueue {
       // Moved only if still due and still at the attempt read: a runner that renewed the lease it was
       // read expiring keeps its job. The lease runs from the move, not from the start of the claim:
       // a slow marker insert must not hand the runner a lease that has already expired.
-      const due = job.state === 'running' ? { lockedUntil: { $lte: now } } : { runAt: { $lte: now } };
       const moved = await this.jobs.updateOne(
-        { _id: job._id, state: job.state, attempts: job.attempts, ...due },
+        { _id: job._id, state: job.state, attempts: job.attempts, ...dueAt(now)[job.state as 'pending' | 'running'] },
         { $set: { state: 'running', attempts: attempt, lockedUntil: new Date(this.now().getTime() + this.leaseMs) } },
       );
       return moved.matchedCount === 1 ? attempt : undefined;
