@@ -2,6 +2,7 @@
 import type { EncryptionSettings } from '../../adapters/dci/protocol/encryption';
 import type { CallbackCredentials, InboundPartner, PartnerDirectory } from '../../adapters/dci/server/partners';
 import type { SecretBox } from '../dataSources/secretBox';
+import { freshReads } from '../store/freshReads';
 import type { PartnerDoc } from '../store/models/partner';
 import { callbackCredentials } from './callbackAuth';
 import type { PartnerKeySource } from './keyResolver';
@@ -29,14 +30,17 @@ function encryptionOf(p: PartnerDoc): EncryptionSettings {
 }
 
 /**
- * `box` opens the partners' sealed callback credentials. Each call reads the partner afresh: nothing
- * is kept between messages, so a disabled partner or a revoked key is refused from the next message on.
+ * `box` opens the partners' sealed callback credentials. Each call gets a read of the partner that
+ * started after the call, and nothing is kept between messages, so a disabled partner or a revoked
+ * key is refused from the next message on. Calls made while a read of the same partner is out share
+ * the next one (`freshReads`): under load, one read serves a partner's messages that came meanwhile.
  */
 export function partnerDirectory(deps: { models: PartnerModels; box: SecretBox; keysOf: PartnerKeySource; limiter: SharedRateLimiter }): PartnerDirectory {
   const credentialsOf = callbackCredentials(deps.box);
+  const partnerOf = freshReads((senderId: string) => findBySenderId(deps.models, senderId));
   return {
     async active(senderId) {
-      const partner = await findBySenderId(deps.models, senderId);
+      const partner = await partnerOf(senderId);
       return partner && partner.status === 'active' ? toInbound(partner, credentialsOf(partner), deps.keysOf) : undefined;
     },
     admit(partner) {
