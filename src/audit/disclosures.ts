@@ -7,18 +7,11 @@
 import { Types, type FilterQuery, type Model } from 'mongoose';
 import type { DisclosureMessage, DisclosureRecorder, PersonDisclosure } from '../../adapters/dci/server/disclosureAudit';
 import { badInput } from '../errors';
+import { insertsTogether } from '../store/insertsTogether';
 import type { DisclosureDoc } from '../store/models/disclosure';
 
 export interface DisclosureModels {
   Disclosure: Model<DisclosureDoc>;
-}
-
-/** A message recorded again (a retried callback) finds its records there: nothing else failed. */
-function onlyDuplicates(error: unknown): boolean {
-  const e = error as { code?: number; writeErrors?: unknown };
-  const writeErrors = (e.writeErrors === undefined ? [] : Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]) as { code?: number; err?: { code?: number } }[];
-  if (writeErrors.length === 0) return e.code === 11000;
-  return writeErrors.every((w) => (w.code ?? w.err?.code) === 11000);
 }
 
 /**
@@ -54,17 +47,16 @@ export function disclosureDocs(message: DisclosureMessage, people: readonly Pers
   return [...byPerson.values()];
 }
 
+/**
+ * Concurrent messages' records go in one insert (`insertsTogether`). A message recorded again (a
+ * retried callback) finds its records there: the duplicates it gets back are not a failure.
+ */
 export function disclosureRecorder(models: DisclosureModels): DisclosureRecorder {
+  // The collection's own insert: the documents are built fully typed, and mongoose's hydrating 100 of them per message cost more than writing them.
+  const insert = insertsTogether<DisclosureDoc>(models.Disclosure.collection);
   return {
     async record(message, people) {
-      const docs = disclosureDocs(message, people);
-      if (docs.length === 0) return;
-      try {
-        // Lean: the documents are built fully typed, and hydrating 100 of them per message cost more than writing them.
-        await models.Disclosure.insertMany(docs, { ordered: false, lean: true });
-      } catch (error) {
-        if (!onlyDuplicates(error)) throw error;
-      }
+      await insert(disclosureDocs(message, people));
     },
   };
 }

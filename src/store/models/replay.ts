@@ -6,6 +6,7 @@
  */
 import mongoose from 'mongoose';
 import type { ReplayStore } from '../../../adapters/dci/protocol/replay';
+import { insertsTogether, type TogetherInsert } from '../insertsTogether';
 
 export interface ReplayRecord {
   sender_id: string;
@@ -28,16 +29,18 @@ export function replayModel(connection: mongoose.Connection): mongoose.Model<Rep
   return (connection.models.DciReplay as mongoose.Model<ReplayRecord> | undefined) ?? connection.model<ReplayRecord>('DciReplay', replaySchema);
 }
 
-const DUPLICATE_KEY = 11000;
 const PRUNE_EVERY_MS = 60 * 1000;
 
 export class MongoReplayStore implements ReplayStore {
   private readonly model: mongoose.Model<ReplayRecord>;
+  /** Concurrent messages' records go in one insert (`insertsTogether`). */
+  private readonly insert: TogetherInsert<ReplayRecord>;
   private indexes: Promise<unknown> | undefined;
   private lastPrune = 0;
 
   constructor(connection: mongoose.Connection) {
     this.model = replayModel(connection);
+    this.insert = insertsTogether(this.model.collection);
   }
 
   async remember(senderId: string, messageId: string, expiresAt: Date): Promise<boolean> {
@@ -49,12 +52,8 @@ export class MongoReplayStore implements ReplayStore {
     await this.indexes;
     const now = new Date();
     await this.pruneNowAndThen(now);
-    try {
-      await this.model.collection.insertOne({ sender_id: senderId, message_id: messageId, expires_at: expiresAt });
-      return true;
-    } catch (error) {
-      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
-    }
+    const duplicates = await this.insert([{ sender_id: senderId, message_id: messageId, expires_at: expiresAt }]);
+    if (duplicates.length === 0) return true;
     // Seen before: still a first sighting if that record has expired (take it over atomically).
     const takenOver = await this.model.collection.findOneAndUpdate(
       { sender_id: senderId, message_id: messageId, expires_at: { $lte: now } },
