@@ -1,8 +1,9 @@
 /**
  * The disclosure audit: who received a person's data, which fields, for what purpose, in which
- * message. The DCI adapter records through `disclosureRecorder` before a message leaves (one insert
- * per message, idempotent per message and person); operators read it through GraphQL and export it
- * with `dci-gateway audit export`. Records older than the retention are deleted by `pruneDisclosures`.
+ * message. The DCI adapter records through `disclosureRecorder` before a message leaves (idempotent
+ * per message and person; messages recorded at the same time share an insert); operators read it
+ * through GraphQL and export it with `dci-gateway audit export`. Records older than the retention
+ * are deleted by `pruneDisclosures`.
  */
 import { Types, type FilterQuery, type Model } from 'mongoose';
 import type { DisclosureMessage, DisclosureRecorder, PersonDisclosure } from '../../adapters/dci/server/disclosureAudit';

@@ -1,6 +1,6 @@
 /**
  * Message ids seen per sender, for the DCI replay guard. Uniqueness comes from the index on
- * (sender_id, message_id): an insert either succeeds (first sighting) or fails with E11000 (seen).
+ * (sender_id, message_id): an insert either succeeds (first sighting) or is refused as a duplicate (seen).
  * Expiry is a stored timestamp, not a TTL index (the embedded FerretDB has none): an expired row is
  * taken over by the next sighting, and expired rows are deleted now and then.
  */
