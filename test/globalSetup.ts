@@ -4,8 +4,8 @@
  * other worker's child processes were loading them.
  *
  * Then type-checks the tests with the code they use, once: ts-jest only transpiles each file
- * (`isolatedModules` in test/tsconfig.json), which cut a cold run by minutes, type-checking every
- * file again in each worker.
+ * (`isolatedModules` in test/tsconfig.json), where type-checking every file again in each worker
+ * cost a cold run of the suite about a minute.
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';

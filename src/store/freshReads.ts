@@ -5,12 +5,17 @@
  * asked, and under load one database command serves every message of a partner that arrived while
  * the previous read was out. A failed read fails the callers sharing it, as their own would have.
  */
+/** Per key: the read out now, and the one its waiting callers will share. */
+interface Lane<V> {
+  out: Promise<V>;
+  next?: Promise<V>;
+}
+
 export function freshReads<K, V>(read: (key: K) => Promise<V>): (key: K) => Promise<V> {
-  /** Per key: the read out now, and the one its waiting callers will share. */
-  const lanes = new Map<K, { out: Promise<V>; next?: Promise<V> }>();
+  const lanes = new Map<K, Lane<V>>();
 
   const start = (key: K): Promise<V> => {
-    const lane: { out: Promise<V>; next?: Promise<V> } = { out: read(key) };
+    const lane: Lane<V> = { out: read(key) };
     lanes.set(key, lane);
     const ended = () => {
       if (lanes.get(key) === lane && lane.next === undefined) lanes.delete(key);
@@ -22,8 +27,8 @@ export function freshReads<K, V>(read: (key: K) => Promise<V>): (key: K) => Prom
   return (key) => {
     const lane = lanes.get(key);
     if (!lane) return start(key);
-    const ended = () => undefined;
-    lane.next ??= lane.out.then(ended, ended).then(() => start(key));
+    const settled = () => undefined;
+    lane.next ??= lane.out.then(settled, settled).then(() => start(key));
     return lane.next;
   };
 }

@@ -17,7 +17,6 @@ interface Waiting<T> {
 interface WriteError {
   index: number;
   code?: number;
-  err?: { code?: number };
 }
 
 const DUPLICATE_KEY = 11000;
@@ -70,7 +69,7 @@ function settleFailed<T>(batch: Waiting<T>[], error: unknown): void {
   for (const w of batch) {
     const end = start + w.docs.length;
     const own = writeErrors.filter((e) => e.index >= start && e.index < end);
-    if (own.every((e) => (e.code ?? e.err?.code) === DUPLICATE_KEY)) w.resolve(own.map((e) => e.index - start));
+    if (own.every((e) => e.code === DUPLICATE_KEY)) w.resolve(own.map((e) => e.index - start));
     else w.reject(error);
     start = end;
   }
