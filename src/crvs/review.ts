@@ -4,6 +4,7 @@ import { conflict, notFound } from '../errors';
 import { insertNew } from '../registry/bulkCreate';
 import { objectId, oneOf, text } from '../registry/input';
 import { findPage } from '../registry/pagination';
+import { isDuplicateKey } from '../store/duplicateKey';
 import type { RegistryModels } from '../store/models';
 import { REVIEW_STATUSES, ReviewItemDoc, ReviewReason } from '../store/models/reviewItem';
 
@@ -17,7 +18,6 @@ export interface NewReviewItem {
   individuals?: Types.ObjectId[];
 }
 
-const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
 
 /** Inserts the items not raised before (in one write); an item seen again keeps its status. */
 export async function raiseReviewItems(models: RegistryModels, dataSource: string, items: NewReviewItem[], now: Date): Promise<void> {

@@ -3,6 +3,7 @@ import type mongoose from 'mongoose';
 import { badInput, conflict, notFound } from '../errors';
 import type { DataSourceConfig } from '../../adapters/dci/client/dataSource';
 import type { EncryptionSettings } from '../../adapters/dci/protocol/encryption';
+import { isDuplicateKey } from '../store/duplicateKey';
 import type { DataSourceDoc } from '../store/models/dataSource';
 import type { OutboundAuthInput } from '../partners/input';
 import * as input from './input';
@@ -42,7 +43,6 @@ export type PublicDataSource = Omit<DataSourceDoc, '_id' | 'auth'> & { id: strin
 
 /** Additional data binding a sealed secret to its record and field. */
 const sealContext = (name: string): SealContext => (field) => `dataSource:${name}:${field}`;
-const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
 const duplicate = (name: string) => conflict('DUPLICATE_DATA_SOURCE', `a data source named ${name} already exists`);
 
 export function publicDataSource(doc: DataSourceDoc): PublicDataSource {

@@ -4,6 +4,7 @@
  */
 import type mongoose from 'mongoose';
 import { Types } from 'mongoose';
+import { onlyDuplicates } from '../store/duplicateKey';
 import type { PartnerFactDoc } from '../store/models/partnerFact';
 import type { Checked, PartnerFlow } from './flow';
 import type { Subject } from './subjects';
@@ -25,12 +26,6 @@ export async function freshFacts<V>(model: FactModel, flow: PartnerFlow<V>, subj
   return fresh;
 }
 
-const isDuplicateKey = (error: unknown) => {
-  const writeErrors = (error as { writeErrors?: { code?: number }[] | { code?: number } }).writeErrors;
-  const codes = writeErrors === undefined ? [(error as { code?: number }).code] : [writeErrors].flat().map((e) => e.code);
-  return codes.every((code) => code === 11000);
-};
-
 /**
  * One upsert per answer on the (individual, kind) unique index, only over an older answer: when two
  * requests store at once, the insert of the slower one hits the index and the newer answer stays.
@@ -47,7 +42,7 @@ export async function storeFacts<V>(model: FactModel, flow: PartnerFlow<V>, fact
     try {
       await model.bulkWrite(writes.slice(i, i + WRITES_PER_BULK), { ordered: false });
     } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
+      if (!onlyDuplicates(error)) throw error;
     }
   }
 }

@@ -7,6 +7,7 @@
 import { Types } from 'mongoose';
 import { badInput, GatewayError } from '../errors';
 import type { Outcome } from '../federation/lookup';
+import { onlyDuplicates } from '../store/duplicateKey';
 import type { StoredIndicatorValue } from '../store/models/indicators';
 import type { Derived, IndicatorDefinition, PartnerComputation } from './catalogue';
 import type { IndicatorDeps } from './deps';
@@ -241,8 +242,6 @@ function failure(definition: IndicatorDefinition, error: GatewayError, now: Date
   };
 }
 
-const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000 || ((error as { writeErrors?: { code?: number }[] }).writeErrors ?? []).some((e) => e.code === 11000);
-
 /** One `$set` per value path: concurrent writers of other indicators of the same person keep theirs. */
 async function writeValues(deps: IndicatorDeps, updates: Map<string, StoredSlots>, areas: Map<string, string | null>): Promise<void> {
   const writes = [...updates].map(([id, slots]) => ({
@@ -258,7 +257,7 @@ async function writeValues(deps: IndicatorDeps, updates: Map<string, StoredSlots
       await deps.models.IndicatorValues.bulkWrite(bulk, { ordered: false });
     } catch (error) {
       // Another writer inserted one of these people first: the document exists now, so the same $sets update it.
-      if (!isDuplicateKey(error)) throw error;
+      if (!onlyDuplicates(error)) throw error;
       await deps.models.IndicatorValues.bulkWrite(bulk, { ordered: false });
     }
   }

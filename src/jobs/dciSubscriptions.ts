@@ -3,6 +3,7 @@ import mongoose, { Types } from 'mongoose';
 import { notificationIdOf, type DeliveryLedger, type OutboxEvent, type OutboxFeed } from '../../adapters/dci/server/notifier';
 import type { Receipt, ReceiptLedger } from '../../adapters/dci/server/receipts';
 import type { StoredSubscription, SubscriptionStore } from '../../adapters/dci/server/subscriptions';
+import { isDuplicateKey } from '../store/duplicateKey';
 import { dciCursorModel, dciDeliveryModel, dciReceiptModel, dciSubscriptionModel, DciSubscriptionDoc } from '../store/models/dciSubscription';
 import { outboxModel } from '../store/models/outbox';
 
@@ -89,7 +90,7 @@ export function deliveryLedger(c: mongoose.Connection): DeliveryLedger {
         });
         return true;
       } catch (error) {
-        if ((error as { code?: number }).code !== 11000) throw error;
+        if (!isDuplicateKey(error)) throw error;
         return Boolean(await Delivery.exists({ _id: `${code}:${event.id}`, state: 'pending' }));
       }
     },
@@ -133,7 +134,7 @@ export function receiptLedger(c: mongoose.Connection): ReceiptLedger {
       await Receipts.create({ _id: notificationId, code, senderId: r.senderId, transactionId: r.transactionId, correlationId: r.correlationId, createdAt: r.at });
       return true;
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) return false;
+      if (isDuplicateKey(error)) return false;
       throw error;
     }
   };

@@ -1,13 +1,13 @@
 /** Identifier uploads (adapters/dci/server/uploads.ts), on MongoDB: pages, pending slots, and their transaction's progress. */
 import mongoose from 'mongoose';
 import type { UploadPage, UploadStore } from '../../adapters/dci/server/uploads';
+import { isDuplicateKey } from '../store/duplicateKey';
 import { dciTransactionModel } from '../store/models/dciTransaction';
 import { dciUploadPageModel, dciUploadSlotModel, DciUploadPageDoc } from '../store/models/dciUpload';
 
 /** A slot whose upload never got its transaction is the trace of a request that died while storing; longer than any request lasts. */
 const ORPHAN_SLOT_MS = 10 * 60_000;
 
-const isDuplicateKey = (error: unknown) => (error as { code?: unknown } | null)?.code === 11000;
 const pageId = (correlationId: string, page: number) => `${correlationId}#${page}`;
 
 function fromDoc(doc: DciUploadPageDoc): UploadPage {

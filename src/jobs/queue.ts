@@ -27,6 +27,7 @@ import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import type { Logger } from '../log';
 import { currentScope, inRequestScope, outsideRequestScope, RequestScope } from '../requestScope';
+import { isDuplicateKey } from '../store/duplicateKey';
 import { jobClaimModel, jobModel, JobDoc, JobState, JOB_STATES } from '../store/models/job';
 import { Backoff, backoffDelay } from './backoff';
 
@@ -94,7 +95,6 @@ const MAX_ERROR_LENGTH = 1000;
 /** When a job is due, by its state: a pending one at its run time, a running one when its lease has run out. */
 const dueAt = (now: Date) => ({ pending: { runAt: { $lte: now } }, running: { lockedUntil: { $lte: now } } });
 
-const isDuplicateKey = (error: unknown) => (error as { code?: unknown } | null)?.code === 11000;
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, MAX_ERROR_LENGTH);
 const nameOf = (error: unknown) => (error instanceof Error ? error.name : typeof error);
 

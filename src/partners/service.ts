@@ -16,6 +16,7 @@ import {
 } from '../store/models/partner';
 import type { SigningProfileName } from '../../adapters/dci/protocol/signing';
 import { ENCRYPTION_POLICIES, type EncryptionPolicy } from '../../adapters/dci/protocol/encryption';
+import { isDuplicateKey } from '../store/duplicateKey';
 import { publicCallbackAuth, sealCallbackAuth } from './callbackAuth';
 import { Disclosure, FULL_DISCLOSURE, MASKED_DISCLOSURE } from '../../adapters/dci/server/disclosure';
 import { NO_PURPOSE_POLICY, PurposePolicy } from '../../adapters/dci/server/purpose';
@@ -104,7 +105,6 @@ export type PublicPartner = Omit<PartnerDoc, '_id' | 'clientSecretHash' | 'callb
 
 export const DEFAULT_PARTNER_SCOPES: readonly PartnerScope[] = ['dci:search'];
 
-const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
 const duplicatePartner = (senderId: string) => conflict('DUPLICATE_PARTNER', `a partner with sender id ${senderId} is already registered`);
 
 export function publicPartner(doc: PartnerDoc): PublicPartner {

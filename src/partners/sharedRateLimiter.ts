@@ -18,12 +18,12 @@
  */
 import mongoose from 'mongoose';
 import type { Admission } from '../../adapters/dci/server/partners';
+import { isDuplicateKey } from '../store/duplicateKey';
 import { rateWindowModel } from '../store/models/rateWindow';
 
 const WINDOW_MS = 60_000;
 const BLOCKS_PER_WINDOW = 20;
 const PRUNE_EVERY_MS = 60_000;
-const isDuplicateKey = (error: unknown) => (error as { code?: unknown } | null)?.code === 11000;
 
 /** What this process holds of a key's current window: the highest block it knows taken, and its unused requests. */
 interface Held {

@@ -2,6 +2,7 @@
 import type { Types } from 'mongoose';
 import { conflict, GatewayError, notFound } from '../errors';
 import { objectId, text } from '../registry/input';
+import { isDuplicateKey } from '../store/duplicateKey';
 import type { RegistryModels } from '../store/models';
 import type { ProgramDoc, ProgramVersionDoc } from '../store/models/program';
 import { checkRule } from './rule';
@@ -15,8 +16,7 @@ export interface ProgramInput {
 
 const versionId = (program: Types.ObjectId, version: number) => `${program}:v${version}`;
 /** FerretDB 1.24 reports an update that breaks a unique index as an internal error naming SQLite's constraint, not as E11000. */
-const isDuplicateKey = (error: unknown) =>
-  (error as { code?: number }).code === 11000 || /UNIQUE constraint failed/.test((error as { message?: string }).message ?? '');
+const breaksUniqueIndex = (error: unknown) => isDuplicateKey(error) || /UNIQUE constraint failed/.test((error as { message?: string }).message ?? '');
 const duplicateName = (name: string) => conflict('DUPLICATE_NAME', `a programme named "${name}" already exists`);
 
 export async function createProgram(models: RegistryModels, input: ProgramInput, now: Date, by?: string): Promise<ProgramDoc> {
@@ -29,7 +29,7 @@ export async function createProgram(models: RegistryModels, input: ProgramInput,
     await program.save();
   } catch (error) {
     await models.ProgramVersion.deleteOne({ _id: versionId(program._id, 1) });
-    if (isDuplicateKey(error)) throw duplicateName(name);
+    if (breaksUniqueIndex(error)) throw duplicateName(name);
     throw error;
   }
   return program.toObject();
@@ -55,14 +55,14 @@ export async function updateProgram(models: RegistryModels, rawId: string, versi
   try {
     await models.ProgramVersion.create({ _id: versionId(id, next.version), program: id, version: next.version, name: next.name, rule: next.rule, savedAt: now, savedBy: by });
   } catch (error) {
-    if (isDuplicateKey(error)) throw stale();
+    if (breaksUniqueIndex(error)) throw stale();
     throw error;
   }
   try {
     await models.Program.updateOne({ _id: id, version }, { $set: next });
   } catch (error) {
     await models.ProgramVersion.deleteOne({ _id: versionId(id, next.version) });
-    if (isDuplicateKey(error)) throw duplicateName(next.name);
+    if (breaksUniqueIndex(error)) throw duplicateName(next.name);
     throw error;
   }
   return { ...current, ...next };

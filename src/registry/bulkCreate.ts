@@ -6,6 +6,7 @@
  */
 import { Types } from 'mongoose';
 import type { Model } from 'mongoose';
+import { writeFailuresOf } from '../store/duplicateKey';
 import type { RegistryModels } from '../store/models';
 import type { IdentifierClaimDoc } from '../store/models/identifier';
 import { asGroup, MembershipDoc } from '../store/models/membership';
@@ -54,11 +55,6 @@ export function registration(r: NewIndividual | NewGroup, now: Date): Registrati
 /** Look-ups come back in one reply: each getMore re-reads the collection on the embedded engine. */
 const ONE_REPLY = 100_000;
 
-interface BulkError {
-  code?: number;
-  writeErrors?: { index: number; code?: number; err?: { index?: number; code?: number } }[];
-}
-
 /** Inserts `docs`, skipping those a unique index already holds; returns the ones inserted. */
 export async function insertNew<T, D>(model: Model<T>, docs: D[]): Promise<D[]> {
   if (docs.length === 0) return [];
@@ -66,10 +62,9 @@ export async function insertNew<T, D>(model: Model<T>, docs: D[]): Promise<D[]> 
     await model.insertMany(docs, { ordered: false });
     return docs;
   } catch (error) {
-    const writeErrors = (error as BulkError).writeErrors ?? [];
-    const failed = writeErrors.map((e) => ({ index: e.index ?? e.err?.index, code: e.code ?? e.err?.code }));
-    if (failed.length === 0 || failed.some((f) => f.code !== 11000 || f.index === undefined)) throw error;
-    const skipped = new Set(failed.map((f) => f.index));
+    const failures = writeFailuresOf(error);
+    if (!failures?.length || !failures.every((f) => f.duplicate)) throw error;
+    const skipped = new Set(failures.map((f) => f.index));
     return docs.filter((_, i) => !skipped.has(i));
   }
 }

@@ -10,6 +10,7 @@
  */
 import { Types } from 'mongoose';
 import { badInput, conflict, notFound } from '../errors';
+import { isDuplicateKey } from '../store/duplicateKey';
 import type { RegistryModels } from '../store/models';
 import { claimKey, EmbeddedIdentifier, IdentifierClaimDoc, IdentifierDoc, RegistrantKind, VERIFICATION_STATUSES } from '../store/models/identifier';
 import type { IndividualDoc } from '../store/models/individual';
@@ -76,7 +77,6 @@ export const identifiersOf = (kind: RegistrantKind, doc: { _id: Types.ObjectId; 
 const duplicate = (type: string) =>
   conflict('DUPLICATE_IDENTIFIER', `an identifier of type ${type} with this value is already registered`);
 
-const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
 
 const modelOf = (models: RegistryModels, kind: RegistrantKind) => (kind === 'individual' ? models.Individual : models.Group) as typeof models.Individual;
 

@@ -4,6 +4,7 @@
  * is stored, registrants may only name places in it. A registry without one accepts any code, as
  * before the hierarchy existed.
  */
+import { isDuplicateKey } from '../store/duplicateKey';
 import type { RegistryModels } from '../store/models';
 import type { Address } from '../store/models/common';
 import type { LocationDoc } from '../store/models/location';
@@ -75,7 +76,7 @@ export async function createLocation(models: RegistryModels, input: LocationInpu
   try {
     await models.Location.create(doc);
   } catch (error) {
-    if ((error as { code?: number }).code === 11000) throw conflict('LOCATION_EXISTS', `a location with the code ${code} exists`);
+    if (isDuplicateKey(error)) throw conflict('LOCATION_EXISTS', `a location with the code ${code} exists`);
     throw error;
   }
   return doc;

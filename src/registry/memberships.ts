@@ -7,6 +7,7 @@
  */
 import { Types } from 'mongoose';
 import { badInput, conflict, notFound } from '../errors';
+import { isDuplicateKey } from '../store/duplicateKey';
 import type { RegistryModels } from '../store/models';
 import { asGroup, asMember, headSlot, MEMBER_ROLES, memberSlot, MembershipDoc } from '../store/models/membership';
 import { appendEvent, memberAddedEvent } from './events';
@@ -39,7 +40,7 @@ export async function addMember(
   try {
     await models.Membership.create(membership);
   } catch (error) {
-    if ((error as { code?: number }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     await mend(models, group, individual, now);
     // Engines differ in what they say about the violated index: ask which slot is taken.
     if (role === 'head' && (await models.Membership.exists({ headSlot: membership.headSlot }))) {
@@ -68,7 +69,7 @@ export async function endMembership(models: RegistryModels, rawId: string, endDa
   try {
     await models.VersionClaim.create({ _id: `membership-end:${id}`, at: now });
   } catch (error) {
-    if ((error as { code?: number }).code === 11000) throw await alreadyEnded();
+    if (isDuplicateKey(error)) throw await alreadyEnded();
     throw error;
   }
   const ended = { ...current, endDate: end };

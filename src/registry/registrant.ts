@@ -1,5 +1,6 @@
 /** What individuals and groups share: addresses, optimistic versions, filters on names and areas. */
 import type { FilterQuery, Model, Types } from 'mongoose';
+import { isDuplicateKey } from '../store/duplicateKey';
 import type { RegistryModels } from '../store/models';
 import { badInput, conflict, notFound } from '../errors';
 import type { Address } from '../store/models/common';
@@ -45,7 +46,7 @@ async function claimVersion(models: RegistryModels, key: string, version: number
     await models.VersionClaim.create({ _id, at: now });
     return true;
   } catch (error) {
-    if ((error as { code?: number }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     const stale = await models.VersionClaim.findOneAndDelete({ _id, at: { $lt: new Date(now.getTime() - ABANDONED_CLAIM_MS) } }).lean();
     return stale !== null && (await stillAt()) && claimVersion(models, key, version, stillAt, now);
   }

@@ -14,6 +14,7 @@
 import { Types } from 'mongoose';
 import { mulberry32 } from '../../adapters/dci/sandbox/random';
 import { GatewayError } from '../errors';
+import { isDuplicateKey } from '../store/duplicateKey';
 import type { RegistryModels } from '../store/models';
 import type { MembershipDoc } from '../store/models/membership';
 import type { SeedRunDoc } from '../store/models/seedRun';
@@ -106,7 +107,7 @@ async function startRun(models: RegistryModels, seed: number, individuals: numbe
   try {
     await models.SeedRun.create(fresh);
   } catch (error) {
-    if ((error as { code?: number }).code === 11000) throw refused('another seed of this registry has just started', 'SEED_RUNNING');
+    if (isDuplicateKey(error)) throw refused('another seed of this registry has just started', 'SEED_RUNNING');
     throw error;
   }
   return fresh;

@@ -6,25 +6,12 @@
  * taken); any other failure of one of its documents, or of the command, fails it.
  */
 import type { Collection, Document, OptionalId } from 'mongodb';
+import { writeFailuresOf } from './duplicateKey';
 
 interface Waiting<T> {
   docs: T[];
   resolve: (duplicates: number[]) => void;
   reject: (error: unknown) => void;
-}
-
-/** One document's failure in an unordered write, as the driver reports it on every engine we run on. */
-interface WriteError {
-  index: number;
-  code?: number;
-}
-
-const DUPLICATE_KEY = 11000;
-
-function writeErrorsOf(error: unknown): WriteError[] | undefined {
-  const e = error as { writeErrors?: unknown; writeConcernError?: unknown } | null;
-  if (!e || e.writeConcernError || e.writeErrors === undefined) return undefined;
-  return (Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]) as WriteError[];
 }
 
 /** Resolves to the positions (in `docs`) of the documents refused as duplicates; rejects on any other failure. */
@@ -60,16 +47,16 @@ export function insertsTogether<T extends Document>(collection: Collection): Tog
 
 /** Hands each caller of a failed batch its own documents' outcome. */
 function settleFailed<T>(batch: Waiting<T>[], error: unknown): void {
-  const writeErrors = writeErrorsOf(error);
-  if (!writeErrors) {
+  const failures = writeFailuresOf(error);
+  if (!failures) {
     for (const w of batch) w.reject(error);
     return;
   }
   let start = 0;
   for (const w of batch) {
     const end = start + w.docs.length;
-    const own = writeErrors.filter((e) => e.index >= start && e.index < end);
-    if (own.every((e) => e.code === DUPLICATE_KEY)) w.resolve(own.map((e) => e.index - start));
+    const own = failures.filter((f) => f.index >= start && f.index < end);
+    if (own.every((f) => f.duplicate)) w.resolve(own.map((f) => f.index - start));
     else w.reject(error);
     start = end;
   }
