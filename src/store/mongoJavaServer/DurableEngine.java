@@ -21,9 +21,12 @@ import de.bwaldvogel.mongo.wire.message.MongoMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -501,20 +504,29 @@ public final class DurableEngine {
     server.bind(new InetSocketAddress("127.0.0.1", 0), 1, WORKER_THREADS);
     InetSocketAddress address = server.getLocalAddress();
 
+    // Stdin is read through a channel, which closing interrupts: HotSpot holds a JVM's exit for
+    // 300 ms while any thread is blocked in native code, as a plain read of stdin would be.
+    FileChannel gatewayPipe = new FileInputStream(FileDescriptor.in).getChannel();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.shutdownNow();
       backend.close(); // commits and closes the store file, releasing its lock
+      try {
+        gatewayPipe.close();
+      } catch (IOException ignored) {
+        // exiting regardless
+      }
     }));
     System.out.println("listening " + address.getPort());
     System.out.flush();
 
     try {
-      while (System.in.read() != -1) {
+      ByteBuffer ignored = ByteBuffer.allocate(64);
+      while (gatewayPipe.read(ignored.clear()) != -1) {
         // the gateway never writes; we only wait for its end of the pipe to close
       }
-    } catch (IOException ignored) {
-      // a broken pipe means the same as end of input
+    } catch (IOException endOfPipe) {
+      // a broken pipe means the same as end of input; a closed channel, that we are exiting already
     }
-    System.exit(0); // runs the shutdown hook
+    System.exit(0); // runs the shutdown hook, or waits for the one under way
   }
 }
