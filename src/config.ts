@@ -18,6 +18,8 @@ export interface Config {
   dciBasePath: string;
   /** A notification to a partner still failing this long after it was queued is given up. */
   notifyGiveUpMs: number;
+  /** How long a job claimed by an instance stays its own without renewal: a dead instance's jobs wait this long. */
+  jobLeaseMs: number;
   /** How long the disclosure audit keeps a record, in days; older ones are deleted. */
   disclosureRetentionDays: number;
   /** The GraphQL explorer at GET /graphql for browsers: on unless NODE_ENV is production. */
@@ -90,6 +92,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`DCI_NOTIFY_GIVE_UP_HOURS must be a whole number of hours (0 or more), got "${giveUpText}"`);
   }
 
+  // Renewed every third of it while a job runs: short enough that a dead instance's jobs move on
+  // soon, long enough that a busy instance's renewal is never late.
+  const leaseText = env.JOB_LEASE_SECONDS?.trim() || '60';
+  const jobLeaseSeconds = Number(leaseText);
+  if (!/^\d+$/.test(leaseText) || jobLeaseSeconds < 5 || jobLeaseSeconds > 3600) {
+    problems.push(`JOB_LEASE_SECONDS must be a whole number of seconds from 5 to 3600, got "${leaseText}"`);
+  }
+
   // Five years by default: long enough to answer a person who asks who received their data.
   const retentionText = env.DISCLOSURE_RETENTION_DAYS?.trim() || '1826';
   const disclosureRetentionDays = Number(retentionText);
@@ -126,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dciSenderId,
     dciBasePath,
     notifyGiveUpMs: notifyGiveUpHours * 3_600_000,
+    jobLeaseMs: jobLeaseSeconds * 1000,
     disclosureRetentionDays,
     graphqlExplorer: explorerText === 'true',
     externalIssuer,

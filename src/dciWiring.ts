@@ -85,7 +85,7 @@ export async function wireDci(opts: {
   const replay = new ReplayGuard(new MongoReplayStore(connection));
   const transactions = dciTransactionStore(connection);
   const subscriptions = dciSubscriptionStore(connection);
-  const jobs = new JobQueue(connection, log, { pollMs: 500 });
+  const jobs = new JobQueue(connection, log, { pollMs: 500, leaseMs: config.jobLeaseMs });
   const subscriptionHandlers = subscriptionActions(subscriptions, {
     maxPageSize: MAX_PAGE_SIZE,
     senderUriOf: async (correlationId) => (await transactions.get(correlationId))?.senderUri,

@@ -13,6 +13,12 @@ describe('configuration', () => {
     for (const bad of ['0', '-1', '1.5', 'ten']) expect(() => loadConfig({ DISCLOSURE_RETENTION_DAYS: bad })).toThrow(`DISCLOSURE_RETENTION_DAYS must be a whole number of days (1 or more), got "${bad}"`);
   });
 
+  it('leases jobs for 60 s unless told otherwise, from 5 s to an hour', () => {
+    expect(loadConfig({}).jobLeaseMs).toBe(60_000);
+    expect(loadConfig({ JOB_LEASE_SECONDS: '10' }).jobLeaseMs).toBe(10_000);
+    for (const bad of ['4', '3601', '0', '7.5', 'ten']) expect(() => loadConfig({ JOB_LEASE_SECONDS: bad })).toThrow(`JOB_LEASE_SECONDS must be a whole number of seconds from 5 to 3600, got "${bad}"`);
+  });
+
   it('names every bad variable in one error', () => {
     let error: unknown;
     try {

@@ -24,7 +24,8 @@ jest.setTimeout(240_000);
 const SEED = 23;
 const SEARCHES = 16;
 const DEATHS = 8;
-/** The killed instance's claimed jobs are taken over once their lease (60 s) runs out. */
+/** The killed instance's claimed jobs are taken over once their lease runs out: 10 s here, not the default minute. */
+const JOB_LEASE_SECONDS = '10';
 const TAKEOVER_DEADLINE_MS = 150_000;
 
 interface Instance {
@@ -42,7 +43,7 @@ describe('two instances on one database, one killed mid-batch', () => {
   /** `serve` on the shared database and the shared DATA_DIR (keys), as two hosts behind a load balancer run it. */
   async function startInstance(mongodbUri: string): Promise<Instance> {
     const port = await freePort();
-    const { child, done } = spawnCli(['serve'], dataDir, { MONGODB_URI: mongodbUri, PORT: String(port), LOG_LEVEL: 'warn' });
+    const { child, done } = spawnCli(['serve'], dataDir, { MONGODB_URI: mongodbUri, PORT: String(port), LOG_LEVEL: 'warn', JOB_LEASE_SECONDS });
     const url = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 60_000;
     for (;;) {
