@@ -2,6 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { ConfigError, loadConfig, Config } from '../config';
+import type { DataSourceClients } from '../dataSources/wiring';
 import { GatewayError } from '../errors';
 import { createLogger, Logger } from '../log';
 import { MongoUnreachableError, openStore, Store } from '../store/connection';
@@ -57,6 +58,19 @@ export async function withStore<T>(work: (session: StoreSession) => Promise<T>):
   } finally {
     await store.close();
   }
+}
+
+/**
+ * The clients of the partner registries, for the commands that call them (imports, indicator
+ * refreshes, eligibility). Loaded on use: every other command starts without the DCI client code.
+ */
+export async function partnerDataSources({ config, store, models, log }: StoreSession): Promise<DataSourceClients> {
+  const [{ wireDataSources }, { KeyRing }, { CallbackHub }] = await Promise.all([
+    import('../dataSources/wiring'),
+    import('../../adapters/dci/protocol'),
+    import('../../adapters/dci/server/callbackHub'),
+  ]);
+  return wireDataSources({ config, connection: store.connection, models, dci: { keys: await KeyRing.open(config.dataDir), hub: new CallbackHub() }, log });
 }
 
 export const printJson = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);

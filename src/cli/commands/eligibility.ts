@@ -1,11 +1,6 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { wireDataSources } from '../../dataSources/wiring';
-import { evaluateEligibility } from '../../programs/eligibility';
-import { programByName } from '../../programs/programs';
-import { KeyRing } from '../../../adapters/dci/protocol';
-import { CallbackHub } from '../../../adapters/dci/server/callbackHub';
-import { printJson, withStore } from '../runtime';
+import { partnerDataSources, printJson, withStore } from '../runtime';
 
 export function registerEligibility(program: Command): void {
   program
@@ -14,8 +9,9 @@ export function registerEligibility(program: Command): void {
     .requiredOption('--program <name>', 'the programme')
     .option('--area <code>', 'only the individuals of this area')
     .action((opts: { program: string; area?: string }) =>
-      withStore(async ({ config, store, models, log }) => {
-        const dataSources = wireDataSources({ config, connection: store.connection, models, dci: { keys: await KeyRing.open(config.dataDir), hub: new CallbackHub() }, log });
+      withStore(async (session) => {
+        const { models, log } = session;
+        const [dataSources, { evaluateEligibility }, { programByName }] = await Promise.all([partnerDataSources(session), import('../../programs/eligibility'), import('../../programs/programs')]);
         const found = await programByName(models, opts.program);
         const controller = new AbortController();
         const interrupt = () => controller.abort();

@@ -1,12 +1,7 @@
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
-import { wireDataSources } from '../../dataSources/wiring';
-import { ImportInterrupted, openImport, runImport, totalPages, totals } from '../../crvs/imports';
-import { crvsSourceName } from '../../crvs/sources';
 import type { CrvsImportDoc } from '../../store/models/crvsImport';
-import { KeyRing } from '../../../adapters/dci/protocol';
-import { CallbackHub } from '../../../adapters/dci/server/callbackHub';
-import { positiveInteger, printJson, withStore } from '../runtime';
+import { partnerDataSources, positiveInteger, printJson, withStore } from '../runtime';
 
 interface ImportOptions {
   from: Date;
@@ -31,8 +26,13 @@ function day(text: string): Date {
  */
 function importCommand(kind: CrvsImportDoc['kind']) {
   return (opts: ImportOptions) =>
-    withStore(async ({ config, store, models, log }) => {
-      const dataSources = wireDataSources({ config, connection: store.connection, models, dci: { keys: await KeyRing.open(config.dataDir), hub: new CallbackHub() }, log });
+    withStore(async (session) => {
+      const { models } = session;
+      const [dataSources, { ImportInterrupted, openImport, runImport, totalPages, totals }, { crvsSourceName }] = await Promise.all([
+        partnerDataSources(session),
+        import('../../crvs/imports'),
+        import('../../crvs/sources'),
+      ]);
       const dataSource = await crvsSourceName(models, opts.dataSource);
       const { doc, resumed } = await openImport(models, { kind, dataSource, from: opts.from, to: opts.to, area: opts.area, pageSize: opts.pageSize }, new Date());
       let stopping = false;

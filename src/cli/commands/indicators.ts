@@ -1,11 +1,7 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { wireDataSources } from '../../dataSources/wiring';
-import { openRefresh, RefreshInterrupted, runRefresh } from '../../indicators/refresh';
 import type { IndicatorRefreshDoc } from '../../store/models/indicators';
-import { KeyRing } from '../../../adapters/dci/protocol';
-import { CallbackHub } from '../../../adapters/dci/server/callbackHub';
-import { printJson, withStore } from '../runtime';
+import { partnerDataSources, printJson, withStore } from '../runtime';
 
 interface RefreshOptions {
   indicator?: string[];
@@ -18,8 +14,9 @@ interface RefreshOptions {
  * running the same command again.
  */
 const refresh = (opts: RefreshOptions) =>
-  withStore(async ({ config, store, models, log }) => {
-    const dataSources = wireDataSources({ config, connection: store.connection, models, dci: { keys: await KeyRing.open(config.dataDir), hub: new CallbackHub() }, log });
+  withStore(async (session) => {
+    const { models, log } = session;
+    const [dataSources, { openRefresh, RefreshInterrupted, runRefresh }] = await Promise.all([partnerDataSources(session), import('../../indicators/refresh')]);
     const { doc, resumed } = await openRefresh(models, { indicators: opts.indicator, area: opts.area }, 'cli', new Date());
     let stopping = false;
     const interrupt = () => (stopping = true);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { startSandbox } from '../../../adapters/dci/sandbox';
 
 const integer = (name: string, min: number) => (value: string) => {
   const n = Number(value);
@@ -42,6 +41,7 @@ export function registerSandbox(program: Command): void {
       if (opts.gateway && (!opts.gatewayClientId || !opts.gatewayClientSecret)) throw new Error('--gateway needs --gateway-client-id and --gateway-client-secret');
       if (Boolean(opts.gatewaySocialClientId) !== Boolean(opts.gatewaySocialClientSecret)) throw new Error('--gateway-social-client-id and --gateway-social-client-secret go together');
       const { gateway, gatewayClientId, gatewayClientSecret, gatewaySocialClientId, gatewaySocialClientSecret, ...options } = opts;
+      const { startSandbox } = await import('../../../adapters/dci/sandbox');
       const sandbox = await startSandbox(options);
       if (gateway) {
         const base = gateway.replace(/\/+$/, '');

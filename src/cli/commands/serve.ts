@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { startDemoSandbox } from '../../demoSandbox';
 import type { Sandbox } from '../../../adapters/dci/sandbox';
-import { DEMO_INDIVIDUALS, Gateway, startGateway } from '../../gateway';
+import type { Gateway } from '../../gateway';
 import { DataDirInUseError } from '../../store/dataDirLock';
 import { PortInUseError } from '../../httpPort';
 import { MongoUnreachableError } from '../../store/connection';
@@ -45,6 +44,8 @@ export function registerServe(program: Command): void {
       process.on('SIGTERM', () => void stop('SIGTERM'));
       process.on('SIGINT', () => void stop('SIGINT'));
 
+      // The gateway's modules are loaded here, not when the CLI starts: other commands do without them.
+      const [{ DEMO_INDIVIDUALS, startGateway }, { startDemoSandbox }] = await Promise.all([import('../../gateway'), import('../../demoSandbox')]);
       try {
         gateway = await startGateway(config, log, { demo: Boolean(opts.demo) });
       } catch (error) {
