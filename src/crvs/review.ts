@@ -18,7 +18,6 @@ export interface NewReviewItem {
   individuals?: Types.ObjectId[];
 }
 
-
 /** Inserts the items not raised before (in one write); an item seen again keeps its status. */
 export async function raiseReviewItems(models: RegistryModels, dataSource: string, items: NewReviewItem[], now: Date): Promise<void> {
   if (items.length === 0) return;

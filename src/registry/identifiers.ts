@@ -77,7 +77,6 @@ export const identifiersOf = (kind: RegistrantKind, doc: { _id: Types.ObjectId; 
 const duplicate = (type: string) =>
   conflict('DUPLICATE_IDENTIFIER', `an identifier of type ${type} with this value is already registered`);
 
-
 const modelOf = (models: RegistryModels, kind: RegistrantKind) => (kind === 'individual' ? models.Individual : models.Group) as typeof models.Individual;
 
 /** A claim younger than this may belong to a write still under way: it is left alone. */

@@ -29,10 +29,13 @@ interface ReportedWriteError {
 export function writeFailuresOf(error: unknown): WriteFailure[] | undefined {
   const e = error as { writeErrors?: unknown; writeConcernError?: unknown } | null;
   if (!e || e.writeConcernError || e.writeErrors === undefined) return undefined;
-  const reported = [e.writeErrors].flat() as ReportedWriteError[];
-  const failures = reported.map((r) => ({ index: r.index ?? r.err?.index, code: r.code ?? r.err?.code }));
-  if (failures.some((f) => f.index === undefined)) return undefined;
-  return failures.map((f) => ({ index: f.index!, duplicate: f.code === DUPLICATE_KEY }));
+  const failures: WriteFailure[] = [];
+  for (const r of [e.writeErrors].flat() as ReportedWriteError[]) {
+    const index = r.index ?? r.err?.index;
+    if (index === undefined) return undefined;
+    failures.push({ index, duplicate: (r.code ?? r.err?.code) === DUPLICATE_KEY });
+  }
+  return failures;
 }
 
 /** True when a write, single or unordered, failed only on documents a unique index already holds. */

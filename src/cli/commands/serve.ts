@@ -45,7 +45,7 @@ export function registerServe(program: Command): void {
       process.on('SIGINT', () => void stop('SIGINT'));
 
       // The gateway's modules are loaded here, not when the CLI starts: other commands do without them.
-      const [{ DEMO_INDIVIDUALS, startGateway }, { startDemoSandbox }] = await Promise.all([import('../../gateway'), import('../../demoSandbox')]);
+      const { DEMO_INDIVIDUALS, startGateway } = await import('../../gateway');
       try {
         gateway = await startGateway(config, log, { demo: Boolean(opts.demo) });
       } catch (error) {
@@ -60,6 +60,7 @@ export function registerServe(program: Command): void {
       gateway.store.engine?.onUnexpectedExit(() => void stop('embedded engine exited', 1));
       process.stdout.write(`dci-gateway listening on http://localhost:${gateway.port}/graphql\n`);
       if (opts.demo && opts.sandbox) {
+        const { startDemoSandbox } = await import('../../demoSandbox');
         sandbox = await startDemoSandbox(gateway, config, DEMO_INDIVIDUALS, log).catch((error: unknown) => {
           log.warn({ err: error }, 'the demo partner sandbox could not start; the gateway runs without it');
           return undefined;

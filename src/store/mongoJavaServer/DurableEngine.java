@@ -520,8 +520,8 @@ public final class DurableEngine {
     System.out.flush();
 
     try {
-      ByteBuffer ignored = ByteBuffer.allocate(64);
-      while (gatewayPipe.read(ignored.clear()) != -1) {
+      ByteBuffer discarded = ByteBuffer.allocate(64);
+      while (gatewayPipe.read(discarded.clear()) != -1) {
         // the gateway never writes; we only wait for its end of the pipe to close
       }
     } catch (IOException endOfPipe) {
