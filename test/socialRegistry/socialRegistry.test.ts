@@ -87,7 +87,12 @@ describe('social registry client role', () => {
     expect(answered).toMatchObject({ id: tx.id, status: 'answered', error: null });
     expect(records(answered.results[0])[0].group_identifier[0].identifier_value).toBe(h.id);
     // Delivered to our on-search, signed with the registry's key, with a token from our token endpoint.
-    expect(sandbox.deliveries('social')).toContainEqual(expect.objectContaining({ action: 'on-search', url: `${t.url}/dci/registry/on-search`, status: 200 }));
+    // The registry records the status once our answer to its POST reaches it, which may come after we stored the answer.
+    const delivered = await eventually(
+      async () => sandbox.deliveries('social'),
+      (all) => all.every((d) => d.status !== undefined || d.error !== undefined),
+    );
+    expect(delivered).toContainEqual(expect.objectContaining({ action: 'on-search', url: `${t.url}/dci/registry/on-search`, status: 200 }));
   });
 
   it('refuses unreadable criteria, another kind of data source, and callers without registry:pii, sending nothing', async () => {
