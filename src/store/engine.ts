@@ -5,7 +5,6 @@
  * FerretDB 1.24 on SQLite (src/store/ferretdb.ts), kept so the code stays in the subset both share.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import type { Logger } from '../log';
 import { ferretdbLaunch } from './ferretdb';
 import { javaEngineLaunch } from './javaEngine';
@@ -41,14 +40,16 @@ export interface EmbeddedEngine {
   stop(): Promise<void>;
 }
 
-/** How one engine is started: its command, and how to learn the port it serves on. */
+/**
+ * How one engine is started, and where it says the port it serves on. Each engine binds a port of the
+ * system's choosing and announces it: a port chosen beforehand could be taken by another process (a
+ * parallel engine) before the engine binds it, and a gateway would then talk to that process's data.
+ */
 export interface EngineLaunch {
   command: string;
   args: string[];
-  /** The engine prints `listening <port>` on stdout (it chose a free port itself) … */
-  portFromStdout?: true;
-  /** … or serves on this port, chosen beforehand. */
-  port?: number;
+  /** The stream that carries the announcement, and the line's form with the port as its first group. */
+  announces: { stream: 'stdout' | 'stderr'; port: RegExp };
 }
 
 const START_TIMEOUT_MS = 60_000;
@@ -59,7 +60,7 @@ export async function startEmbeddedEngine(
   opts: { engine?: EngineName; database?: string } = {},
 ): Promise<EmbeddedEngine> {
   const name = opts.engine ?? engineFromEnv();
-  const launch = name === 'ferretdb' ? await ferretdbLaunch(dataDir) : javaEngineLaunch(dataDir);
+  const launch = name === 'ferretdb' ? ferretdbLaunch(dataDir) : javaEngineLaunch(dataDir);
 
   // stdin is a pipe the engine may watch: it closes when this process dies, however it dies.
   const child: ChildProcess = spawn(launch.command, launch.args, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -74,7 +75,7 @@ export async function startEmbeddedEngine(
     stderrTail = (stderrTail + chunk.toString()).slice(-2000);
   });
   child.stdin!.on('error', () => undefined); // EPIPE once the engine has exited
-  if (!launch.portFromStdout) child.stdout!.resume();
+  if (launch.announces.stream !== 'stdout') child.stdout!.resume();
   const exited = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
       running = false;
@@ -90,7 +91,7 @@ export async function startEmbeddedEngine(
 
   let port: number;
   try {
-    port = await Promise.race([launch.portFromStdout ? announcedPort(child) : answering(launch.port!, () => running), spawnFailed, deadline(START_TIMEOUT_MS)]);
+    port = await Promise.race([announcedPort(child, launch.announces), spawnFailed, deadline(START_TIMEOUT_MS)]);
   } catch (error) {
     stopping = true;
     child.kill('SIGKILL');
@@ -123,52 +124,23 @@ const deadline = (ms: number) =>
     timer.unref();
   });
 
-/** The port of the engine's `listening <port>` line; rejects if it exits first. */
-function announcedPort(child: ChildProcess): Promise<number> {
+/** The port of the engine's announcement; rejects if it exits first. */
+function announcedPort(child: ChildProcess, announces: EngineLaunch['announces']): Promise<number> {
+  const stream = child[announces.stream]!;
   return new Promise((resolve, reject) => {
     let out = '';
     const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /^listening (\d+)$/m.exec(out);
-      if (match) {
-        child.stdout!.off('data', onData);
-        child.stdout!.resume(); // keep draining, the engine prints nothing more of use
-        resolve(Number(match[1]));
+      // Only the unfinished last line is kept: the announcement may come after other output.
+      const lines = (out + chunk.toString()).split('\n');
+      out = lines.pop()!;
+      const port = lines.map((line) => announces.port.exec(line)?.[1]).find(Boolean);
+      if (port) {
+        stream.off('data', onData);
+        stream.resume(); // keep draining, the engine prints nothing more of use here
+        resolve(Number(port));
       }
     };
-    child.stdout!.on('data', onData);
+    stream.on('data', onData);
     child.once('exit', () => reject(new Error('exited before serving')));
-  });
-}
-
-async function answering(port: number, running: () => boolean): Promise<number> {
-  for (;;) {
-    if (await connects(port)) return port;
-    if (!running()) throw new Error('exited before serving');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function connects(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-/** A free loopback port, for engines that must be told theirs. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }

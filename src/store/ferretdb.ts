@@ -11,7 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EngineLaunch, EngineMissingError, freePort } from './engine';
+import { EngineLaunch, EngineMissingError } from './engine';
 
 export const FERRETDB_VERSION = 'v1.24.2';
 const MODULE = 'github.com/FerretDB/FerretDB';
@@ -71,8 +71,8 @@ function makeWritable(dir: string): void {
   fs.chmodSync(dir, 0o755);
 }
 
-/** FerretDB's command line: SQLite files under DATA_DIR/ferretdb, on a free loopback port. */
-export async function ferretdbLaunch(dataDir: string): Promise<EngineLaunch> {
+/** FerretDB's command line: SQLite files under DATA_DIR/ferretdb, on a loopback port it logs when it listens. */
+export function ferretdbLaunch(dataDir: string): EngineLaunch {
   const binary = findFerretdb();
   if (!binary) {
     throw new EngineMissingError(
@@ -82,19 +82,19 @@ export async function ferretdbLaunch(dataDir: string): Promise<EngineLaunch> {
   }
   const dbDir = path.join(dataDir, 'ferretdb');
   fs.mkdirSync(dbDir, { recursive: true });
-  const port = await freePort();
   return {
     command: binary,
     args: [
       '--handler=sqlite',
       `--sqlite-url=file:${dbDir}/`,
       `--state-dir=${dbDir}`,
-      `--listen-addr=127.0.0.1:${port}`,
+      '--listen-addr=127.0.0.1:0',
       '--debug-addr=127.0.0.1:0', // its default fixed port collides between parallel instances
       '--telemetry=disable',
-      '--log-level=warn',
+      // Info, for the line that names the port; the level adds only a line per connection opened or closed.
+      '--log-level=info',
       '--log-format=json',
     ],
-    port,
+    announces: { stream: 'stderr', port: /"msg":"Listening on TCP 127\.0\.0\.1:(\d+)\.\.\."/ },
   };
 }

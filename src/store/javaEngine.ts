@@ -88,6 +88,6 @@ export function javaEngineLaunch(dataDir: string, env: NodeJS.ProcessEnv = proce
       'DurableEngine',
       path.join(storeDir, 'dci.mv.db'),
     ],
-    portFromStdout: true,
+    announces: { stream: 'stdout', port: /^listening (\d+)$/ },
   };
 }

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { demoUin, seedRegistry } from '../../src/registry/seed';
 import { recordDeath } from '../../src/registry/individuals';
 import { registryModels } from '../../src/store/models';
-import { freePort } from '../../src/store/engine';
+import { freePort } from '../support/freePort';
 import { validatorFor } from '../../adapters/dci/protocol';
 import { spawnCli } from '../support/cli';
 import { registerPartner, searchItem, TestPartner } from '../support/dciPartner';
