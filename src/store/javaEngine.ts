@@ -4,6 +4,12 @@
  * before acknowledging any write. `npm install` fetches the jars with Maven (the pom.xml beside the
  * launcher) and compiles the launcher, once per machine: the build lands in a per-user cache named
  * after the content of those two files, so a second install, or another checkout, reuses it.
+ *
+ * The build also holds a class-data sharing archive: the classes the engine loads to start, already
+ * parsed and verified, which the JVM maps instead of reading them from the jars. With it the engine
+ * starts in about half the time and CPU (0.35 s against 0.6 s here), which every CLI command and
+ * every test that starts an engine pays. A JVM that cannot use the archive (Java updated since the
+ * build) starts without it, as before.
  */
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -18,11 +24,15 @@ const DEFAULT_HEAP = '1g';
 
 const sourceDir = () => path.join(projectRoot(), 'src', 'store', 'mongoJavaServer');
 const SOURCES = ['pom.xml', 'DurableEngine.java'];
+/** The compiled launcher. A jar, not a folder of classes: the JVM shares no class read from a folder. */
+const LAUNCHER_JAR = 'launcher.jar';
+const CLASS_ARCHIVE = 'classes.jsa';
 
 /** The cache folder of this exact launcher and dependency list. */
 export function javaEngineCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const hash = createHash('sha256');
   for (const file of SOURCES) hash.update(fs.readFileSync(path.join(sourceDir(), file)));
+  hash.update(`${LAUNCHER_JAR} ${CLASS_ARCHIVE}`); // the build's layout: a checkout expecting another builds its own
   const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return path.join(base, 'dci-gateway', `mongo-java-server-${MONGO_JAVA_SERVER_VERSION}-${hash.digest('hex').slice(0, 12)}`);
 }
@@ -30,12 +40,17 @@ export function javaEngineCacheDir(env: NodeJS.ProcessEnv = process.env): string
 /** The built engine's folder, or undefined when `npm install` has not built it on this machine. */
 export function findJavaEngine(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const dir = javaEngineCacheDir(env);
-  return fs.existsSync(path.join(dir, 'classes', 'DurableEngine.class')) ? dir : undefined;
+  return fs.existsSync(path.join(dir, LAUNCHER_JAR)) ? dir : undefined;
 }
 
 const works = (command: string, args: string[]) => spawnSync(command, args, { stdio: 'ignore' }).status === 0;
 export const javaCommand = (env: NodeJS.ProcessEnv = process.env) => (env.JAVA_HOME ? path.join(env.JAVA_HOME, 'bin', 'java') : 'java');
-const javacCommand = (env: NodeJS.ProcessEnv = process.env) => (env.JAVA_HOME ? path.join(env.JAVA_HOME, 'bin', 'javac') : 'javac');
+const jdkTool = (tool: string, env: NodeJS.ProcessEnv) => (env.JAVA_HOME ? path.join(env.JAVA_HOME, 'bin', tool) : tool);
+const javacCommand = (env: NodeJS.ProcessEnv = process.env) => jdkTool('javac', env);
+/** The class path, in the one form the archive was made with: the JVM checks it before using the archive. */
+const classPath = (home: string) => `${path.join(home, LAUNCHER_JAR)}${path.delimiter}${path.join(home, 'lib')}/*`;
+const heapOption = (env: NodeJS.ProcessEnv) => `-Xmx${env.EMBEDDED_ENGINE_HEAP?.trim() || DEFAULT_HEAP}`;
+const COLLECTOR = '-XX:+UseSerialGC'; // one small collector: the engine serves one gateway on a shared machine
 
 /** What is missing to build the engine here, in words for the person installing; undefined if nothing. */
 export function missingBuildTools(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -55,13 +70,40 @@ export function buildJavaEngine(say: (line: string) => void, env: NodeJS.Process
   say(`fetching mongo-java-server ${MONGO_JAVA_SERVER_VERSION} and H2 with Maven, compiling the launcher (once per machine)…`);
   try {
     execFileSync('mvn', ['-q', '-B', '-Dstyle.color=never', '-f', path.join(sourceDir(), 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${path.join(work, 'lib')}`], { stdio: ['ignore', 'inherit', 'inherit'] });
-    execFileSync(javacCommand(env), ['--release', '17', '-nowarn', '-cp', `${path.join(work, 'lib')}/*`, '-d', path.join(work, 'classes'), path.join(sourceDir(), 'DurableEngine.java')], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const classes = path.join(work, 'classes');
+    execFileSync(javacCommand(env), ['--release', '17', '-nowarn', '-cp', `${path.join(work, 'lib')}/*`, '-d', classes, path.join(sourceDir(), 'DurableEngine.java')], { stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync(jdkTool('jar', env), ['--create', '--file', path.join(work, LAUNCHER_JAR), '-C', classes, '.'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    fs.rmSync(classes, { recursive: true });
     fs.rmSync(target, { recursive: true, force: true });
     fs.renameSync(work, target); // atomic: a concurrent install never sees half a build
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
+  if (!archiveClasses(target, env)) say('the class-data sharing archive could not be made: the engine starts without it, about 0.3 s slower');
   return target;
+}
+
+/**
+ * Makes the class-data sharing archive with one start of the engine on a throwaway store: it serves,
+ * finds its stdin closed, and exits, and the JVM writes the classes it loaded. Made in the build's
+ * final folder, since the archive records the class path it was made with.
+ */
+function archiveClasses(home: string, env: NodeJS.ProcessEnv): boolean {
+  const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-archive-'));
+  const partial = path.join(home, `${CLASS_ARCHIVE}.partial-${process.pid}`);
+  try {
+    const run = spawnSync(
+      javaCommand(env),
+      [heapOption(env), COLLECTOR, `-XX:ArchiveClassesAtExit=${partial}`, '-cp', classPath(home), 'DurableEngine', path.join(storeDir, 'dci.mv.db')],
+      { stdio: 'ignore', timeout: 60_000 },
+    );
+    if (run.status !== 0 || !fs.existsSync(partial)) return false;
+    fs.renameSync(partial, path.join(home, CLASS_ARCHIVE));
+    return true;
+  } finally {
+    fs.rmSync(partial, { force: true });
+    fs.rmSync(storeDir, { recursive: true, force: true });
+  }
 }
 
 /** The JVM's command line: the store file under DATA_DIR, an explicit heap, warnings only. */
@@ -77,14 +119,17 @@ export function javaEngineLaunch(dataDir: string, env: NodeJS.ProcessEnv = proce
   }
   const storeDir = path.join(dataDir, 'mongo-java-server');
   fs.mkdirSync(storeDir, { recursive: true });
+  const archive = path.join(home, CLASS_ARCHIVE);
   return {
     command: javaCommand(env),
     args: [
-      `-Xmx${env.EMBEDDED_ENGINE_HEAP?.trim() || DEFAULT_HEAP}`,
-      '-XX:+UseSerialGC', // one small collector: the engine serves one gateway on a shared machine
+      heapOption(env),
+      COLLECTOR,
+      // Without its warning when the archive no longer fits this Java: the engine starts all the same.
+      ...(fs.existsSync(archive) ? [`-XX:SharedArchiveFile=${archive}`, '-Xlog:cds=off,cds+dynamic=off'] : []),
       '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
       '-cp',
-      `${path.join(home, 'classes')}${path.delimiter}${path.join(home, 'lib')}/*`,
+      classPath(home),
       'DurableEngine',
       path.join(storeDir, 'dci.mv.db'),
     ],
