@@ -118,15 +118,15 @@ describe('a database that stops answering (engine stopped with SIGSTOP)', () => 
     return receiver.waitFor((r) => r.path === '/dci/registry/on-search' && r.body?.message?.transaction_id === transactionId, 30_000);
   };
 
+  // The whole answer is compared (an array only to one of the same length), so that a failure shows
+  // its body and how long it took.
   const expectUnavailable = {
     graphql: (res: Answer) => {
       expect(res).toMatchObject({ status: 503, body: { errors: [{ extensions: { code: 'UNAVAILABLE' } }] } });
-      expect(res.body.errors).toHaveLength(1);
     },
     dci: (res: { status: number; body: any }) => {
       expect(res).toMatchObject({ status: 503, body: { message: { ack_status: 'ERR', error: { code: 'err.service.unavailable' } } } });
     },
-    // The whole answer is compared, so that a failure shows its body and how long it took.
     token: (res: { status: number; body: any }) => {
       expect(res).toMatchObject({ status: 503, body: { error: 'temporarily_unavailable' } });
     },
