@@ -44,8 +44,8 @@ export function findJavaEngine(env: NodeJS.ProcessEnv = process.env): string | u
 }
 
 const works = (command: string, args: string[]) => spawnSync(command, args, { stdio: 'ignore' }).status === 0;
-export const javaCommand = (env: NodeJS.ProcessEnv = process.env) => (env.JAVA_HOME ? path.join(env.JAVA_HOME, 'bin', 'java') : 'java');
 const jdkTool = (tool: string, env: NodeJS.ProcessEnv) => (env.JAVA_HOME ? path.join(env.JAVA_HOME, 'bin', tool) : tool);
+export const javaCommand = (env: NodeJS.ProcessEnv = process.env) => jdkTool('java', env);
 const javacCommand = (env: NodeJS.ProcessEnv = process.env) => jdkTool('javac', env);
 /** The class path, in the one form the archive was made with: the JVM checks it before using the archive. */
 const classPath = (home: string) => `${path.join(home, LAUNCHER_JAR)}${path.delimiter}${path.join(home, 'lib')}/*`;

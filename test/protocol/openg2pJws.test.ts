@@ -10,7 +10,6 @@
  */
 import { generateKeyPairSync, KeyObject } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
@@ -21,6 +20,7 @@ import { createLogger } from '../../src/log';
 import { createPartner } from '../../src/partners/service';
 import { demoUin, seedRegistry } from '../../src/registry/seed';
 import { searchItem } from '../support/dciPartner';
+import { freePort } from '../support/freePort';
 import { startTestGateway, TestGateway } from '../support/gateway';
 
 const validRequest = validatorFor('social', '/registry/sync/search', 'request');
@@ -153,12 +153,7 @@ describe('a URL as DCI_SENDER_ID', () => {
   let baseUrl: string;
 
   beforeAll(async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = net.createServer().listen(0, '127.0.0.1', () => {
-        const { port: free } = probe.address() as net.AddressInfo;
-        probe.close(() => resolve(free));
-      });
-    });
+    const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dci-gateway-url-sender-'));
     const config = loadConfig({ NODE_ENV: 'test', EMBEDDED_ENGINE: process.env.EMBEDDED_ENGINE, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'silent', DCI_SENDER_ID: baseUrl });
