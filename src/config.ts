@@ -22,6 +22,8 @@ export interface Config {
   jobLeaseMs: number;
   /** How long the disclosure audit keeps a record, in days; older ones are deleted. */
   disclosureRetentionDays: number;
+  /** How long the indicators' fetch audit keeps a record, in days; older ones are deleted. */
+  indicatorFetchRetentionDays: number;
   /** The GraphQL explorer at GET /graphql for browsers: on unless NODE_ENV is production. */
   graphqlExplorer: boolean;
   /** External token issuer (optional): JWKS URL, issuer and audience must be set together. */
@@ -100,12 +102,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`JOB_LEASE_SECONDS must be a whole number of seconds from 5 to 3600, got "${leaseText}"`);
   }
 
+  const retentionDays = (name: string, fallback: string) => {
+    const text = env[name]?.trim() || fallback;
+    if (!/^\d+$/.test(text) || Number(text) < 1) problems.push(`${name} must be a whole number of days (1 or more), got "${text}"`);
+    return Number(text);
+  };
   // Five years by default: long enough to answer a person who asks who received their data.
-  const retentionText = env.DISCLOSURE_RETENTION_DAYS?.trim() || '1826';
-  const disclosureRetentionDays = Number(retentionText);
-  if (!/^\d+$/.test(retentionText) || disclosureRetentionDays < 1) {
-    problems.push(`DISCLOSURE_RETENTION_DAYS must be a whole number of days (1 or more), got "${retentionText}"`);
-  }
+  const disclosureRetentionDays = retentionDays('DISCLOSURE_RETENTION_DAYS', '1826');
+  // A year by default: which registries were asked about a person matters while their indicators do.
+  const indicatorFetchRetentionDays = retentionDays('INDICATOR_FETCH_RETENTION_DAYS', '365');
 
   const explorerText = env.GRAPHQL_EXPLORER?.trim() || (nodeEnv === 'production' ? 'false' : 'true');
   if (!oneOf(explorerText, ['true', 'false'] as const)) {
@@ -138,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     notifyGiveUpMs: notifyGiveUpHours * 3_600_000,
     jobLeaseMs: jobLeaseSeconds * 1000,
     disclosureRetentionDays,
+    indicatorFetchRetentionDays,
     graphqlExplorer: explorerText === 'true',
     externalIssuer,
   };

@@ -26,6 +26,7 @@ import { requestDeadline } from './requestDeadline';
 import { SIGNING_PROFILES } from './store/models/partner';
 import { gatewayVersion } from './paths';
 import { MongoReplayStore } from './store/models/replay';
+import { Pruning, startPruning } from './store/retention';
 import type mongoose from 'mongoose';
 import { KeyRing, ReplayGuard } from '../adapters/dci/protocol';
 import { asyncActions, callbackJob } from '../adapters/dci/server/asyncActions';
@@ -44,8 +45,6 @@ const locationsUnavailable = (res: express.Response) =>
   res.status(503).json({ errors: [{ code: 'err.service.unavailable', message: 'the registry database is not answering; retry later' }] });
 const MAX_BODY_BYTES = 1024 * 1024;
 const OUTBOX_SCAN_MS = 500;
-/** Disclosure records past their retention are deleted this often (and at start). */
-const DISCLOSURE_PRUNE_MS = 60 * 60_000;
 const RETRY = { maxAttempts: 10, backoff: { baseMs: 1000, maxMs: 5 * 60_000, jitter: true } };
 /**
  * Notifications keep their order per subscription, so a subscriber that is down holds its queue.
@@ -101,14 +100,7 @@ export async function wireDci(opts: {
   jobs.define(UPLOAD_JOB, uploadJob({ ourSenderId, keys, graphql, maxPageSize: MAX_PAGE_SIZE, partners, transactions, uploads, jobs, disclosures, log, deliveries: metrics.deliveries }), RETRY);
   await warnUnsignedPartners(models, log);
 
-  // Every instance prunes: deleting what is past its retention twice deletes nothing more.
-  let pruned: Promise<unknown> = Promise.resolve();
-  const prune = () => {
-    pruned = pruneDisclosures(models, new Date(), config.disclosureRetentionDays)
-      .then((deleted) => deleted > 0 && log.info({ deleted }, 'disclosure records past their retention deleted'))
-      .catch((error: unknown) => log.warn({ err: (error as Error).message }, 'disclosure records not pruned'));
-  };
-  let pruning: NodeJS.Timeout | undefined;
+  let pruning: Pruning | undefined;
   let scanning: NodeJS.Timeout | undefined;
   let scan: Promise<unknown> = Promise.resolve();
   let stopped = true;
@@ -162,15 +154,12 @@ export async function wireDci(opts: {
       // The outbox is read by a poller, never on the request path that wrote it.
       stopped = false;
       scanLater();
-      prune();
-      pruning = setInterval(prune, DISCLOSURE_PRUNE_MS);
-      pruning.unref();
+      pruning = startPruning('disclosure records', (now) => pruneDisclosures(models, now, config.disclosureRetentionDays), log);
     },
     async stop() {
       stopped = true;
-      clearInterval(pruning);
       clearTimeout(scanning);
-      await Promise.all([scan, pruned]);
+      await Promise.all([scan, pruning?.stop()]);
       await jobs.stop();
     },
   };

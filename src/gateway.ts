@@ -95,7 +95,7 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
     metrics.watchJobs(dci.jobs);
     const crvs = wireCrvs({ connection: store.connection, models, dataSources, dci, log });
     const socialRegistry = wireSocialRegistry({ models, hub, log });
-    const indicators = wireIndicators({ connection: store.connection, models, dataSources, jobs: dci.jobs, log });
+    const indicators = wireIndicators({ connection: store.connection, models, dataSources, jobs: dci.jobs, fetchRetentionDays: config.indicatorFetchRetentionDays, log });
     await syncIndexes(store.connection); // after every model, the DCI ones included, is defined
     if (opts.demo) {
       await seedDemo(models, log);

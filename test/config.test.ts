@@ -13,6 +13,12 @@ describe('configuration', () => {
     for (const bad of ['0', '-1', '1.5', 'ten']) expect(() => loadConfig({ DISCLOSURE_RETENTION_DAYS: bad })).toThrow(`DISCLOSURE_RETENTION_DAYS must be a whole number of days (1 or more), got "${bad}"`);
   });
 
+  it('keeps the indicators\' fetch audit a year unless told otherwise', () => {
+    expect(loadConfig({}).indicatorFetchRetentionDays).toBe(365);
+    expect(loadConfig({ INDICATOR_FETCH_RETENTION_DAYS: '30' }).indicatorFetchRetentionDays).toBe(30);
+    for (const bad of ['0', '-1', '1.5', 'ten']) expect(() => loadConfig({ INDICATOR_FETCH_RETENTION_DAYS: bad })).toThrow(`INDICATOR_FETCH_RETENTION_DAYS must be a whole number of days (1 or more), got "${bad}"`);
+  });
+
   it('leases jobs for 60 s unless told otherwise, from 5 s to an hour', () => {
     expect(loadConfig({}).jobLeaseMs).toBe(60_000);
     expect(loadConfig({ JOB_LEASE_SECONDS: '10' }).jobLeaseMs).toBe(10_000);

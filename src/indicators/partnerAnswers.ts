@@ -2,7 +2,7 @@
  * Partner answers for indicators: the stored answer of src/federation when it is fresh and newer
  * than the last change that made the person's values stale, else one batched lookup for all the
  * misses (envelopes of the data source's maxItemsPerEnvelope, within its rate limit, which the
- * client waits for). Every person asked is written to the fetch audit.
+ * client waits for). Every person asked is written to the fetch audit, kept INDICATOR_FETCH_RETENTION_DAYS.
  */
 import type { Types } from 'mongoose';
 import { GatewayError } from '../errors';
@@ -57,4 +57,10 @@ export async function partnerAnswers<V>(
     deps.log.warn({ source: flow.registry, people: audit.length, error: (error as Error).message }, 'indicator fetch audit not stored');
   });
   return outcomes;
+}
+
+/** Deletes the fetch audit's records older than the retention (INDICATOR_FETCH_RETENTION_DAYS); returns how many. */
+export async function pruneIndicatorFetches(models: Pick<IndicatorDeps['models'], 'IndicatorFetch'>, now: Date, retentionDays: number): Promise<number> {
+  const before = new Date(now.getTime() - retentionDays * 86_400_000);
+  return (await models.IndicatorFetch.deleteMany({ at: { $lt: before } })).deletedCount;
 }

@@ -12,7 +12,9 @@ import { GatewayError } from '../errors';
 import { JobQueue, PermanentJobError } from '../jobs/queue';
 import type { Logger } from '../log';
 import type { RegistryModels } from '../store/models';
+import { Pruning, startPruning } from '../store/retention';
 import { scanOutbox } from './invalidation';
+import { pruneIndicatorFetches } from './partnerAnswers';
 import { parseIndicator } from './refs';
 import { failRefresh, REFRESH_JOB, RefreshInterrupted, runRefresh } from './refresh';
 import { ensureIndicatorValues } from './values';
@@ -41,7 +43,15 @@ export interface IndicatorSide {
   stop(): Promise<void>;
 }
 
-export function wireIndicators(opts: { connection: mongoose.Connection; models: RegistryModels; dataSources: DataSourceClients; jobs: JobQueue; log: Logger }): IndicatorSide {
+export function wireIndicators(opts: {
+  connection: mongoose.Connection;
+  models: RegistryModels;
+  dataSources: DataSourceClients;
+  jobs: JobQueue;
+  /** How long the fetch audit keeps a record. */
+  fetchRetentionDays: number;
+  log: Logger;
+}): IndicatorSide {
   const { models, jobs, log } = opts;
   const deps = { models, dataSources: opts.dataSources, log };
   let stopping = false;
@@ -101,15 +111,17 @@ export function wireIndicators(opts: { connection: mongoose.Connection; models: 
     }, delayMs);
   };
 
+  let pruning: Pruning | undefined;
   return {
     start() {
       stopping = false;
       scanLater(0);
+      pruning = startPruning('indicator fetch audit records', (now) => pruneIndicatorFetches(models, now, opts.fetchRetentionDays), log);
     },
     async stop() {
       stopping = true;
       clearTimeout(timer);
-      await scan;
+      await Promise.all([scan, pruning?.stop()]);
     },
   };
 }

@@ -7,27 +7,17 @@
 import type { CallbackHub } from '../../adapters/dci/server/callbackHub';
 import type { Logger } from '../log';
 import type { RegistryModels } from '../store/models';
+import { startPruning } from '../store/retention';
 import { notifyListener, onSearchListener, pruneTransactions } from './transactions';
-
-const PRUNE_MS = 60 * 60_000;
 
 export function wireSocialRegistry(opts: { models: RegistryModels; hub: CallbackHub; log: Logger }): { stop(): Promise<void> } {
   const { models, log } = opts;
   const stops = [opts.hub.onAction('on-search', onSearchListener(models, log)), opts.hub.onAction('notify', notifyListener(models, log))];
-  let pruned: Promise<unknown> = Promise.resolve();
-  const prune = () => {
-    pruned = pruneTransactions(models, new Date())
-      .then((deleted) => deleted > 0 && log.info({ deleted }, 'social registry transactions past their retention deleted'))
-      .catch((error: unknown) => log.warn({ err: (error as Error).message }, 'social registry transactions not pruned'));
-  };
-  prune();
-  const pruning = setInterval(prune, PRUNE_MS);
-  pruning.unref();
+  const pruning = startPruning('social registry transactions', (now) => pruneTransactions(models, now), log);
   return {
     async stop() {
-      clearInterval(pruning);
       for (const stop of stops) stop();
-      await pruned;
+      await pruning.stop();
     },
   };
 }

@@ -162,6 +162,20 @@ describe('partner-backed indicators', () => {
     expect(fresh.is_deceased.booleanValue).toBe(true);
   });
 
+  it('deletes fetch audit records past their retention (365 days unless INDICATOR_FETCH_RETENTION_DAYS says otherwise) when the gateway starts', async () => {
+    const id = await w.idOf(uins(3)[2]);
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
+    const record = (days: number) => ({ individual: id, source: 'ibr', dataSource: 'ibr-sandbox', outcome: 'ok', elapsedMs: 5, at: daysAgo(days) });
+    const [expired, kept] = await w.gateway.models.IndicatorFetch.create([record(366), record(364)]);
+    const total = await w.gateway.models.IndicatorFetch.countDocuments({});
+
+    await w.restart();
+    await waitFor(async () => (await w.gateway.models.IndicatorFetch.countDocuments({ _id: expired._id })) === 0, 30_000);
+    expect(await w.gateway.models.IndicatorFetch.countDocuments({ _id: kept._id })).toBe(1);
+    expect(await w.gateway.models.IndicatorFetch.countDocuments({})).toBe(total - 1);
+    expect((await fetchesOf(id)).map((f) => f.at)).toContain(kept.at.toISOString());
+  });
+
   it('needs registry:pii for partner-backed values', async () => {
     const res = (await indicatorsOf(w, await w.idOf(uins(1)[0]), ['crvs.is_alive'], READ)).res;
     expect(res.body.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' } });
