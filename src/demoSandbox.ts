@@ -17,6 +17,8 @@ import type { Logger } from './log';
 import { createPartner, findBySenderId, rotateClientSecret, updatePartner } from './partners/service';
 
 const KINDS = ['crvs', 'ibr', 'dr', 'social'] as const;
+/** The data sources the sandbox is wired as, one per registry. */
+export const SANDBOX_DATA_SOURCES = KINDS.map((kind) => `sandbox-${kind}`);
 /** The registries that call us back (async answers, notifications), each a partner of ours. */
 const CALLING_BACK: { registry: RegistryName; displayName: string }[] = [
   { registry: 'crvs', displayName: 'Sandbox CRVS' },
@@ -53,8 +55,8 @@ export async function startDemoSandbox(gateway: Gateway, config: Config, demoInd
   }
 
   const settings = { box: SecretBox.open(config.dataDir), defaultSenderId: config.dciSenderId };
-  for (const kind of KINDS) {
-    const name = `sandbox-${kind}`;
+  for (const [i, kind] of KINDS.entries()) {
+    const name = SANDBOX_DATA_SOURCES[i];
     const registry = sandbox.registries[kind];
     const address: DataSourceAddress = {
       baseUrl: registry.baseUrl,

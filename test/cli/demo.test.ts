@@ -1,6 +1,6 @@
 /**
  * The quick start as `serve --demo` runs it, in process: the gateway on PORT with the demo registry,
- * the partner sandbox on PORT+100 wired to it as a partner and three data sources. The demo import
+ * the partner sandbox on PORT+100 wired to it as two partners and four data sources. The demo import
  * places most births in their mother's household; a restart on another PORT, same DATA_DIR, re-wires the sandbox.
  */
 import fs from 'node:fs';

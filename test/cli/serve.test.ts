@@ -38,7 +38,8 @@ describe('the gateway process', () => {
   it('serve --demo (gateway and partner sandbox) stops on SIGTERM with exit code 0 and takes its engine down with it', async () => {
     const serve = spawn(process.execPath, ['dist/src/cli/main.js', 'serve', '--demo'], { cwd: ROOT, env: { ...env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' } });
     const exited = exitOf(serve);
-    await waitForOutput(serve, 'listening on');
+    const said = await waitForOutput(serve, 'partner sandbox');
+    expect(said).toMatch(/^partner sandbox \(CRVS, IBR, DR, social\) on http:\/\/127\.0\.0\.1:\d+, wired as data sources sandbox-crvs, sandbox-ibr, sandbox-dr, sandbox-social$/m);
     expect(enginesOf(dataDir)).toHaveLength(1);
 
     serve.kill('SIGTERM');

@@ -60,12 +60,12 @@ export function registerServe(program: Command): void {
       gateway.store.engine?.onUnexpectedExit(() => void stop('embedded engine exited', 1));
       process.stdout.write(`dci-gateway listening on http://localhost:${gateway.port}/graphql\n`);
       if (opts.demo && opts.sandbox) {
-        const { startDemoSandbox } = await import('../../demoSandbox');
+        const { startDemoSandbox, SANDBOX_DATA_SOURCES } = await import('../../demoSandbox');
         sandbox = await startDemoSandbox(gateway, config, DEMO_INDIVIDUALS, log).catch((error: unknown) => {
           log.warn({ err: error }, 'the demo partner sandbox could not start; the gateway runs without it');
           return undefined;
         });
-        if (sandbox) process.stdout.write(`partner sandbox (CRVS, IBR, DR) on ${sandbox.url}, wired as data sources sandbox-crvs, sandbox-ibr, sandbox-dr\n`);
+        if (sandbox) process.stdout.write(`partner sandbox (CRVS, IBR, DR, social) on ${sandbox.url}, wired as data sources ${SANDBOX_DATA_SOURCES.join(', ')}\n`);
       }
     });
 }
