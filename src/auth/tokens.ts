@@ -1,11 +1,18 @@
 /**
  * Bearer tokens: the gateway issues and verifies its own (EdDSA, key kept in the data directory) and
  * optionally accepts the tokens of one external issuer, whose keys come from its JWKS URL.
+ *
+ * Our key can be rotated (`dci-gateway keys rotate-token-key`) while gateways serve: the new key is
+ * renamed over `token-key.json`, and the previous one's public half is kept in
+ * `token-keys-retired.json` to verify the tokens it signed until the grace period ends (with no grace,
+ * every token issued so far stops working: a revocation). Tokens name their key (`kid`, its RFC 7638
+ * thumbprint); tokens from before kids were added are tried against each key. A running service
+ * sees a rotation made by another process through the key file's inode, looked at every few seconds.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, type JsonWebKey, type KeyObject } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { createRemoteJWKSet, decodeJwt, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { calculateJwkThumbprint, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { GatewayError } from '../errors';
 import type { Principal } from './principal';
 import { isScope, type Scope } from './scopes';
@@ -16,6 +23,11 @@ export const DEFAULT_USER_TOKEN_TTL_SECONDS = 12 * 60 * 60;
 
 const KEY_DIR = 'auth';
 const KEY_FILE = 'token-key.json';
+const RETIRED_FILE = 'token-keys-retired.json';
+/** How often the key file is looked at for a rotation by another process: a rotation is seen within this. */
+const RECHECK_MS = 2000;
+/** By default a rotated key verifies for as long as a token issued with the default lifetime lasts. */
+export const DEFAULT_TOKEN_KEY_GRACE_HOURS = DEFAULT_USER_TOKEN_TTL_SECONDS / 3600;
 /** Only asymmetric algorithms: 'none' and HS* (which would treat a public key as a shared secret) stay out. */
 const EXTERNAL_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
 /** The external issuer's clock is not ours; tolerate a little skew on exp/nbf. */
@@ -43,19 +55,67 @@ export interface IssueTokenInput {
   ttlSeconds: number;
 }
 
+/** A key our tokens verify with: the signing key's public half, or a retired one's until its grace ends. */
+interface VerifyingKey {
+  kid: string;
+  key: KeyObject;
+  /** Epoch ms after which a retired key verifies nothing; Infinity for the signing key. */
+  until: number;
+}
+
+interface TokenKeys {
+  /** The key file's inode when read: a rotation renames a new file over it. */
+  ino: number;
+  kid: string;
+  signingKey: KeyObject;
+  verifying: VerifyingKey[];
+}
+
+/** The file of retired keys: public halves only, a retired key never signs again. */
+interface RetiredTokenKey {
+  kid: string;
+  jwk: JsonWebKey;
+  retiredAt: string;
+  verifiesUntil: string;
+}
+
+export interface RotatedTokenKey {
+  kid: string;
+  /** The retired keys that still verify the tokens they signed, and until when. */
+  retired: { kid: string; verifiesUntil: string }[];
+}
+
 export class TokenService {
+  private checkedAt: number;
+
   private constructor(
     private readonly issuer: string,
-    private readonly signingKey: KeyObject,
-    private readonly verificationKey: KeyObject,
+    private readonly dir: string,
+    private keys: TokenKeys,
     private readonly external: { config: ExternalIssuer; jwks: ReturnType<typeof createRemoteJWKSet> } | undefined,
-  ) {}
+    private readonly now: () => number,
+  ) {
+    this.checkedAt = now();
+  }
 
-  static async open(opts: TokenServiceOptions): Promise<TokenService> {
-    const signingKey = await loadOrCreateSigningKey(opts.dataDir);
+  static async open(opts: TokenServiceOptions & { now?: () => number }): Promise<TokenService> {
+    const dir = path.join(opts.dataDir, KEY_DIR);
+    await loadOrCreateSigningKey(opts.dataDir);
     // One key set per service: jose caches the fetched keys and refetches on an unknown kid.
     const external = opts.external && { config: opts.external, jwks: createRemoteJWKSet(new URL(opts.external.jwksUrl)) };
-    return new TokenService(opts.issuer, signingKey, createPublicKey(signingKey), external);
+    return new TokenService(opts.issuer, dir, await readTokenKeys(dir), external, opts.now ?? Date.now);
+  }
+
+  /** The keys as last read, read again when another process rotated them (looked at every RECHECK_MS). */
+  private async currentKeys(): Promise<TokenKeys> {
+    const at = this.now();
+    // A clock stepped back counts as due, so it cannot put off the next look.
+    if (at >= this.checkedAt && at - this.checkedAt < RECHECK_MS) return this.keys;
+    this.checkedAt = at;
+    // A file that cannot be read now (removed by hand) leaves the keys as they were until it can.
+    const ino = await fs.stat(path.join(this.dir, KEY_FILE)).then((stat) => stat.ino, () => this.keys.ino);
+    if (ino !== this.keys.ino) this.keys = await readTokenKeys(this.dir).catch(() => this.keys);
+    return this.keys;
   }
 
   async issue(input: IssueTokenInput): Promise<string> {
@@ -69,15 +129,28 @@ export class TokenService {
     const now = Math.floor(Date.now() / 1000);
     const claims: JWTPayload = { scope: [...new Set(input.scopes)].join(' '), kind: input.kind };
     if (input.partnerId) claims.partner_id = input.partnerId;
+    const keys = await this.currentKeys();
     return new SignJWT(claims)
-      .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' })
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: keys.kid })
       .setIssuer(this.issuer)
       .setAudience(TOKEN_AUDIENCE)
       .setSubject(input.subject)
       .setIssuedAt(now)
       .setExpirationTime(now + input.ttlSeconds)
       .setJti(randomUUID())
-      .sign(this.signingKey);
+      .sign(keys.signingKey);
+  }
+
+  /** Each key tried at most once: the one the token names, or every one for a token that names none. */
+  private async verifiedOwnClaims(token: string): Promise<JWTPayload | undefined> {
+    const { kid } = decodeProtectedHeader(token);
+    const now = this.now();
+    for (const candidate of (await this.currentKeys()).verifying) {
+      if ((kid !== undefined && candidate.kid !== kid) || candidate.until <= now) continue;
+      const verified = await jwtVerify(token, candidate.key, { issuer: this.issuer, audience: TOKEN_AUDIENCE, algorithms: ['EdDSA'], requiredClaims: ['exp'] }).catch(() => undefined);
+      if (verified) return verified.payload;
+    }
+    return undefined;
   }
 
   /** Every failure gives the same client-safe error: the reason would only help an attacker. */
@@ -92,12 +165,8 @@ export class TokenService {
     const { iss } = decodeJwt(token);
 
     if (iss === this.issuer) {
-      const { payload } = await jwtVerify(token, this.verificationKey, {
-        issuer: this.issuer,
-        audience: TOKEN_AUDIENCE,
-        algorithms: ['EdDSA'],
-        requiredClaims: ['exp'],
-      });
+      const payload = await this.verifiedOwnClaims(token);
+      if (!payload) return undefined;
       const { sub, kind, partner_id: partnerId } = payload;
       if (!isNonEmptyString(sub)) return undefined;
       if (kind === 'user' && partnerId === undefined) {
@@ -157,25 +226,76 @@ async function loadOrCreateSigningKey(dataDir: string): Promise<KeyObject> {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 
-  // Write aside and hard-link into place: a concurrent reader never sees a partial file, and if
-  // another process created the key first, link fails and we use that key instead of replacing it.
-  const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
-  const tmp = `${file}.${randomUUID()}.tmp`;
+  // Hard-linked into place: if another process created the key first, link fails and we use that
+  // key instead of replacing it.
+  await placeFile(file, newSigningJwk(), (temp) =>
+    fs.link(temp, file).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    }),
+  );
+  return readSigningKey(file);
+}
+
+const newSigningJwk = () => JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }));
+
+/** Writes `text` aside (mode 0600, synced), then `place`s it: a reader never sees a partial file. */
+async function placeFile(file: string, text: string, place: (temp: string) => Promise<void>): Promise<void> {
+  const temp = `${file}.${randomUUID()}.tmp`;
   try {
-    const handle = await fs.open(tmp, 'wx', 0o600);
+    const handle = await fs.open(temp, 'wx', 0o600);
     try {
-      await handle.writeFile(JSON.stringify(jwk));
+      await handle.writeFile(text);
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await fs.link(tmp, file).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EEXIST') throw err;
-    });
+    await place(temp);
   } finally {
-    await fs.rm(tmp, { force: true });
+    await fs.rm(temp, { force: true });
   }
-  return readSigningKey(file);
+}
+
+/**
+ * Makes a new signing key. The previous one verifies the tokens it signed for `graceMs` more, and
+ * earlier retired keys until their own end; with `graceMs` 0 no earlier key verifies anything more.
+ */
+export async function rotateTokenKey(dataDir: string, graceMs: number, now = new Date()): Promise<RotatedTokenKey> {
+  const dir = path.join(dataDir, KEY_DIR);
+  await loadOrCreateSigningKey(dataDir);
+  const previous = await readTokenKeys(dir);
+  const retired = graceMs > 0 ? (await readRetiredKeys(dir)).filter((key) => Date.parse(key.verifiesUntil) > now.getTime()) : [];
+  if (graceMs > 0) {
+    const jwk = createPublicKey(previous.signingKey).export({ format: 'jwk' });
+    retired.push({ kid: previous.kid, jwk, retiredAt: now.toISOString(), verifiesUntil: new Date(now.getTime() + graceMs).toISOString() });
+  }
+  // The retired keys first: a service that sees the new key file reads them with it.
+  const rename = (file: string) => (temp: string) => fs.rename(temp, file);
+  await placeFile(path.join(dir, RETIRED_FILE), JSON.stringify(retired, null, 2), rename(path.join(dir, RETIRED_FILE)));
+  await placeFile(path.join(dir, KEY_FILE), newSigningJwk(), rename(path.join(dir, KEY_FILE)));
+  const { kid } = await readTokenKeys(dir);
+  return { kid, retired: retired.map((key) => ({ kid: key.kid, verifiesUntil: key.verifiesUntil })) };
+}
+
+/** The signing key with its kid, and every key that verifies. */
+async function readTokenKeys(dir: string): Promise<TokenKeys> {
+  const file = path.join(dir, KEY_FILE);
+  const { ino } = await fs.stat(file);
+  const signingKey = await readSigningKey(file);
+  const publicKey = createPublicKey(signingKey);
+  const kid = await calculateJwkThumbprint(publicKey.export({ format: 'jwk' }) as JWK);
+  const retired = (await readRetiredKeys(dir)).map((key) => ({ kid: key.kid, key: createPublicKey({ key: key.jwk, format: 'jwk' }), until: Date.parse(key.verifiesUntil) }));
+  return { ino, kid, signingKey, verifying: [{ kid, key: publicKey, until: Infinity }, ...retired] };
+}
+
+async function readRetiredKeys(dir: string): Promise<RetiredTokenKey[]> {
+  const file = path.join(dir, RETIRED_FILE);
+  const text = await fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return '[]';
+    throw err;
+  });
+  const keys: unknown = JSON.parse(text);
+  if (!Array.isArray(keys)) throw new Error(`${file} must hold a list of retired token keys`);
+  return keys as RetiredTokenKey[];
 }
 
 async function readSigningKey(file: string): Promise<KeyObject> {

@@ -8,9 +8,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
 import { GatewayError } from '../../src/errors';
-import { DEFAULT_USER_TOKEN_TTL_SECONDS, TOKEN_AUDIENCE, TokenService } from '../../src/auth/tokens';
+import { DEFAULT_USER_TOKEN_TTL_SECONDS, rotateTokenKey, TOKEN_AUDIENCE, TokenService } from '../../src/auth/tokens';
 
 const ISSUER = 'gateway.test';
 const EXTERNAL_ISSUER = 'https://idp.example.test';
@@ -36,6 +36,12 @@ async function expectUnauthenticated(verifying: Promise<unknown>): Promise<void>
 }
 
 const now = () => Math.floor(Date.now() / 1000);
+
+/** The public half of the signing key the service stored. */
+function storedPublicJwk(dataDir: string): JWK {
+  const jwk = JSON.parse(fs.readFileSync(path.join(dataDir, 'auth', 'token-key.json'), 'utf8'));
+  return crypto.createPublicKey({ key: jwk, format: 'jwk' }).export({ format: 'jwk' }) as JWK;
+}
 
 /** Signs arbitrary claims with the key the service stored, to forge tokens `issue` would never produce. */
 function signWithStoredKey(dataDir: string, claims: JWTPayload): Promise<string> {
@@ -69,7 +75,7 @@ describe('TokenService: our own tokens', () => {
     });
 
     const [header, payload] = token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
-    expect(header).toEqual({ alg: 'EdDSA', typ: 'JWT' });
+    expect(header).toEqual({ alg: 'EdDSA', typ: 'JWT', kid: await calculateJwkThumbprint(storedPublicJwk(dataDir)) });
     expect(payload).toMatchObject({ iss: ISSUER, aud: TOKEN_AUDIENCE, sub: 'alice', kind: 'user', scope: 'registry:read registry:write registry:pii' });
     expect(payload.exp - payload.iat).toBe(12 * 60 * 60);
     expect(payload.jti).toMatch(/^[0-9a-f-]{36}$/);
@@ -191,6 +197,68 @@ describe('TokenService: key file', () => {
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).not.toContain('SECRET');
     expect((error as Error).cause).toBeUndefined();
+  });
+});
+
+describe('TokenService: rotating our key', () => {
+  const HOUR = 3_600_000;
+  const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid as string;
+  const user = { subject: 'alice', scopes: ['registry:read'] as const, kind: 'user' as const, ttlSeconds: 3 * 3600 };
+
+  it('keeps verifying the tokens the previous key signed until the grace period ends, and signs with the new key', async () => {
+    const dataDir = tempDataDir();
+    let clock = Date.now();
+    // A gateway that was serving before the rotation and keeps serving through it.
+    const serving = await TokenService.open({ dataDir, issuer: ISSUER, now: () => clock });
+    const before = await serving.issue({ ...user, scopes: [...user.scopes] });
+    // Issued before tokens named their key: tried against every key.
+    const withoutKid = await signWithStoredKey(dataDir, { iss: ISSUER, aud: TOKEN_AUDIENCE, sub: 'legacy', kind: 'user', exp: now() + 3 * 3600 });
+
+    const rotated = await rotateTokenKey(dataDir, HOUR, new Date(clock));
+    expect(rotated.kid).not.toBe(kidOf(before));
+    expect(rotated.retired).toEqual([{ kid: kidOf(before), verifiesUntil: new Date(clock + HOUR).toISOString() }]);
+    for (const file of ['token-key.json', 'token-keys-retired.json']) expect(fs.statSync(path.join(dataDir, 'auth', file)).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(path.join(dataDir, 'auth', 'token-keys-retired.json'), 'utf8')).not.toMatch(/"d"/);
+
+    clock += 2_001; // the serving gateway's next look at the key file
+    const after = await serving.issue({ ...user, scopes: [...user.scopes] });
+    expect(kidOf(after)).toBe(rotated.kid);
+    const restarted = await TokenService.open({ dataDir, issuer: ISSUER, now: () => clock });
+    for (const service of [serving, restarted]) {
+      for (const token of [before, after]) await expect(service.verify(token)).resolves.toMatchObject({ subject: 'alice' });
+      await expect(service.verify(withoutKid)).resolves.toMatchObject({ subject: 'legacy' });
+    }
+
+    clock += HOUR; // the grace period is over; the tokens themselves have not expired
+    for (const service of [serving, restarted]) {
+      await expectUnauthenticated(service.verify(before));
+      await expectUnauthenticated(service.verify(withoutKid));
+      await expect(service.verify(after)).resolves.toMatchObject({ subject: 'alice' });
+    }
+  });
+
+  it('revokes every token issued so far with no grace period, those of earlier rotations included', async () => {
+    const dataDir = tempDataDir();
+    let clock = Date.now();
+    const serving = await TokenService.open({ dataDir, issuer: ISSUER, now: () => clock });
+    const first = await serving.issue({ ...user, scopes: [...user.scopes] });
+    expect((await rotateTokenKey(dataDir, HOUR, new Date(clock))).retired).toHaveLength(1);
+    clock += 2_001;
+    const second = await serving.issue({ ...user, scopes: [...user.scopes] });
+    expect((await rotateTokenKey(dataDir, HOUR, new Date(clock))).retired.map((key) => key.kid)).toEqual([kidOf(first), kidOf(second)]);
+
+    const revoked = await rotateTokenKey(dataDir, 0, new Date(clock));
+    expect(revoked.retired).toEqual([]);
+    clock += 2_001;
+    for (const token of [first, second]) await expectUnauthenticated(serving.verify(token));
+    await expect(serving.verify(await serving.issue({ ...user, scopes: [...user.scopes] }))).resolves.toMatchObject({ subject: 'alice' });
+  });
+
+  it('refuses to open over a retired-keys file that is not a list', async () => {
+    const dataDir = tempDataDir();
+    await TokenService.open({ dataDir, issuer: ISSUER });
+    fs.writeFileSync(path.join(dataDir, 'auth', 'token-keys-retired.json'), '{"kid":"x"}');
+    await expect(TokenService.open({ dataDir, issuer: ISSUER })).rejects.toThrow('token-keys-retired.json must hold a list of retired token keys');
   });
 });
 

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { createLogger } from '../../src/log';
+import { TokenService } from '../../src/auth/tokens';
 import { authenticateClient } from '../../src/partners';
 import { openStore } from '../../src/store/connection';
 import { registryModels } from '../../src/store/models';
@@ -141,6 +142,32 @@ describe('dci-gateway partners and keys', () => {
     expect(keys.slice(4)).toEqual(Array(4).fill(expect.objectContaining({ status: 'retired', 'retire-after': expect.any(String) })));
   }, 120_000);
 
+  it('keys rotate-token-key makes a new token key: with no grace every token issued so far is refused, by default the previous key verifies 12 hours more', async () => {
+    const issued = (await cli(['token', '--scope', 'registry:read'], dataDir)).stdout.trim();
+    const revoked = await cli(['keys', 'rotate-token-key', '--grace-hours', '0'], dataDir);
+    expect(revoked).toMatchObject({ code: 0 });
+    expect(JSON.parse(revoked.stdout)).toEqual({ kid: expect.stringMatching(/^[\w-]{43}$/), retired: [] });
+    const tokens = () => TokenService.open({ dataDir, issuer: 'dci-gateway' });
+    await expect((await tokens()).verify(issued)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+
+    const kept = (await cli(['token', '--scope', 'registry:read'], dataDir)).stdout.trim();
+    const started = Date.now();
+    const rotated = await cli(['keys', 'rotate-token-key'], dataDir);
+    expect(rotated).toMatchObject({ code: 0 });
+    const { retired } = JSON.parse(rotated.stdout) as { retired: { kid: string; 'verifies-until': string }[] };
+    expect(retired.map((key) => key.kid)).toEqual([JSON.parse(revoked.stdout).kid]);
+    const until = Date.parse(retired[0]['verifies-until']) - 12 * 3_600_000;
+    expect(until).toBeGreaterThanOrEqual(started);
+    expect(until).toBeLessThanOrEqual(Date.now());
+    await expect((await tokens()).verify(kept)).resolves.toMatchObject({ subject: 'operator' });
+
+    for (const bad of ['-1', '1.5', 'soon', '8761']) {
+      const refused = await cli(['keys', 'rotate-token-key', '--grace-hours', bad], dataDir);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`--grace-hours must be a whole number of hours from 0 (revokes every token) to 8760, got "${bad}"`);
+    }
+  }, 120_000);
+
   it('keys list --pem prints each public key as PEM that reads back to its kid', async () => {
     const listed = JSON.parse((await cli(['keys', 'list'], dataDir)).stdout) as { kid: string; algorithm: string; status: string }[];
     const run = await cli(['keys', 'list', '--pem'], dataDir);
@@ -154,7 +181,7 @@ describe('dci-gateway partners and keys', () => {
   }, 120_000);
 
   it('documents every command in --help', async () => {
-    for (const command of [['partners', 'add'], ['partners', 'update'], ['partners', 'list'], ['partners', 'disable'], ['keys', 'list'], ['keys', 'rotate']]) {
+    for (const command of [['partners', 'add'], ['partners', 'update'], ['partners', 'list'], ['partners', 'disable'], ['keys', 'list'], ['keys', 'rotate'], ['keys', 'rotate-token-key']]) {
       const help = await cli([...command, '--help'], dataDir);
       expect(help).toMatchObject({ code: 0 });
       expect(help.stdout).toContain(`dci-gateway ${command.join(' ')}`);

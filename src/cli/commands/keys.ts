@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { KeyInfo, KeyRing, publicKeyPem } from '../../../adapters/dci/protocol/keys';
+import { DEFAULT_TOKEN_KEY_GRACE_HOURS, rotateTokenKey } from '../../auth/tokens';
 import { loadRuntime } from '../runtime';
 
 /** `retire-after`: when a retired key leaves the JWKS and stops verifying; null for the active key. */
@@ -13,7 +14,7 @@ const view = (key: KeyInfo) => ({
 });
 
 export function registerKeys(program: Command): void {
-  const keys = program.command('keys').description("manage the gateway's own DCI keys: signing (Ed25519, and RSA for RS256 partners) and encryption (X25519, and RSA for RSA-OAEP-256 partners); kept in DATA_DIR/keys");
+  const keys = program.command('keys').description("manage the gateway's own keys: DCI signing (Ed25519, and RSA for RS256 partners) and encryption (X25519, and RSA for RSA-OAEP-256 partners), kept in DATA_DIR/keys; and the bearer tokens' key, in DATA_DIR/auth");
 
   keys
     .command('list')
@@ -37,5 +38,19 @@ export function registerKeys(program: Command): void {
       const ring = await KeyRing.open(config.dataDir);
       await ring.rotateKeys();
       process.stdout.write(`${JSON.stringify(ring.listKeys().map(view))}\n`);
+    });
+
+  keys
+    .command('rotate-token-key')
+    .description(
+      'make a new key for the bearer tokens the gateway issues (users\', partners\'); the previous key keeps verifying the tokens it signed for --grace-hours, ' +
+        '0 revokes every token issued so far. Running gateways use the new key within seconds. Prints the new kid and the retired keys that still verify',
+    )
+    .option('--grace-hours <hours>', 'how long tokens signed with the previous key stay valid (at most their own lifetime)', String(DEFAULT_TOKEN_KEY_GRACE_HOURS))
+    .action(async (opts: { graceHours: string }) => {
+      if (!/^\d+$/.test(opts.graceHours) || Number(opts.graceHours) > 8760) throw new Error(`--grace-hours must be a whole number of hours from 0 (revokes every token) to 8760, got "${opts.graceHours}"`);
+      const { config } = loadRuntime();
+      const rotated = await rotateTokenKey(config.dataDir, Number(opts.graceHours) * 3_600_000);
+      process.stdout.write(`${JSON.stringify({ kid: rotated.kid, retired: rotated.retired.map((key) => ({ kid: key.kid, 'verifies-until': key.verifiesUntil })) })}\n`);
     });
 }
