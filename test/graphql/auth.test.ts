@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TokenService } from '../../src/auth/tokens';
+import { rotateTokenKey, TokenService } from '../../src/auth/tokens';
 import { codes, onlyError, READ, useTestGateway } from '../support/gateway';
 
 const QUERY = `{ individuals(first: 1) { totalCount } }`;
@@ -41,6 +41,21 @@ describe('authentication and scopes', () => {
     expect(res.status).toBe(401);
     expect(codes(res)).toEqual(['UNAUTHENTICATED']);
     expect(await count()).toBe(0);
+  });
+
+  it('a token revoked by rotating the token key without grace is HTTP 401 once the serving gateway looks at its key again', async () => {
+    const revoked = await t.token(READ);
+    expect((await t.gql(QUERY, {}, revoked)).status).toBe(200);
+    await rotateTokenKey(t.dataDir, 0);
+    // The gateway looks at its key file every 2 s; nothing else is waited for.
+    const deadline = Date.now() + 10_000;
+    let status = 200;
+    while (status === 200 && Date.now() < deadline) {
+      status = (await t.gql(QUERY, {}, revoked)).status;
+      if (status === 200) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(status).toBe(401);
+    expect((await t.gql(QUERY, {}, await t.token(READ))).status).toBe(200);
   });
 
   it('a token signed by another key (same issuer and audience) is HTTP 401', async () => {

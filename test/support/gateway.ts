@@ -24,6 +24,8 @@ export interface GqlResponse<T = any> {
 export interface TestGateway {
   gateway: Gateway;
   url: string;
+  /** The gateway's DATA_DIR (its keys; the embedded engine's files). */
+  dataDir: string;
   /** A fresh user token carrying exactly these scopes. */
   token(scopes: string[]): Promise<string>;
   /** POSTs one operation to /graphql; `token` null or undefined sends no Authorization header. */
@@ -52,6 +54,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
   return {
     gateway,
     url,
+    dataDir,
     token: (scopes) => gateway.tokens.issue({ subject: 'test-user', scopes: scopes as Scope[], kind: 'user', ttlSeconds: 600 }),
     async gql(query, variables, token) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -103,6 +106,9 @@ export function useTestGateway(env: Record<string, string> = {}): TestGateway {
     },
     get url() {
       return current().url;
+    },
+    get dataDir() {
+      return current().dataDir;
     },
     token: (scopes) => current().token(scopes),
     gql: (query, variables, token) => current().gql(query, variables, token),
