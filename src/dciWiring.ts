@@ -28,7 +28,7 @@ import { gatewayVersion } from './paths';
 import { MongoReplayStore } from './store/models/replay';
 import { Pruning, startPruning } from './store/retention';
 import type mongoose from 'mongoose';
-import { KeyRing, ReplayGuard } from '../adapters/dci/protocol';
+import { JWKS_MAX_AGE_SECONDS, KeyRing, ReplayGuard } from '../adapters/dci/protocol';
 import { asyncActions, callbackJob } from '../adapters/dci/server/asyncActions';
 import { CallbackHub } from '../adapters/dci/server/callbackHub';
 import { NOTIFY_JOB, notifyJob, scanOutbox } from '../adapters/dci/server/notifier';
@@ -127,7 +127,7 @@ export async function wireDci(opts: {
     jobs,
     mount(app) {
       app.get('/.well-known/jwks.json', (_req, res) => {
-        res.set('Cache-Control', 'public, max-age=300').json(keys.jwks());
+        res.set('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`).json(keys.jwks());
       });
       app.use(oauthTokenRouter({ models, tokens, database, log }));
       // Public like the JWKS (the core locations API): place names and codes, nothing about people.

@@ -131,15 +131,25 @@ describe('dci-gateway partners and keys', () => {
     expect(listed).toMatchObject({ code: 0 });
     const first = JSON.parse(listed.stdout);
     expect(first.map((k: { algorithm: string; use: string }) => `${k.use} ${k.algorithm}`).sort()).toEqual(['enc ECDH-ES+A256KW', 'enc RSA-OAEP-256', 'sig EdDSA', 'sig RS256']);
-    for (const key of first) expect(key).toEqual({ kid: expect.any(String), algorithm: expect.any(String), use: expect.any(String), status: 'active', created: expect.any(String), 'retire-after': null });
+    for (const key of first) expect(key).toEqual({ kid: expect.any(String), algorithm: expect.any(String), use: expect.any(String), status: 'active', created: expect.any(String), 'active-from': key.created, 'retire-after': null });
 
+    // New keys first: the signing ones published but waiting, the encryption ones offered at once.
+    const statuses = (keys: { use: string; status: string }[]) => keys.map((k) => `${k.use} ${k.status}`).sort();
     const rotated = await cli(['keys', 'rotate'], dataDir);
     expect(rotated).toMatchObject({ code: 0 });
     const keys = JSON.parse(rotated.stdout);
     expect(keys).toHaveLength(8);
-    expect(keys.slice(0, 4)).toEqual(Array(4).fill(expect.objectContaining({ status: 'active', 'retire-after': null })));
+    expect(statuses(keys.slice(0, 4))).toEqual(['enc active', 'enc active', 'sig pending', 'sig pending']);
+    for (const key of keys.slice(0, 4).filter((k: { use: string }) => k.use === 'sig')) expect(Date.parse(key['active-from']) - Date.parse(key.created)).toBe(6 * 60_000);
     expect(keys.slice(4).map((k: { kid: string }) => k.kid).sort()).toEqual(first.map((k: { kid: string }) => k.kid).sort());
-    expect(keys.slice(4)).toEqual(Array(4).fill(expect.objectContaining({ status: 'retired', 'retire-after': expect.any(String) })));
+    expect(statuses(keys.slice(4))).toEqual(['enc retired', 'enc retired', 'sig active', 'sig active']);
+    expect(keys.slice(4)).toEqual(Array(4).fill(expect.objectContaining({ 'retire-after': expect.any(String) })));
+
+    const now = JSON.parse((await cli(['keys', 'rotate', '--now'], dataDir)).stdout);
+    expect(statuses(now.slice(0, 4))).toEqual(['enc active', 'enc active', 'sig active', 'sig active']);
+    // Every earlier key is retired at once, the signing keys still waiting included.
+    expect(now).toHaveLength(12);
+    expect(statuses(now.slice(4))).toEqual([...Array(4).fill('enc retired'), ...Array(4).fill('sig retired')]);
   }, 120_000);
 
   it('keys rotate-token-key makes a new token key: with no grace every token issued so far is refused, by default the previous key verifies 12 hours more', async () => {

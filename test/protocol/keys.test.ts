@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { KeyRing, publicKeyPem, validatorFor } from '../../adapters/dci/protocol';
+import { JWKS_MAX_AGE_SECONDS, KeyRing, PUBLISH_AHEAD_MS, publicKeyPem, validatorFor } from '../../adapters/dci/protocol';
 
 describe('KeyRing', () => {
   let dataDir: string;
@@ -39,10 +39,10 @@ describe('KeyRing', () => {
     expect(reopened.activeKey('RS256').kid).toBe(rsa.kid);
     expect(reopened.listKeys()).toEqual(
       expect.arrayContaining([
-        { kid: key.kid, algorithm: 'EdDSA', use: 'sig', status: 'active', createdAt: clock },
-        { kid: rsa.kid, algorithm: 'RS256', use: 'sig', status: 'active', createdAt: clock },
-        { kid: expect.any(String), algorithm: 'ECDH-ES+A256KW', use: 'enc', status: 'active', createdAt: clock },
-        { kid: expect.any(String), algorithm: 'RSA-OAEP-256', use: 'enc', status: 'active', createdAt: clock },
+        { kid: key.kid, algorithm: 'EdDSA', use: 'sig', status: 'active', createdAt: clock, activeFrom: clock },
+        { kid: rsa.kid, algorithm: 'RS256', use: 'sig', status: 'active', createdAt: clock, activeFrom: clock },
+        { kid: expect.any(String), algorithm: 'ECDH-ES+A256KW', use: 'enc', status: 'active', createdAt: clock, activeFrom: clock },
+        { kid: expect.any(String), algorithm: 'RSA-OAEP-256', use: 'enc', status: 'active', createdAt: clock, activeFrom: clock },
       ]),
     );
     expect(encryptionKids(reopened).sort()).toEqual(enc.sort());
@@ -89,39 +89,76 @@ describe('KeyRing', () => {
     }
   });
 
-  it('rotates every key together, keeping the old ones in the JWKS for the grace period, then dropping them', async () => {
+  it('rotates every key together: new signing keys are published at once and sign once cached copies of the JWKS are out of date; old keys stay the grace period', async () => {
     const ring = await KeyRing.open(dataDir, { now, graceMs: 7 * DAY });
     const old = ring.activeKey();
     const oldRsa = ring.activeKey('RS256');
     const oldEnc = encryptionKids(ring);
     const created = clock;
     clock = new Date(clock.getTime() + DAY);
-    const fresh = await ring.rotateKeys();
-    const freshRsa = ring.activeKey('RS256');
-    expect(fresh.kid).not.toBe(old.kid);
-    expect(freshRsa.kid).not.toBe(oldRsa.kid);
-    expect(ring.activeKey().kid).toBe(fresh.kid);
+    const rotatedAt = clock;
+    const made = await ring.rotateKeys();
+    const signsFrom = new Date(rotatedAt.getTime() + PUBLISH_AHEAD_MS);
+    const fresh = made.find((k) => k.algorithm === 'EdDSA')!;
+    const freshRsa = made.find((k) => k.algorithm === 'RS256')!;
     const freshEnc = encryptionKids(ring);
     expect(freshEnc.filter((kid) => oldEnc.includes(kid))).toEqual([]);
+    expect(made.map((k) => k.kid).sort()).toEqual([fresh.kid, freshRsa.kid, ...freshEnc].sort());
+
+    // Published at once, every old key with them; the old signing keys still sign.
     expect(ring.jwks().keys.map((k) => k.kid).sort()).toEqual([fresh.kid, freshRsa.kid, ...freshEnc, old.kid, oldRsa.kid, ...oldEnc].sort());
-    const dropsAt = new Date(clock.getTime() + 7 * DAY);
+    expect([ring.activeKey().kid, ring.activeKey('RS256').kid]).toEqual([old.kid, oldRsa.kid]);
     expect(ring.listKeys()).toEqual(
       expect.arrayContaining([
-        { kid: fresh.kid, algorithm: 'EdDSA', use: 'sig', status: 'active', createdAt: clock },
-        { kid: freshRsa.kid, algorithm: 'RS256', use: 'sig', status: 'active', createdAt: clock },
-        { kid: old.kid, algorithm: 'EdDSA', use: 'sig', status: 'retired', createdAt: created, retiredAt: clock, dropsAt },
-        { kid: oldRsa.kid, algorithm: 'RS256', use: 'sig', status: 'retired', createdAt: created, retiredAt: clock, dropsAt },
+        { kid: fresh.kid, algorithm: 'EdDSA', use: 'sig', status: 'pending', createdAt: rotatedAt, activeFrom: signsFrom },
+        { kid: freshRsa.kid, algorithm: 'RS256', use: 'sig', status: 'pending', createdAt: rotatedAt, activeFrom: signsFrom },
+        { kid: old.kid, algorithm: 'EdDSA', use: 'sig', status: 'active', createdAt: created, activeFrom: created, retiredAt: signsFrom, dropsAt: new Date(signsFrom.getTime() + 7 * DAY) },
+        { kid: oldEnc[0], algorithm: expect.any(String), use: 'enc', status: 'retired', createdAt: created, activeFrom: created, retiredAt: rotatedAt, dropsAt: new Date(rotatedAt.getTime() + 7 * DAY) },
+        { kid: freshEnc[0], algorithm: expect.any(String), use: 'enc', status: 'active', createdAt: rotatedAt, activeFrom: rotatedAt },
       ]),
     );
-    expect(ring.listKeys().slice(0, 4).map((k) => k.status)).toEqual(['active', 'active', 'active', 'active']);
+    // A partner that read the JWKS just before the rotation may keep it this long: it still verifies us.
+    clock = new Date(rotatedAt.getTime() + JWKS_MAX_AGE_SECONDS * 1000);
+    expect(ring.activeKey().kid).toBe(old.kid);
+
+    clock = signsFrom;
+    expect([ring.activeKey().kid, ring.activeKey('RS256').kid]).toEqual([fresh.kid, freshRsa.kid]);
+    expect(ring.listKeys().filter((k) => k.use === 'sig').map((k) => `${k.kid} ${k.status}`).sort()).toEqual(
+      [`${fresh.kid} active`, `${freshRsa.kid} active`, `${old.kid} retired`, `${oldRsa.kid} retired`].sort(),
+    );
     // A message encrypted to a key read just before the rotation still decrypts.
     for (const kid of oldEnc) expect(ring.decryptionKey(kid)?.kid).toBe(kid);
 
-    clock = new Date(clock.getTime() + 7 * DAY);
+    clock = new Date(signsFrom.getTime() + 7 * DAY);
     expect(ring.jwks().keys.map((k) => k.kid).sort()).toEqual([fresh.kid, freshRsa.kid, ...freshEnc].sort());
     for (const kid of oldEnc) expect(ring.decryptionKey(kid)).toBeUndefined();
     await ring.rotateKeys();
     for (const kid of [old.kid, oldRsa.kid, ...oldEnc]) expect(fs.existsSync(path.join(dataDir, 'keys', `${kid}.jwk.json`))).toBe(false);
+  });
+
+  it('signs with the new keys at once when told to (a key that may have leaked)', async () => {
+    const ring = await KeyRing.open(dataDir, { now });
+    const old = ring.activeKey();
+    clock = new Date(clock.getTime() + DAY);
+    const made = await ring.rotateKeys({ atOnce: true });
+    expect(made.map((k) => k.status)).toEqual(['active', 'active', 'active', 'active']);
+    expect(ring.activeKey().kid).toBe(made.find((k) => k.algorithm === 'EdDSA')!.kid);
+    expect(ring.listKeys().find((k) => k.kid === old.kid)).toMatchObject({ status: 'retired', retiredAt: clock });
+  });
+
+  it('a second rotation before the first one signs retires the key still waiting', async () => {
+    const ring = await KeyRing.open(dataDir, { now });
+    const old = ring.activeKey();
+    const first = (await ring.rotateKeys()).find((k) => k.algorithm === 'EdDSA')!;
+    clock = new Date(clock.getTime() + 60_000);
+    const second = (await ring.rotateKeys()).find((k) => k.algorithm === 'EdDSA')!;
+    // The old key signs until the first one's time, which signs until the second one's.
+    expect(ring.activeKey().kid).toBe(old.kid);
+    clock = first.activeFrom;
+    expect(ring.activeKey().kid).toBe(first.kid);
+    clock = second.activeFrom;
+    expect(ring.activeKey().kid).toBe(second.kid);
+    expect(ring.jwks().keys.map((k) => k.kid)).toEqual(expect.arrayContaining([old.kid, first.kid, second.kid]));
   });
 
   it('decrypts only with encryption keys: a signing key kid finds nothing', async () => {
@@ -142,7 +179,7 @@ describe('KeyRing', () => {
     const server = await KeyRing.open(dataDir, { now });
     const before = server.activeKey().kid;
     const cli = await KeyRing.open(dataDir, { now });
-    const rotated = await cli.rotateKeys();
+    const rotated = (await cli.rotateKeys({ atOnce: true })).find((k) => k.algorithm === 'EdDSA')!;
     expect(server.activeKey().kid).toBe(before);
 
     clock = new Date(clock.getTime() + 5000);

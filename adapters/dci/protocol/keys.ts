@@ -3,9 +3,11 @@
  * Ed25519 key for the spec's signatures and the JWS profiles, an RSA key for partners whose code
  * signs and verifies RS256 only (OpenG2P), and two encryption keys partners encrypt messages to us
  * with (`use: enc`): X25519 for ECDH-ES+A256KW, RSA for partners whose code offers RSA-OAEP-256 only.
- * Rotation adds a new active key of each kind and retires the previous ones, which stay in the JWKS
- * for a grace period so signatures made, and messages encrypted, just before the rotation still
- * verify and decrypt, then drop out.
+ * Rotation adds a new key of each kind and retires the previous ones, which stay in the JWKS for a
+ * grace period so signatures made, and messages encrypted, just before the rotation still verify and
+ * decrypt, then drop out. A new signing key is published at once but signs only once every copy of
+ * our JWKS a partner may have cached (JWKS_MAX_AGE_SECONDS) is out of date: a partner that verifies
+ * with its cached copy never meets a kid it does not hold. The previous key signs until then.
  * The files are read and the active keys parsed once per change, not per signature. Changes by other
  * processes (the CLI rotating keys while the server runs) are seen through the directory's mtime and
  * inode, looked at every few seconds: every write goes through a rename, which touches the mtime.
@@ -55,8 +57,11 @@ export interface KeyInfo {
   kid: string;
   algorithm: StoredAlgorithm;
   use: 'sig' | 'enc';
-  status: 'active' | 'retired';
+  /** `pending`: a signing key published in the JWKS that signs from `activeFrom`. */
+  status: 'pending' | 'active' | 'retired';
   createdAt: Date;
+  /** When the key signs (a signing key) or is offered (an encryption key) from. */
+  activeFrom: Date;
   retiredAt?: Date;
   /** When a retired key leaves the JWKS. */
   dropsAt?: Date;
@@ -69,6 +74,8 @@ interface StoredKey {
   kid: string;
   alg?: StoredAlgorithm;
   createdAt: string;
+  /** A signing key made by a rotation signs from then on; absent: from its creation. */
+  activeFrom?: string;
   retiredAt?: string;
   jwk: PrivateJwk;
 }
@@ -76,6 +83,14 @@ interface StoredKey {
 const algorithmOf = (key: StoredKey): StoredAlgorithm => key.alg ?? 'EdDSA';
 
 export const DEFAULT_KEY_GRACE_MS = 7 * 24 * 3600 * 1000;
+
+/** How long a partner may keep our JWKS (its Cache-Control max-age). */
+export const JWKS_MAX_AGE_SECONDS = 300;
+/** A rotated signing key signs this long after it is published: the JWKS's max-age and a minute to spare. */
+export const PUBLISH_AHEAD_MS = (JWKS_MAX_AGE_SECONDS + 60) * 1000;
+
+const activeFromOf = (key: StoredKey) => Date.parse(key.activeFrom ?? key.createdAt);
+const retiredBy = (key: StoredKey, at: number) => key.retiredAt !== undefined && Date.parse(key.retiredAt) <= at;
 
 /** How often the directory is looked at for another process's changes: a rotation is seen within this. */
 const RECHECK_MS = 2000;
@@ -98,8 +113,9 @@ function generate(algorithm: StoredAlgorithm): PrivateJwk {
 }
 
 export class KeyRing {
-  /** Every key file as last read, active first then newest first. */
+  /** Every key file as last read, newest first. */
   private keys: StoredKey[] = [];
+  /** The signing key of each algorithm last used, parsed. */
   private active = new Map<KeyAlgorithm, OurSigningKey>();
   /** Encryption keys parsed so far, by kid (a kid is a thumbprint: the same kid is the same key). */
   private decrypting = new Map<string, OurDecryptionKey>();
@@ -119,26 +135,39 @@ export class KeyRing {
     ring.prune();
     // A key ring written before RSA keys existed gains one beside its Ed25519 key, which stays active.
     // Likewise for the encryption keys, added beside the signing keys of an older ring.
-    for (const algorithm of STORED_ALGORITHMS) if (!ring.current().some((k) => !k.retiredAt && algorithmOf(k) === algorithm)) ring.add(algorithm);
+    const at = ring.now().getTime();
+    for (const algorithm of STORED_ALGORITHMS) if (!ring.current().some((k) => !retiredBy(k, at) && algorithmOf(k) === algorithm)) ring.add(algorithm, at);
     return ring;
   }
 
   listKeys(): KeyInfo[] {
+    const at = this.now().getTime();
     return this.current().map((k) => ({
       kid: k.kid,
       algorithm: algorithmOf(k),
       use: isEncryption(algorithmOf(k)) ? ('enc' as const) : ('sig' as const),
-      status: k.retiredAt ? 'retired' : 'active',
+      status: retiredBy(k, at) ? 'retired' : activeFromOf(k) > at ? 'pending' : 'active',
       createdAt: new Date(k.createdAt),
+      activeFrom: new Date(activeFromOf(k)),
       ...(k.retiredAt && { retiredAt: new Date(k.retiredAt), dropsAt: new Date(Date.parse(k.retiredAt) + this.graceMs) }),
     }));
   }
 
-  /** The key that signs with `algorithm` now (Ed25519 unless a profile asks for RS256). */
+  /** The key that signs with `algorithm` now (Ed25519 unless a profile asks for RS256): of those signing, the latest to start. */
   activeKey(algorithm: KeyAlgorithm = 'EdDSA'): OurSigningKey {
-    this.refresh();
-    const key = this.active.get(algorithm);
-    if (!key) throw new Error(`no active ${algorithm} signing key in ${this.dir}`);
+    const at = this.now().getTime();
+    let stored: StoredKey | undefined;
+    for (const k of this.current()) {
+      if (algorithmOf(k) !== algorithm || activeFromOf(k) > at || retiredBy(k, at)) continue;
+      if (!stored || activeFromOf(k) > activeFromOf(stored)) stored = k;
+    }
+    if (!stored) throw new Error(`no active ${algorithm} signing key in ${this.dir}`);
+    // The kid is the key's thumbprint: the same kid is the same key, already parsed.
+    let key = this.active.get(algorithm);
+    if (key?.kid !== stored.kid) {
+      key = { kid: stored.kid, algorithm, privateKey: createPrivateKey({ key: stored.jwk, format: 'jwk' }), publicJwk: publicJwkOf(stored) as PublicJwk };
+      this.active.set(algorithm, key);
+    }
     return key;
   }
 
@@ -163,18 +192,29 @@ export class KeyRing {
     return { keys: this.current().map(publicJwkOf) };
   }
 
-  /** Makes a new active key of each kind and retires the others; returns the new Ed25519 key. */
-  async rotateKeys(): Promise<OurSigningKey> {
-    const retiredAt = this.now().toISOString();
-    for (const key of this.current()) if (!key.retiredAt) this.write({ ...key, retiredAt });
-    for (const algorithm of STORED_ALGORITHMS) this.add(algorithm);
+  /**
+   * Makes a new key of each kind and retires the others. The new encryption keys are offered at once
+   * (the old ones still decrypt for the grace period); the new signing keys sign from PUBLISH_AHEAD_MS
+   * on, the old ones until then, unless `atOnce` (a key that may have leaked). Returns the new keys.
+   */
+  async rotateKeys(opts: { atOnce?: boolean } = {}): Promise<KeyInfo[]> {
+    const now = this.now().getTime();
+    const signsFrom = opts.atOnce ? now : now + PUBLISH_AHEAD_MS;
+    for (const key of this.current()) {
+      const retiredAt = isEncryption(algorithmOf(key)) ? now : signsFrom;
+      if (key.retiredAt === undefined || Date.parse(key.retiredAt) > retiredAt) this.write({ ...key, retiredAt: new Date(retiredAt).toISOString() });
+    }
+    const made = STORED_ALGORITHMS.map((algorithm) => this.add(algorithm, now, isEncryption(algorithm) ? now : signsFrom));
     this.prune();
-    return this.activeKey();
+    return this.listKeys().filter((key) => made.includes(key.kid));
   }
 
-  private add(algorithm: StoredAlgorithm): void {
+  /** A new key of this kind, in use from `activeFrom`; returns its kid. */
+  private add(algorithm: StoredAlgorithm, createdAt: number, activeFrom = createdAt): string {
     const jwk = generate(algorithm);
-    this.write({ kid: thumbprint(jwk), alg: algorithm, createdAt: this.now().toISOString(), jwk });
+    const kid = thumbprint(jwk);
+    this.write({ kid, alg: algorithm, createdAt: new Date(createdAt).toISOString(), ...(activeFrom > createdAt && { activeFrom: new Date(activeFrom).toISOString() }), jwk });
+    return kid;
   }
 
   /** Keys still usable, active first then newest first. */
@@ -195,14 +235,7 @@ export class KeyRing {
       .readdirSync(this.dir)
       .filter((name) => name.endsWith('.jwk.json'))
       .map((name) => JSON.parse(fs.readFileSync(path.join(this.dir, name), 'utf8')) as StoredKey)
-      .sort((a, b) => Number(a.retiredAt !== undefined) - Number(b.retiredAt !== undefined) || b.createdAt.localeCompare(a.createdAt));
-    for (const algorithm of KEY_ALGORITHMS) {
-      const stored = this.keys.find((k) => !k.retiredAt && algorithmOf(k) === algorithm);
-      // The kid is the key's thumbprint: the same kid is the same key, already parsed.
-      if (stored?.kid === this.active.get(algorithm)?.kid) continue;
-      if (!stored) this.active.delete(algorithm);
-      else this.active.set(algorithm, { kid: stored.kid, algorithm, privateKey: createPrivateKey({ key: stored.jwk, format: 'jwk' }), publicJwk: publicJwkOf(stored) as PublicJwk });
-    }
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     // A change made within the timestamp granularity of this read could go unseen: an unchanged
     // mtime only proves nothing changed once the directory is older than that.
     this.loaded = { mtimeMs, ino, trusted: Date.now() - mtimeMs > 1000 };

@@ -1,15 +1,19 @@
 import { Command } from 'commander';
-import { KeyInfo, KeyRing, publicKeyPem } from '../../../adapters/dci/protocol/keys';
+import { JWKS_MAX_AGE_SECONDS, KeyInfo, KeyRing, PUBLISH_AHEAD_MS, publicKeyPem } from '../../../adapters/dci/protocol/keys';
 import { DEFAULT_TOKEN_KEY_GRACE_HOURS, rotateTokenKey } from '../../auth/tokens';
 import { loadRuntime } from '../runtime';
 
-/** `retire-after`: when a retired key leaves the JWKS and stops verifying; null for the active key. */
+/**
+ * `active-from`: when the key signs (or is offered for encryption) from; `retire-after`: when a
+ * retired key leaves the JWKS and stops verifying, null for a key not retired.
+ */
 const view = (key: KeyInfo) => ({
   kid: key.kid,
   algorithm: key.algorithm,
   use: key.use,
   status: key.status,
   created: key.createdAt.toISOString(),
+  'active-from': key.activeFrom.toISOString(),
   'retire-after': key.dropsAt?.toISOString() ?? null,
 });
 
@@ -32,11 +36,16 @@ export function registerKeys(program: Command): void {
 
   keys
     .command('rotate')
-    .description('make a new active key of each kind; the previous ones stay in the JWKS until their retire-after. Prints the keys as JSON')
-    .action(async () => {
+    .description(
+      'make a new key of each kind, published in the JWKS at once. The new encryption keys are offered at once; the new signing keys sign ' +
+        `from ${PUBLISH_AHEAD_MS / 60_000} minutes on, once partners' cached copies of our JWKS (max-age ${JWKS_MAX_AGE_SECONDS} s) hold them, and the previous ones until then. ` +
+        'The previous keys stay in the JWKS until their retire-after. Prints the keys as JSON',
+    )
+    .option('--now', 'sign with the new keys at once (a key that may have leaked): partners with a cached JWKS must fetch it again to verify us')
+    .action(async (opts: { now?: boolean }) => {
       const { config } = loadRuntime();
       const ring = await KeyRing.open(config.dataDir);
-      await ring.rotateKeys();
+      await ring.rotateKeys({ atOnce: opts.now === true });
       process.stdout.write(`${JSON.stringify(ring.listKeys().map(view))}\n`);
     });
 
