@@ -145,11 +145,23 @@ describe('dci-gateway partners and keys', () => {
     expect(statuses(keys.slice(4))).toEqual(['enc retired', 'enc retired', 'sig active', 'sig active']);
     expect(keys.slice(4)).toEqual(Array(4).fill(expect.objectContaining({ 'retire-after': expect.any(String) })));
 
-    const now = JSON.parse((await cli(['keys', 'rotate', '--now'], dataDir)).stdout);
-    expect(statuses(now.slice(0, 4))).toEqual(['enc active', 'enc active', 'sig active', 'sig active']);
-    // Every earlier key is retired at once, the signing keys still waiting included.
-    expect(now).toHaveLength(12);
-    expect(statuses(now.slice(4))).toEqual([...Array(4).fill('enc retired'), ...Array(4).fill('sig retired')]);
+    // Newest first: the four keys just made, the signing ones waiting a day.
+    const later = JSON.parse((await cli(['keys', 'rotate', '--sign-after', '1440'], dataDir)).stdout);
+    expect(statuses(later.slice(0, 4))).toEqual(['enc active', 'enc active', 'sig pending', 'sig pending']);
+    for (const key of later.slice(0, 4).filter((k: { use: string }) => k.use === 'sig')) expect(Date.parse(key['active-from']) - Date.parse(key.created)).toBe(1440 * 60_000);
+    for (const bad of ['5', '20161', 'soon']) {
+      const refused = await cli(['keys', 'rotate', '--sign-after', bad], dataDir);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`--sign-after must be a whole number of minutes from 6 to 20160, got "${bad}"`);
+    }
+
+    // Revoked: only the new keys are left, signing at once; the earlier ones, still waiting included, are gone.
+    const revoked = await cli(['keys', 'rotate', '--revoke'], dataDir);
+    expect(revoked).toMatchObject({ code: 0 });
+    const left = JSON.parse(revoked.stdout);
+    expect(statuses(left)).toEqual(['enc active', 'enc active', 'sig active', 'sig active']);
+    expect(left.map((k: { kid: string }) => k.kid)).not.toEqual(expect.arrayContaining([keys[0].kid]));
+    expect(fs.readdirSync(path.join(dataDir, 'keys'))).toHaveLength(4);
   }, 120_000);
 
   it('keys rotate-token-key makes a new token key: with no grace every token issued so far is refused, by default the previous key verifies 12 hours more', async () => {

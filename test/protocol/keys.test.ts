@@ -136,14 +136,20 @@ describe('KeyRing', () => {
     for (const kid of [old.kid, oldRsa.kid, ...oldEnc]) expect(fs.existsSync(path.join(dataDir, 'keys', `${kid}.jwk.json`))).toBe(false);
   });
 
-  it('signs with the new keys at once when told to (a key that may have leaked)', async () => {
+  it('revokes: signs with the new keys at once and deletes every earlier key (a key that may have leaked)', async () => {
     const ring = await KeyRing.open(dataDir, { now });
     const old = ring.activeKey();
+    const oldEnc = encryptionKids(ring);
+    await ring.rotateKeys(); // a rotation under way: its keys go too
     clock = new Date(clock.getTime() + DAY);
-    const made = await ring.rotateKeys({ atOnce: true });
+    const made = await ring.rotateKeys({ revoke: true });
     expect(made.map((k) => k.status)).toEqual(['active', 'active', 'active', 'active']);
     expect(ring.activeKey().kid).toBe(made.find((k) => k.algorithm === 'EdDSA')!.kid);
-    expect(ring.listKeys().find((k) => k.kid === old.kid)).toMatchObject({ status: 'retired', retiredAt: clock });
+    expect(ring.listKeys().map((k) => k.kid).sort()).toEqual(made.map((k) => k.kid).sort());
+    expect(ring.jwks().keys.map((k) => k.kid).sort()).toEqual(made.map((k) => k.kid).sort());
+    for (const kid of oldEnc) expect(ring.decryptionKey(kid)).toBeUndefined();
+    expect(fs.readdirSync(path.join(dataDir, 'keys')).sort()).toEqual(made.map((k) => `${k.kid}.jwk.json`).sort());
+    expect(fs.existsSync(path.join(dataDir, 'keys', `${old.kid}.jwk.json`))).toBe(false);
   });
 
   it('a second rotation before the first one signs retires the key still waiting', async () => {
@@ -179,11 +185,13 @@ describe('KeyRing', () => {
     const server = await KeyRing.open(dataDir, { now });
     const before = server.activeKey().kid;
     const cli = await KeyRing.open(dataDir, { now });
-    const rotated = (await cli.rotateKeys({ atOnce: true })).find((k) => k.algorithm === 'EdDSA')!;
-    expect(server.activeKey().kid).toBe(before);
+    const rotated = (await cli.rotateKeys()).find((k) => k.algorithm === 'EdDSA')!;
+    expect(server.jwks().keys.map((k) => k.kid)).not.toContain(rotated.kid);
 
     clock = new Date(clock.getTime() + 5000);
-    expect(server.activeKey().kid).toBe(rotated.kid);
     expect(server.jwks().keys.map((k) => k.kid)).toEqual(expect.arrayContaining([rotated.kid, before]));
+    expect(server.activeKey().kid).toBe(before);
+    clock = rotated.activeFrom;
+    expect(server.activeKey().kid).toBe(rotated.kid);
   });
 });

@@ -194,15 +194,19 @@ export class KeyRing {
 
   /**
    * Makes a new key of each kind and retires the others. The new encryption keys are offered at once
-   * (the old ones still decrypt for the grace period); the new signing keys sign from PUBLISH_AHEAD_MS
-   * on, the old ones until then, unless `atOnce` (a key that may have leaked). Returns the new keys.
+   * (the old ones still decrypt for the grace period); the new signing keys sign `publishAheadMs` later
+   * (PUBLISH_AHEAD_MS at least), the old ones until then. With `revoke` (a key that may have leaked)
+   * the new keys sign at once and every earlier key is deleted: it leaves the JWKS and verifies or
+   * decrypts nothing more. Returns the new keys.
    */
-  async rotateKeys(opts: { atOnce?: boolean } = {}): Promise<KeyInfo[]> {
+  async rotateKeys(opts: { revoke?: boolean; publishAheadMs?: number } = {}): Promise<KeyInfo[]> {
     const now = this.now().getTime();
-    const signsFrom = opts.atOnce ? now : now + PUBLISH_AHEAD_MS;
-    for (const key of this.current()) {
+    const signsFrom = opts.revoke ? now : now + Math.max(opts.publishAheadMs ?? 0, PUBLISH_AHEAD_MS);
+    const earlier = this.current();
+    for (const key of earlier) {
       const retiredAt = isEncryption(algorithmOf(key)) ? now : signsFrom;
-      if (key.retiredAt === undefined || Date.parse(key.retiredAt) > retiredAt) this.write({ ...key, retiredAt: new Date(retiredAt).toISOString() });
+      if (opts.revoke) this.remove(key.kid);
+      else if (key.retiredAt === undefined || Date.parse(key.retiredAt) > retiredAt) this.write({ ...key, retiredAt: new Date(retiredAt).toISOString() });
     }
     const made = STORED_ALGORITHMS.map((algorithm) => this.add(algorithm, now, isEncryption(algorithm) ? now : signsFrom));
     this.prune();
@@ -217,7 +221,7 @@ export class KeyRing {
     return kid;
   }
 
-  /** Keys still usable, active first then newest first. */
+  /** Keys still usable, newest first. */
   private current(): StoredKey[] {
     this.refresh();
     return this.keys.filter((k) => !this.dropped(k));
@@ -248,12 +252,14 @@ export class KeyRing {
   /** Private keys past their grace period are of no use to anyone: delete them. */
   private prune(): void {
     this.current();
-    const dropped = this.keys.filter((k) => this.dropped(k));
-    for (const key of dropped) {
-      fs.rmSync(this.file(key.kid), { force: true });
-      this.decrypting.delete(key.kid);
-    }
-    if (dropped.length > 0) this.loaded = undefined;
+    for (const key of this.keys.filter((k) => this.dropped(k))) this.remove(key.kid);
+  }
+
+  private remove(kid: string): void {
+    fs.rmSync(this.file(kid), { force: true });
+    this.decrypting.delete(kid);
+    // Our own change is seen at once, not at the next look at the directory.
+    this.loaded = undefined;
   }
 
   private write(key: StoredKey): void {

@@ -17,6 +17,9 @@ const view = (key: KeyInfo) => ({
   'retire-after': key.dropsAt?.toISOString() ?? null,
 });
 
+/** Two weeks: a partner that pinned our keys has that long to install the new ones. */
+const MAX_SIGN_AFTER_MINUTES = 14 * 24 * 60;
+
 export function registerKeys(program: Command): void {
   const keys = program.command('keys').description("manage the gateway's own keys: DCI signing (Ed25519, and RSA for RS256 partners) and encryption (X25519, and RSA for RSA-OAEP-256 partners), kept in DATA_DIR/keys; and the bearer tokens' key, in DATA_DIR/auth");
 
@@ -41,11 +44,20 @@ export function registerKeys(program: Command): void {
         `from ${PUBLISH_AHEAD_MS / 60_000} minutes on, once partners' cached copies of our JWKS (max-age ${JWKS_MAX_AGE_SECONDS} s) hold them, and the previous ones until then. ` +
         'The previous keys stay in the JWKS until their retire-after. Prints the keys as JSON',
     )
-    .option('--now', 'sign with the new keys at once (a key that may have leaked): partners with a cached JWKS must fetch it again to verify us')
-    .action(async (opts: { now?: boolean }) => {
+    .option('--sign-after <minutes>', `when the new signing keys start signing, from ${PUBLISH_AHEAD_MS / 60_000} to ${MAX_SIGN_AFTER_MINUTES} minutes: long enough for partners that pinned our keys to install them (keys list --pem)`, String(PUBLISH_AHEAD_MS / 60_000))
+    .option(
+      '--revoke',
+      'for a key that may have leaked: sign with the new keys at once and delete every earlier key, which leaves the JWKS and verifies or decrypts nothing more ' +
+        '(partners with a cached JWKS must fetch it again to verify us; what was signed with or encrypted to the earlier keys just before is refused)',
+    )
+    .action(async (opts: { revoke?: boolean; signAfter: string }) => {
+      const minutes = Number(opts.signAfter);
+      if (!/^\d+$/.test(opts.signAfter) || minutes < PUBLISH_AHEAD_MS / 60_000 || minutes > MAX_SIGN_AFTER_MINUTES) {
+        throw new Error(`--sign-after must be a whole number of minutes from ${PUBLISH_AHEAD_MS / 60_000} to ${MAX_SIGN_AFTER_MINUTES}, got "${opts.signAfter}"`);
+      }
       const { config } = loadRuntime();
       const ring = await KeyRing.open(config.dataDir);
-      await ring.rotateKeys({ atOnce: opts.now === true });
+      await ring.rotateKeys({ revoke: opts.revoke === true, publishAheadMs: minutes * 60_000 });
       process.stdout.write(`${JSON.stringify(ring.listKeys().map(view))}\n`);
     });
 
