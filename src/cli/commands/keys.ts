@@ -19,6 +19,8 @@ const view = (key: KeyInfo) => ({
 
 /** Two weeks: a partner that pinned our keys has that long to install the new ones. */
 const MAX_SIGN_AFTER_MINUTES = 14 * 24 * 60;
+/** A year: the longest a token signed by a rotated key stays valid. */
+const MAX_TOKEN_KEY_GRACE_HOURS = 365 * 24;
 
 export function registerKeys(program: Command): void {
   const keys = program.command('keys').description("manage the gateway's own keys: DCI signing (Ed25519, and RSA for RS256 partners) and encryption (X25519, and RSA for RSA-OAEP-256 partners), kept in DATA_DIR/keys; and the bearer tokens' key, in DATA_DIR/auth");
@@ -69,7 +71,9 @@ export function registerKeys(program: Command): void {
     )
     .option('--grace-hours <hours>', 'how long tokens signed with the previous key stay valid (at most their own lifetime)', String(DEFAULT_TOKEN_KEY_GRACE_HOURS))
     .action(async (opts: { graceHours: string }) => {
-      if (!/^\d+$/.test(opts.graceHours) || Number(opts.graceHours) > 8760) throw new Error(`--grace-hours must be a whole number of hours from 0 (revokes every token) to 8760, got "${opts.graceHours}"`);
+      if (!/^\d+$/.test(opts.graceHours) || Number(opts.graceHours) > MAX_TOKEN_KEY_GRACE_HOURS) {
+        throw new Error(`--grace-hours must be a whole number of hours from 0 (revokes every token) to ${MAX_TOKEN_KEY_GRACE_HOURS}, got "${opts.graceHours}"`);
+      }
       const { config } = loadRuntime();
       const rotated = await rotateTokenKey(config.dataDir, Number(opts.graceHours) * 3_600_000);
       process.stdout.write(`${JSON.stringify({ kid: rotated.kid, retired: rotated.retired.map((key) => ({ kid: key.kid, 'verifies-until': key.verifiesUntil })) })}\n`);
