@@ -44,6 +44,8 @@ export interface TokenServiceOptions {
   /** Our `iss`: the gateway's DCI sender id. */
   issuer: string;
   external?: ExternalIssuer;
+  /** The clock that times the look at the key file and the retired keys' grace (tests move it). */
+  now?: () => number;
 }
 
 export interface IssueTokenInput {
@@ -98,7 +100,7 @@ export class TokenService {
     this.checkedAt = now();
   }
 
-  static async open(opts: TokenServiceOptions & { now?: () => number }): Promise<TokenService> {
+  static async open(opts: TokenServiceOptions): Promise<TokenService> {
     const dir = path.join(opts.dataDir, KEY_DIR);
     await loadOrCreateSigningKey(opts.dataDir);
     // One key set per service: jose caches the fetched keys and refetches on an unknown kid.
