@@ -17,8 +17,9 @@ import type { Logger } from './log';
 import { createPartner, findBySenderId, rotateClientSecret, updatePartner } from './partners/service';
 
 const KINDS = ['crvs', 'ibr', 'dr', 'social'] as const;
+const dataSourceOf = (kind: RegistryName) => `sandbox-${kind}`;
 /** The data sources the sandbox is wired as, one per registry. */
-export const SANDBOX_DATA_SOURCES = KINDS.map((kind) => `sandbox-${kind}`);
+export const SANDBOX_DATA_SOURCES = KINDS.map(dataSourceOf);
 /** The registries that call us back (async answers, notifications), each a partner of ours. */
 const CALLING_BACK: { registry: RegistryName; displayName: string }[] = [
   { registry: 'crvs', displayName: 'Sandbox CRVS' },
@@ -55,8 +56,8 @@ export async function startDemoSandbox(gateway: Gateway, config: Config, demoInd
   }
 
   const settings = { box: SecretBox.open(config.dataDir), defaultSenderId: config.dciSenderId };
-  for (const [i, kind] of KINDS.entries()) {
-    const name = SANDBOX_DATA_SOURCES[i];
+  for (const kind of KINDS) {
+    const name = dataSourceOf(kind);
     const registry = sandbox.registries[kind];
     const address: DataSourceAddress = {
       baseUrl: registry.baseUrl,

@@ -9,6 +9,7 @@ import { Types, type FilterQuery, type Model } from 'mongoose';
 import type { DisclosureMessage, DisclosureRecorder, PersonDisclosure } from '../../adapters/dci/server/disclosureAudit';
 import { badInput } from '../errors';
 import { insertsTogether } from '../store/insertsTogether';
+import { deleteOlderThan } from '../store/retention';
 import type { DisclosureDoc } from '../store/models/disclosure';
 
 export interface DisclosureModels {
@@ -119,8 +120,6 @@ export function disclosureView(doc: DisclosureDoc) {
 }
 
 /** Deletes the records older than the retention; returns how many. */
-export async function pruneDisclosures(models: DisclosureModels, now: Date, retentionDays: number): Promise<number> {
-  const before = new Date(now.getTime() - retentionDays * 86_400_000);
-  const { deletedCount } = await models.Disclosure.deleteMany({ at: { $lt: before } });
-  return deletedCount;
+export function pruneDisclosures(models: DisclosureModels, now: Date, retentionDays: number): Promise<number> {
+  return deleteOlderThan(models.Disclosure, 'at', now, retentionDays);
 }

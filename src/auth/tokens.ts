@@ -102,7 +102,7 @@ export class TokenService {
 
   static async open(opts: TokenServiceOptions): Promise<TokenService> {
     const dir = path.join(opts.dataDir, KEY_DIR);
-    await loadOrCreateSigningKey(opts.dataDir);
+    await ensureSigningKey(dir);
     // One key set per service: jose caches the fetched keys and refetches on an unknown kid.
     const external = opts.external && { config: opts.external, jwks: createRemoteJWKSet(new URL(opts.external.jwksUrl)) };
     return new TokenService(opts.issuer, dir, await readTokenKeys(dir), external, opts.now ?? Date.now);
@@ -217,28 +217,31 @@ function isNonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;
 }
 
-async function loadOrCreateSigningKey(dataDir: string): Promise<KeyObject> {
-  const dir = path.join(dataDir, KEY_DIR);
+/** Makes the signing key file if there is none; a key another process made first is kept. */
+async function ensureSigningKey(dir: string): Promise<void> {
   const file = path.join(dir, KEY_FILE);
   // Modes passed to mkdir/open are only ever narrowed by the umask, so these are upper bounds.
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-  try {
-    return await readSigningKey(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-
-  // Hard-linked into place: if another process created the key first, link fails and we use that
-  // key instead of replacing it.
-  await placeFile(file, newSigningJwk(), (temp) =>
+  const exists = await fs.stat(file).then(
+    () => true,
+    (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      return false;
+    },
+  );
+  if (exists) return;
+  // Hard-linked into place: if another process created the key first, link fails and that key stays.
+  await placeFile(file, jwkText(newSigningKey()), (temp) =>
     fs.link(temp, file).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'EEXIST') throw err;
     }),
   );
-  return readSigningKey(file);
 }
 
-const newSigningJwk = () => JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }));
+const newSigningKey = () => generateKeyPairSync('ed25519').privateKey;
+const jwkText = (key: KeyObject) => JSON.stringify(key.export({ format: 'jwk' }));
+/** RFC 7638 thumbprint of a public key: the `kid` of the tokens it verifies. */
+const kidOf = (publicKey: KeyObject) => calculateJwkThumbprint(publicKey.export({ format: 'jwk' }) as JWK);
 
 /** Writes `text` aside (mode 0600, synced), then `place`s it: a reader never sees a partial file. */
 async function placeFile(file: string, text: string, place: (temp: string) => Promise<void>): Promise<void> {
@@ -263,19 +266,18 @@ async function placeFile(file: string, text: string, place: (temp: string) => Pr
  */
 export async function rotateTokenKey(dataDir: string, graceMs: number, now = new Date()): Promise<RotatedTokenKey> {
   const dir = path.join(dataDir, KEY_DIR);
-  await loadOrCreateSigningKey(dataDir);
-  const previous = await readTokenKeys(dir);
+  await ensureSigningKey(dir);
   const retired = graceMs > 0 ? (await readRetiredKeys(dir)).filter((key) => Date.parse(key.verifiesUntil) > now.getTime()) : [];
   if (graceMs > 0) {
-    const jwk = createPublicKey(previous.signingKey).export({ format: 'jwk' });
-    retired.push({ kid: previous.kid, jwk, retiredAt: now.toISOString(), verifiesUntil: new Date(now.getTime() + graceMs).toISOString() });
+    const previous = createPublicKey(await readSigningKey(path.join(dir, KEY_FILE)));
+    retired.push({ kid: await kidOf(previous), jwk: previous.export({ format: 'jwk' }), retiredAt: now.toISOString(), verifiesUntil: new Date(now.getTime() + graceMs).toISOString() });
   }
   // The retired keys first: a service that sees the new key file reads them with it.
   const rename = (file: string) => (temp: string) => fs.rename(temp, file);
   await placeFile(path.join(dir, RETIRED_FILE), JSON.stringify(retired, null, 2), rename(path.join(dir, RETIRED_FILE)));
-  await placeFile(path.join(dir, KEY_FILE), newSigningJwk(), rename(path.join(dir, KEY_FILE)));
-  const { kid } = await readTokenKeys(dir);
-  return { kid, retired: retired.map((key) => ({ kid: key.kid, verifiesUntil: key.verifiesUntil })) };
+  const next = newSigningKey();
+  await placeFile(path.join(dir, KEY_FILE), jwkText(next), rename(path.join(dir, KEY_FILE)));
+  return { kid: await kidOf(createPublicKey(next)), retired: retired.map((key) => ({ kid: key.kid, verifiesUntil: key.verifiesUntil })) };
 }
 
 /** The signing key with its kid, and every key that verifies. */
@@ -284,7 +286,7 @@ async function readTokenKeys(dir: string): Promise<TokenKeys> {
   const { ino } = await fs.stat(file);
   const signingKey = await readSigningKey(file);
   const publicKey = createPublicKey(signingKey);
-  const kid = await calculateJwkThumbprint(publicKey.export({ format: 'jwk' }) as JWK);
+  const kid = await kidOf(publicKey);
   const retired = (await readRetiredKeys(dir)).map((key) => ({ kid: key.kid, key: createPublicKey({ key: key.jwk, format: 'jwk' }), until: Date.parse(key.verifiesUntil) }));
   return { ino, kid, signingKey, verifying: [{ kid, key: publicKey, until: Infinity }, ...retired] };
 }

@@ -58,9 +58,3 @@ export async function partnerAnswers<V>(
   });
   return outcomes;
 }
-
-/** Deletes the fetch audit's records older than the retention (INDICATOR_FETCH_RETENTION_DAYS); returns how many. */
-export async function pruneIndicatorFetches(models: Pick<IndicatorDeps['models'], 'IndicatorFetch'>, now: Date, retentionDays: number): Promise<number> {
-  const before = new Date(now.getTime() - retentionDays * 86_400_000);
-  return (await models.IndicatorFetch.deleteMany({ at: { $lt: before } })).deletedCount;
-}

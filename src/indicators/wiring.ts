@@ -12,9 +12,8 @@ import { GatewayError } from '../errors';
 import { JobQueue, PermanentJobError } from '../jobs/queue';
 import type { Logger } from '../log';
 import type { RegistryModels } from '../store/models';
-import { Pruning, startPruning } from '../store/retention';
+import { deleteOlderThan, Pruning, startPruning } from '../store/retention';
 import { scanOutbox } from './invalidation';
-import { pruneIndicatorFetches } from './partnerAnswers';
 import { parseIndicator } from './refs';
 import { failRefresh, REFRESH_JOB, RefreshInterrupted, runRefresh } from './refresh';
 import { ensureIndicatorValues } from './values';
@@ -116,7 +115,7 @@ export function wireIndicators(opts: {
     start() {
       stopping = false;
       scanLater(0);
-      pruning = startPruning('indicator fetch audit records', (now) => pruneIndicatorFetches(models, now, opts.fetchRetentionDays), log);
+      pruning = startPruning('indicator fetch audit records', (now) => deleteOlderThan(models.IndicatorFetch, 'at', now, opts.fetchRetentionDays), log);
     },
     async stop() {
       stopping = true;

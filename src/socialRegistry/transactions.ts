@@ -19,6 +19,7 @@ import { insertNew } from '../registry/bulkCreate';
 import { text } from '../registry/input';
 import type { RegistryModels } from '../store/models';
 import type { SocialRegistryResult, SocialRegistryTransactionDoc } from '../store/models/socialRegistry';
+import { deleteOlderThan } from '../store/retention';
 
 /** How long an async search waits for its answer. */
 export const ANSWER_WINDOW_MS = 10 * 60_000;
@@ -115,9 +116,8 @@ export async function listTransactions(models: RegistryModels, args: { dataSourc
 export const RETENTION_DAYS = 30;
 
 /** Deletes the transactions created more than RETENTION_DAYS before `now` (by their stored time: the embedded engines have no TTL index). */
-export async function pruneTransactions(models: RegistryModels, now: Date): Promise<number> {
-  const before = new Date(now.getTime() - RETENTION_DAYS * 86_400_000);
-  return (await models.SocialRegistryTransaction.deleteMany({ createdAt: { $lt: before } })).deletedCount;
+export function pruneTransactions(models: RegistryModels, now: Date): Promise<number> {
+  return deleteOlderThan(models.SocialRegistryTransaction, 'createdAt', now, RETENTION_DAYS);
 }
 
 /** Stores the answer of one of our async searches; callbacks of other flows pass by untouched. */

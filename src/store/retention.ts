@@ -3,9 +3,17 @@
  * have no TTL index): at start, then hourly. Every instance prunes: deleting what is past its
  * retention twice deletes nothing more.
  */
+import type { Model } from 'mongoose';
 import type { Logger } from '../log';
 
 const PRUNE_EVERY_MS = 60 * 60_000;
+const DAY_MS = 86_400_000;
+
+/** Deletes the documents whose `field` (a stored time) is more than `retentionDays` before `now`; returns how many. */
+export async function deleteOlderThan<T>(model: Model<T>, field: keyof T & string, now: Date, retentionDays: number): Promise<number> {
+  const before = new Date(now.getTime() - retentionDays * DAY_MS);
+  return (await model.deleteMany({ [field]: { $lt: before } } as Parameters<Model<T>['deleteMany']>[0])).deletedCount;
+}
 
 export interface Pruning {
   /** Stops the schedule and waits for a deletion under way. */

@@ -202,11 +202,13 @@ export class KeyRing {
   async rotateKeys(opts: { revoke?: boolean; publishAheadMs?: number } = {}): Promise<KeyInfo[]> {
     const now = this.now().getTime();
     const signsFrom = opts.revoke ? now : now + Math.max(opts.publishAheadMs ?? 0, PUBLISH_AHEAD_MS);
-    const earlier = this.current();
-    for (const key of earlier) {
+    for (const key of this.current()) {
+      if (opts.revoke) {
+        this.remove(key.kid);
+        continue;
+      }
       const retiredAt = isEncryption(algorithmOf(key)) ? now : signsFrom;
-      if (opts.revoke) this.remove(key.kid);
-      else if (key.retiredAt === undefined || Date.parse(key.retiredAt) > retiredAt) this.write({ ...key, retiredAt: new Date(retiredAt).toISOString() });
+      if (key.retiredAt === undefined || Date.parse(key.retiredAt) > retiredAt) this.write({ ...key, retiredAt: new Date(retiredAt).toISOString() });
     }
     const made = STORED_ALGORITHMS.map((algorithm) => this.add(algorithm, now, isEncryption(algorithm) ? now : signsFrom));
     this.prune();
