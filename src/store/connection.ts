@@ -5,6 +5,7 @@ import mongoose from 'mongoose';
 import { claimDataDir, DataDirInUseError, DataDirLock, runningEngineUri } from './dataDirLock';
 import { EmbeddedEngine, EngineName, engineFromEnv, startEmbeddedEngine } from './engine';
 import { DatabaseLiveness } from './liveness';
+import { watchPool } from './poolWatch';
 import type { Logger } from '../log';
 
 export interface Store {
@@ -60,8 +61,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     ? { uri: opts.mongodbUri }
     : await embeddedEngine(opts);
   mongoose.set('strictQuery', true);
-  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000, autoIndex: false, monitorCommands: true });
-  let commands = 0;
+  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000, autoIndex: false });
   let liveness: DatabaseLiveness;
   try {
     await connection.asPromise();
@@ -72,17 +72,14 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     lock?.release();
     throw opts.mongodbUri ? new MongoUnreachableError(opts.mongodbUri, error) : error;
   }
-  connection.getClient().on('commandStarted', () => {
-    commands += 1;
-  });
-  // A busy engine answers the ping late but goes on finishing the gateway's own commands.
-  connection.getClient().on('commandSucceeded', () => liveness.noteProgress());
+  // A busy engine answers the ping late but goes on answering the gateway's own commands.
+  const pool = watchPool(connection.getClient(), () => liveness.noteProgress());
   return {
     connection,
     engine,
     announce: (url) => lock?.update({ url }),
     liveness,
-    commandCount: () => commands,
+    commandCount: () => pool.commands(),
     async ready() {
       if (engine && !engine.alive()) return false;
       return liveness.answering();

@@ -55,7 +55,7 @@ export class DatabaseLiveness {
     return this.pinging;
   }
 
-  /** Another command of this gateway's just completed: the database is answering. */
+  /** The database just answered another command of this gateway's: it is answering. */
   noteProgress(): void {
     this.lastProgress = Date.now();
   }

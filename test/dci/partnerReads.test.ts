@@ -3,7 +3,7 @@
  * profile and the keys. Nothing is kept between messages, so a revoked key is refused from the next
  * message on.
  */
-import type { CommandStartedEvent } from 'mongodb';
+import mongoose from 'mongoose';
 import { updatePartner } from '../../src/partners/service';
 import { seedRegistry, demoUin } from '../../src/registry/seed';
 import { newHeader, signingProfile } from '../../adapters/dci/protocol';
@@ -42,18 +42,17 @@ describe('partner reads per DCI message (end to end)', () => {
 
   it('reads the partner once for a signed sync search', async () => {
     const token = await partner.token();
-    const reads: CommandStartedEvent[] = [];
-    const client = t.gateway.store.connection.getClient();
-    const count = (event: CommandStartedEvent) => {
-      if (event.commandName === 'find' && event.command.find === 'partners') reads.push(event);
-    };
-    client.on('commandStarted', count);
+    // Every collection call made through mongoose, as its debug hook reports them.
+    const reads: string[] = [];
+    mongoose.set('debug', (collection: string, method: string) => {
+      if (collection === 'partners' && method.startsWith('find')) reads.push(method);
+    });
     try {
       const res = await syncSearch(token);
       expect(res.status).toBe(200);
       expect(res.body.header.status).toBe('succ');
     } finally {
-      client.off('commandStarted', count);
+      mongoose.set('debug', false);
     }
     expect(reads).toHaveLength(1);
   });

@@ -242,10 +242,17 @@ describe('a database that stops answering (engine stopped with SIGSTOP)', () => 
     const STALL_MS = 45_000;
     await stall();
     try {
-      const inFlight = await Promise.all([graphql(), syncSearch(), tokenRequest(), sleep(STALL_MS)]);
+      // /readyz asked all along: when the driver gives up, the commands it interrupts are no answer.
+      const readiness: number[] = [];
+      const stallEnds = Date.now() + STALL_MS;
+      const watchReadiness = async () => {
+        while (Date.now() < stallEnds - 2000) readiness.push((await readyz()).status);
+      };
+      const inFlight = await Promise.all([graphql(), syncSearch(), tokenRequest(), sleep(STALL_MS), watchReadiness()]);
       expectUnavailable.graphql(inFlight[0]);
       expectUnavailable.dci(inFlight[1]);
       expectUnavailable.token(inFlight[2]);
+      expect(new Set(readiness)).toEqual(new Set([503]));
     } finally {
       resume();
     }
