@@ -16,13 +16,12 @@ export interface PoolWatch {
   commands(): number;
 }
 
-type ConnectionEvent = { address: string; connectionId: number | '<monitor>' };
-
 export function watchPool(client: mongoose.mongo.MongoClient, onAnswer: () => void): PoolWatch {
   let commands = 0;
   let clears = 0;
   const clearsAtCheckOut = new Map<string, number>();
-  const connection = (event: ConnectionEvent) => `${event.address}/${event.connectionId}`;
+  // Connection ids are unique within one server's pool; with a replica set there is a pool per server.
+  const connection = (event: mongoose.mongo.ConnectionCheckedInEvent | mongoose.mongo.ConnectionCheckedOutEvent) => `${event.address}/${event.connectionId}`;
   client.on('connectionCheckedOut', (event) => {
     commands += 1;
     clearsAtCheckOut.set(connection(event), clears);
