@@ -13,7 +13,12 @@
  *
  *   node .ci/ferretdb-coverage/cover.js <shapes dir> <jest --json output of that run>
  *
- * prints the files to leave out, as .ci/ferretdb-covered-tests lists them.
+ * prints the files to leave out, as .ci/ferretdb-covered-tests lists them;
+ *
+ *   node .ci/ferretdb-coverage/cover.js --check <shapes dir>
+ *
+ * fails when a file .ci/ferretdb-covered-tests lists sent a feature that no file of the FerretDB half
+ * sent in that recording (watch.js): .ci/run's check that the list still holds after a change.
  */
 'use strict';
 const fs = require('node:fs');
@@ -72,7 +77,7 @@ function stage(value, context, out) {
   else query(operand, `${context} ${operator}`, out);
 }
 
-/** The features of one recorded shape (shapes.js): a command's first key is its name. */
+/** The features of one recorded shape (shape.js): a command's first key is its name. */
 function features(shape) {
   const [command, ...fields] = Object.keys(shape);
   const out = new Set([[command, ...fields.sort()].join(' ')]);
@@ -94,59 +99,96 @@ function features(shape) {
   return out;
 }
 
-const [shapesDir, jestJson] = process.argv.slice(2);
-if (!shapesDir || !jestJson) {
-  console.error('usage: cover.js <shapes dir> <jest --json output>');
-  process.exit(2);
-}
-const relative = (testPath) => testPath.replace(/^.*?\/test\//, 'test/');
-const keep = new Set(
+const CI = path.join(__dirname, '..');
+/** The test files a list in .ci names, one per line, with comments after `#` or a space. */
+const listed = (name) =>
   fs
-    .readFileSync(path.join(__dirname, '..', 'ferretdb-keep'), 'utf8')
+    .readFileSync(path.join(CI, name), 'utf8')
     .split('\n')
     .filter((line) => line && !line.startsWith('#'))
-    .map((line) => line.split(/\s/)[0]),
-);
+    .map((line) => line.split(/\s/)[0]);
+const relative = (testPath) => testPath.replace(/^.*?\/test\//, 'test/');
+/** watch.js's name for a test file's shapes. */
+const shapesName = (file) => `${file.replace(/^test\//, '').replace(/[^A-Za-z0-9._-]/g, '_')}.txt`;
 
-const run = JSON.parse(fs.readFileSync(jestJson, 'utf8'));
-// A kept file that failed (debug logging slows FerretDB past some tests' deadlines) stays anyway, and
-// any feature it did not get to send only makes other files stay: the list errs on the side of running.
-const failed = run.testResults.filter((result) => result.status === 'failed' && !keep.has(relative(result.name))).map((result) => relative(result.name));
-if (failed.length) {
-  console.error(`these files failed in the recorded run, record it again: ${failed.join(', ')}`);
-  process.exit(1);
-}
-const files = run.testResults.map((result) => {
-  const file = relative(result.name);
-  const shapesFile = path.join(shapesDir, `${file.replace(/^test\//, '').replace(/[^A-Za-z0-9._-]/g, '_')}.txt`);
+function featuresOf(shapesDir, file) {
+  const shapesFile = path.join(shapesDir, shapesName(file));
   const lines = fs.existsSync(shapesFile) ? fs.readFileSync(shapesFile, 'utf8').split('\n').filter(Boolean) : [];
-  return { file, features: new Set(lines.flatMap((line) => [...features(JSON.parse(line))])), seconds: (result.endTime - result.startTime) / 1000 };
-});
-for (const name of keep) if (!files.some((f) => f.file === name)) console.error(`warning: ${name} in .ci/ferretdb-keep did not run`);
-
-const staying = new Set();
-const covered = new Set();
-const stay = (f) => {
-  staying.add(f);
-  for (const feature of f.features) covered.add(feature);
-};
-for (const f of files) if (keep.has(f.file)) stay(f);
-const senders = new Map();
-for (const f of files) for (const feature of f.features) senders.set(feature, [...(senders.get(feature) ?? []), f]);
-for (const [feature, by] of senders) if (by.length === 1 && !covered.has(feature)) stay(by[0]);
-for (;;) {
-  const gain = (f) => [...f.features].filter((feature) => !covered.has(feature)).length;
-  const best = files
-    .filter((f) => !staying.has(f) && gain(f) > 0)
-    .sort((a, b) => gain(b) / Math.max(b.seconds, 1) - gain(a) / Math.max(a.seconds, 1) || a.file.localeCompare(b.file))[0];
-  if (!best) break;
-  stay(best);
+  return new Set(lines.flatMap((line) => [...features(JSON.parse(line))]));
 }
 
-const leftOut = files.filter((f) => !staying.has(f)).sort((a, b) => a.file.localeCompare(b.file));
-const seconds = (list) => list.reduce((n, f) => n + f.seconds, 0).toFixed(0);
-console.error(
-  `${senders.size} features from ${files.length} files; ${staying.size} files (${seconds([...staying])} s) send them all; ` +
-    `${leftOut.length} files (${seconds(leftOut)} s) can be left out`,
-);
-for (const f of leftOut) console.log(f.file);
+/** Every feature of a left-out file must be sent by a file that runs on FerretDB. */
+function check(shapesDir) {
+  const leftOut = new Set(listed('ferretdb-covered-tests'));
+  const engineFree = new Set(listed('engine-free-tests'));
+  const recorded = fs.readdirSync(shapesDir).filter((name) => name.endsWith('.txt'));
+  const byName = new Map([...leftOut].map((file) => [shapesName(file), file]));
+  const sentOnFerretdb = new Set();
+  for (const name of recorded) {
+    if (byName.has(name) || name === 'untagged.txt') continue;
+    if ([...engineFree].some((file) => shapesName(file) === name)) console.error(`warning: ${name} is listed as engine-free but sent commands`);
+    for (const feature of featuresOf(shapesDir, name.replace(/\.txt$/, ''))) sentOnFerretdb.add(feature);
+  }
+  const missing = [...leftOut].flatMap((file) => [...featuresOf(shapesDir, file)].filter((f) => !sentOnFerretdb.has(f)).map((f) => `${file}: ${f}`));
+  if (missing.length) {
+    console.error(
+      'These features are sent only by files the FerretDB half leaves out; take the files out of ' +
+        '.ci/ferretdb-covered-tests, or make the list again (.ci/ferretdb-coverage/record):\n  ' +
+        missing.join('\n  '),
+    );
+    process.exit(1);
+  }
+  console.error(`${leftOut.size} files left out of the FerretDB half send no feature that the files it runs do not send (${sentOnFerretdb.size} features)`);
+}
+
+/** The files the FerretDB half can leave out, from one recorded run. */
+function choose(shapesDir, jestJson) {
+  const keep = new Set(listed('ferretdb-keep'));
+  const run = JSON.parse(fs.readFileSync(jestJson, 'utf8'));
+  const failed = run.testResults.filter((result) => result.status === 'failed').map((result) => relative(result.name));
+  if (failed.length) {
+    console.error(`these files failed in the recorded run, record it again: ${failed.join(', ')}`);
+    process.exit(1);
+  }
+  const files = run.testResults.map((result) => {
+    const file = relative(result.name);
+    return { file, features: featuresOf(shapesDir, file), seconds: (result.endTime - result.startTime) / 1000 };
+  });
+  for (const name of keep) if (!files.some((f) => f.file === name)) console.error(`warning: ${name} in .ci/ferretdb-keep did not run`);
+
+  const staying = new Set();
+  const covered = new Set();
+  const stay = (f) => {
+    staying.add(f);
+    for (const feature of f.features) covered.add(feature);
+  };
+  for (const f of files) if (keep.has(f.file)) stay(f);
+  const senders = new Map();
+  for (const f of files) for (const feature of f.features) senders.set(feature, [...(senders.get(feature) ?? []), f]);
+  for (const [feature, by] of senders) if (by.length === 1 && !covered.has(feature)) stay(by[0]);
+  for (;;) {
+    const gain = (f) => [...f.features].filter((feature) => !covered.has(feature)).length;
+    const best = files
+      .filter((f) => !staying.has(f) && gain(f) > 0)
+      .sort((a, b) => gain(b) / Math.max(b.seconds, 1) - gain(a) / Math.max(a.seconds, 1) || a.file.localeCompare(b.file))[0];
+    if (!best) break;
+    stay(best);
+  }
+
+  // Files that send nothing are the engine-free ones, which .ci/engine-free-tests lists apart.
+  const leftOut = files.filter((f) => !staying.has(f) && f.features.size > 0).sort((a, b) => a.file.localeCompare(b.file));
+  const seconds = (list) => list.reduce((n, f) => n + f.seconds, 0).toFixed(0);
+  console.error(
+    `${senders.size} features from ${files.filter((f) => f.features.size > 0).length} files; ${staying.size} files (${seconds([...staying])} s) send them all; ` +
+      `${leftOut.length} files (${seconds(leftOut)} s) can be left out`,
+  );
+  for (const f of leftOut) console.log(f.file);
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--check' && args[1]) check(args[1]);
+else if (args.length === 2) choose(args[0], args[1]);
+else {
+  console.error('usage: cover.js <shapes dir> <jest --json output> | cover.js --check <shapes dir>');
+  process.exit(2);
+}
