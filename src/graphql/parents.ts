@@ -16,8 +16,11 @@ export interface Connection<T> {
   totalCount: () => Promise<number>;
 }
 
-/** A stored membership, or a current one as its group or individual holds it (no uniqueness slots). */
-export type MembershipParent = Omit<MembershipDoc, 'headSlot' | 'memberSlot'>;
+/**
+ * A stored membership, or a current one as its group or individual holds it (no uniqueness slots);
+ * `individualDoc` when the group's members were read with their individuals in one go.
+ */
+export type MembershipParent = Omit<MembershipDoc, 'headSlot' | 'memberSlot'> & { individualDoc?: IndividualDoc };
 
 /** An eligible person is loaded only when the query selects the node. */
 export interface EligibleIndividualEdgeParent {

@@ -84,6 +84,21 @@ describe('batched loading', () => {
     expect({ five: await count(5), fifty: await count(50) }).toEqual({ five: 2, fifty: 2 });
   });
 
+  it("reads the members' individuals with their groups only when the query asks for them, through fragments too", async () => {
+    const count = async (query: string) => {
+      const before = t.gateway.store.commandCount();
+      const data = ok(await t.gql(query, { first: 20 }, token));
+      return { commands: t.gateway.store.commandCount() - before, members: data.groups.edges.flatMap((e: any) => e.node.members) };
+    };
+    const rolesOnly = await count(`query ($first: Int) { groups(first: $first) { edges { node { members { role } } } } }`);
+    expect(rolesOnly.commands).toBe(1);
+    expect(rolesOnly.members.length).toBeGreaterThan(20);
+    const named = await count(`query ($first: Int) { groups(first: $first) { edges { node { members { ...Person } } } } }
+      fragment Person on Membership { role ... on Membership { person: individual { id name { given } } } }`);
+    expect(named.commands).toBe(2);
+    expect(named.members.every((m: any) => m.person.id && m.person.name.given)).toBe(true);
+  });
+
   it('uses the same number of commands for 5 and 50 individuals in the individuals connection', async () => {
     const query = `query ($first: Int) { individuals(first: $first) { edges { node { id identifiers { value } groups { group { id size head { id } } } } } } }`;
     const count = async (first: number) => {
