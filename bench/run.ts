@@ -31,6 +31,9 @@ function selected(): Benchmark[] {
 }
 
 async function main() {
+  // The gateway's config is production's (context.ts), but libraries read NODE_ENV themselves when they
+  // load: graphql-js checks every type test for a second copy of itself, express stays in development.
+  if (process.env.NODE_ENV !== 'production') throw new Error('run the benchmarks with NODE_ENV=production, as the gateway is deployed (npm run bench sets it)');
   const benchmarks = selected();
   const { ctx, close } = await openContext({ engine: engineFromEnv() });
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
