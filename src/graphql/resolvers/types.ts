@@ -12,9 +12,9 @@ const id = (doc: { _id: unknown }) => `${doc._id}`;
 
 /**
  * A group's members with their individuals, read through the same loader (one query for the whole
- * page): each member's `individual` then resolves without a promise of its own, which for the
- * dashboard's 200 members a page was the larger part of what GraphQL added over the reads themselves.
- * A member whose individual did not load keeps the loader path, and its error.
+ * page): each member's `individual` then resolves without promises of its own, of which the
+ * dashboard (about 200 members a page) made several per member. A member whose individual did not
+ * load keeps the loader path, and its error.
  */
 async function withIndividuals(members: MembershipParent[], ctx: Context): Promise<MembershipParent[]> {
   const individuals = await ctx.loaders.individual.loadMany(members.map((m) => `${m.individual}`));
