@@ -109,4 +109,17 @@ describe('batched loading', () => {
     await count(5);
     expect(await count(50)).toBe(await count(5));
   });
+
+  // Last: it breaks a household on purpose.
+  it("names a member whose individual is gone, and still answers the group's other members", async () => {
+    const group = await t.gateway.models.Group.findOne({ size: { $gte: 3 } }).lean();
+    const gone = group!.members[1].individual;
+    await t.gateway.models.Individual.deleteOne({ _id: gone });
+    const res = await t.gql(`query ($id: ID!) { group(id: $id) { id members { role individual { id } } } }`, { id: `${group!._id}` }, token);
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({ path: ['group', 'members', 1, 'individual'], message: expect.stringMatching(`individual ${gone} of membership .* is missing`) }),
+    ]);
+    // The non-null member makes the list, and so the group, null: the error says which record broke it.
+    expect(res.body.data).toEqual({ group: null });
+  });
 });
