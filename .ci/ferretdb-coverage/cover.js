@@ -23,6 +23,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
+const { shapesFileOf } = require('./shape');
 
 const LOGICAL = new Set(['$and', '$or', '$nor']);
 /** Command fields that hold a query (a map of field paths to conditions) or a projection. */
@@ -108,28 +109,26 @@ const listed = (name) =>
     .filter((line) => line && !line.startsWith('#'))
     .map((line) => line.split(/\s/)[0]);
 const relative = (testPath) => testPath.replace(/^.*?\/test\//, 'test/');
-/** watch.js's name for a test file's shapes. */
-const shapesName = (file) => `${file.replace(/^test\//, '').replace(/[^A-Za-z0-9._-]/g, '_')}.txt`;
 
-function featuresOf(shapesDir, file) {
-  const shapesFile = path.join(shapesDir, shapesName(file));
-  const lines = fs.existsSync(shapesFile) ? fs.readFileSync(shapesFile, 'utf8').split('\n').filter(Boolean) : [];
+/** The features a test file sent, from its shapes file (shape.js names it). */
+function featuresOf(shapesDir, shapesFile) {
+  const file = path.join(shapesDir, shapesFile);
+  const lines = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
   return new Set(lines.flatMap((line) => [...features(JSON.parse(line))]));
 }
 
 /** Every feature of a left-out file must be sent by a file that runs on FerretDB. */
 function check(shapesDir) {
-  const leftOut = new Set(listed('ferretdb-covered-tests'));
-  const engineFree = new Set(listed('engine-free-tests'));
-  const recorded = fs.readdirSync(shapesDir).filter((name) => name.endsWith('.txt'));
-  const byName = new Map([...leftOut].map((file) => [shapesName(file), file]));
+  const leftOut = listed('ferretdb-covered-tests');
+  const leftOutFiles = new Set(leftOut.map(shapesFileOf));
+  const engineFreeFiles = new Set(listed('engine-free-tests').map(shapesFileOf));
   const sentOnFerretdb = new Set();
-  for (const name of recorded) {
-    if (byName.has(name) || name === 'untagged.txt') continue;
-    if ([...engineFree].some((file) => shapesName(file) === name)) console.error(`warning: ${name} is listed as engine-free but sent commands`);
-    for (const feature of featuresOf(shapesDir, name.replace(/\.txt$/, ''))) sentOnFerretdb.add(feature);
+  for (const name of fs.readdirSync(shapesDir)) {
+    if (leftOutFiles.has(name) || name === shapesFileOf('untagged')) continue;
+    if (engineFreeFiles.has(name)) console.error(`warning: ${name} is listed as engine-free but sent commands`);
+    for (const feature of featuresOf(shapesDir, name)) sentOnFerretdb.add(feature);
   }
-  const missing = [...leftOut].flatMap((file) => [...featuresOf(shapesDir, file)].filter((f) => !sentOnFerretdb.has(f)).map((f) => `${file}: ${f}`));
+  const missing = leftOut.flatMap((file) => [...featuresOf(shapesDir, shapesFileOf(file))].filter((f) => !sentOnFerretdb.has(f)).map((f) => `${file}: ${f}`));
   if (missing.length) {
     console.error(
       'These features are sent only by files the FerretDB half leaves out; take the files out of ' +
@@ -138,7 +137,7 @@ function check(shapesDir) {
     );
     process.exit(1);
   }
-  console.error(`${leftOut.size} files left out of the FerretDB half send no feature that the files it runs do not send (${sentOnFerretdb.size} features)`);
+  console.error(`${leftOut.length} files left out of the FerretDB half send no feature that the files it runs do not send (${sentOnFerretdb.size} features)`);
 }
 
 /** The files the FerretDB half can leave out, from one recorded run. */
@@ -152,7 +151,7 @@ function choose(shapesDir, jestJson) {
   }
   const files = run.testResults.map((result) => {
     const file = relative(result.name);
-    return { file, features: featuresOf(shapesDir, file), seconds: (result.endTime - result.startTime) / 1000 };
+    return { file, features: featuresOf(shapesDir, shapesFileOf(file)), seconds: (result.endTime - result.startTime) / 1000 };
   });
   for (const name of keep) if (!files.some((f) => f.file === name)) console.error(`warning: ${name} in .ci/ferretdb-keep did not run`);
 

@@ -56,7 +56,7 @@ function updateSkeleton(update) {
 function commandShapes(command) {
   const name = Object.keys(command)[0];
   if (PLUMBING.has(name)) return [];
-  const asked = Object.fromEntries(Object.entries(command).filter(([key, value]) => !TRANSPORT.has(key) && value !== undefined));
+  const asked = Object.fromEntries(Object.entries(command).filter(([key]) => !TRANSPORT.has(key)));
   switch (name) {
     case 'insert':
       return [{ insert: command.insert }];
@@ -76,4 +76,7 @@ function commandShapes(command) {
   }
 }
 
-module.exports = { commandShapes };
+/** The file, in the shapes directory, of a test file's shapes: its path under test/, flattened. */
+const shapesFileOf = (testPath) => `${testPath.replace(/^(?:.*\/)?test\//, '').replace(/[^A-Za-z0-9._-]/g, '_')}.txt`;
+
+module.exports = { commandShapes, shapesFileOf };

@@ -8,17 +8,18 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const Module = require('node:module');
-const { commandShapes } = require('./shape');
+const { commandShapes, shapesFileOf } = require('./shape');
 
 const WATCHED = Symbol.for('dci-gateway.ferretdb-coverage.watched');
 const seen = new Set();
 
 function record(command) {
-  const tag = (process.env.SHAPES_TAG ?? 'untagged').replace(/^.*\/test\//, '').replace(/[^A-Za-z0-9._-]/g, '_');
+  const file = shapesFileOf(process.env.SHAPES_TAG ?? 'untagged');
   for (const shape of commandShapes(command).map((asked) => JSON.stringify(asked))) {
-    if (seen.has(`${tag} ${shape}`)) continue;
-    seen.add(`${tag} ${shape}`);
-    fs.appendFileSync(path.join(process.env.SHAPES_DIR, `${tag}.txt`), `${shape}\n`);
+    const key = `${file} ${shape}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    fs.appendFileSync(path.join(process.env.SHAPES_DIR, file), `${shape}\n`);
   }
 }
 

@@ -111,7 +111,7 @@ describe('batched loading', () => {
   });
 
   // Last: it breaks a household on purpose.
-  it("names a member whose individual is gone, and still answers the group's other members", async () => {
+  it('names a member whose individual is gone, at its own path', async () => {
     const group = await t.gateway.models.Group.findOne({ size: { $gte: 3 } }).lean();
     const gone = group!.members[1].individual;
     await t.gateway.models.Individual.deleteOne({ _id: gone });
