@@ -10,8 +10,10 @@ import { SIGNING_PROFILES } from '../store/models/partner';
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
 export const DEFAULT_MAX_ITEMS_PER_ENVELOPE = 50;
+export const DEFAULT_BREAKER_COOL_DOWN_SECONDS = 30;
 const MAX_TIMEOUT_MS = 120_000;
 const MAX_ITEMS_PER_ENVELOPE = 1000;
+const MAX_BREAKER_COOL_DOWN_SECONDS = 3600;
 
 export interface QuirksInput {
   consent?: { purposeText: string; purposeCode: string; purposeRefUri?: string | null } | null;
@@ -37,6 +39,7 @@ export function boundedInteger(field: string, value: number, min: number, max: n
 
 export const timeoutMs = (field: string, value: number) => boundedInteger(field, value, 100, MAX_TIMEOUT_MS);
 export const maxItemsPerEnvelope = (field: string, value: number) => boundedInteger(field, value, 1, MAX_ITEMS_PER_ENVELOPE);
+export const breakerCoolDownSeconds = (field: string, value: number) => boundedInteger(field, value, 1, MAX_BREAKER_COOL_DOWN_SECONDS);
 
 export function quirks(field: string, value: QuirksInput | null | undefined): DataSourceQuirksDoc {
   const out: DataSourceQuirksDoc = { lowerCaseEventTypes: value?.lowerCaseEventTypes ?? false };

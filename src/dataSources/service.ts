@@ -35,6 +35,7 @@ export interface DataSourceInput {
   timeoutMs?: number | null;
   rateLimitPerMinute?: number | null;
   maxItemsPerEnvelope?: number | null;
+  breakerCoolDownSeconds?: number | null;
   quirks?: QuirksInput | null;
 }
 
@@ -47,7 +48,7 @@ const duplicate = (name: string) => conflict('DUPLICATE_DATA_SOURCE', `a data so
 
 export function publicDataSource(doc: DataSourceDoc): PublicDataSource {
   const { _id, auth, ...rest } = doc;
-  return { id: `${_id}`, ...rest, auth: publicAuth(auth), publicKeys: doc.publicKeys.map((k) => ({ ...k })), encryptionPolicy: doc.encryptionPolicy ?? 'never' };
+  return { id: `${_id}`, ...rest, auth: publicAuth(auth), publicKeys: doc.publicKeys.map((k) => ({ ...k })), encryptionPolicy: doc.encryptionPolicy ?? 'never', breakerCoolDownSeconds: coolDownOf(doc) };
 }
 
 /** Where a registry is and how we reach it: what changes when it moves to another host or port. */
@@ -91,6 +92,7 @@ export async function addDataSource(models: DataSourceModels, settings: DataSour
     timeoutMs: input.timeoutMs('timeoutMs', raw.timeoutMs ?? input.DEFAULT_TIMEOUT_MS),
     rateLimitPerMinute: input.rateLimit('rateLimitPerMinute', raw.rateLimitPerMinute ?? input.DEFAULT_RATE_LIMIT_PER_MINUTE),
     maxItemsPerEnvelope: input.maxItemsPerEnvelope('maxItemsPerEnvelope', raw.maxItemsPerEnvelope ?? input.DEFAULT_MAX_ITEMS_PER_ENVELOPE),
+    breakerCoolDownSeconds: input.breakerCoolDownSeconds('breakerCoolDownSeconds', raw.breakerCoolDownSeconds ?? input.DEFAULT_BREAKER_COOL_DOWN_SECONDS),
     status: 'active' as const,
     quirks: input.quirks('quirks', raw.quirks),
   };
@@ -140,6 +142,8 @@ export async function disableDataSource(models: DataSourceModels, name: string, 
   return current;
 }
 
+const coolDownOf = (doc: DataSourceDoc) => doc.breakerCoolDownSeconds ?? input.DEFAULT_BREAKER_COOL_DOWN_SECONDS;
+
 /** A key registered under the `never` policy stays unused until the policy changes. */
 function encryptionOf(doc: DataSourceDoc): EncryptionSettings {
   const policy = doc.encryptionPolicy ?? 'never';
@@ -163,6 +167,7 @@ export function clientConfig(doc: DataSourceDoc, settings: DataSourceSettings): 
     timeoutMs: doc.timeoutMs,
     rateLimitPerMinute: doc.rateLimitPerMinute,
     maxItemsPerEnvelope: doc.maxItemsPerEnvelope,
+    breakerCoolDownMs: coolDownOf(doc) * 1000,
     quirks: doc.quirks,
   };
 }

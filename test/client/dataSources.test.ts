@@ -6,11 +6,12 @@ import { dataSourceModel } from '../../src/store/models/dataSource';
 import { wireDataSources, DataSourceClients } from '../../src/dataSources/wiring';
 import { createLogger } from '../../src/log';
 import { GatewayError } from '../../src/errors';
+import { runCli } from '../support/cli';
 import { codes, ok } from '../support/gateway';
 import { byBrn, FAST_RETRY, startWorld, World } from './world';
 
 const FIELDS = `name kind baseUrl auth { type tokenUrl clientId scope credentialLocation } senderId callbackBase receiverId jwksUrl
-  signingProfile timeoutMs rateLimitPerMinute maxItemsPerEnvelope status quirks { locale lowerCaseEventTypes consent { purposeCode } }`;
+  signingProfile timeoutMs rateLimitPerMinute maxItemsPerEnvelope breakerCoolDownSeconds status quirks { locale lowerCaseEventTypes consent { purposeCode } }`;
 const CREATE = `mutation ($input: CreateDataSourceInput!) { createDataSource(input: $input) { ${FIELDS} } }`;
 const LIST = `{ dataSources { ${FIELDS} } }`;
 const DISABLE = `mutation ($name: String!) { disableDataSource(name: $name) { name status } }`;
@@ -59,6 +60,7 @@ describe('data sources', () => {
       timeoutMs: 10000,
       rateLimitPerMinute: 600,
       maxItemsPerEnvelope: 50,
+      breakerCoolDownSeconds: 30,
       status: 'active',
       quirks: { locale: 'eng', lowerCaseEventTypes: true, consent: { purposeCode: 'CG' } },
     });
@@ -75,6 +77,32 @@ describe('data sources', () => {
     expect(codes(await w.t.gql(CREATE, { input: input() }, admin))).toEqual(['CONFLICT']);
     const { jwksUrl: _none, ...keyless } = { ...input(), name: 'keyless' };
     expect(codes(await w.t.gql(CREATE, { input: keyless }, admin))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it("takes the circuit breaker's cool-down from the data source: 1 to 3600 seconds, 30 when stored before it could be set", async () => {
+    for (const breakerCoolDownSeconds of [0, 3601]) {
+      const res = await w.t.gql(CREATE, { input: { ...input(), name: 'cool', breakerCoolDownSeconds } }, admin);
+      expect(res.body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'breakerCoolDownSeconds' } });
+    }
+    expect(ok(await w.t.gql(CREATE, { input: { ...input(), name: 'cool', breakerCoolDownSeconds: 5 } }, admin)).createDataSource.breakerCoolDownSeconds).toBe(5);
+    expect((await clients.client('cool')).source.breakerCoolDownMs).toBe(5000);
+
+    const DataSource = dataSourceModel(w.t.gateway.store.connection);
+    await DataSource.updateOne({ name: 'cool' }, { $unset: { breakerCoolDownSeconds: 1 }, $set: { updatedAt: new Date() } });
+    expect((await clients.client('cool')).source.breakerCoolDownMs).toBe(30_000);
+    expect(ok(await w.t.gql(`{ dataSource(name: "cool") { breakerCoolDownSeconds } }`, {}, admin)).dataSource.breakerCoolDownSeconds).toBe(30);
+  });
+
+  it('datasources add --breaker-cool-down sets it from the CLI (on the running gateway\'s engine); 0 is refused before anything is stored', async () => {
+    const dr = w.sandbox.registries.dr;
+    const args = ['datasources', 'add', '--name', 'cli-dr', '--kind', 'dr', '--base-url', dr.baseUrl, '--receiver-id', dr.senderId, '--callback-base', `${w.t.url}/dci`, '--jwks-url', dr.jwksUrl];
+    const refused = await runCli([...args, '--breaker-cool-down', '0'], w.t.dataDir);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('--breaker-cool-down');
+    const added = await runCli([...args, '--breaker-cool-down', '7'], w.t.dataDir);
+    expect(added).toMatchObject({ code: 0 });
+    expect(JSON.parse(added.stdout)).toMatchObject({ name: 'cli-dr', kind: 'dr', breakerCoolDownSeconds: 7 });
+    expect(ok(await w.t.gql(`{ dataSource(name: "cli-dr") { breakerCoolDownSeconds } }`, {}, admin)).dataSource.breakerCoolDownSeconds).toBe(7);
   });
 
   it('gives a working client with the secret opened, and refuses calls once disabled', async () => {

@@ -110,7 +110,7 @@ describe('DCI client transport (sandbox)', () => {
   });
 
   it('opens the circuit after consecutive failures, fails fast, and closes once the registry is back', async () => {
-    const client = w.client({}, { retry: { maxAttempts: 1, backoff: { baseMs: 10, maxMs: 10 }, maxRetryAfterMs: 0 }, circuit: { failureThreshold: 2, coolDownMs: 400 } });
+    const client = w.client({ breakerCoolDownMs: 400 }, { retry: { maxAttempts: 1, backoff: { baseMs: 10, maxMs: 10 }, maxRetryAfterMs: 0 }, circuit: { failureThreshold: 2 } });
     await client.search([byBrn(brn)]); // token fetched while the registry is up
     w.sandbox.faults.down('crvs', true);
     try {

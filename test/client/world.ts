@@ -39,6 +39,7 @@ export async function startWorld(): Promise<World> {
     timeoutMs: 2000,
     rateLimitPerMinute: 6000,
     maxItemsPerEnvelope: 50,
+    breakerCoolDownMs: 30_000,
     quirks: {},
     ...overrides,
   });

@@ -269,6 +269,7 @@ describe('encrypted DCI messages (end to end)', () => {
         timeoutMs: 5000,
         rateLimitPerMinute: 600,
         maxItemsPerEnvelope: 50,
+        breakerCoolDownMs: 30_000,
         quirks: {},
       };
     });

@@ -129,13 +129,13 @@ describe('partner-backed indicators', () => {
       w.sandbox.faults.down('dr', false);
       w.sandbox.faults.down('ibr', false);
     }
-    // Back up: the fail-policy value is tried again by its next reader.
+    // Back up: the fail-policy value is tried again by its next reader, once the client's retries
+    // are spent and its circuit breaker's cool-down (2 s for these data sources) has passed.
     const recovered = await waitFor(async () => {
       const v = (await indicatorsOf(w, idB, ['ibr.enrolled_elsewhere'])).byLabel['ibr.enrolled_elsewhere'];
       return v && v.outcome !== 'error' && v;
     }, 60_000, 1000);
     expect(recovered.booleanValue).not.toBeNull();
-    // The client's retries, then its circuit breaker's cool-down once the registries are back.
   }, 180_000);
 
   it('makes crvs.is_alive and is_deceased stale at once when the CRVS notifies a death over HTTP, then recomputes them', async () => {

@@ -35,6 +35,8 @@ export async function startIndicatorWorld(opts: { individuals: number }): Promis
         callbackBase: `${w.gateway.url}/dci`,
         receiverId: registry.senderId,
         jwksUrl: registry.jwksUrl,
+        // The tests that take these registries down wait for the breaker to close again.
+        breakerCoolDownSeconds: 2,
       }, new Date());
     }
   } catch (error) {

@@ -49,7 +49,8 @@ export interface DciClientDeps {
   log: Logger;
   observer?: DataSourceCallObserver;
   retry?: RetryOptions;
-  circuit?: Omit<CircuitOptions, 'now'>;
+  /** The cool-down is the data source's own (`breakerCoolDownMs`). */
+  circuit?: Pick<CircuitOptions, 'failureThreshold'>;
   /** Verifies reply signatures; by default the data source's pinned keys or JWKS URL. */
   responseKeys?: PartnerKeyResolver;
   fetch?: typeof fetch;
@@ -58,7 +59,7 @@ export interface DciClientDeps {
   random?: () => number;
 }
 
-export const DEFAULT_CIRCUIT = { failureThreshold: 5, coolDownMs: 30_000 };
+const BREAKER_FAILURE_THRESHOLD = 5;
 export const SEARCH_PATH = '/registry/sync/search';
 export const ASYNC_SEARCH_PATH = '/registry/search';
 export const ON_SEARCH_PATH = '/registry/on-search';
@@ -93,7 +94,7 @@ export class DciClient {
     private readonly deps: DciClientDeps,
   ) {
     this.now = deps.now ?? Date.now;
-    this.breaker = new CircuitBreaker({ ...DEFAULT_CIRCUIT, ...deps.circuit, now: this.now });
+    this.breaker = new CircuitBreaker({ failureThreshold: BREAKER_FAILURE_THRESHOLD, coolDownMs: source.breakerCoolDownMs, ...deps.circuit, now: this.now });
     this.responseKeys = deps.responseKeys ?? responseKeyResolver(source, { log: deps.log, fetch: deps.fetch, now: this.now });
     this.transport = new Transport(source, {
       fetch: deps.fetch ?? fetch,

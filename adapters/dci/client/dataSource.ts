@@ -55,5 +55,7 @@ export interface DataSourceConfig {
   timeoutMs: number;
   rateLimitPerMinute: number;
   maxItemsPerEnvelope: number;
+  /** How long the circuit breaker leaves the partner alone once open (see CircuitBreaker). */
+  breakerCoolDownMs: number;
   quirks: Quirks;
 }

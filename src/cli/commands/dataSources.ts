@@ -45,6 +45,7 @@ interface AddOptions {
   timeoutMs?: number;
   rateLimit?: number;
   maxItems?: number;
+  breakerCoolDown?: number;
   consentPurpose?: string;
   consentCode?: string;
   locale?: string;
@@ -82,6 +83,7 @@ export function registerDataSources(program: Command): void {
     .option('--timeout-ms <ms>', 'per HTTP attempt (default 10000)', positiveInteger)
     .option('--rate-limit <perMinute>', 'our requests per minute to it (default 600)', positiveInteger)
     .option('--max-items <n>', 'search items per envelope (default 50)', positiveInteger)
+    .option('--breaker-cool-down <seconds>', 'how long calls fail fast after 5 failures in a row (default 30)', positiveInteger)
     .option('--consent-purpose <text>', 'quirk: consent block purpose text added to every search item')
     .option('--consent-code <code>', 'quirk: consent block purpose code')
     .option('--locale <code>', 'quirk: ISO 639-3 locale added to every search item')
@@ -111,6 +113,7 @@ export function registerDataSources(program: Command): void {
         timeoutMs: opts.timeoutMs,
         rateLimitPerMinute: opts.rateLimit,
         maxItemsPerEnvelope: opts.maxItems,
+        breakerCoolDownSeconds: opts.breakerCoolDown,
         quirks: {
           ...(opts.consentPurpose && { consent: { purposeText: opts.consentPurpose, purposeCode: opts.consentCode ?? '' } }),
           locale: opts.locale,

@@ -91,6 +91,8 @@ export type CreateDataSourceInput = {
   auth?: InputMaybe<DataSourceAuthInput>;
   /** https, or http for loopback hosts only. */
   baseUrl: Scalars['String']['input'];
+  /** 1 to 3600; defaults to 30. */
+  breakerCoolDownSeconds?: InputMaybe<Scalars['Int']['input']>;
   callbackBase: Scalars['String']['input'];
   /** The registry's public encryption JWK: use enc; X25519 or P-256 (ECDH-ES+A256KW) or RSA (RSA-OAEP-256). */
   encryptionKey?: InputMaybe<PartnerPublicKeyInput>;
@@ -327,6 +329,8 @@ export type DataSource = {
   auth: DataSourceAuth;
   /** The registry's DCI base; the spec's paths are appended. */
   baseUrl: Scalars['String']['output'];
+  /** How long calls fail fast (UNAVAILABLE, CIRCUIT_OPEN) after 5 failures in a row, before one trial call. */
+  breakerCoolDownSeconds: Scalars['Int']['output'];
   /** Our DCI receiver base as the registry reaches it; async results go to <callbackBase>/registry/on-search. */
   callbackBase: Scalars['String']['output'];
   createdAt: Scalars['DateTime']['output'];
@@ -2553,6 +2557,7 @@ export type CrvsSubscriptionResolvers<ContextType = Context, ParentType extends 
 export type DataSourceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DataSource'] = ResolversParentTypes['DataSource']> = {
   auth?: Resolver<ResolversTypes['DataSourceAuth'], ParentType, ContextType>;
   baseUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  breakerCoolDownSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   callbackBase?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   encryptionKey?: Resolver<Maybe<ResolversTypes['PartnerPublicKey']>, ParentType, ContextType>;

@@ -39,6 +39,8 @@ export interface DataSourceDoc {
   timeoutMs: number;
   rateLimitPerMinute: number;
   maxItemsPerEnvelope: number;
+  /** Absent on data sources stored before it could be set: the default, 30. */
+  breakerCoolDownSeconds?: number;
   status: DataSourceStatus;
   quirks: DataSourceQuirksDoc;
   createdAt: Date;
@@ -77,6 +79,7 @@ const dataSourceSchema = new Schema<DataSourceDoc>(
     timeoutMs: { type: Number, required: true },
     rateLimitPerMinute: { type: Number, required: true },
     maxItemsPerEnvelope: { type: Number, required: true },
+    breakerCoolDownSeconds: Number,
     status: { type: String, enum: DATA_SOURCE_STATUSES, required: true, default: 'active' },
     quirks: { type: quirksSchema, required: true, default: () => ({ lowerCaseEventTypes: false }) },
     createdAt: { type: Date, required: true },
