@@ -103,7 +103,8 @@ function childNodes(node: ASTNode): ASTNode[] {
   return out;
 }
 
-function namesIn(namespace: string): string {
+/** The indicators under `namespace`, or without a prefix (undefined). */
+function namesIn(namespace: string | undefined): string {
   return INDICATORS.filter((d) => namespaceOf(d.name) === namespace)
     .map((d) => (d.args ? `${d.name}('${d.args[0]}')` : d.name))
     .join(', ');
@@ -119,7 +120,7 @@ function collectReferences(ast: ASTNode, rule: string, field: string): Indicator
     const definition = findIndicator(name);
     if (!definition) {
       const namespace = namespaceOf(name);
-      const hint = namespace ? `the ${namespace} indicators are ${namesIn(namespace)}` : `the indicators without a prefix are ${namesIn('')}`;
+      const hint = namespace ? `the ${namespace} indicators are ${namesIn(namespace)}` : `the indicators without a prefix are ${namesIn(undefined)}`;
       return fail(node, 'UNKNOWN_INDICATOR', `unknown indicator ${name} (${hint})`);
     }
     if (definition.args && argument === undefined) return fail(node, 'BAD_ARGUMENT', `${name} takes one argument, one of ${definition.args.map((a) => `'${a}'`).join(', ')}`);

@@ -32,7 +32,7 @@ describe('checking a rule', () => {
       column: 20,
       message: 'rule: line 1, column 20: unknown indicator crvs.is_married (the crvs indicators are crvs.is_alive, crvs.birth_verified)',
     });
-    expect(refusal('income < 100.0')).toMatchObject({ reason: 'UNKNOWN_INDICATOR', column: 1, message: expect.stringContaining('unknown indicator income') });
+    expect(refusal('income < 100.0')).toMatchObject({ reason: 'UNKNOWN_INDICATOR', column: 1, message: expect.stringContaining('unknown indicator income (the indicators without a prefix are age_years, ') });
     expect(refusal('dr && age_years > 1.0')).toMatchObject({ reason: 'UNKNOWN_INDICATOR', message: expect.stringContaining('dr is not an indicator itself') });
   });
 

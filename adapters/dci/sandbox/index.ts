@@ -1,5 +1,5 @@
 /** The partner sandbox: CRVS, IBR, DR and social registries that speak DCI over HTTP, for tests and demos. */
-export { startSandbox } from './server';
+export { SandboxPortInUseError, startSandbox } from './server';
 export type { Call, RegistryInfo, Sandbox, SandboxOptions } from './server';
 export type { BirthRecord, DeathRecord, Disability, Enrolment, SandboxData } from './data';
 export type { GatewayConfig } from './gateway';

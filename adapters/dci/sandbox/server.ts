@@ -4,7 +4,7 @@
  * records generated from a seed. It shares nothing with the gateway but HTTP.
  */
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { NextFunction, Request, Response } from 'express';
 import { Crvs } from './crvs';
@@ -80,6 +80,14 @@ const DEFAULTS = { port: 0, seed: 1, demoIndividuals: 2000, births: 500, deaths:
 
 const startOfUtcDay = (date: Date) => new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
 
+/** The port asked for is taken by another process. */
+export class SandboxPortInUseError extends Error {
+  constructor(readonly port: number) {
+    super(`port ${port} is already in use by another process`);
+    this.name = 'SandboxPortInUseError';
+  }
+}
+
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const o = { ...DEFAULTS, ...opts };
   const data = generateData({ seed: o.seed, demoIndividuals: o.demoIndividuals, births: o.births, deaths: o.deaths, asOf: startOfUtcDay(o.asOf ?? new Date()) });
@@ -115,8 +123,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   }
 
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(o.port, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
+    const s = createServer(app);
+    s.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new SandboxPortInUseError(o.port) : error));
+    s.listen(o.port, '127.0.0.1', () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const registries = Object.fromEntries(

@@ -41,8 +41,10 @@ export function registerSandbox(program: Command): void {
       if (opts.gateway && (!opts.gatewayClientId || !opts.gatewayClientSecret)) throw new Error('--gateway needs --gateway-client-id and --gateway-client-secret');
       if (Boolean(opts.gatewaySocialClientId) !== Boolean(opts.gatewaySocialClientSecret)) throw new Error('--gateway-social-client-id and --gateway-social-client-secret go together');
       const { gateway, gatewayClientId, gatewayClientSecret, gatewaySocialClientId, gatewaySocialClientSecret, ...options } = opts;
-      const { startSandbox } = await import('../../../adapters/dci/sandbox');
-      const sandbox = await startSandbox(options);
+      const { SandboxPortInUseError, startSandbox } = await import('../../../adapters/dci/sandbox');
+      const sandbox = await startSandbox(options).catch((error: unknown) => {
+        throw error instanceof SandboxPortInUseError ? new Error(`sandbox not started: ${error.message}: stop it, or choose another with --port (0 picks a free one)`) : error;
+      });
       if (gateway) {
         const base = gateway.replace(/\/+$/, '');
         const link = { tokenUrl: `${base}/oauth2/client/token`, jwksUrl: `${base}/.well-known/jwks.json` };

@@ -62,7 +62,7 @@ export function registerServe(program: Command): void {
       if (opts.demo && opts.sandbox) {
         const { startDemoSandbox, SANDBOX_DATA_SOURCES } = await import('../../demoSandbox');
         sandbox = await startDemoSandbox(gateway, config, DEMO_INDIVIDUALS, log).catch((error: unknown) => {
-          log.warn({ err: error }, 'the demo partner sandbox could not start; the gateway runs without it');
+          log.warn({ err: error }, 'the demo partner sandbox (on PORT+100) could not start; the gateway runs without it (serve --demo --no-sandbox skips it)');
           return undefined;
         });
         if (sandbox) process.stdout.write(`partner sandbox (CRVS, IBR, DR, social) on ${sandbox.url}, wired as data sources ${SANDBOX_DATA_SOURCES.join(', ')}\n`);
