@@ -47,7 +47,7 @@ function oneOf<T extends string>(value: string, allowed: readonly T[]): value is
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
 
-  const portText = env.PORT ?? '4000';
+  const portText = env.PORT?.trim() || '4000';
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port < 0 || port > 65535) {
     problems.push(`PORT must be an integer between 0 and 65535, got "${portText}"`);

@@ -25,6 +25,15 @@ describe('configuration', () => {
     for (const bad of ['4', '3601', '0', '7.5', 'ten']) expect(() => loadConfig({ JOB_LEASE_SECONDS: bad })).toThrow(`JOB_LEASE_SECONDS must be a whole number of seconds from 5 to 3600, got "${bad}"`);
   });
 
+  it('serves on port 4000 unless PORT says otherwise, trimmed, empty counting as unset (docs/configuration.md)', () => {
+    expect(loadConfig({}).port).toBe(4000);
+    expect(loadConfig({ PORT: '' }).port).toBe(4000);
+    expect(loadConfig({ PORT: '  ' }).port).toBe(4000);
+    expect(loadConfig({ PORT: ' 4300 ' }).port).toBe(4300);
+    expect(loadConfig({ PORT: '0' }).port).toBe(0);
+    for (const bad of ['x', '-1', '65536', '4.5']) expect(() => loadConfig({ PORT: bad })).toThrow(`PORT must be an integer between 0 and 65535, got "${bad}"`);
+  });
+
   it('names every bad variable in one error', () => {
     let error: unknown;
     try {
