@@ -51,6 +51,7 @@ export const crvsRecordFlow: PartnerFlow<CrvsRecord> = {
   registry: 'crvs',
   ttlMs: TTL_MS,
   question: (s) => `UIN:${s.uin ?? ''}|BRN:${s.brn ?? ''}`,
+  holds: (r) => r.events.length > 0,
 
   async ask(client, subjects) {
     const answers: Answers<CrvsRecord> = new Map();

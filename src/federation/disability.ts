@@ -88,6 +88,7 @@ export const disabilityFlow: PartnerFlow<Disability> = {
   registry: 'dr',
   ttlMs: TTL_MS,
   question: (s) => (s.personId ? describeId(s.personId) : 'none'),
+  holds: (d) => d.registered || d.status !== undefined || d.impairments.length > 0,
 
   async ask(client, subjects) {
     const answers: Answers<Disability> = new Map();

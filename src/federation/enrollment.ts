@@ -109,6 +109,7 @@ export const enrollmentFlow: PartnerFlow<Enrollment> = {
   registry: 'ibr',
   ttlMs: TTL_MS,
   question: (s) => (s.personId ? describeId(s.personId) : `demographics@v${s.version}`),
+  holds: (e) => e.result !== 'NO_MATCH',
 
   async ask(client, subjects) {
     const name = client.source.name;

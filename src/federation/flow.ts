@@ -17,6 +17,8 @@ export interface PartnerFlow<V> {
   question(subject: Subject): string;
   /** Asks the partner about every subject in as few envelopes as it allows; an error thrown fails them all. */
   ask(client: DciClient, subjects: Subject[]): Promise<Answers<V>>;
+  /** Whether the answer says the partner holds anything about the person (the fetch audit's `ok`, else `not_found`). */
+  holds(answer: V): boolean;
 }
 
 /** An answer as served: the value, when and where it was obtained. */
@@ -29,6 +31,9 @@ export const unanswered = (dataSource: string) =>
 /** The partner refused the item about this person (an `rjct` item). */
 export const itemRejected = (dataSource: string, partnerCode: string | undefined) =>
   new GatewayError('UNAVAILABLE', `data source ${dataSource}: the registry could not answer for this person`, { dataSource, reason: 'ITEM_REJECTED', ...(partnerCode && { partnerCode }) });
+
+/** The partner could not be asked about this person at all: they are unknown to it rather than failed. */
+export const isUnaskable = (error: GatewayError) => error.details.reason === 'NO_IDENTIFIER';
 
 /** Nothing to ask the partner with. */
 export const noIdentifier = (registry: RegistryKind) =>

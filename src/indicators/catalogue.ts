@@ -64,9 +64,6 @@ const partner = <V>(flow: PartnerFlow<V>, derive: PartnerComputation<V>['derive'
 const ok = (value: IndicatorValue): Derived => ({ value, outcome: 'ok' });
 const notFound = (value: IndicatorValue = null): Derived => ({ value, outcome: 'not_found' });
 
-/** A registry partner that holds no record of the person told us nothing about them. */
-const crvsHasRecords = (r: CrvsRecord) => r.events.length > 0;
-const drKnows = (d: Disability) => d.registered || d.status !== undefined || d.impairments.length > 0;
 
 export const INDICATORS: readonly IndicatorDefinition[] = [
   {
@@ -139,7 +136,7 @@ export const INDICATORS: readonly IndicatorDefinition[] = [
     description: 'The civil registry holds no death of the person (also when it holds no record of them at all: outcome not_found).',
     computation: partner(crvsRecordFlow, (r: CrvsRecord) => {
       const alive = !r.events.some((e) => e.type === 'death');
-      return crvsHasRecords(r) ? ok(alive) : notFound(alive);
+      return crvsRecordFlow.holds(r) ? ok(alive) : notFound(alive);
     }),
   },
   {
@@ -153,7 +150,7 @@ export const INDICATORS: readonly IndicatorDefinition[] = [
     description: 'The civil registry holds a registered birth (with its BRN) of the person.',
     computation: partner(crvsRecordFlow, (r: CrvsRecord) => {
       const verified = r.events.some((e) => e.type === 'birth' && e.registrationNumber !== undefined);
-      return crvsHasRecords(r) ? ok(verified) : notFound(false);
+      return crvsRecordFlow.holds(r) ? ok(verified) : notFound(false);
     }),
   },
   {
@@ -165,7 +162,7 @@ export const INDICATORS: readonly IndicatorDefinition[] = [
     scopes: PARTNER_READ,
     partnerVisible: false,
     description: 'The disability registry holds an approved registration of the person.',
-    computation: partner(disabilityFlow, (d: Disability) => (drKnows(d) ? ok(d.registered) : notFound(false))),
+    computation: partner(disabilityFlow, (d: Disability) => (disabilityFlow.holds(d) ? ok(d.registered) : notFound(false))),
   },
   {
     name: 'dr.severity',
@@ -178,7 +175,7 @@ export const INDICATORS: readonly IndicatorDefinition[] = [
     partnerVisible: false,
     description:
       'Severity of the impairment of one kind (vision, hearing, mobility, cognition) on the Washington Group scale: 0 none recorded, 1 mild, 2 moderate, 3 severe, 4 complete.',
-    computation: partner(disabilityFlow, (d: Disability, kind) => (drKnows(d) ? ok(severityOf(d.impairments, kind!)) : notFound(0))),
+    computation: partner(disabilityFlow, (d: Disability, kind) => (disabilityFlow.holds(d) ? ok(severityOf(d.impairments, kind!)) : notFound(0))),
   },
   {
     name: 'ibr.enrolled_elsewhere',
@@ -191,7 +188,7 @@ export const INDICATORS: readonly IndicatorDefinition[] = [
     partnerVisible: false,
     description: 'The beneficiary registry confirms an enrolment of the person; null on a possible match (same name and birth date, no identifier to confirm it).',
     computation: partner(enrollmentFlow, (e: Enrollment) =>
-      e.result === 'NO_MATCH' ? notFound(false) : ok(e.result === 'CONFIRMED_MATCH' ? true : null),
+      enrollmentFlow.holds(e) ? ok(e.result === 'CONFIRMED_MATCH' ? true : null) : notFound(false),
     ),
   },
   {
@@ -203,7 +200,7 @@ export const INDICATORS: readonly IndicatorDefinition[] = [
     scopes: PARTNER_READ,
     partnerVisible: false,
     description: 'Programmes the beneficiary registry lists for the person (0 when not enrolled).',
-    computation: partner(enrollmentFlow, (e: Enrollment) => (e.result === 'NO_MATCH' ? notFound(0) : ok(e.programmes.length))),
+    computation: partner(enrollmentFlow, (e: Enrollment) => (enrollmentFlow.holds(e) ? ok(e.programmes.length) : notFound(0))),
   },
 ];
 

@@ -6,13 +6,14 @@
  */
 import { Types } from 'mongoose';
 import { badInput, GatewayError } from '../errors';
+import { isUnaskable } from '../federation/flow';
 import type { Outcome } from '../federation/lookup';
 import { onlyDuplicates } from '../store/duplicateKey';
 import type { StoredIndicatorValue } from '../store/models/indicators';
 import type { Derived, IndicatorDefinition, PartnerComputation } from './catalogue';
 import type { IndicatorDeps } from './deps';
 import { householdViews } from './householdViews';
-import { isUnaskable, partnerAnswers } from './partnerAnswers';
+import { partnerAnswers } from './partnerAnswers';
 import { allIndicators, IndicatorRef, ResolvedIndicator, resolveIndicators } from './refs';
 
 export type { StoredIndicatorValue } from '../store/models/indicators';
@@ -139,7 +140,6 @@ export async function updateBatch(
     const answers = await partnerAnswers(deps, flow, flowPeople, {
       now,
       invalidatedAt: invalidations(stored, flow.kind),
-      classify: (answer) => (flowWanted.some((w) => derive(w, answer).outcome === 'ok') ? 'ok' : 'not_found'),
       refresh: opts.refresh,
     });
     for (const p of flowPeople) {

@@ -1,6 +1,6 @@
 /**
  * Partner-backed indicators against the sandbox's CRVS, DR and IBR: values on their known records,
- * one partner answer serving every indicator derived from it, the fetch audit, the failure
+ * one partner answer serving every indicator derived from it, the fetch audit (of every partner ask), the failure
  * policies, a death notified over HTTP, and a stale value served while it is recomputed.
  */
 import { demoUin } from '../../adapters/dci/sandbox/data';
@@ -59,6 +59,20 @@ describe('partner-backed indicators', () => {
     expect(audit).toEqual([{ source: 'dr', dataSource: 'dr-sandbox', outcome: 'ok', elapsedMs: expect.any(Number), error: null, refreshId: null, at: expect.any(String) }]);
     expect((await w.gql(FETCHES, { id }, READ)).body.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN', scope: 'registry:pii' } });
     expect(await w.gateway.models.IndicatorFetch.countDocuments({ source: 'dr' })).toBe(100);
+  });
+
+  it('writes each person a partner is asked about to the fetch audit, whoever asks: the partner-data queries too', async () => {
+    const known = (uin: string) => [...w.sandbox.data.disabilities, ...w.sandbox.data.enrolments].some((r) => r.uin === uin);
+    const id = await w.idOf([...uins(PEOPLE)].reverse().find((uin) => !known(uin))!);
+    const before = (await fetchesOf(id)).length;
+    ok(await w.gql(`query ($id: ID!) { disabilityStatus(individualId: $id, refresh: true) { registered } enrollmentCheck(individualId: $id, refresh: true) { result } }`, { id }));
+    const record = (source: string) => ({ source, dataSource: `${source}-sandbox`, outcome: 'not_found', elapsedMs: expect.any(Number), error: null, refreshId: null, at: expect.any(String) });
+    const audit = await fetchesOf(id);
+    expect(audit).toHaveLength(before + 2);
+    expect(audit.slice(0, 2).sort((a, b) => a.source.localeCompare(b.source))).toEqual([record('dr'), record('ibr')]);
+    // Served from the stored answers: nobody asked, nothing added.
+    ok(await w.gql(`query ($id: ID!) { individual(id: $id) { disabilityStatus { registered } enrollmentCheck { result } } }`, { id }));
+    expect(await fetchesOf(id)).toHaveLength(before + 2);
   });
 
   it('reads IBR enrolments and CRVS records of known people', async () => {
