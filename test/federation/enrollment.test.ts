@@ -90,6 +90,10 @@ describe('IBR enrolment check', () => {
     expect(onlyError(res)).toMatchObject({ path: ['enrollmentChecks', 0], extensions: { code: 'UNAVAILABLE', reason: 'ITEM_REJECTED', partnerCode: 'rjct.search_criteria.invalid' } });
     expect(w.calls('ibr', ENROLLED) - enrolledBefore).toBe(1);
     expect(w.calls('ibr', SEARCH) - searchBefore).toBe(1);
+    // Alone, every item of the envelope is rejected and the sandbox marks the whole reply rjct: the
+    // item's own reason still answers for the person.
+    const alone = await w.t.gql(CHECKS, { ids: [person.id], refresh: true }, w.token);
+    expect(onlyError(alone)).toMatchObject({ path: ['enrollmentChecks', 0], extensions: { code: 'UNAVAILABLE', reason: 'ITEM_REJECTED', partnerCode: 'rjct.search_criteria.invalid' } });
     // What a registry that does match by name answers.
     const found = { data: { reg_records: [{ programme_identifier: [{ programme_name: 'Child Grant', programme_identifier: 'CG-2025' }], enrollment_status: '1' }] } };
     expect(enrollmentOfSearch(found, true)).toEqual({ result: 'POSSIBLE_MATCH', programmes: [{ name: 'Child Grant', identifier: 'CG-2025', status: 'Active' }] });

@@ -288,9 +288,12 @@ export class DciClient {
   }
 
   private searchResponses(header: ReceivedEnvelope['header'], message: SearchResponse | undefined, transactionId: string): SearchResponseItem[] {
-    this.refuseRejection(header);
-    if (!message || message.transaction_id !== transactionId) throw unavailable(this.source.name, 'INVALID_RESPONSE', 'the reply does not answer our transaction');
-    return message.search_response;
+    // Some registries mark the reply rjct when they rejected every item: each item then says why, which
+    // is the answer for its person, not a refusal of the envelope.
+    const items = message?.transaction_id === transactionId ? message.search_response : undefined;
+    if (!(header.status === 'rjct' && items?.length && items.every((item) => item.status === 'rjct'))) this.refuseRejection(header);
+    if (!items) throw unavailable(this.source.name, 'INVALID_RESPONSE', 'the reply does not answer our transaction');
+    return items;
   }
 
   /** A message-level `rjct` means the partner refused our envelope itself (version, timestamp, size…). */
