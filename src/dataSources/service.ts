@@ -125,6 +125,23 @@ export async function moveDataSource(models: DataSourceModels, settings: DataSou
   return moved;
 }
 
+/** How a data source is called, as opposed to where it is: what an operator tunes on a running one. */
+export type DataSourceTuning = Pick<DataSourceInput, 'timeoutMs' | 'rateLimitPerMinute' | 'maxItemsPerEnvelope' | 'breakerCoolDownSeconds'>;
+
+/** Changes only the settings given; clients built before are rebuilt on their next use. */
+export async function tuneDataSource(models: DataSourceModels, name: string, raw: DataSourceTuning, now: Date): Promise<DataSourceDoc> {
+  const changes = {
+    ...(raw.timeoutMs != null && { timeoutMs: input.timeoutMs('timeoutMs', raw.timeoutMs) }),
+    ...(raw.rateLimitPerMinute != null && { rateLimitPerMinute: input.rateLimit('rateLimitPerMinute', raw.rateLimitPerMinute) }),
+    ...(raw.maxItemsPerEnvelope != null && { maxItemsPerEnvelope: input.maxItemsPerEnvelope('maxItemsPerEnvelope', raw.maxItemsPerEnvelope) }),
+    ...(raw.breakerCoolDownSeconds != null && { breakerCoolDownSeconds: input.breakerCoolDownSeconds('breakerCoolDownSeconds', raw.breakerCoolDownSeconds) }),
+  };
+  if (Object.keys(changes).length === 0) throw badInput('input', 'names no setting to change (timeoutMs, rateLimitPerMinute, maxItemsPerEnvelope, breakerCoolDownSeconds)');
+  const tuned = await models.DataSource.findOneAndUpdate({ name }, { $set: { ...changes, updatedAt: now } }, { new: true }).lean<DataSourceDoc>();
+  if (!tuned) throw notFound('data source');
+  return tuned;
+}
+
 export async function listDataSources(models: DataSourceModels): Promise<DataSourceDoc[]> {
   return models.DataSource.find({}).sort({ name: 1 }).lean<DataSourceDoc[]>();
 }

@@ -105,6 +105,25 @@ describe('data sources', () => {
     expect(ok(await w.t.gql(`{ dataSource(name: "cli-dr") { breakerCoolDownSeconds } }`, {}, admin)).dataSource.breakerCoolDownSeconds).toBe(7);
   });
 
+  it('is tuned by an admin (updateDataSource, datasources update): only the settings given, for the next call on', async () => {
+    const UPDATE = `mutation ($name: String!, $input: UpdateDataSourceInput!) { updateDataSource(name: $name, input: $input) { ${FIELDS} } }`;
+    const before = ok(await w.t.gql(`{ dataSource(name: "cool") { ${FIELDS} } }`, {}, admin)).dataSource;
+    const tuned = ok(await w.t.gql(UPDATE, { name: 'cool', input: { breakerCoolDownSeconds: 9, timeoutMs: 2000 } }, admin)).updateDataSource;
+    expect(tuned).toEqual({ ...before, breakerCoolDownSeconds: 9, timeoutMs: 2000 });
+    expect((await clients.client('cool')).source).toMatchObject({ breakerCoolDownMs: 9000, timeoutMs: 2000 });
+
+    const refusal = async (name: string, input: Record<string, unknown>, token = admin) => (await w.t.gql(UPDATE, { name, input }, token)).body.errors?.[0]?.extensions;
+    expect(await refusal('cool', {})).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input' });
+    expect(await refusal('cool', { timeoutMs: 5000, breakerCoolDownSeconds: 0 })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'breakerCoolDownSeconds' });
+    expect(await refusal('nope', { timeoutMs: 5000 })).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await refusal('cool', { timeoutMs: 5000 }, await w.t.token(['registry:read']))).toMatchObject({ code: 'FORBIDDEN' });
+    expect(ok(await w.t.gql(`{ dataSource(name: "cool") { timeoutMs breakerCoolDownSeconds } }`, {}, admin)).dataSource).toEqual({ timeoutMs: 2000, breakerCoolDownSeconds: 9 });
+
+    const updated = await runCli(['datasources', 'update', '--name', 'cli-dr', '--breaker-cool-down', '11', '--max-items', '20'], w.t.dataDir);
+    expect(updated).toMatchObject({ code: 0 });
+    expect(JSON.parse(updated.stdout)).toMatchObject({ name: 'cli-dr', breakerCoolDownSeconds: 11, maxItemsPerEnvelope: 20, timeoutMs: 10000 });
+  });
+
   it('gives a working client with the secret opened, and refuses calls once disabled', async () => {
     const client = await clients.client('crvs-sandbox');
     const [answer] = await client.search([byBrn(w.sandbox.data.births[0].brn)]);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { SecretBox } from '../../dataSources/secretBox';
-import { addDataSource, DataSourceInput, disableDataSource, listDataSources, publicDataSource } from '../../dataSources/service';
+import { addDataSource, DataSourceInput, disableDataSource, listDataSources, publicDataSource, tuneDataSource } from '../../dataSources/service';
 import type { DataSourceSettings } from '../../dataSources/settings';
 import type { RegistryModels } from '../../store/models';
 import { REGISTRY_KINDS, CREDENTIAL_LOCATIONS } from '../../../adapters/dci/client/dataSource';
@@ -128,6 +128,19 @@ export function registerDataSources(program: Command): void {
     .description('print every data source as JSON (never a secret)')
     .action(async () => {
       print((await withDataSources((models) => listDataSources(models))).map(publicDataSource));
+    });
+
+  cmd
+    .command('update')
+    .description('change how a data source is called (only the options given); prints it as JSON')
+    .requiredOption('--name <name>', 'the data source to change')
+    .option('--timeout-ms <ms>', 'per HTTP attempt', positiveInteger)
+    .option('--rate-limit <perMinute>', 'our requests per minute to it', positiveInteger)
+    .option('--max-items <n>', 'search items per envelope', positiveInteger)
+    .option('--breaker-cool-down <seconds>', 'how long calls fail fast after 5 failures in a row', positiveInteger)
+    .action(async (opts: { name: string; timeoutMs?: number; rateLimit?: number; maxItems?: number; breakerCoolDown?: number }) => {
+      const tuning = { timeoutMs: opts.timeoutMs, rateLimitPerMinute: opts.rateLimit, maxItemsPerEnvelope: opts.maxItems, breakerCoolDownSeconds: opts.breakerCoolDown };
+      print(publicDataSource(await withDataSources((models) => tuneDataSource(models, opts.name, tuning, new Date()))));
     });
 
   cmd

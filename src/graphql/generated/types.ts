@@ -1199,6 +1199,8 @@ export type Mutation = {
   subscribeSocialRegistry: Array<SocialRegistrySubscription>;
   /** Ends subscriptions held at the data source; waits up to 30 s for the registry's confirmation. */
   unsubscribeSocialRegistry: Array<SocialRegistrySubscription>;
+  /** Changes only the settings given (BAD_USER_INPUT when none is); NOT_FOUND for an unknown name. Takes effect from the next call. */
+  updateDataSource: DataSource;
   updateGroup: Group;
   /** Applies the change only if the stored version is still `version` (else CONFLICT, reason STALE_VERSION). */
   updateIndividual: Individual;
@@ -1345,6 +1347,12 @@ export type MutationSubscribeSocialRegistryArgs = {
 export type MutationUnsubscribeSocialRegistryArgs = {
   dataSource: Scalars['String']['input'];
   subscriptionCodes: Array<Scalars['String']['input']>;
+};
+
+
+export type MutationUpdateDataSourceArgs = {
+  input: UpdateDataSourceInput;
+  name: Scalars['String']['input'];
 };
 
 
@@ -1977,6 +1985,14 @@ export type SortDirection =
   | 'asc'
   | 'desc';
 
+/** How a data source is called; a field left out stays as it is. Bounds and defaults as in CreateDataSourceInput. */
+export type UpdateDataSourceInput = {
+  breakerCoolDownSeconds?: InputMaybe<Scalars['Int']['input']>;
+  maxItemsPerEnvelope?: InputMaybe<Scalars['Int']['input']>;
+  rateLimitPerMinute?: InputMaybe<Scalars['Int']['input']>;
+  timeoutMs?: InputMaybe<Scalars['Int']['input']>;
+};
+
 export type UpdateGroupInput = {
   address?: InputMaybe<AddressInput>;
   kind?: InputMaybe<GroupKind>;
@@ -2292,6 +2308,7 @@ export type ResolversTypes = {
   SocialRegistryTransactionKind: SocialRegistryTransactionKind;
   SocialRegistryTransactionStatus: SocialRegistryTransactionStatus;
   SortDirection: SortDirection;
+  UpdateDataSourceInput: UpdateDataSourceInput;
   UpdateGroupInput: UpdateGroupInput;
   UpdateIndividualInput: UpdateIndividualInput;
   UpdateLocationInput: UpdateLocationInput;
@@ -2411,6 +2428,7 @@ export type ResolversParentTypes = {
   SocialRegistryResult: SocialRegistryResult;
   SocialRegistrySubscription: SocialRegistrySubscriptionDoc;
   SocialRegistryTransaction: SocialRegistryTransactionDoc;
+  UpdateDataSourceInput: UpdateDataSourceInput;
   UpdateGroupInput: UpdateGroupInput;
   UpdateIndividualInput: UpdateIndividualInput;
   UpdateLocationInput: UpdateLocationInput;
@@ -2965,6 +2983,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   subscribeCrvsEvents?: Resolver<Array<ResolversTypes['CrvsSubscription']>, ParentType, ContextType, Partial<MutationSubscribeCrvsEventsArgs>>;
   subscribeSocialRegistry?: Resolver<Array<ResolversTypes['SocialRegistrySubscription']>, ParentType, ContextType, RequireFields<MutationSubscribeSocialRegistryArgs, 'dataSource' | 'eventType'>>;
   unsubscribeSocialRegistry?: Resolver<Array<ResolversTypes['SocialRegistrySubscription']>, ParentType, ContextType, RequireFields<MutationUnsubscribeSocialRegistryArgs, 'dataSource' | 'subscriptionCodes'>>;
+  updateDataSource?: Resolver<ResolversTypes['DataSource'], ParentType, ContextType, RequireFields<MutationUpdateDataSourceArgs, 'input' | 'name'>>;
   updateGroup?: Resolver<ResolversTypes['Group'], ParentType, ContextType, RequireFields<MutationUpdateGroupArgs, 'id' | 'input' | 'version'>>;
   updateIndividual?: Resolver<ResolversTypes['Individual'], ParentType, ContextType, RequireFields<MutationUpdateIndividualArgs, 'id' | 'input' | 'version'>>;
   updateLocation?: Resolver<ResolversTypes['Location'], ParentType, ContextType, RequireFields<MutationUpdateLocationArgs, 'code' | 'input'>>;

@@ -17,6 +17,11 @@ export const dataSourceResolvers = {
       ctx.log.info({ dataSource: doc.name, by: ctx.principal?.subject }, 'data source created');
       return dataSources.publicDataSource(doc);
     },
+    updateDataSource: async (_, { name, input }, ctx) => {
+      const doc = await dataSources.tuneDataSource(ctx.models, name, input, ctx.now);
+      ctx.log.info({ dataSource: name, by: ctx.principal?.subject }, 'data source updated');
+      return dataSources.publicDataSource(doc);
+    },
     disableDataSource: async (_, { name }, ctx) => {
       const doc = await dataSources.disableDataSource(ctx.models, name, ctx.now);
       ctx.log.info({ dataSource: name, by: ctx.principal?.subject }, 'data source disabled');
