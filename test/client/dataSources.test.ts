@@ -119,6 +119,9 @@ describe('data sources', () => {
     expect(await refusal('cool', { timeoutMs: 5000 }, await w.t.token(['registry:read']))).toMatchObject({ code: 'FORBIDDEN' });
     expect(ok(await w.t.gql(`{ dataSource(name: "cool") { timeoutMs breakerCoolDownSeconds } }`, {}, admin)).dataSource).toEqual({ timeoutMs: 2000, breakerCoolDownSeconds: 9 });
 
+    const empty = await runCli(['datasources', 'update', '--name', 'cli-dr'], w.t.dataDir);
+    expect(empty).toMatchObject({ code: 1, stdout: '' });
+    expect(empty.stderr).toContain('datasources update: give at least one of --timeout-ms, --rate-limit, --max-items, --breaker-cool-down');
     const updated = await runCli(['datasources', 'update', '--name', 'cli-dr', '--breaker-cool-down', '11', '--max-items', '20'], w.t.dataDir);
     expect(updated).toMatchObject({ code: 0 });
     expect(JSON.parse(updated.stdout)).toMatchObject({ name: 'cli-dr', breakerCoolDownSeconds: 11, maxItemsPerEnvelope: 20, timeoutMs: 10000 });

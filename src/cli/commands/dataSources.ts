@@ -134,12 +134,13 @@ export function registerDataSources(program: Command): void {
     .command('update')
     .description('change how a data source is called (only the options given); prints it as JSON')
     .requiredOption('--name <name>', 'the data source to change')
-    .option('--timeout-ms <ms>', 'per HTTP attempt', positiveInteger)
+    .option('--timeout-ms <ms>', 'per HTTP attempt, 100 to 120000', positiveInteger)
     .option('--rate-limit <perMinute>', 'our requests per minute to it', positiveInteger)
-    .option('--max-items <n>', 'search items per envelope', positiveInteger)
-    .option('--breaker-cool-down <seconds>', 'how long calls fail fast after 5 failures in a row', positiveInteger)
+    .option('--max-items <n>', 'search items per envelope, 1 to 1000', positiveInteger)
+    .option('--breaker-cool-down <seconds>', 'how long calls fail fast after 5 failures in a row, 1 to 3600', positiveInteger)
     .action(async (opts: { name: string; timeoutMs?: number; rateLimit?: number; maxItems?: number; breakerCoolDown?: number }) => {
       const tuning = { timeoutMs: opts.timeoutMs, rateLimitPerMinute: opts.rateLimit, maxItemsPerEnvelope: opts.maxItems, breakerCoolDownSeconds: opts.breakerCoolDown };
+      if (Object.values(tuning).every((v) => v === undefined)) throw new Error('datasources update: give at least one of --timeout-ms, --rate-limit, --max-items, --breaker-cool-down');
       print(publicDataSource(await withDataSources((models) => tuneDataSource(models, opts.name, tuning, new Date()))));
     });
 
