@@ -51,6 +51,28 @@ export function publicDataSource(doc: DataSourceDoc): PublicDataSource {
   return { id: `${_id}`, ...rest, auth: publicAuth(auth), publicKeys: doc.publicKeys.map((k) => ({ ...k })), encryptionPolicy: doc.encryptionPolicy ?? 'never', breakerCoolDownSeconds: coolDownOf(doc) };
 }
 
+/** How a data source is called, as opposed to where it is: what an operator tunes on a running one. */
+const TUNING = {
+  timeoutMs: { check: input.timeoutMs, byDefault: input.DEFAULT_TIMEOUT_MS },
+  rateLimitPerMinute: { check: input.rateLimit, byDefault: input.DEFAULT_RATE_LIMIT_PER_MINUTE },
+  maxItemsPerEnvelope: { check: input.maxItemsPerEnvelope, byDefault: input.DEFAULT_MAX_ITEMS_PER_ENVELOPE },
+  breakerCoolDownSeconds: { check: input.breakerCoolDownSeconds, byDefault: input.DEFAULT_BREAKER_COOL_DOWN_SECONDS },
+};
+type TuningField = keyof typeof TUNING;
+const TUNING_FIELDS = Object.keys(TUNING) as TuningField[];
+type TuningChanges = Partial<Record<TuningField, number>>;
+export type DataSourceTuning = Pick<DataSourceInput, TuningField>;
+
+/** The settings given, checked; with `withDefaults`, every setting, the ones not given at their default. */
+function tuningOf(raw: DataSourceTuning, withDefaults: boolean): TuningChanges {
+  const changes: TuningChanges = {};
+  for (const field of TUNING_FIELDS) {
+    const value = raw[field] ?? (withDefaults ? TUNING[field].byDefault : undefined);
+    if (value != null) changes[field] = TUNING[field].check(field, value);
+  }
+  return changes;
+}
+
 /** Where a registry is and how we reach it: what changes when it moves to another host or port. */
 export type DataSourceAddress = Pick<DataSourceInput, 'baseUrl' | 'auth' | 'callbackBase' | 'receiverId' | 'jwksUrl'>;
 
@@ -89,10 +111,7 @@ export async function addDataSource(models: DataSourceModels, settings: DataSour
     signingProfile,
     ...(encryptionKey && { encryptionKey }),
     encryptionPolicy,
-    timeoutMs: input.timeoutMs('timeoutMs', raw.timeoutMs ?? input.DEFAULT_TIMEOUT_MS),
-    rateLimitPerMinute: input.rateLimit('rateLimitPerMinute', raw.rateLimitPerMinute ?? input.DEFAULT_RATE_LIMIT_PER_MINUTE),
-    maxItemsPerEnvelope: input.maxItemsPerEnvelope('maxItemsPerEnvelope', raw.maxItemsPerEnvelope ?? input.DEFAULT_MAX_ITEMS_PER_ENVELOPE),
-    breakerCoolDownSeconds: input.breakerCoolDownSeconds('breakerCoolDownSeconds', raw.breakerCoolDownSeconds ?? input.DEFAULT_BREAKER_COOL_DOWN_SECONDS),
+    ...(tuningOf(raw, true) as Required<TuningChanges>),
     status: 'active' as const,
     quirks: input.quirks('quirks', raw.quirks),
   };
@@ -125,18 +144,10 @@ export async function moveDataSource(models: DataSourceModels, settings: DataSou
   return moved;
 }
 
-/** How a data source is called, as opposed to where it is: what an operator tunes on a running one. */
-export type DataSourceTuning = Pick<DataSourceInput, 'timeoutMs' | 'rateLimitPerMinute' | 'maxItemsPerEnvelope' | 'breakerCoolDownSeconds'>;
-
 /** Changes only the settings given; clients built before are rebuilt on their next use. */
 export async function tuneDataSource(models: DataSourceModels, name: string, raw: DataSourceTuning, now: Date): Promise<DataSourceDoc> {
-  const changes = {
-    ...(raw.timeoutMs != null && { timeoutMs: input.timeoutMs('timeoutMs', raw.timeoutMs) }),
-    ...(raw.rateLimitPerMinute != null && { rateLimitPerMinute: input.rateLimit('rateLimitPerMinute', raw.rateLimitPerMinute) }),
-    ...(raw.maxItemsPerEnvelope != null && { maxItemsPerEnvelope: input.maxItemsPerEnvelope('maxItemsPerEnvelope', raw.maxItemsPerEnvelope) }),
-    ...(raw.breakerCoolDownSeconds != null && { breakerCoolDownSeconds: input.breakerCoolDownSeconds('breakerCoolDownSeconds', raw.breakerCoolDownSeconds) }),
-  };
-  if (Object.keys(changes).length === 0) throw badInput('input', 'names no setting to change (timeoutMs, rateLimitPerMinute, maxItemsPerEnvelope, breakerCoolDownSeconds)');
+  const changes = tuningOf(raw, false);
+  if (Object.keys(changes).length === 0) throw badInput('input', `names no setting to change (${TUNING_FIELDS.join(', ')})`);
   const tuned = await models.DataSource.findOneAndUpdate({ name }, { $set: { ...changes, updatedAt: now } }, { new: true }).lean<DataSourceDoc>();
   if (!tuned) throw notFound('data source');
   return tuned;

@@ -64,7 +64,6 @@ const partner = <V>(flow: PartnerFlow<V>, derive: PartnerComputation<V>['derive'
 const ok = (value: IndicatorValue): Derived => ({ value, outcome: 'ok' });
 const notFound = (value: IndicatorValue = null): Derived => ({ value, outcome: 'not_found' });
 
-
 export const INDICATORS: readonly IndicatorDefinition[] = [
   {
     name: 'age_years',

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { SecretBox } from '../../dataSources/secretBox';
-import { addDataSource, DataSourceInput, disableDataSource, listDataSources, publicDataSource, tuneDataSource } from '../../dataSources/service';
+import { addDataSource, DataSourceInput, DataSourceTuning, disableDataSource, listDataSources, publicDataSource, tuneDataSource } from '../../dataSources/service';
 import type { DataSourceSettings } from '../../dataSources/settings';
 import type { RegistryModels } from '../../store/models';
 import { REGISTRY_KINDS, CREDENTIAL_LOCATIONS } from '../../../adapters/dci/client/dataSource';
@@ -23,7 +23,31 @@ function readJwkFile(file: string): unknown[] {
   return Array.isArray(parsed.keys) ? parsed.keys : [parsed];
 }
 
-interface AddOptions {
+/** How a data source is called: set by `add` (with defaults) and changed by `update`. */
+interface TuningOptions {
+  timeoutMs?: number;
+  rateLimit?: number;
+  maxItems?: number;
+  breakerCoolDown?: number;
+}
+
+function withTuningOptions(command: Command, withDefaults: boolean): Command {
+  const byDefault = (text: string) => (withDefaults ? ` (default ${text})` : '');
+  return command
+    .option('--timeout-ms <ms>', `per HTTP attempt, 100 to 120000${byDefault('10000')}`, positiveInteger)
+    .option('--rate-limit <perMinute>', `our requests per minute to it${byDefault('600')}`, positiveInteger)
+    .option('--max-items <n>', `search items per envelope, 1 to 1000${byDefault('50')}`, positiveInteger)
+    .option('--breaker-cool-down <seconds>', `how long calls fail fast after 5 failures in a row, 1 to 3600${byDefault('30')}`, positiveInteger);
+}
+
+const tuningOf = (opts: TuningOptions): DataSourceTuning => ({
+  timeoutMs: opts.timeoutMs,
+  rateLimitPerMinute: opts.rateLimit,
+  maxItemsPerEnvelope: opts.maxItems,
+  breakerCoolDownSeconds: opts.breakerCoolDown,
+});
+
+interface AddOptions extends TuningOptions {
   name: string;
   kind: string;
   baseUrl: string;
@@ -42,10 +66,6 @@ interface AddOptions {
   profile?: string;
   encryptionJwkFile?: string;
   encryptionPolicy?: string;
-  timeoutMs?: number;
-  rateLimit?: number;
-  maxItems?: number;
-  breakerCoolDown?: number;
   consentPurpose?: string;
   consentCode?: string;
   locale?: string;
@@ -55,7 +75,7 @@ interface AddOptions {
 export function registerDataSources(program: Command): void {
   const cmd = program.command('datasources').description('manage the partner registries the gateway consumes (outbound DCI client)');
 
-  cmd
+  const add = cmd
     .command('add')
     .description('register a data source; prints it as JSON (without secrets)')
     .requiredOption('--name <name>', 'unique name')
@@ -79,11 +99,8 @@ export function registerDataSources(program: Command): void {
       new Option('--encryption-policy <policy>', 'never (default), accepted or required: whether its replies come encrypted; unless never, our requests are encrypted to the encryption key').choices([
         ...ENCRYPTION_POLICIES,
       ]),
-    )
-    .option('--timeout-ms <ms>', 'per HTTP attempt (default 10000)', positiveInteger)
-    .option('--rate-limit <perMinute>', 'our requests per minute to it (default 600)', positiveInteger)
-    .option('--max-items <n>', 'search items per envelope (default 50)', positiveInteger)
-    .option('--breaker-cool-down <seconds>', 'how long calls fail fast after 5 failures in a row (default 30)', positiveInteger)
+    );
+  withTuningOptions(add, true)
     .option('--consent-purpose <text>', 'quirk: consent block purpose text added to every search item')
     .option('--consent-code <code>', 'quirk: consent block purpose code')
     .option('--locale <code>', 'quirk: ISO 639-3 locale added to every search item')
@@ -110,10 +127,7 @@ export function registerDataSources(program: Command): void {
         signingProfile: opts.profile,
         encryptionKey: readEncryptionJwk(opts.encryptionJwkFile),
         encryptionPolicy: opts.encryptionPolicy,
-        timeoutMs: opts.timeoutMs,
-        rateLimitPerMinute: opts.rateLimit,
-        maxItemsPerEnvelope: opts.maxItems,
-        breakerCoolDownSeconds: opts.breakerCoolDown,
+        ...tuningOf(opts),
         quirks: {
           ...(opts.consentPurpose && { consent: { purposeText: opts.consentPurpose, purposeCode: opts.consentCode ?? '' } }),
           locale: opts.locale,
@@ -130,16 +144,13 @@ export function registerDataSources(program: Command): void {
       print((await withDataSources((models) => listDataSources(models))).map(publicDataSource));
     });
 
-  cmd
+  const update = cmd
     .command('update')
     .description('change how a data source is called (only the options given); prints it as JSON')
-    .requiredOption('--name <name>', 'the data source to change')
-    .option('--timeout-ms <ms>', 'per HTTP attempt, 100 to 120000', positiveInteger)
-    .option('--rate-limit <perMinute>', 'our requests per minute to it', positiveInteger)
-    .option('--max-items <n>', 'search items per envelope, 1 to 1000', positiveInteger)
-    .option('--breaker-cool-down <seconds>', 'how long calls fail fast after 5 failures in a row, 1 to 3600', positiveInteger)
-    .action(async (opts: { name: string; timeoutMs?: number; rateLimit?: number; maxItems?: number; breakerCoolDown?: number }) => {
-      const tuning = { timeoutMs: opts.timeoutMs, rateLimitPerMinute: opts.rateLimit, maxItemsPerEnvelope: opts.maxItems, breakerCoolDownSeconds: opts.breakerCoolDown };
+    .requiredOption('--name <name>', 'the data source to change');
+  withTuningOptions(update, false)
+    .action(async (opts: TuningOptions & { name: string }) => {
+      const tuning = tuningOf(opts);
       if (Object.values(tuning).every((v) => v === undefined)) throw new Error('datasources update: give at least one of --timeout-ms, --rate-limit, --max-items, --breaker-cool-down');
       print(publicDataSource(await withDataSources((models) => tuneDataSource(models, opts.name, tuning, new Date()))));
     });
