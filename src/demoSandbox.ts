@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startSandbox, Sandbox, RegistryName } from '../adapters/dci/sandbox';
 import type { Config } from './config';
-import { addDataSource, DataSourceAddress, findDataSource, moveDataSource } from './dataSources/service';
+import { addDataSource, findDataSource, updateDataSource } from './dataSources/service';
 import { SecretBox } from './dataSources/secretBox';
 import type { Gateway } from './gateway';
 import type { Logger } from './log';
@@ -59,7 +59,7 @@ export async function startDemoSandbox(gateway: Gateway, config: Config, demoInd
   for (const kind of KINDS) {
     const name = dataSourceOf(kind);
     const registry = sandbox.registries[kind];
-    const address: DataSourceAddress = {
+    const address = {
       baseUrl: registry.baseUrl,
       auth: { type: 'oauth2', tokenUrl: sandbox.oauth.tokenUrl, clientId: sandbox.oauth.clientId, clientSecret: sandbox.oauth.clientSecret, credentialLocation: 'body' },
       callbackBase,
@@ -67,7 +67,7 @@ export async function startDemoSandbox(gateway: Gateway, config: Config, demoInd
       jwksUrl: registry.jwksUrl,
     };
     // An earlier run may have used other ports (PORT changed, or 0): follow this run's.
-    if (await findDataSource(models, name)) await moveDataSource(models, settings, name, address, now);
+    if (await findDataSource(models, name)) await updateDataSource(models, settings, name, address, now);
     else await addDataSource(models, settings, { name, kind, ...address }, now);
   }
   log.info({ sandbox: sandbox.url }, 'demo partner sandbox (CRVS, IBR, DR, social) started and wired');

@@ -1,13 +1,14 @@
 /** Which CRVS data source a flow uses: the one named, or the only active one of kind crvs. */
 import type { DciClient } from '../../adapters/dci/client';
-import { badInput, GatewayError, notFound } from '../errors';
+import { badInput, GatewayError } from '../errors';
+import { unknownDataSource } from '../dataSources/service';
 import type { DataSourceClients } from '../dataSources/wiring';
 import type { RegistryModels } from '../store/models';
 
 export async function crvsSourceName(models: RegistryModels, name?: string | null): Promise<string> {
   if (name) {
     const doc = await models.DataSource.findOne({ name }, { kind: 1 }).lean();
-    if (!doc) throw notFound('data source');
+    if (!doc) throw unknownDataSource(name);
     if (doc.kind !== 'crvs') throw badInput('dataSource', `is a ${doc.kind} registry, not a CRVS one`);
     return name;
   }

@@ -1,10 +1,11 @@
 /** The data-source registry: onboarding, listing, disabling, and the client configuration in clear. */
 import type mongoose from 'mongoose';
 import { badInput, conflict, notFound } from '../errors';
+import { oneOf } from '../registry/input';
 import type { DataSourceConfig } from '../../adapters/dci/client/dataSource';
 import type { EncryptionSettings } from '../../adapters/dci/protocol/encryption';
 import { isDuplicateKey } from '../store/duplicateKey';
-import type { DataSourceDoc } from '../store/models/dataSource';
+import { DATA_SOURCE_STATUSES, type DataSourceDoc } from '../store/models/dataSource';
 import type { OutboundAuthInput } from '../partners/input';
 import * as input from './input';
 import type { QuirksInput } from './input';
@@ -73,19 +74,19 @@ function tuningOf(raw: DataSourceTuning, withDefaults: boolean): TuningChanges {
   return changes;
 }
 
-/** Where a registry is and how we reach it: what changes when it moves to another host or port. */
-export type DataSourceAddress = Pick<DataSourceInput, 'baseUrl' | 'auth' | 'callbackBase' | 'receiverId' | 'jwksUrl'>;
-
-function addressFields(name: string, raw: DataSourceAddress, settings: DataSourceSettings) {
-  const jwksUrl = raw.jwksUrl == null ? undefined : input.secureUrl('jwksUrl', raw.jwksUrl, { allowQuery: true });
-  return {
-    baseUrl: input.secureUrl('baseUrl', raw.baseUrl, { allowQuery: false }).replace(/\/$/, ''),
-    auth: sealAuth(input.outboundAuth('auth', raw.auth), settings.box, sealContext(name)),
-    callbackBase: input.secureUrl('callbackBase', raw.callbackBase, { allowQuery: false }).replace(/\/$/, ''),
-    receiverId: input.senderId('receiverId', raw.receiverId),
-    ...(jwksUrl && { jwksUrl }),
-  };
-}
+/** The checked value of each field an operator may give for a data source (create or update). */
+const FIELD = {
+  baseUrl: (v: string) => input.secureUrl('baseUrl', v, { allowQuery: false }).replace(/\/$/, ''),
+  callbackBase: (v: string) => input.secureUrl('callbackBase', v, { allowQuery: false }).replace(/\/$/, ''),
+  receiverId: (v: string) => input.senderId('receiverId', v),
+  senderId: (v: string) => input.senderId('senderId', v),
+  publicKeys: (v: unknown[]) => input.publicJwks('publicKeys', v),
+  jwksUrl: (v: string) => input.secureUrl('jwksUrl', v, { allowQuery: true }),
+  signingProfile: (v: string) => input.signingProfileName('signingProfile', v),
+  encryptionKey: (v: unknown) => input.publicEncryptionJwk('encryptionKey', v),
+  encryptionPolicy: (v: string) => input.encryptionPolicy('encryptionPolicy', v),
+};
+const sealedAuth = (name: string, raw: DataSourceInput['auth'], settings: DataSourceSettings) => sealAuth(input.outboundAuth('auth', raw), settings.box, sealContext(name));
 
 function requireReplyKeys(signingProfile: string, publicKeys: unknown[], jwksUrl: string | undefined): void {
   if (signingProfile !== 'none' && publicKeys.length === 0 && !jwksUrl) {
@@ -93,20 +94,33 @@ function requireReplyKeys(signingProfile: string, publicKeys: unknown[], jwksUrl
   }
 }
 
+function requireEncryptionKey(policy: string, key: unknown): void {
+  if (policy === 'required' && !key) throw badInput('encryptionKey', 'is required: encryption policy required encrypts every request to the registry');
+}
+
+/** NOT_FOUND naming the data source, when the name asked for could be one. */
+export function unknownDataSource(name: string) {
+  return notFound(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) ? `data source ${name}` : 'data source');
+}
+
 export async function addDataSource(models: DataSourceModels, settings: DataSourceSettings, raw: DataSourceInput, now: Date): Promise<DataSourceDoc> {
   const name = input.dataSourceName('name', raw.name);
-  const publicKeys = input.publicJwks('publicKeys', raw.publicKeys ?? []);
-  const address = addressFields(name, raw, settings);
-  const signingProfile = input.signingProfileName('signingProfile', raw.signingProfile ?? 'default');
-  requireReplyKeys(signingProfile, publicKeys, address.jwksUrl);
-  const encryptionKey = raw.encryptionKey == null ? undefined : input.publicEncryptionJwk('encryptionKey', raw.encryptionKey);
-  const encryptionPolicy = input.encryptionPolicy('encryptionPolicy', raw.encryptionPolicy ?? 'never');
-  if (encryptionPolicy === 'required' && !encryptionKey) throw badInput('encryptionKey', 'is required: encryption policy required encrypts every request to the registry');
+  const publicKeys = FIELD.publicKeys(raw.publicKeys ?? []);
+  const jwksUrl = raw.jwksUrl == null ? undefined : FIELD.jwksUrl(raw.jwksUrl);
+  const signingProfile = FIELD.signingProfile(raw.signingProfile ?? 'default');
+  requireReplyKeys(signingProfile, publicKeys, jwksUrl);
+  const encryptionKey = raw.encryptionKey == null ? undefined : FIELD.encryptionKey(raw.encryptionKey);
+  const encryptionPolicy = FIELD.encryptionPolicy(raw.encryptionPolicy ?? 'never');
+  requireEncryptionKey(encryptionPolicy, encryptionKey);
   const fields = {
     name,
     kind: input.registryKind('kind', raw.kind),
-    ...address,
-    senderId: input.senderId('senderId', raw.senderId ?? settings.defaultSenderId),
+    baseUrl: FIELD.baseUrl(raw.baseUrl),
+    auth: sealedAuth(name, raw.auth, settings),
+    callbackBase: FIELD.callbackBase(raw.callbackBase),
+    receiverId: FIELD.receiverId(raw.receiverId),
+    ...(jwksUrl && { jwksUrl }),
+    senderId: FIELD.senderId(raw.senderId ?? settings.defaultSenderId),
     publicKeys,
     signingProfile,
     ...(encryptionKey && { encryptionKey }),
@@ -125,32 +139,43 @@ export async function addDataSource(models: DataSourceModels, settings: DataSour
   }
 }
 
+/** Every field but the name and the kind. Absent or null stays as it is, except jwksUrl: null and encryptionKey: null, which remove them. */
+export type DataSourceUpdate = { [K in Exclude<keyof DataSourceInput, 'name' | 'kind'>]?: DataSourceInput[K] | null } & { status?: string | null };
+
 /**
- * Points a data source at its registry's new address (no jwksUrl: none). The rest, its status
- * included, stays; clients built for the old address are rebuilt on their next use.
+ * Changes only what is given: where the registry is (it moved), our credentials there (rotated), its
+ * keys, how it is called, whether it is used (`status`). Each field is checked as at creation, and
+ * the data source as a whole after the change. Clients built before are rebuilt on their next use.
  */
-export async function moveDataSource(models: DataSourceModels, settings: DataSourceSettings, name: string, raw: DataSourceAddress, now: Date): Promise<DataSourceDoc> {
+export async function updateDataSource(models: DataSourceModels, settings: DataSourceSettings, name: string, raw: DataSourceUpdate, now: Date): Promise<DataSourceDoc> {
   const current = await findDataSource(models, name);
-  if (!current) throw notFound('data source');
-  const address = addressFields(name, raw, settings);
-  requireReplyKeys(current.signingProfile, current.publicKeys, address.jwksUrl);
-  // No transactions: the check above holds only if nobody changed the data source since it was read.
-  const moved = await models.DataSource.findOneAndUpdate(
+  if (!current) throw unknownDataSource(name);
+  const changes: Partial<DataSourceDoc> = {};
+  for (const field of Object.keys(FIELD) as (keyof typeof FIELD)[]) {
+    const value = raw[field];
+    if (value != null) Object.assign(changes, { [field]: (FIELD[field] as (v: unknown) => unknown)(value) });
+  }
+  if (raw.auth != null) changes.auth = sealedAuth(name, raw.auth, settings);
+  if (raw.status != null) changes.status = oneOf('status', raw.status, DATA_SOURCE_STATUSES);
+  if (raw.quirks != null) changes.quirks = input.quirks('quirks', raw.quirks);
+  Object.assign(changes, tuningOf(raw, false));
+  const removeJwksUrl = raw.jwksUrl === null && current.jwksUrl !== undefined;
+  const removeEncryptionKey = raw.encryptionKey === null && current.encryptionKey !== undefined;
+  if (Object.keys(changes).length === 0 && raw.jwksUrl !== null && raw.encryptionKey !== null) throw badInput('input', 'names nothing to change');
+  requireReplyKeys(changes.signingProfile ?? current.signingProfile, changes.publicKeys ?? current.publicKeys, removeJwksUrl ? undefined : (changes.jwksUrl ?? current.jwksUrl));
+  requireEncryptionKey(changes.encryptionPolicy ?? current.encryptionPolicy ?? 'never', removeEncryptionKey ? undefined : (changes.encryptionKey ?? current.encryptionKey));
+
+  const unset = { ...(removeJwksUrl && { jwksUrl: 1 }), ...(removeEncryptionKey && { encryptionKey: 1 }) };
+  // Clients are rebuilt when updatedAt moves: it must, even for two changes within one millisecond.
+  const updatedAt = new Date(Math.max(now.getTime(), current.updatedAt.getTime() + 1));
+  // No transactions: the checks above hold only if nobody changed the data source since it was read.
+  const updated = await models.DataSource.findOneAndUpdate(
     { _id: current._id, updatedAt: current.updatedAt },
-    { $set: { ...address, updatedAt: now }, ...(!address.jwksUrl && { $unset: { jwksUrl: 1 } }) },
+    { $set: { ...changes, updatedAt }, ...(Object.keys(unset).length > 0 && { $unset: unset }) },
     { new: true },
   ).lean<DataSourceDoc>();
-  if (!moved) throw conflict('CONCURRENT_UPDATE', 'the data source was changed by someone else at the same time; try again');
-  return moved;
-}
-
-/** Changes only the settings given; clients built before are rebuilt on their next use. */
-export async function tuneDataSource(models: DataSourceModels, name: string, raw: DataSourceTuning, now: Date): Promise<DataSourceDoc> {
-  const changes = tuningOf(raw, false);
-  if (Object.keys(changes).length === 0) throw badInput('input', `names no setting to change (${TUNING_FIELDS.join(', ')})`);
-  const tuned = await models.DataSource.findOneAndUpdate({ name }, { $set: { ...changes, updatedAt: now } }, { new: true }).lean<DataSourceDoc>();
-  if (!tuned) throw notFound('data source');
-  return tuned;
+  if (!updated) throw conflict('CONCURRENT_UPDATE', 'the data source was changed by someone else at the same time; try again');
+  return updated;
 }
 
 export async function listDataSources(models: DataSourceModels): Promise<DataSourceDoc[]> {
@@ -166,7 +191,7 @@ export async function disableDataSource(models: DataSourceModels, name: string, 
   const disabled = await models.DataSource.findOneAndUpdate({ name, status: 'active' }, { $set: { status: 'disabled', updatedAt: now } }, { new: true }).lean<DataSourceDoc>();
   if (disabled) return disabled;
   const current = await findDataSource(models, name);
-  if (!current) throw notFound('data source');
+  if (!current) throw unknownDataSource(name);
   return current;
 }
 

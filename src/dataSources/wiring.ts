@@ -5,13 +5,13 @@
  * across calls.
  */
 import type mongoose from 'mongoose';
-import { GatewayError, notFound } from '../errors';
+import { GatewayError } from '../errors';
 import type { Logger } from '../log';
 import type { CallbackHub } from '../../adapters/dci/server/callbackHub';
 import { DataSourceCallObserver, DciClient, DciClientDeps } from '../../adapters/dci/client/client';
 import type { Signer } from '../../adapters/dci/client/envelopes';
 import { SecretBox } from './secretBox';
-import { clientConfig, DataSourceModels, findDataSource } from './service';
+import { clientConfig, DataSourceModels, findDataSource, unknownDataSource } from './service';
 import { attachSettings } from './settings';
 
 export interface DataSourceClients {
@@ -37,7 +37,7 @@ export function wireDataSources(opts: {
   return {
     async client(name) {
       const doc = await findDataSource(opts.models, name);
-      if (!doc) throw notFound('data source');
+      if (!doc) throw unknownDataSource(name);
       if (doc.status !== 'active') throw new GatewayError('UNAVAILABLE', `data source ${name} is disabled`, { dataSource: name, reason: 'DISABLED' });
       const version = doc.updatedAt.getTime();
       const cached = clients.get(name);

@@ -1,5 +1,6 @@
 /** Data-source administration over GraphQL and the clients built from it, against the real gateway and the sandbox. */
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { dataSourceModel } from '../../src/store/models/dataSource';
@@ -15,6 +16,7 @@ const FIELDS = `name kind baseUrl auth { type tokenUrl clientId scope credential
 const CREATE = `mutation ($input: CreateDataSourceInput!) { createDataSource(input: $input) { ${FIELDS} } }`;
 const LIST = `{ dataSources { ${FIELDS} } }`;
 const DISABLE = `mutation ($name: String!) { disableDataSource(name: $name) { name status } }`;
+const UPDATE = `mutation ($name: String!, $input: UpdateDataSourceInput!) { updateDataSource(name: $name, input: $input) { ${FIELDS} } }`;
 
 describe('data sources', () => {
   let w: World;
@@ -106,7 +108,6 @@ describe('data sources', () => {
   });
 
   it('is tuned by an admin (updateDataSource, datasources update): only the settings given, for the next call on', async () => {
-    const UPDATE = `mutation ($name: String!, $input: UpdateDataSourceInput!) { updateDataSource(name: $name, input: $input) { ${FIELDS} } }`;
     const before = ok(await w.t.gql(`{ dataSource(name: "cool") { ${FIELDS} } }`, {}, admin)).dataSource;
     const tuned = ok(await w.t.gql(UPDATE, { name: 'cool', input: { breakerCoolDownSeconds: 9, timeoutMs: 2000 } }, admin)).updateDataSource;
     expect(tuned).toEqual({ ...before, breakerCoolDownSeconds: 9, timeoutMs: 2000 });
@@ -115,16 +116,81 @@ describe('data sources', () => {
     const refusal = async (name: string, input: Record<string, unknown>, token = admin) => (await w.t.gql(UPDATE, { name, input }, token)).body.errors?.[0]?.extensions;
     expect(await refusal('cool', {})).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input' });
     expect(await refusal('cool', { timeoutMs: 5000, breakerCoolDownSeconds: 0 })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'breakerCoolDownSeconds' });
-    expect(await refusal('nope', { timeoutMs: 5000 })).toMatchObject({ code: 'NOT_FOUND' });
+    expect((await w.t.gql(UPDATE, { name: 'nope', input: { timeoutMs: 5000 } }, admin)).body.errors?.[0]).toMatchObject({ message: 'data source nope not found', extensions: { code: 'NOT_FOUND' } });
     expect(await refusal('cool', { timeoutMs: 5000 }, await w.t.token(['registry:read']))).toMatchObject({ code: 'FORBIDDEN' });
     expect(ok(await w.t.gql(`{ dataSource(name: "cool") { timeoutMs breakerCoolDownSeconds } }`, {}, admin)).dataSource).toEqual({ timeoutMs: 2000, breakerCoolDownSeconds: 9 });
 
     const empty = await runCli(['datasources', 'update', '--name', 'cli-dr'], w.t.dataDir);
     expect(empty).toMatchObject({ code: 1, stdout: '' });
-    expect(empty.stderr).toContain('datasources update: give at least one of --timeout-ms, --rate-limit, --max-items, --breaker-cool-down');
+    expect(empty.stderr).toContain('datasources update: give at least one option to change besides --name');
     const updated = await runCli(['datasources', 'update', '--name', 'cli-dr', '--breaker-cool-down', '11', '--max-items', '20'], w.t.dataDir);
     expect(updated).toMatchObject({ code: 0 });
     expect(JSON.parse(updated.stdout)).toMatchObject({ name: 'cli-dr', breakerCoolDownSeconds: 11, maxItemsPerEnvelope: 20, timeoutMs: 10000 });
+  });
+
+  it('follows its registry to a new address and new credentials, and is disabled and enabled again (updateDataSource)', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as net.AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const real = input();
+    const stale = { ...real, name: 'moving', baseUrl: `http://127.0.0.1:${closedPort}/crvs`, auth: { ...real.auth, clientSecret: 'an-old-secret' } };
+    ok(await w.t.gql(CREATE, { input: stale }, admin));
+    const birth = byBrn(w.sandbox.data.births[1].brn);
+    await expect((await clients.client('moving')).search([birth])).rejects.toBeInstanceOf(GatewayError);
+
+    const moved = ok(await w.t.gql(UPDATE, { name: 'moving', input: { baseUrl: `${real.baseUrl}/`, auth: real.auth } }, admin)).updateDataSource;
+    expect(moved).toMatchObject({ baseUrl: real.baseUrl, auth: { type: 'oauth2', clientId: real.auth.clientId, credentialLocation: 'body' }, quirks: { locale: 'eng' }, status: 'active' });
+    const stored = await dataSourceModel(w.t.gateway.store.connection).findOne({ name: 'moving' }).lean();
+    expect(JSON.stringify(stored)).not.toContain(real.auth.clientSecret);
+    expect((await (await clients.client('moving')).search([birth]))[0]).toMatchObject({ status: 'succ' });
+
+    ok(await w.t.gql(DISABLE, { name: 'moving' }, admin));
+    await expect(clients.client('moving')).rejects.toMatchObject({ code: 'UNAVAILABLE', details: { reason: 'DISABLED' } });
+    expect(ok(await w.t.gql(UPDATE, { name: 'moving', input: { status: 'active' } }, admin)).updateDataSource.status).toBe('active');
+    expect((await (await clients.client('moving')).search([birth]))[0]).toMatchObject({ status: 'succ' });
+  });
+
+  it('refuses an update that would leave the data source unusable, and changes nothing then', async () => {
+    const before = ok(await w.t.gql(`{ dataSource(name: "moving") { ${FIELDS} } }`, {}, admin)).dataSource;
+    const refusal = async (input: Record<string, unknown>) => (await w.t.gql(UPDATE, { name: 'moving', input }, admin)).body.errors?.[0]?.extensions;
+    // Its replies are verified with the JWKS: without it, and without pinned keys, nothing could verify them.
+    expect(await refusal({ jwksUrl: null, timeoutMs: 3000 })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'publicKeys' });
+    expect(await refusal({ encryptionPolicy: 'required' })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'encryptionKey' });
+    expect(await refusal({ baseUrl: 'http://registry.example.org/dci' })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'baseUrl' });
+    expect(await refusal({ status: 'retired' })).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(await refusal({ auth: { type: 'bearer' } })).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(ok(await w.t.gql(`{ dataSource(name: "moving") { ${FIELDS} } }`, {}, admin)).dataSource).toEqual(before);
+
+    // Pinned keys instead of the JWKS: then the JWKS may go.
+    const jwks = (await (await fetch(w.sandbox.registries.crvs.jwksUrl)).json()) as { keys: { use?: string }[] };
+    const pinned = ok(await w.t.gql(UPDATE, { name: 'moving', input: { publicKeys: jwks.keys.filter((k) => k.use !== 'enc'), jwksUrl: null } }, admin)).updateDataSource;
+    expect(pinned.jwksUrl).toBeNull();
+    expect((await (await clients.client('moving')).search([byBrn(w.sandbox.data.births[2].brn)]))[0]).toMatchObject({ status: 'succ' });
+  });
+
+  it('datasources update moves, re-credentials, disables and enables from the CLI, the secret from the environment only', async () => {
+    const dr = w.sandbox.registries.dr;
+    const run = (args: string[], env: Record<string, string> = {}) => runCli(['datasources', 'update', '--name', 'cli-dr', ...args], w.t.dataDir, env);
+    const disabled = await run(['--status', 'disabled']);
+    expect(JSON.parse(disabled.stdout)).toMatchObject({ status: 'disabled' });
+    const secret = 'the-new-registry-secret';
+    const changed = await run(
+      ['--status', 'active', '--base-url', `${dr.baseUrl}/`, '--auth', 'oauth2', '--token-url', w.sandbox.oauth.tokenUrl, '--client-id', 'gateway-at-dr', '--client-secret-env', 'DR_SECRET'],
+      { DR_SECRET: secret },
+    );
+    expect(changed).toMatchObject({ code: 0 });
+    expect(changed.stdout + changed.stderr).not.toContain(secret);
+    expect(JSON.parse(changed.stdout)).toMatchObject({ status: 'active', baseUrl: dr.baseUrl, auth: { type: 'oauth2', clientId: 'gateway-at-dr', tokenUrl: w.sandbox.oauth.tokenUrl } });
+    const stored = await dataSourceModel(w.t.gateway.store.connection).findOne({ name: 'cli-dr' }).lean();
+    expect(stored!.auth.sealedClientSecret).toMatch(/^v1\./);
+
+    const partial = await run(['--client-id', 'x']);
+    expect(partial).toMatchObject({ code: 1, stdout: '' });
+    expect(partial.stderr).toContain('give --auth with them');
+    const missing = await run(['--auth', 'oauth2', '--token-url', w.sandbox.oauth.tokenUrl, '--client-id', 'x', '--client-secret-env', 'NOT_SET_ANYWHERE']);
+    expect(missing).toMatchObject({ code: 1, stdout: '' });
+    expect(missing.stderr).toContain('NOT_SET_ANYWHERE');
   });
 
   it('gives a working client with the secret opened, and refuses calls once disabled', async () => {

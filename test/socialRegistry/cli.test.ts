@@ -69,7 +69,7 @@ describe('dci-gateway sr', () => {
   it('ends with the error code on stderr and nothing on stdout', async () => {
     const missing = await sr('search', '--source', 'nowhere', '--identifier', 'UIN=1');
     expect(missing).toMatchObject({ code: 1, stdout: '' });
-    expect(missing.stderr).toContain('NOT_FOUND: data source not found');
+    expect(missing.stderr).toContain('NOT_FOUND: data source nowhere not found');
     const bad = await sr('search', '--source', SOURCE, '--where', 'location');
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('must be attribute=value');

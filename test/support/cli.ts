@@ -36,8 +36,8 @@ export function spawnCli(args: string[], dataDir: string, env: Record<string, st
 }
 
 /** Runs one command to its end, or kills it at the deadline; stderr then says so. */
-export async function runCli(args: string[], dataDir: string): Promise<CliRun> {
-  const { child, done } = spawnCli(args, dataDir);
+export async function runCli(args: string[], dataDir: string, env: Record<string, string> = {}): Promise<CliRun> {
+  const { child, done } = spawnCli(args, dataDir, env);
   const deadline = setTimeout(() => child.kill('SIGKILL'), RUN_DEADLINE_MS);
   try {
     const run = await done;

@@ -1,14 +1,14 @@
-import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { SecretBox } from '../../dataSources/secretBox';
-import { addDataSource, DataSourceInput, DataSourceTuning, disableDataSource, listDataSources, publicDataSource, tuneDataSource } from '../../dataSources/service';
+import { addDataSource, DataSourceInput, DataSourceTuning, DataSourceUpdate, disableDataSource, listDataSources, publicDataSource, updateDataSource } from '../../dataSources/service';
+import { DATA_SOURCE_STATUSES } from '../../store/models/dataSource';
 import type { DataSourceSettings } from '../../dataSources/settings';
 import type { RegistryModels } from '../../store/models';
 import { REGISTRY_KINDS, CREDENTIAL_LOCATIONS } from '../../../adapters/dci/client/dataSource';
 import { AUTH_TYPES } from '../../store/models/outboundAuth';
 import { SIGNING_PROFILES } from '../../store/models/partner';
 import { ENCRYPTION_POLICIES } from '../../../adapters/dci/protocol/encryption';
-import { readEncryptionJwk } from './partners';
+import { readEncryptionJwk, readJwkFile } from './partners';
 import { positiveInteger, printJson as print, secretFromEnv, withStore } from '../runtime';
 
 /** Like withStore, with the secret box of DATA_DIR for the data sources' credentials. */
@@ -16,12 +16,43 @@ function withDataSources<T>(work: (models: RegistryModels, settings: DataSourceS
   return withStore(({ config, models }) => work(models, { box: SecretBox.open(config.dataDir), defaultSenderId: config.dciSenderId }));
 }
 
+const ENCRYPTION_POLICY_HELP = 'never (default), accepted or required: whether its replies come encrypted; unless never, our requests are encrypted to the encryption key';
 
-/** A file with one public JWK or a JWKS. */
-function readJwkFile(file: string): unknown[] {
-  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { keys?: unknown };
-  return Array.isArray(parsed.keys) ? parsed.keys : [parsed];
+/** How we authenticate at the registry: set by `add`, replaced as a whole by `update --auth`. */
+interface AuthOptions {
+  auth?: string;
+  tokenEnv?: string;
+  tokenUrl?: string;
+  clientId?: string;
+  clientSecretEnv?: string;
+  scope?: string;
+  credentialLocation?: string;
 }
+
+function withAuthOptions(command: Command, authHelp: string, byDefault?: string): Command {
+  const auth = new Option('--auth <type>', authHelp).choices([...AUTH_TYPES]);
+  return command
+    .addOption(byDefault ? auth.default(byDefault) : auth)
+    .option('--token-env <VAR>', 'bearer: environment variable holding the static token')
+    .option('--token-url <url>', 'oauth2: token endpoint')
+    .option('--client-id <id>', 'oauth2: client id')
+    .option('--client-secret-env <VAR>', 'oauth2: environment variable holding the client secret')
+    .option('--scope <scope>', 'oauth2: scope to request')
+    .addOption(new Option('--credential-location <where>', 'oauth2: where the credentials go').choices([...CREDENTIAL_LOCATIONS]));
+}
+
+const pickAuthOptions = ({ auth, tokenEnv, tokenUrl, clientId, clientSecretEnv, scope, credentialLocation }: AuthOptions): AuthOptions => ({ auth, tokenEnv, tokenUrl, clientId, clientSecretEnv, scope, credentialLocation });
+
+/** Secrets come from the environment, never from the command line. */
+const authOf = (opts: AuthOptions) => ({
+  type: opts.auth ?? 'none',
+  token: secretFromEnv(opts.tokenEnv, '--token-env'),
+  tokenUrl: opts.tokenUrl,
+  clientId: opts.clientId,
+  clientSecret: secretFromEnv(opts.clientSecretEnv, '--client-secret-env'),
+  scope: opts.scope,
+  credentialLocation: opts.credentialLocation,
+});
 
 /** How a data source is called: set by `add` (with defaults) and changed by `update`. */
 interface TuningOptions {
@@ -47,25 +78,47 @@ const tuningOf = (opts: TuningOptions): DataSourceTuning => ({
   breakerCoolDownSeconds: opts.breakerCoolDown,
 });
 
-interface AddOptions extends TuningOptions {
+/** The registry's keys and our encryption to it; `update` replaces what is given. */
+function withKeyOptions(command: Command, replaces: boolean): Command {
+  return command
+    .option('--jwk-file <file>', replaces ? "replaces the pinned keys with the registry's public JWK, or a JWKS" : "file with the registry's public JWK, or a JWKS")
+    .option('--jwks-url <url>', "the registry's JWKS URL")
+    .addOption(new Option('--profile <name>', replaces ? 'signing profile' : 'signing profile (default: default; none leaves replies unverified)').choices([...SIGNING_PROFILES]))
+    .option('--encryption-jwk-file <file>', `${replaces ? 'replaces the encryption key with ' : ''}the registry's public encryption JWK (use enc) of this file, or its JWKS`)
+    .addOption(new Option('--encryption-policy <policy>', ENCRYPTION_POLICY_HELP).choices([...ENCRYPTION_POLICIES]));
+}
+
+/** Where the registry is, its keys, and how it is called: what both `add` and `update` take. */
+interface SourceOptions extends TuningOptions, AuthOptions {
   name: string;
-  kind: string;
-  baseUrl: string;
-  receiverId: string;
-  callbackBase: string;
+  receiverId?: string;
+  callbackBase?: string;
   senderId?: string;
-  auth: string;
-  tokenEnv?: string;
-  tokenUrl?: string;
-  clientId?: string;
-  clientSecretEnv?: string;
-  scope?: string;
-  credentialLocation?: string;
   jwkFile?: string;
   jwksUrl?: string;
   profile?: string;
   encryptionJwkFile?: string;
   encryptionPolicy?: string;
+}
+
+/** What `add` and `update` read alike from their options; undefined where not given. */
+const sourceFieldsOf = (opts: SourceOptions) => ({
+  receiverId: opts.receiverId,
+  callbackBase: opts.callbackBase,
+  senderId: opts.senderId,
+  publicKeys: opts.jwkFile ? readJwkFile(opts.jwkFile) : undefined,
+  jwksUrl: opts.jwksUrl,
+  signingProfile: opts.profile,
+  encryptionKey: readEncryptionJwk(opts.encryptionJwkFile),
+  encryptionPolicy: opts.encryptionPolicy,
+  ...tuningOf(opts),
+});
+
+interface AddOptions extends SourceOptions {
+  kind: string;
+  baseUrl: string;
+  receiverId: string;
+  callbackBase: string;
   consentPurpose?: string;
   consentCode?: string;
   locale?: string;
@@ -83,23 +136,9 @@ export function registerDataSources(program: Command): void {
     .requiredOption('--base-url <url>', "the registry's DCI base URL")
     .requiredOption('--receiver-id <id>', "the registry's sender id (its replies are signed under it)")
     .requiredOption('--callback-base <url>', 'our DCI receiver base as the registry reaches it, e.g. https://gateway.example/dci')
-    .option('--sender-id <id>', 'our sender id at the registry (default: DCI_SENDER_ID)')
-    .addOption(new Option('--auth <type>', 'how we authenticate').choices([...AUTH_TYPES]).default('none'))
-    .option('--token-env <VAR>', 'bearer: environment variable holding the static token')
-    .option('--token-url <url>', 'oauth2: token endpoint')
-    .option('--client-id <id>', 'oauth2: client id')
-    .option('--client-secret-env <VAR>', 'oauth2: environment variable holding the client secret')
-    .option('--scope <scope>', 'oauth2: scope to request')
-    .addOption(new Option('--credential-location <where>', 'oauth2: where the credentials go').choices([...CREDENTIAL_LOCATIONS]))
-    .option('--jwk-file <file>', "file with the registry's public JWK, or a JWKS")
-    .option('--jwks-url <url>', "the registry's JWKS URL")
-    .addOption(new Option('--profile <name>', 'signing profile (default: default; none leaves replies unverified)').choices([...SIGNING_PROFILES]))
-    .option('--encryption-jwk-file <file>', "file with the registry's public encryption JWK (use enc), or its JWKS")
-    .addOption(
-      new Option('--encryption-policy <policy>', 'never (default), accepted or required: whether its replies come encrypted; unless never, our requests are encrypted to the encryption key').choices([
-        ...ENCRYPTION_POLICIES,
-      ]),
-    );
+    .option('--sender-id <id>', 'our sender id at the registry (default: DCI_SENDER_ID)');
+  withAuthOptions(add, 'how we authenticate', 'none');
+  withKeyOptions(add, false);
   withTuningOptions(add, true)
     .option('--consent-purpose <text>', 'quirk: consent block purpose text added to every search item')
     .option('--consent-code <code>', 'quirk: consent block purpose code')
@@ -107,27 +146,13 @@ export function registerDataSources(program: Command): void {
     .option('--lower-case-event-types', 'quirk: send reg_event_type in lower case (OpenCRVS)', false)
     .action(async (opts: AddOptions) => {
       const input: DataSourceInput = {
+        ...sourceFieldsOf(opts),
         name: opts.name,
         kind: opts.kind,
         baseUrl: opts.baseUrl,
         receiverId: opts.receiverId,
         callbackBase: opts.callbackBase,
-        senderId: opts.senderId,
-        auth: {
-          type: opts.auth,
-          token: secretFromEnv(opts.tokenEnv, '--token-env'),
-          tokenUrl: opts.tokenUrl,
-          clientId: opts.clientId,
-          clientSecret: secretFromEnv(opts.clientSecretEnv, '--client-secret-env'),
-          scope: opts.scope,
-          credentialLocation: opts.credentialLocation,
-        },
-        publicKeys: opts.jwkFile ? readJwkFile(opts.jwkFile) : undefined,
-        jwksUrl: opts.jwksUrl,
-        signingProfile: opts.profile,
-        encryptionKey: readEncryptionJwk(opts.encryptionJwkFile),
-        encryptionPolicy: opts.encryptionPolicy,
-        ...tuningOf(opts),
+        auth: authOf(opts),
         quirks: {
           ...(opts.consentPurpose && { consent: { purposeText: opts.consentPurpose, purposeCode: opts.consentCode ?? '' } }),
           locale: opts.locale,
@@ -146,14 +171,27 @@ export function registerDataSources(program: Command): void {
 
   const update = cmd
     .command('update')
-    .description('change how a data source is called (only the options given); prints it as JSON')
-    .requiredOption('--name <name>', 'the data source to change');
-  withTuningOptions(update, false)
-    .action(async (opts: TuningOptions & { name: string }) => {
-      const tuning = tuningOf(opts);
-      if (Object.values(tuning).every((v) => v === undefined)) throw new Error('datasources update: give at least one of --timeout-ms, --rate-limit, --max-items, --breaker-cool-down');
-      print(publicDataSource(await withDataSources((models) => tuneDataSource(models, opts.name, tuning, new Date()))));
-    });
+    .description('change a data source; options left out stay as they are. Prints it as JSON (never a secret)')
+    .requiredOption('--name <name>', 'the data source to change')
+    .addOption(new Option('--status <status>', 'disabled: calls through it fail; active: they resume').choices([...DATA_SOURCE_STATUSES]))
+    .option('--base-url <url>', "the registry's new DCI base URL")
+    .option('--receiver-id <id>', "the registry's sender id")
+    .option('--callback-base <url>', 'our DCI receiver base as the registry reaches it')
+    .option('--sender-id <id>', 'our sender id at the registry');
+  withAuthOptions(update, 'replaces our credentials at the registry (none removes them), with the auth options below');
+  withKeyOptions(update, true);
+  withTuningOptions(update, false).action(async (opts: SourceOptions & { status?: string; baseUrl?: string }) => {
+    const { auth, ...authDetails } = pickAuthOptions(opts);
+    if (auth === undefined && Object.values(authDetails).some((v) => v !== undefined)) throw new Error('datasources update: the auth options replace our credentials as a whole: give --auth with them');
+    const changes: DataSourceUpdate = {
+      ...sourceFieldsOf(opts),
+      status: opts.status,
+      baseUrl: opts.baseUrl,
+      auth: opts.auth === undefined ? undefined : authOf(opts),
+    };
+    if (Object.values(changes).every((v) => v === undefined)) throw new Error('datasources update: give at least one option to change besides --name (see --help)');
+    print(publicDataSource(await withDataSources((models, settings) => updateDataSource(models, settings, opts.name, changes, new Date()))));
+  });
 
   cmd
     .command('disable')

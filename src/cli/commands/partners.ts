@@ -15,7 +15,7 @@ import { positiveInteger, printJson as print, secretFromEnv, withStore } from '.
 const withModels = <T>(work: (models: RegistryModels) => Promise<T>) => withStore(({ models }) => work(models));
 
 /** A JWK file holds one public JWK or a JWKS (`{"keys": [...]}`). */
-function readJwkFile(file: string, option = '--jwk-file'): unknown[] {
+export function readJwkFile(file: string, option = '--jwk-file'): unknown[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));

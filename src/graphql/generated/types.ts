@@ -1199,7 +1199,10 @@ export type Mutation = {
   subscribeSocialRegistry: Array<SocialRegistrySubscription>;
   /** Ends subscriptions held at the data source; waits up to 30 s for the registry's confirmation. */
   unsubscribeSocialRegistry: Array<SocialRegistrySubscription>;
-  /** Changes only the settings given (BAD_USER_INPUT when none is); NOT_FOUND for an unknown name. Takes effect from the next call. */
+  /**
+   * Changes only the fields given (BAD_USER_INPUT when none is); NOT_FOUND for an unknown name; CONFLICT
+   * (CONCURRENT_UPDATE) when another change came first. Takes effect from the next call.
+   */
   updateDataSource: DataSource;
   updateGroup: Group;
   /** Applies the change only if the stored version is still `version` (else CONFLICT, reason STALE_VERSION). */
@@ -1985,11 +1988,31 @@ export type SortDirection =
   | 'asc'
   | 'desc';
 
-/** How a data source is called; a field left out stays as it is. Bounds and defaults as in CreateDataSourceInput. */
+/**
+ * Absent or null fields stay as they are, except jwksUrl: null and encryptionKey: null, which remove them.
+ * Each field is checked as in CreateDataSourceInput, and the data source as a whole after the change.
+ */
 export type UpdateDataSourceInput = {
+  /** Replaces our credentials at the registry, secrets included; {type: none} removes them. */
+  auth?: InputMaybe<DataSourceAuthInput>;
+  /** The registry moved: its DCI base. */
+  baseUrl?: InputMaybe<Scalars['String']['input']>;
   breakerCoolDownSeconds?: InputMaybe<Scalars['Int']['input']>;
+  callbackBase?: InputMaybe<Scalars['String']['input']>;
+  encryptionKey?: InputMaybe<PartnerPublicKeyInput>;
+  encryptionPolicy?: InputMaybe<PartnerEncryptionPolicy>;
+  jwksUrl?: InputMaybe<Scalars['String']['input']>;
   maxItemsPerEnvelope?: InputMaybe<Scalars['Int']['input']>;
+  /** Replaces every pinned key; [] unpins them all. */
+  publicKeys?: InputMaybe<Array<PartnerPublicKeyInput>>;
+  /** Replaces every quirk. */
+  quirks?: InputMaybe<DataSourceQuirksInput>;
   rateLimitPerMinute?: InputMaybe<Scalars['Int']['input']>;
+  receiverId?: InputMaybe<Scalars['String']['input']>;
+  senderId?: InputMaybe<Scalars['String']['input']>;
+  signingProfile?: InputMaybe<PartnerSigningProfile>;
+  /** disabled: calls fail with UNAVAILABLE; active: they resume. */
+  status?: InputMaybe<DataSourceStatus>;
   timeoutMs?: InputMaybe<Scalars['Int']['input']>;
 };
 

@@ -18,7 +18,7 @@ export const dataSourceResolvers = {
       return dataSources.publicDataSource(doc);
     },
     updateDataSource: async (_, { name, input }, ctx) => {
-      const doc = await dataSources.tuneDataSource(ctx.models, name, input, ctx.now);
+      const doc = await dataSources.updateDataSource(ctx.models, settingsOf(ctx.models.DataSource.db), name, input, ctx.now);
       ctx.log.info({ dataSource: name, by: ctx.principal?.subject }, 'data source updated');
       return dataSources.publicDataSource(doc);
     },
