@@ -187,7 +187,7 @@ describe('data sources', () => {
 
     const partial = await run(['--client-id', 'x']);
     expect(partial).toMatchObject({ code: 1, stdout: '' });
-    expect(partial.stderr).toContain('give --auth with them');
+    expect(partial.stderr).toContain('--client-id replaces the credentials as a whole: give --auth with it');
     const missing = await run(['--auth', 'oauth2', '--token-url', w.sandbox.oauth.tokenUrl, '--client-id', 'x', '--client-secret-env', 'NOT_SET_ANYWHERE']);
     expect(missing).toMatchObject({ code: 1, stdout: '' });
     expect(missing.stderr).toContain('NOT_SET_ANYWHERE');

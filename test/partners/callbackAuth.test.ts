@@ -173,4 +173,24 @@ describe('dci-gateway partners add --callback-auth', () => {
     expect(missing.stderr).toContain('BAD_USER_INPUT: callbackAuth.clientSecret: is required');
     expect(await stored('missing.example.org')).toBeNull();
   }, 120_000);
+
+  it('partners update --callback-auth replaces the credentials as a whole; its details alone are refused', async () => {
+    const partial = await runCli(['partners', 'update', '--sender-id', 'spp.example.org', '--callback-client-id', 'gw'], dataDir);
+    expect(partial).toMatchObject({ code: 1, stdout: '' });
+    expect(partial.stderr).toContain('--callback-client-id replaces the credentials as a whole: give --callback-auth with it');
+    const bearer = await stored('spp.example.org');
+
+    const oauth2 = ['--callback-auth', 'oauth2', '--callback-token-url', 'https://spp.example.org/token', '--callback-client-id', 'gw', '--callback-client-secret-env', 'TEST_CALLBACK_TOKEN'];
+    const updated = await runCli(['partners', 'update', '--sender-id', 'spp.example.org', ...oauth2], dataDir);
+    expect(updated).toMatchObject({ code: 0 });
+    expect(updated.stdout + updated.stderr).not.toContain(TOKEN);
+    expect(JSON.parse(updated.stdout).callbackAuth).toEqual({ type: 'oauth2', tokenUrl: 'https://spp.example.org/token', clientId: 'gw', credentialLocation: 'body' });
+    const raw = await stored('spp.example.org');
+    expect(raw!.callbackAuth).toMatchObject({ type: 'oauth2', sealedClientSecret: expect.stringMatching(/^v1\./) });
+    expect(raw!.callbackAuth.sealedToken).toBeUndefined();
+    expect(bearer!.updatedAt).not.toEqual(raw!.updatedAt);
+
+    const removed = await runCli(['partners', 'update', '--sender-id', 'spp.example.org', '--callback-auth', 'none'], dataDir);
+    expect(JSON.parse(removed.stdout).callbackAuth).toEqual({ type: 'none' });
+  }, 120_000);
 });

@@ -4,12 +4,12 @@ import { addDataSource, DataSourceInput, DataSourceTuning, DataSourceUpdate, dis
 import { DATA_SOURCE_STATUSES } from '../../store/models/dataSource';
 import type { DataSourceSettings } from '../../dataSources/settings';
 import type { RegistryModels } from '../../store/models';
-import { REGISTRY_KINDS, CREDENTIAL_LOCATIONS } from '../../../adapters/dci/client/dataSource';
-import { AUTH_TYPES } from '../../store/models/outboundAuth';
+import { REGISTRY_KINDS } from '../../../adapters/dci/client/dataSource';
 import { SIGNING_PROFILES } from '../../store/models/partner';
 import { ENCRYPTION_POLICIES } from '../../../adapters/dci/protocol/encryption';
 import { readEncryptionJwk, readJwkFile } from './partners';
-import { positiveInteger, printJson as print, secretFromEnv, withStore } from '../runtime';
+import { authFromOptions, withAuthOptions } from '../authOptions';
+import { positiveInteger, printJson as print, withStore } from '../runtime';
 
 /** Like withStore, with the secret box of DATA_DIR for the data sources' credentials. */
 function withDataSources<T>(work: (models: RegistryModels, settings: DataSourceSettings) => Promise<T>): Promise<T> {
@@ -17,42 +17,6 @@ function withDataSources<T>(work: (models: RegistryModels, settings: DataSourceS
 }
 
 const ENCRYPTION_POLICY_HELP = 'never (default), accepted or required: whether its replies come encrypted; unless never, our requests are encrypted to the encryption key';
-
-/** How we authenticate at the registry: set by `add`, replaced as a whole by `update --auth`. */
-interface AuthOptions {
-  auth?: string;
-  tokenEnv?: string;
-  tokenUrl?: string;
-  clientId?: string;
-  clientSecretEnv?: string;
-  scope?: string;
-  credentialLocation?: string;
-}
-
-function withAuthOptions(command: Command, authHelp: string, byDefault?: string): Command {
-  const auth = new Option('--auth <type>', authHelp).choices([...AUTH_TYPES]);
-  return command
-    .addOption(byDefault ? auth.default(byDefault) : auth)
-    .option('--token-env <VAR>', 'bearer: environment variable holding the static token')
-    .option('--token-url <url>', 'oauth2: token endpoint')
-    .option('--client-id <id>', 'oauth2: client id')
-    .option('--client-secret-env <VAR>', 'oauth2: environment variable holding the client secret')
-    .option('--scope <scope>', 'oauth2: scope to request')
-    .addOption(new Option('--credential-location <where>', 'oauth2: where the credentials go').choices([...CREDENTIAL_LOCATIONS]));
-}
-
-const pickAuthOptions = ({ auth, tokenEnv, tokenUrl, clientId, clientSecretEnv, scope, credentialLocation }: AuthOptions): AuthOptions => ({ auth, tokenEnv, tokenUrl, clientId, clientSecretEnv, scope, credentialLocation });
-
-/** Secrets come from the environment, never from the command line. */
-const authOf = (opts: AuthOptions) => ({
-  type: opts.auth ?? 'none',
-  token: secretFromEnv(opts.tokenEnv, '--token-env'),
-  tokenUrl: opts.tokenUrl,
-  clientId: opts.clientId,
-  clientSecret: secretFromEnv(opts.clientSecretEnv, '--client-secret-env'),
-  scope: opts.scope,
-  credentialLocation: opts.credentialLocation,
-});
 
 /** How a data source is called: set by `add` (with defaults) and changed by `update`. */
 interface TuningOptions {
@@ -89,7 +53,7 @@ function withKeyOptions(command: Command, replaces: boolean): Command {
 }
 
 /** Where the registry is, its keys, and how it is called: what both `add` and `update` take. */
-interface SourceOptions extends TuningOptions, AuthOptions {
+interface SourceOptions extends TuningOptions {
   name: string;
   receiverId?: string;
   callbackBase?: string;
@@ -137,7 +101,7 @@ export function registerDataSources(program: Command): void {
     .requiredOption('--receiver-id <id>', "the registry's sender id (its replies are signed under it)")
     .requiredOption('--callback-base <url>', 'our DCI receiver base as the registry reaches it, e.g. https://gateway.example/dci')
     .option('--sender-id <id>', 'our sender id at the registry (default: DCI_SENDER_ID)');
-  withAuthOptions(add, 'how we authenticate', 'none');
+  withAuthOptions(add, '', 'how we authenticate', 'none');
   withKeyOptions(add, false);
   withTuningOptions(add, true)
     .option('--consent-purpose <text>', 'quirk: consent block purpose text added to every search item')
@@ -152,7 +116,7 @@ export function registerDataSources(program: Command): void {
         baseUrl: opts.baseUrl,
         receiverId: opts.receiverId,
         callbackBase: opts.callbackBase,
-        auth: authOf(opts),
+        auth: authFromOptions(opts, ''),
         quirks: {
           ...(opts.consentPurpose && { consent: { purposeText: opts.consentPurpose, purposeCode: opts.consentCode ?? '' } }),
           locale: opts.locale,
@@ -178,16 +142,14 @@ export function registerDataSources(program: Command): void {
     .option('--receiver-id <id>', "the registry's sender id")
     .option('--callback-base <url>', 'our DCI receiver base as the registry reaches it')
     .option('--sender-id <id>', 'our sender id at the registry');
-  withAuthOptions(update, 'replaces our credentials at the registry (none removes them), with the auth options below');
+  withAuthOptions(update, '', 'replaces our credentials at the registry (none removes them), with the auth options below');
   withKeyOptions(update, true);
   withTuningOptions(update, false).action(async (opts: SourceOptions & { status?: string; baseUrl?: string }) => {
-    const { auth, ...authDetails } = pickAuthOptions(opts);
-    if (auth === undefined && Object.values(authDetails).some((v) => v !== undefined)) throw new Error('datasources update: the auth options replace our credentials as a whole: give --auth with them');
     const changes: DataSourceUpdate = {
       ...sourceFieldsOf(opts),
       status: opts.status,
       baseUrl: opts.baseUrl,
-      auth: opts.auth === undefined ? undefined : authOf(opts),
+      auth: authFromOptions(opts, ''),
     };
     if (Object.values(changes).every((v) => v === undefined)) throw new Error('datasources update: give at least one option to change besides --name (see --help)');
     print(publicDataSource(await withDataSources((models, settings) => updateDataSource(models, settings, opts.name, changes, new Date()))));

@@ -4,13 +4,12 @@ import { SecretBox } from '../../dataSources/secretBox';
 import type { DisclosureInput } from '../../partners/input';
 import { createPartner, disablePartner, listPartners, PartnerInput, PartnerUpdate, publicPartner, updatePartner } from '../../partners/service';
 import type { RegistryModels } from '../../store/models';
-import { AUTH_TYPES } from '../../store/models/outboundAuth';
 import { PARTNER_SCOPES, SIGNING_PROFILES } from '../../store/models/partner';
-import { CREDENTIAL_LOCATIONS } from '../../../adapters/dci/client/dataSource';
 import { PURPOSE_REFUSALS } from '../../../adapters/dci/server/purpose';
 import type { PurposesInput } from '../../partners/input';
 import { ENCRYPTION_POLICIES } from '../../../adapters/dci/protocol/encryption';
-import { positiveInteger, printJson as print, secretFromEnv, withStore } from '../runtime';
+import { authFromOptions, withAuthOptions } from '../authOptions';
+import { positiveInteger, printJson as print, withStore } from '../runtime';
 
 const withModels = <T>(work: (models: RegistryModels) => Promise<T>) => withStore(({ models }) => work(models));
 
@@ -84,13 +83,6 @@ interface AddOptions {
   purposeRefusal?: string;
   queryAttributes?: string[];
   rateLimit?: number;
-  callbackAuth: string;
-  callbackTokenEnv?: string;
-  callbackTokenUrl?: string;
-  callbackClientId?: string;
-  callbackClientSecretEnv?: string;
-  callbackScope?: string;
-  callbackCredentialLocation?: string;
 }
 
 interface UpdateOptions {
@@ -124,7 +116,7 @@ const PURPOSE_REFUSAL_HELP = 'what a request whose purpose is missing (when requ
 export function registerPartners(program: Command): void {
   const partners = program.command('partners').description('manage the partner systems allowed to call the DCI APIs');
 
-  partners
+  const add = partners
     .command('add')
     .description('register a partner; prints {sender_id, client_id, client_secret} as JSON (the secret is shown only this once)')
     .requiredOption('--sender-id <id>', 'the DCI header.sender_id the partner sends as')
@@ -142,14 +134,8 @@ export function registerPartners(program: Command): void {
     .option('--purpose-required', 'personal data only for a request giving one of --purposes')
     .addOption(new Option('--purpose-refusal <what>', `${PURPOSE_REFUSAL_HELP} (default: no_personal_data)`).choices([...PURPOSE_REFUSALS]))
     .option('--query-attributes <names...>', 'DCI attributes it may search on (default: UIN BRN NATIONAL_ID HOUSEHOLD_ID age birth_date sex location group_size poverty_score)')
-    .option('--rate-limit <perMinute>', 'DCI requests per minute (default: 600)', positiveInteger)
-    .addOption(new Option('--callback-auth <type>', 'how our callbacks and notifications authenticate at the partner').choices([...AUTH_TYPES]).default('none'))
-    .option('--callback-token-env <VAR>', 'bearer: environment variable holding the static token')
-    .option('--callback-token-url <url>', "oauth2: the partner's token endpoint")
-    .option('--callback-client-id <id>', 'oauth2: our client id at the partner')
-    .option('--callback-client-secret-env <VAR>', 'oauth2: environment variable holding the client secret')
-    .option('--callback-scope <scope>', 'oauth2: scope to request')
-    .addOption(new Option('--callback-credential-location <where>', 'oauth2: where the credentials go (default: body)').choices([...CREDENTIAL_LOCATIONS]))
+    .option('--rate-limit <perMinute>', 'DCI requests per minute (default: 600)', positiveInteger);
+  withAuthOptions(add, 'callback', 'how our callbacks and notifications authenticate at the partner', 'none')
     .action(async (opts: AddOptions) => {
       if (!opts.jwkFile && !opts.jwksUrl && opts.profile !== 'none') {
         throw new Error('one of --jwk-file and --jwks-url is required (unless --profile none)');
@@ -163,15 +149,7 @@ export function registerPartners(program: Command): void {
         encryptionKey: readEncryptionJwk(opts.encryptionJwkFile),
         encryptionPolicy: opts.encryptionPolicy,
         callbackBase: opts.callbackBase,
-        callbackAuth: {
-          type: opts.callbackAuth,
-          token: secretFromEnv(opts.callbackTokenEnv, '--callback-token-env'),
-          tokenUrl: opts.callbackTokenUrl,
-          clientId: opts.callbackClientId,
-          clientSecret: secretFromEnv(opts.callbackClientSecretEnv, '--callback-client-secret-env'),
-          scope: opts.callbackScope,
-          credentialLocation: opts.callbackCredentialLocation,
-        },
+        callbackAuth: authFromOptions(opts, 'callback'),
         scopes: opts.scopes,
         queryAttributes: opts.queryAttributes,
         pii: opts.pii,
@@ -183,7 +161,7 @@ export function registerPartners(program: Command): void {
       print({ sender_id: created.partner.senderId, client_id: created.clientId, client_secret: created.clientSecret });
     });
 
-  partners
+  const update = partners
     .command('update')
     .description('change a registered partner; options left out stay as they are. Prints the partner as JSON (never a secret)')
     .requiredOption('--sender-id <id>', 'the partner to change')
@@ -204,7 +182,8 @@ export function registerPartners(program: Command): void {
     .option('--purposes <codes...>', PURPOSES_HELP)
     .option('--purpose-required', 'personal data only for a request giving one of the purposes')
     .option('--no-purpose-required', 'personal data also for a request giving no purpose')
-    .addOption(new Option('--purpose-refusal <what>', PURPOSE_REFUSAL_HELP).choices([...PURPOSE_REFUSALS]))
+    .addOption(new Option('--purpose-refusal <what>', PURPOSE_REFUSAL_HELP).choices([...PURPOSE_REFUSALS]));
+  withAuthOptions(update, 'callback', 'replaces how our callbacks and notifications authenticate at the partner (none removes it), with the callback options below')
     .action(async (opts: UpdateOptions) => {
       const input: PartnerUpdate = {
         displayName: opts.name,
@@ -221,8 +200,9 @@ export function registerPartners(program: Command): void {
         pii: opts.pii,
         disclosure: readDisclose(opts.disclose),
         purposes: readPurposes(opts),
+        callbackAuth: authFromOptions(opts, 'callback'),
       };
-      print(publicPartner(await withModels((models) => updatePartner(models, opts.senderId, input, new Date()))));
+      print(publicPartner(await withStore(({ config, models }) => updatePartner(models, opts.senderId, input, new Date(), SecretBox.open(config.dataDir)))));
     });
 
   partners
