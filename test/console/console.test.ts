@@ -230,6 +230,23 @@ describe('web console', () => {
     await admin.page.getByTestId('subscriptions').getByText(/\d+ subscriptions/).waitFor();
     await admin.screenshot('partners');
   });
+
+  it('lists the registries the gateway calls, and disables and enables one', async () => {
+    const STATUS = '{ dataSource(name: "crvs-sandbox") { status } }';
+    await admin.page.goto(`${w.gateway.url}/console/#/partners`);
+    const row = admin.page.getByTestId('data-sources').locator('tr[data-name="crvs-sandbox"]');
+    await row.getByTestId('data-source-status').filter({ hasText: 'active' }).waitFor();
+    expect(await row.textContent()).toContain(w.sandbox.registries.crvs.baseUrl);
+
+    await row.getByRole('button', { name: 'Disable crvs-sandbox' }).click();
+    await row.getByTestId('data-source-status').filter({ hasText: 'disabled' }).waitFor();
+    expect(ok(await w.gql(STATUS, {}, ADMIN)).dataSource.status).toBe('disabled');
+    await admin.screenshot('data-sources');
+
+    await row.getByRole('button', { name: 'Enable crvs-sandbox' }).click();
+    await row.getByTestId('data-source-status').filter({ hasText: 'active' }).waitFor();
+    expect(ok(await w.gql(STATUS, {}, ADMIN)).dataSource.status).toBe('active');
+  });
 });
 
 describe('GraphQL explorer', () => {

@@ -1,10 +1,13 @@
 /**
  * Partners and their DCI traffic (partners:admin): async transactions with their callback delivery
- * (attempts, last failure), and subscriptions with their notifications, filtered by partner and state.
+ * (attempts, last failure), and subscriptions with their notifications, filtered by partner and state;
+ * and the registries the gateway calls (data sources), each disabled or enabled again from here.
  */
 import { html } from 'htm/preact';
+import { useState } from 'preact/hooks';
+import { query } from '../api';
 import { navigate, Route } from '../router';
-import { dateTime, orDash, Pager, Section, useQuery, View } from '../ui';
+import { dateTime, Failure, orDash, Pager, Section, useQuery, View } from '../ui';
 
 const PARTNERS = `query Partners { partners { senderId displayName status signingProfile callbackBase scopes rateLimitPerMinute createdAt } }`;
 
@@ -17,6 +20,44 @@ interface Partner {
   scopes: string[];
   rateLimitPerMinute: number;
   createdAt: string;
+}
+
+const DATA_SOURCES = `query DataSources { dataSources { name kind status baseUrl auth { type } signingProfile timeoutMs rateLimitPerMinute maxItemsPerEnvelope breakerCoolDownSeconds updatedAt } }`;
+const SET_STATUS = `mutation SetDataSourceStatus($name: String!, $status: DataSourceStatus!) { updateDataSource(name: $name, input: { status: $status }) { name status } }`;
+
+interface DataSource {
+  name: string;
+  kind: string;
+  status: 'active' | 'disabled';
+  baseUrl: string;
+  auth: { type: string };
+  signingProfile: string;
+  timeoutMs: number;
+  rateLimitPerMinute: number;
+  maxItemsPerEnvelope: number;
+  breakerCoolDownSeconds: number;
+  updatedAt: string;
+}
+
+/** Disables an active data source (calls through it fail with UNAVAILABLE) or enables a disabled one. */
+function StatusToggle(props: { source: DataSource; onChanged(): void }): View {
+  const [error, setError] = useState<Error | null>(null);
+  const [busy, setBusy] = useState(false);
+  const next = props.source.status === 'active' ? 'disabled' : 'active';
+  const toggle = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await query(SET_STATUS, { name: props.source.name, status: next });
+      props.onChanged();
+    } catch (failure) {
+      setError(failure as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<button type="button" disabled=${busy} onClick=${toggle} aria-label=${`${next === 'active' ? 'Enable' : 'Disable'} ${props.source.name}`}>${next === 'active' ? 'Enable' : 'Disable'}</button>
+    ${error ? html`<${Failure} error=${error} />` : null}`;
 }
 
 const TRANSACTIONS = `query Transactions($senderId: String, $action: DciTransactionAction, $deliveryState: DciDeliveryState, $after: String) {
@@ -85,6 +126,7 @@ export function Partners(props: { route: Route }): View {
   const params = props.route.params;
   const p = (name: string) => params.get(name) || null;
   const partners = useQuery<{ partners: Partner[] }>(PARTNERS);
+  const dataSources = useQuery<{ dataSources: DataSource[] }>(DATA_SOURCES);
   const transactions = useQuery<Transactions>(TRANSACTIONS, { senderId: p('sender'), action: p('action'), deliveryState: p('delivery'), after: p('txAfter') });
   const subscriptions = useQuery<Subscriptions>(SUBSCRIPTIONS, { senderId: p('sender'), status: p('subStatus'), after: p('subAfter') });
   const senders = partners.data?.partners.map((partner) => partner.senderId) ?? [];
@@ -97,6 +139,18 @@ export function Partners(props: { route: Route }): View {
           (partner) => html`<tr>
             <td><a href=${`#/partners?sender=${encodeURIComponent(partner.senderId)}`}>${partner.senderId}</a></td><td>${partner.displayName}</td><td>${partner.status}</td>
             <td>${partner.signingProfile}</td><td>${partner.scopes.join(' ')}</td><td class="num">${partner.rateLimitPerMinute}</td><td>${partner.callbackBase}</td>
+          </tr>`,
+        )}</tbody>
+      </table>`}
+    <//>
+    <${Section} title="Registries the gateway calls (data sources)" loaded=${dataSources} testid="data-sources">
+      ${(data: { dataSources: DataSource[] }) => html`<table class="rows">
+        <thead><tr><th>Name</th><th>Kind</th><th>Status</th><th>Base URL</th><th>Auth</th><th>Signing</th><th>Timeout ms</th><th>Rate / min</th><th>Items / envelope</th><th>Breaker cool-down s</th><th>Changed</th><th></th></tr></thead>
+        <tbody>${data.dataSources.map(
+          (source) => html`<tr key=${source.name} data-name=${source.name} class=${source.status === 'disabled' ? 'failed' : ''}>
+            <td>${source.name}</td><td>${source.kind}</td><td data-testid="data-source-status">${source.status}</td><td>${source.baseUrl}</td><td>${source.auth.type}</td><td>${source.signingProfile}</td>
+            <td class="num">${source.timeoutMs}</td><td class="num">${source.rateLimitPerMinute}</td><td class="num">${source.maxItemsPerEnvelope}</td><td class="num">${source.breakerCoolDownSeconds}</td>
+            <td>${dateTime(source.updatedAt)}</td><td><${StatusToggle} source=${source} onChanged=${dataSources.reload} /></td>
           </tr>`,
         )}</tbody>
       </table>`}
