@@ -93,6 +93,7 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
     const schema = buildSchema();
     const dci = await wireDci({ config, connection: store.connection, models, tokens, graphql: inProcessExecutor(schema, services), keys, hub, metrics, database: store.liveness, log });
     metrics.watchJobs(dci.jobs);
+    metrics.watchCircuits(() => dataSources.circuits());
     const crvs = wireCrvs({ connection: store.connection, models, dataSources, dci, log });
     const socialRegistry = wireSocialRegistry({ models, hub, log });
     const indicators = wireIndicators({ connection: store.connection, models, dataSources, jobs: dci.jobs, fetchRetentionDays: config.indicatorFetchRetentionDays, log });

@@ -9,14 +9,22 @@ import { GatewayError } from '../errors';
 import type { Logger } from '../log';
 import type { CallbackHub } from '../../adapters/dci/server/callbackHub';
 import { DataSourceCallObserver, DciClient, DciClientDeps } from '../../adapters/dci/client/client';
+import type { CircuitState } from '../../adapters/dci/client/circuitBreaker';
 import type { Signer } from '../../adapters/dci/client/envelopes';
 import { SecretBox } from './secretBox';
 import { clientConfig, DataSourceModels, findDataSource, unknownDataSource } from './service';
 import { attachSettings } from './settings';
 
+export interface DataSourceCircuit {
+  dataSource: string;
+  state: CircuitState;
+}
+
 export interface DataSourceClients {
   /** The client of an active data source; NOT_FOUND when unknown, UNAVAILABLE when disabled. */
   client(name: string): Promise<DciClient>;
+  /** The circuit breaker of each data source this instance has called since it started (each instance has its own). */
+  circuits(): DataSourceCircuit[];
 }
 
 export function wireDataSources(opts: {
@@ -46,5 +54,6 @@ export function wireDataSources(opts: {
       clients.set(name, { version, client });
       return client;
     },
+    circuits: () => [...clients].map(([dataSource, { client }]) => ({ dataSource, state: client.breaker.state() })),
   };
 }

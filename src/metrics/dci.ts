@@ -2,7 +2,8 @@
  * The DCI side: messages partners send us, our calls to data sources, and our callbacks and
  * notifications to partners. Labels are route paths, actions, codes and data source names only.
  */
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DataSourceCircuit } from '../dataSources/wiring';
 import type { DataSourceCallObserver } from '../../adapters/dci/client/client';
 import type { DeliveryObserver } from '../../adapters/dci/server/delivery';
 import type { InboundObserver } from '../../adapters/dci/server/inbound';
@@ -47,4 +48,20 @@ export function deliveryMetrics(registry: Registry): DeliveryObserver {
     registers: [registry],
   });
   return (delivery) => deliveries.inc(delivery);
+}
+
+/** Each data source's circuit breaker in this instance, read on each scrape: 1 for its state, 0 for the others. */
+export function circuitMetrics(registry: Registry, circuits: () => DataSourceCircuit[]): void {
+  new Gauge({
+    name: 'dci_gateway_dci_outbound_circuit',
+    help: "Each data source's circuit breaker in this instance, by state (closed, open, half-open): 1 for its state; data sources not called since the start are left out",
+    labelNames: ['data_source', 'state'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { dataSource, state } of circuits()) {
+        for (const s of ['closed', 'open', 'half-open'] as const) this.set({ data_source: dataSource, state: s }, s === state ? 1 : 0);
+      }
+    },
+  });
 }

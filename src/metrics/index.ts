@@ -12,7 +12,8 @@ import type { DeliveryObserver } from '../../adapters/dci/server/delivery';
 import type { InboundObserver } from '../../adapters/dci/server/inbound';
 import type { Context } from '../graphql/context';
 import type { Logger } from '../log';
-import { dataSourceCallMetrics, deliveryMetrics, inboundMessageMetrics } from './dci';
+import { circuitMetrics, dataSourceCallMetrics, deliveryMetrics, inboundMessageMetrics } from './dci';
+import type { DataSourceCircuit } from '../dataSources/wiring';
 import { graphqlMetrics } from './graphql';
 import { httpMetrics } from './http';
 import { JobCounts, jobMetrics } from './jobs';
@@ -27,6 +28,8 @@ export interface GatewayMetrics {
   deliveries: DeliveryObserver;
   /** Reports the queue's jobs by kind and state on every scrape. */
   watchJobs(queue: JobCounts): void;
+  /** Reports the data sources' circuit breakers on every scrape. */
+  watchCircuits(circuits: () => DataSourceCircuit[]): void;
 }
 
 export function createMetrics(opts: { dciBasePath: string; log: Logger }): GatewayMetrics {
@@ -40,5 +43,6 @@ export function createMetrics(opts: { dciBasePath: string; log: Logger }): Gatew
     dataSourceCalls: dataSourceCallMetrics(registry),
     deliveries: deliveryMetrics(registry),
     watchJobs: (queue) => jobMetrics(registry, queue, opts.log),
+    watchCircuits: (circuits) => circuitMetrics(registry, circuits),
   };
 }

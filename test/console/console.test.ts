@@ -237,6 +237,8 @@ describe('web console', () => {
     const row = admin.page.getByTestId('data-sources').locator('tr[data-name="crvs-sandbox"]');
     await row.getByTestId('data-source-status').filter({ hasText: 'active' }).waitFor();
     expect(await row.textContent()).toContain(w.sandbox.registries.crvs.baseUrl);
+    // The import above called it through this gateway: its breaker is known, and closed.
+    expect(await row.getByTestId('data-source-circuit').textContent()).toBe('closed');
 
     await row.getByRole('button', { name: 'Disable crvs-sandbox' }).click();
     await row.getByTestId('data-source-status').filter({ hasText: 'disabled' }).waitFor();

@@ -38,6 +38,19 @@ describe('metrics after real traffic', () => {
 
   const t = () => linked.t;
   const read = () => scrape(t().url, operator);
+  /** The sandbox CRVS as a data source of the gateway. */
+  const crvsSource = (name: string) => {
+    const { sandbox } = linked;
+    return {
+      name,
+      kind: 'crvs',
+      baseUrl: sandbox.registries.crvs.baseUrl,
+      auth: { type: 'oauth2', tokenUrl: sandbox.oauth.tokenUrl, clientId: sandbox.oauth.clientId, clientSecret: sandbox.oauth.clientSecret },
+      callbackBase: `${t().url}/dci`,
+      receiverId: sandbox.registries.crvs.senderId,
+      jwksUrl: sandbox.registries.crvs.jwksUrl,
+    };
+  };
   /** How much each sample grew between two scrapes (a sample absent before counts from 0). */
   const growth = (before: Scrape, after: Scrape, name: string, labels: Record<string, string>) => (after.value(name, labels) ?? 0) - (before.value(name, labels) ?? 0);
 
@@ -103,16 +116,7 @@ describe('metrics after real traffic', () => {
     const { sandbox } = linked;
     const admin = await t().token(['partners:admin']);
     secrets.push(admin);
-    const input = {
-      name: 'crvs-sandbox',
-      kind: 'crvs',
-      baseUrl: sandbox.registries.crvs.baseUrl,
-      auth: { type: 'oauth2', tokenUrl: sandbox.oauth.tokenUrl, clientId: sandbox.oauth.clientId, clientSecret: sandbox.oauth.clientSecret },
-      callbackBase: `${t().url}/dci`,
-      receiverId: sandbox.registries.crvs.senderId,
-      jwksUrl: sandbox.registries.crvs.jwksUrl,
-    };
-    ok(await t().gql(CREATE_DATA_SOURCE, { input }, admin));
+    ok(await t().gql(CREATE_DATA_SOURCE, { input: crvsSource('crvs-sandbox') }, admin));
     const brn = sandbox.data.births[0].brn;
     secrets.push(brn);
     const client = await t().gateway.dataSources.client('crvs-sandbox');
@@ -129,6 +133,41 @@ describe('metrics after real traffic', () => {
       badSignature: growth(before, after, 'dci_gateway_dci_outbound_calls_total', { ...call, outcome: 'UNAVAILABLE', reason: 'BAD_SIGNATURE' }),
       timed: growth(before, after, 'dci_gateway_dci_outbound_call_duration_seconds_count', { ...call, outcome: 'ok', reason: '' }),
     }).toEqual({ ok: 1, badSignature: 1, timed: 1 });
+  });
+
+  it("reports each data source's circuit breaker in this instance, as a gauge and over GraphQL", async () => {
+    const { sandbox } = linked;
+    const admin = await t().token(['partners:admin']);
+    secrets.push(admin);
+    // A cool-down long enough for the checks of the open state, even on a loaded machine.
+    ok(await t().gql(CREATE_DATA_SOURCE, { input: { ...crvsSource('crvs-circuit'), breakerCoolDownSeconds: 4 } }, admin));
+    const circuit = async () => ok(await t().gql('{ dataSource(name: "crvs-circuit") { circuit } }', {}, admin)).dataSource.circuit;
+    const gauge = async () => {
+      const scraped = await read();
+      return Object.fromEntries(['closed', 'open', 'half-open'].map((state) => [state, scraped.value('dci_gateway_dci_outbound_circuit', { data_source: 'crvs-circuit', state })]));
+    };
+    // Not called by this instance yet: no state to report.
+    expect(await circuit()).toBeNull();
+    expect(await gauge()).toEqual({ closed: undefined, open: undefined, 'half-open': undefined });
+
+    const client = await t().gateway.dataSources.client('crvs-circuit');
+    const brn = sandbox.data.births[1].brn;
+    secrets.push(brn);
+    expect((await client.search([byBrn(brn)]))[0].status).toBe('succ');
+    expect(await circuit()).toBe('closed');
+    expect(await gauge()).toEqual({ closed: 1, open: 0, 'half-open': 0 });
+
+    // Four attempts per call: the fifth failure in a row, in the second call, opens the breaker.
+    sandbox.faults.failNext('crvs', 5, 500);
+    await expect(client.search([byBrn(brn)])).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(client.search([byBrn(brn)])).rejects.toMatchObject({ code: 'UNAVAILABLE', details: { reason: 'CIRCUIT_OPEN' } });
+    expect(await circuit()).toBe('open');
+    expect(await gauge()).toEqual({ closed: 0, open: 1, 'half-open': 0 });
+
+    await waitFor(async () => (await circuit()) === 'half_open', 10_000);
+    expect(await gauge()).toEqual({ closed: 0, open: 0, 'half-open': 1 });
+    expect((await client.search([byBrn(brn)]))[0].status).toBe('succ');
+    expect(await circuit()).toBe('closed');
   });
 
   it('never shows a token, a client secret, a sender id, a transaction id or a personal value', async () => {

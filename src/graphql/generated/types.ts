@@ -333,6 +333,8 @@ export type DataSource = {
   breakerCoolDownSeconds: Scalars['Int']['output'];
   /** Our DCI receiver base as the registry reaches it; async results go to <callbackBase>/registry/on-search. */
   callbackBase: Scalars['String']['output'];
+  /** Null while the instance answering has not called the data source since it started. */
+  circuit?: Maybe<DataSourceCircuitState>;
   createdAt: Scalars['DateTime']['output'];
   /** The registry's public encryption key (use enc): our requests are encrypted to it unless the policy is never. */
   encryptionKey?: Maybe<PartnerPublicKey>;
@@ -388,6 +390,15 @@ export type DataSourceAuthType =
   | 'none'
   /** OAuth2 client credentials at the registry's token endpoint. */
   | 'oauth2';
+
+/** A data source's circuit breaker in the gateway instance that answers (each instance has its own). */
+export type DataSourceCircuitState =
+  /** Calls go out. */
+  | 'closed'
+  /** The cool-down is over: the next call is the one trial that decides. */
+  | 'half_open'
+  /** After 5 failures in a row: calls fail at once (UNAVAILABLE, CIRCUIT_OPEN) for breakerCoolDownSeconds. */
+  | 'open';
 
 export type DataSourceConsent = {
   __typename?: 'DataSourceConsent';
@@ -2217,6 +2228,7 @@ export type ResolversTypes = {
   DataSourceAuth: ResolverTypeWrapper<DataSourceAuth>;
   DataSourceAuthInput: DataSourceAuthInput;
   DataSourceAuthType: DataSourceAuthType;
+  DataSourceCircuitState: DataSourceCircuitState;
   DataSourceConsent: ResolverTypeWrapper<DataSourceConsent>;
   DataSourceConsentInput: DataSourceConsentInput;
   DataSourceCredentialLocation: DataSourceCredentialLocation;
@@ -2600,6 +2612,7 @@ export type DataSourceResolvers<ContextType = Context, ParentType extends Resolv
   baseUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   breakerCoolDownSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   callbackBase?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  circuit?: Resolver<Maybe<ResolversTypes['DataSourceCircuitState']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   encryptionKey?: Resolver<Maybe<ResolversTypes['PartnerPublicKey']>, ParentType, ContextType>;
   encryptionPolicy?: Resolver<ResolversTypes['PartnerEncryptionPolicy'], ParentType, ContextType>;

@@ -1,7 +1,7 @@
 /** Root fields of the data-source registry: thin calls into src/dataSources. */
 import * as dataSources from '../../dataSources/service';
 import { settingsOf } from '../../dataSources/settings';
-import type { MutationResolvers, QueryResolvers } from '../generated/types';
+import type { DataSourceCircuitState, DataSourceResolvers, MutationResolvers, QueryResolvers } from '../generated/types';
 
 export const dataSourceResolvers = {
   Query: {
@@ -28,4 +28,10 @@ export const dataSourceResolvers = {
       return dataSources.publicDataSource(doc);
     },
   } satisfies MutationResolvers,
+  DataSource: {
+    circuit: (source, _, ctx) => {
+      const state = ctx.dataSources.circuits().find((c) => c.dataSource === source.name)?.state;
+      return state === undefined ? null : (state.replace('-', '_') as DataSourceCircuitState);
+    },
+  } satisfies DataSourceResolvers,
 };

@@ -26,6 +26,7 @@ export const resolvers: Resolvers = {
   ...socialRegistryResolvers.types,
   Individual: { ...typeResolvers.Individual, ...partnerDataResolvers.Individual, ...crvsResolvers.Individual, ...indicatorResolvers.Individual, ...auditResolvers.Individual },
   PartnerSigningProfile: partnerResolvers.PartnerSigningProfile,
+  DataSource: dataSourceResolvers.DataSource,
   Query: { ...registryResolvers.Query, ...identifierResolvers.Query, ...partnerResolvers.Query, ...dataSourceResolvers.Query, ...partnerDataResolvers.Query, ...crvsResolvers.Query, ...dciResolvers.Query, ...indicatorResolvers.Query, ...locationResolvers.Query, ...programResolvers.Query, ...auditResolvers.Query, ...socialRegistryResolvers.Query },
   Mutation: { ...registryResolvers.Mutation, ...identifierResolvers.Mutation, ...partnerResolvers.Mutation, ...dataSourceResolvers.Mutation, ...crvsResolvers.Mutation, ...indicatorResolvers.Mutation, ...locationResolvers.Mutation, ...programResolvers.Mutation, ...socialRegistryResolvers.Mutation },
 };

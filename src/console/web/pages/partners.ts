@@ -22,7 +22,7 @@ interface Partner {
   createdAt: string;
 }
 
-const DATA_SOURCES = `query DataSources { dataSources { name kind status baseUrl auth { type } signingProfile timeoutMs rateLimitPerMinute maxItemsPerEnvelope breakerCoolDownSeconds updatedAt } }`;
+const DATA_SOURCES = `query DataSources { dataSources { name kind status baseUrl auth { type } signingProfile timeoutMs rateLimitPerMinute maxItemsPerEnvelope breakerCoolDownSeconds circuit updatedAt } }`;
 const SET_STATUS = `mutation SetDataSourceStatus($name: String!, $status: DataSourceStatus!) { updateDataSource(name: $name, input: { status: $status }) { name status } }`;
 
 interface DataSource {
@@ -36,6 +36,7 @@ interface DataSource {
   rateLimitPerMinute: number;
   maxItemsPerEnvelope: number;
   breakerCoolDownSeconds: number;
+  circuit: string | null;
   updatedAt: string;
 }
 
@@ -145,11 +146,11 @@ export function Partners(props: { route: Route }): View {
     <//>
     <${Section} title="Registries the gateway calls (data sources)" loaded=${dataSources} testid="data-sources">
       ${(data: { dataSources: DataSource[] }) => html`<table class="rows">
-        <thead><tr><th>Name</th><th>Kind</th><th>Status</th><th>Base URL</th><th>Auth</th><th>Signing</th><th>Timeout ms</th><th>Rate / min</th><th>Items / envelope</th><th>Breaker cool-down s</th><th>Changed</th><th></th></tr></thead>
+        <thead><tr><th>Name</th><th>Kind</th><th>Status</th><th>Base URL</th><th>Auth</th><th>Signing</th><th>Timeout ms</th><th>Rate / min</th><th>Items / envelope</th><th>Breaker cool-down s</th><th>Circuit here</th><th>Changed</th><th></th></tr></thead>
         <tbody>${data.dataSources.map(
           (source) => html`<tr key=${source.name} data-name=${source.name} class=${source.status === 'disabled' ? 'failed' : ''}>
             <td>${source.name}</td><td>${source.kind}</td><td data-testid="data-source-status">${source.status}</td><td>${source.baseUrl}</td><td>${source.auth.type}</td><td>${source.signingProfile}</td>
-            <td class="num">${source.timeoutMs}</td><td class="num">${source.rateLimitPerMinute}</td><td class="num">${source.maxItemsPerEnvelope}</td><td class="num">${source.breakerCoolDownSeconds}</td>
+            <td class="num">${source.timeoutMs}</td><td class="num">${source.rateLimitPerMinute}</td><td class="num">${source.maxItemsPerEnvelope}</td><td class="num">${source.breakerCoolDownSeconds}</td><td data-testid="data-source-circuit">${orDash(source.circuit?.replace('_', '-'))}</td>
             <td>${dateTime(source.updatedAt)}</td><td><${StatusToggle} source=${source} onChanged=${dataSources.reload} /></td>
           </tr>`,
         )}</tbody>
