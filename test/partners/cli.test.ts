@@ -202,8 +202,29 @@ describe('dci-gateway partners and keys', () => {
     }
   }, 120_000);
 
+  it('partners rotate-secret prints a new secret for the same client id; the old one stops working', async () => {
+    const added = JSON.parse((await cli(['partners', 'add', '--sender-id', 'rotating.example', '--jwk-file', jwkFile, '--callback-base', 'https://rotating.example.org/dci'], dataDir)).stdout);
+    const run = await cli(['partners', 'rotate-secret', '--sender-id', 'rotating.example'], dataDir);
+    expect(run).toMatchObject({ code: 0 });
+    const rotated = JSON.parse(run.stdout);
+    expect(rotated).toEqual({ sender_id: 'rotating.example', client_id: added.client_id, client_secret: expect.any(String) });
+    expect(rotated.client_secret).not.toBe(added.client_secret);
+
+    const store = await openStore({ dataDir, log: createLogger('silent') });
+    try {
+      const models = registryModels(store.connection);
+      expect(await authenticateClient(models, added.client_id, rotated.client_secret)).toMatchObject({ senderId: 'rotating.example' });
+      expect(await authenticateClient(models, added.client_id, added.client_secret)).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+    const unknown = await cli(['partners', 'rotate-secret', '--sender-id', 'nobody.example'], dataDir);
+    expect(unknown).toMatchObject({ code: 1, stdout: '' });
+    expect(unknown.stderr).toContain('NOT_FOUND');
+  }, 120_000);
+
   it('documents every command in --help', async () => {
-    for (const command of [['partners', 'add'], ['partners', 'update'], ['partners', 'list'], ['partners', 'disable'], ['keys', 'list'], ['keys', 'rotate'], ['keys', 'rotate-token-key']]) {
+    for (const command of [['partners', 'add'], ['partners', 'update'], ['partners', 'rotate-secret'], ['partners', 'list'], ['partners', 'disable'], ['keys', 'list'], ['keys', 'rotate'], ['keys', 'rotate-token-key']]) {
       const help = await cli([...command, '--help'], dataDir);
       expect(help).toMatchObject({ code: 0 });
       expect(help.stdout).toContain(`dci-gateway ${command.join(' ')}`);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { SecretBox } from '../../dataSources/secretBox';
 import type { DisclosureInput } from '../../partners/input';
-import { createPartner, disablePartner, listPartners, PartnerInput, PartnerUpdate, publicPartner, updatePartner } from '../../partners/service';
+import { createPartner, disablePartner, listPartners, PartnerInput, PartnerUpdate, publicPartner, rotateClientSecret, updatePartner } from '../../partners/service';
 import type { RegistryModels } from '../../store/models';
 import { PARTNER_SCOPES, SIGNING_PROFILES } from '../../store/models/partner';
 import { PURPOSE_REFUSALS } from '../../../adapters/dci/server/purpose';
@@ -210,6 +210,15 @@ export function registerPartners(program: Command): void {
     .description('print every partner as JSON (never a secret)')
     .action(async () => {
       print((await withModels(listPartners)).map(publicPartner));
+    });
+
+  partners
+    .command('rotate-secret')
+    .description('a new client secret for the same client id: the old one stops working at once (tokens already issued run to their hour). Prints {sender_id, client_id, client_secret} as JSON; the secret is shown only this once')
+    .requiredOption('--sender-id <id>', 'the partner whose secret to replace')
+    .action(async (opts: { senderId: string }) => {
+      const rotated = await withModels((models) => rotateClientSecret(models, opts.senderId, new Date()));
+      print({ sender_id: opts.senderId, client_id: rotated.clientId, client_secret: rotated.clientSecret });
     });
 
   partners
