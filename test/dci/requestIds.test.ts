@@ -115,6 +115,24 @@ describe('request ids (end to end)', () => {
     expect(new Set(ofThisTransaction.map((l) => l.requestId))).toEqual(new Set([requestId]));
   });
 
+  it("logs who changed a partner and which fields, never the values", async () => {
+    const admin = await gateway.tokens.issue({ subject: 'ops-amina', scopes: ['partners:admin'], kind: 'user', ttlSeconds: 600 });
+    const jwksUrl = 'https://ids.mis.example.org/keys/2026.json';
+    const res = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}`, 'x-request-id': 'admin-change-1' },
+      body: JSON.stringify({
+        query: 'mutation ($s: String!, $i: UpdatePartnerInput!) { updatePartner(senderId: $s, input: $i) { senderId } }',
+        variables: { s: partner.senderId, i: { jwksUrl, rateLimitPerMinute: 900, encryptionKey: null } },
+      }),
+    });
+    expect(((await res.json()) as { errors?: unknown }).errors).toBeUndefined();
+    const line = await logLine((l) => l.msg === 'partner updated' && l.requestId === 'admin-change-1');
+    expect(line).toMatchObject({ senderId: partner.senderId, by: 'ops-amina' });
+    expect([...line.fields].sort()).toEqual(['encryptionKey', 'jwksUrl', 'rateLimitPerMinute']);
+    expect(JSON.stringify(line)).not.toContain(jwksUrl);
+  });
+
   it('names the request id on a refused message too', async () => {
     const res = await sendWithId('/registry/search', 'search', { transaction_id: 'ids-bad', search_request: 'nope' }, 'refused-request-1');
     expect(res.status).toBe(400);

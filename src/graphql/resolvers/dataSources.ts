@@ -1,6 +1,7 @@
 /** Root fields of the data-source registry: thin calls into src/dataSources. */
 import * as dataSources from '../../dataSources/service';
 import { settingsOf } from '../../dataSources/settings';
+import { givenFields } from '../givenFields';
 import type { DataSourceCircuitState, DataSourceResolvers, MutationResolvers, QueryResolvers } from '../generated/types';
 
 export const dataSourceResolvers = {
@@ -19,7 +20,7 @@ export const dataSourceResolvers = {
     },
     updateDataSource: async (_, { name, input }, ctx) => {
       const doc = await dataSources.updateDataSource(ctx.models, settingsOf(ctx.models.DataSource.db), name, input, ctx.now);
-      ctx.log.info({ dataSource: name, by: ctx.principal?.subject }, 'data source updated');
+      ctx.log.info({ dataSource: name, fields: givenFields(input), by: ctx.principal?.subject }, 'data source updated');
       return dataSources.publicDataSource(doc);
     },
     disableDataSource: async (_, { name }, ctx) => {

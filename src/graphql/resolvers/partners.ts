@@ -2,6 +2,7 @@
 import { settingsOf } from '../../dataSources/settings';
 import * as partners from '../../partners/service';
 import type { Context } from '../context';
+import { givenFields } from '../givenFields';
 import type { MutationResolvers, PartnerSigningProfileResolvers, QueryResolvers } from '../generated/types';
 
 const view = (doc: Parameters<typeof partners.publicPartner>[0] | null) => doc && partners.publicPartner(doc);
@@ -21,8 +22,12 @@ export const partnerResolvers = {
       ctx.log.info({ senderId: partner.senderId, by: ctx.principal?.subject }, 'partner created');
       return { partner: partners.publicPartner(partner), clientId, clientSecret };
     },
-    updatePartner: async (_, { senderId, input }, ctx) =>
-      partners.publicPartner(await partners.updatePartner(ctx.models, senderId, input, ctx.now, secretBox(ctx))),
+    updatePartner: async (_, { senderId, input }, ctx) => {
+      const partner = await partners.updatePartner(ctx.models, senderId, input, ctx.now, secretBox(ctx));
+      // What was changed and by whom, never the values (keys, secrets, disclosure levels stay out of logs).
+      ctx.log.info({ senderId, fields: givenFields(input), by: ctx.principal?.subject }, 'partner updated');
+      return partners.publicPartner(partner);
+    },
     disablePartner: async (_, { senderId }, ctx) => {
       const partner = await partners.disablePartner(ctx.models, senderId, ctx.now);
       ctx.log.info({ senderId, by: ctx.principal?.subject }, 'partner disabled');
