@@ -229,6 +229,16 @@ describe('web console', () => {
     await admin.page.getByTestId('transactions').getByText(/\d+ transactions/).waitFor();
     await admin.page.getByTestId('subscriptions').getByText(/\d+ subscriptions/).waitFor();
     await admin.screenshot('partners');
+
+    // Disabled from the page (its token requests and messages refused from then on), then enabled again.
+    const row = admin.page.getByTestId('partners').locator(`tr[data-sender="${senderId}"]`);
+    const status = async () => ok(await w.gql(`{ partner(senderId: "${senderId}") { status } }`, {}, ADMIN)).partner.status;
+    await row.getByRole('button', { name: `Disable ${senderId}` }).click();
+    await row.getByTestId('partner-status').filter({ hasText: 'disabled' }).waitFor();
+    expect(await status()).toBe('disabled');
+    await row.getByRole('button', { name: `Enable ${senderId}` }).click();
+    await row.getByTestId('partner-status').filter({ hasText: 'active' }).waitFor();
+    expect(await status()).toBe('active');
   });
 
   it('lists the registries the gateway calls, and disables and enables one', async () => {

@@ -23,7 +23,8 @@ interface Partner {
 }
 
 const DATA_SOURCES = `query DataSources { dataSources { name kind status baseUrl auth { type } signingProfile timeoutMs rateLimitPerMinute maxItemsPerEnvelope breakerCoolDownSeconds circuit updatedAt } }`;
-const SET_STATUS = `mutation SetDataSourceStatus($name: String!, $status: DataSourceStatus!) { updateDataSource(name: $name, input: { status: $status }) { name status } }`;
+const SET_DATA_SOURCE_STATUS = `mutation SetDataSourceStatus($name: String!, $status: DataSourceStatus!) { updateDataSource(name: $name, input: { status: $status }) { name status } }`;
+const SET_PARTNER_STATUS = `mutation SetPartnerStatus($senderId: String!, $status: PartnerStatus!) { updatePartner(senderId: $senderId, input: { status: $status }) { senderId status } }`;
 
 interface DataSource {
   name: string;
@@ -40,16 +41,19 @@ interface DataSource {
   updatedAt: string;
 }
 
-/** Disables an active data source (calls through it fail with UNAVAILABLE) or enables a disabled one. */
-function StatusToggle(props: { source: DataSource; onChanged(): void }): View {
+/**
+ * Disables what is active or enables what is disabled: a partner (its token requests and messages
+ * refused) or a data source (calls through it fail with UNAVAILABLE).
+ */
+function StatusToggle(props: { name: string; status: string; mutation: string; variables: Record<string, string>; onChanged(): void }): View {
   const [error, setError] = useState<Error | null>(null);
   const [busy, setBusy] = useState(false);
-  const next = props.source.status === 'active' ? 'disabled' : 'active';
+  const next = props.status === 'active' ? 'disabled' : 'active';
   const toggle = async () => {
     setBusy(true);
     setError(null);
     try {
-      await query(SET_STATUS, { name: props.source.name, status: next });
+      await query(props.mutation, { ...props.variables, status: next });
       props.onChanged();
     } catch (failure) {
       setError(failure as Error);
@@ -57,7 +61,7 @@ function StatusToggle(props: { source: DataSource; onChanged(): void }): View {
       setBusy(false);
     }
   };
-  return html`<button type="button" disabled=${busy} onClick=${toggle} aria-label=${`${next === 'active' ? 'Enable' : 'Disable'} ${props.source.name}`}>${next === 'active' ? 'Enable' : 'Disable'}</button>
+  return html`<button type="button" disabled=${busy} onClick=${toggle} aria-label=${`${next === 'active' ? 'Enable' : 'Disable'} ${props.name}`}>${next === 'active' ? 'Enable' : 'Disable'}</button>
     ${error ? html`<${Failure} error=${error} />` : null}`;
 }
 
@@ -135,11 +139,12 @@ export function Partners(props: { route: Route }): View {
   return html`
     <${Section} title="Partners" loaded=${partners} testid="partners">
       ${(data: { partners: Partner[] }) => html`<table class="rows">
-        <thead><tr><th>Sender id</th><th>Name</th><th>Status</th><th>Signing</th><th>Scopes</th><th>Rate / min</th><th>Callback base</th></tr></thead>
+        <thead><tr><th>Sender id</th><th>Name</th><th>Status</th><th>Signing</th><th>Scopes</th><th>Rate / min</th><th>Callback base</th><th></th></tr></thead>
         <tbody>${data.partners.map(
-          (partner) => html`<tr>
-            <td><a href=${`#/partners?sender=${encodeURIComponent(partner.senderId)}`}>${partner.senderId}</a></td><td>${partner.displayName}</td><td>${partner.status}</td>
+          (partner) => html`<tr key=${partner.senderId} data-sender=${partner.senderId} class=${partner.status === 'disabled' ? 'failed' : ''}>
+            <td><a href=${`#/partners?sender=${encodeURIComponent(partner.senderId)}`}>${partner.senderId}</a></td><td>${partner.displayName}</td><td data-testid="partner-status">${partner.status}</td>
             <td>${partner.signingProfile}</td><td>${partner.scopes.join(' ')}</td><td class="num">${partner.rateLimitPerMinute}</td><td>${partner.callbackBase}</td>
+            <td><${StatusToggle} name=${partner.senderId} status=${partner.status} mutation=${SET_PARTNER_STATUS} variables=${{ senderId: partner.senderId }} onChanged=${partners.reload} /></td>
           </tr>`,
         )}</tbody>
       </table>`}
@@ -151,7 +156,8 @@ export function Partners(props: { route: Route }): View {
           (source) => html`<tr key=${source.name} data-name=${source.name} class=${source.status === 'disabled' ? 'failed' : ''}>
             <td>${source.name}</td><td>${source.kind}</td><td data-testid="data-source-status">${source.status}</td><td>${source.baseUrl}</td><td>${source.auth.type}</td><td>${source.signingProfile}</td>
             <td class="num">${source.timeoutMs}</td><td class="num">${source.rateLimitPerMinute}</td><td class="num">${source.maxItemsPerEnvelope}</td><td class="num">${source.breakerCoolDownSeconds}</td><td data-testid="data-source-circuit">${orDash(source.circuit?.replace('_', '-'))}</td>
-            <td>${dateTime(source.updatedAt)}</td><td><${StatusToggle} source=${source} onChanged=${dataSources.reload} /></td>
+            <td>${dateTime(source.updatedAt)}</td>
+            <td><${StatusToggle} name=${source.name} status=${source.status} mutation=${SET_DATA_SOURCE_STATUS} variables=${{ name: source.name }} onChanged=${dataSources.reload} /></td>
           </tr>`,
         )}</tbody>
       </table>`}
