@@ -21,9 +21,14 @@ export interface QuirksInput {
   lowerCaseEventTypes?: boolean | null;
 }
 
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const MAX_NAME = 64;
+/** Whether `value` could name a data source. */
+export const isDataSourceName = (value: string) => value.length <= MAX_NAME && NAME.test(value);
+
 export const dataSourceName = (field: string, value: string) => {
-  const t = text(field, value, { required: true, max: 64 })!;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(t)) throw badInput(field, 'may only hold letters, digits and . _ - (starting with a letter or digit)');
+  const t = text(field, value, { required: true, max: MAX_NAME })!;
+  if (!NAME.test(t)) throw badInput(field, 'may only hold letters, digits and . _ - (starting with a letter or digit)');
   return t;
 };
 

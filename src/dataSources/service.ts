@@ -62,7 +62,7 @@ const TUNING = {
 type TuningField = keyof typeof TUNING;
 const TUNING_FIELDS = Object.keys(TUNING) as TuningField[];
 type TuningChanges = Partial<Record<TuningField, number>>;
-export type DataSourceTuning = Pick<DataSourceInput, TuningField>;
+type DataSourceTuning = Pick<DataSourceInput, TuningField>;
 
 /** The settings given, checked; with `withDefaults`, every setting, the ones not given at their default. */
 function tuningOf(raw: DataSourceTuning, withDefaults: boolean): TuningChanges {
@@ -100,7 +100,7 @@ function requireEncryptionKey(policy: string, key: unknown): void {
 
 /** NOT_FOUND naming the data source, when the name asked for could be one. */
 export function unknownDataSource(name: string) {
-  return notFound(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) ? `data source ${name}` : 'data source');
+  return notFound(input.isDataSourceName(name) ? `data source ${name}` : 'data source');
 }
 
 export async function addDataSource(models: DataSourceModels, settings: DataSourceSettings, raw: DataSourceInput, now: Date): Promise<DataSourceDoc> {

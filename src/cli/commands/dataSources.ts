@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { SecretBox } from '../../dataSources/secretBox';
-import { addDataSource, DataSourceInput, DataSourceTuning, DataSourceUpdate, disableDataSource, listDataSources, publicDataSource, updateDataSource } from '../../dataSources/service';
+import { addDataSource, DataSourceInput, DataSourceUpdate, disableDataSource, listDataSources, publicDataSource, updateDataSource } from '../../dataSources/service';
 import { DATA_SOURCE_STATUSES } from '../../store/models/dataSource';
 import type { DataSourceSettings } from '../../dataSources/settings';
 import type { RegistryModels } from '../../store/models';
@@ -35,13 +35,6 @@ function withTuningOptions(command: Command, withDefaults: boolean): Command {
     .option('--breaker-cool-down <seconds>', `how long calls fail fast after 5 failures in a row, 1 to 3600${byDefault('30')}`, positiveInteger);
 }
 
-const tuningOf = (opts: TuningOptions): DataSourceTuning => ({
-  timeoutMs: opts.timeoutMs,
-  rateLimitPerMinute: opts.rateLimit,
-  maxItemsPerEnvelope: opts.maxItems,
-  breakerCoolDownSeconds: opts.breakerCoolDown,
-});
-
 /** The registry's keys and our encryption to it; `update` replaces what is given. */
 function withKeyOptions(command: Command, replaces: boolean): Command {
   return command
@@ -75,7 +68,10 @@ const sourceFieldsOf = (opts: SourceOptions) => ({
   signingProfile: opts.profile,
   encryptionKey: readEncryptionJwk(opts.encryptionJwkFile),
   encryptionPolicy: opts.encryptionPolicy,
-  ...tuningOf(opts),
+  timeoutMs: opts.timeoutMs,
+  rateLimitPerMinute: opts.rateLimit,
+  maxItemsPerEnvelope: opts.maxItems,
+  breakerCoolDownSeconds: opts.breakerCoolDown,
 });
 
 interface AddOptions extends SourceOptions {

@@ -202,7 +202,8 @@ export function registerPartners(program: Command): void {
         purposes: readPurposes(opts),
         callbackAuth: authFromOptions(opts, 'callback'),
       };
-      print(publicPartner(await withStore(({ config, models }) => updatePartner(models, opts.senderId, input, new Date(), SecretBox.open(config.dataDir)))));
+      // The secret box (created in DATA_DIR on first use) only for credentials to seal.
+      print(publicPartner(await withStore(({ config, models }) => updatePartner(models, opts.senderId, input, new Date(), input.callbackAuth ? SecretBox.open(config.dataDir) : undefined))));
     });
 
   partners

@@ -32,6 +32,7 @@ export const dataSourceResolvers = {
   DataSource: {
     circuit: (source, _, ctx) => {
       const state = ctx.dataSources.circuits().find((c) => c.dataSource === source.name)?.state;
+      // GraphQL names cannot hold `-` (codegen's enumValues would type this resolver's result as null).
       return state === undefined ? null : (state.replace('-', '_') as DataSourceCircuitState);
     },
   } satisfies DataSourceResolvers,
