@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startSandbox, Sandbox, RegistryName } from '../adapters/dci/sandbox';
+import { DEMO_ACTOR, recordChange, type Change } from './audit/configChanges';
 import type { Config } from './config';
 import { addDataSource, findDataSource, updateDataSource } from './dataSources/service';
 import { SecretBox } from './dataSources/secretBox';
@@ -40,16 +41,20 @@ export async function startDemoSandbox(gateway: Gateway, config: Config, demoInd
   const models = gateway.models;
   const now = new Date();
   const callbackBase = `${gateway.url}${config.dciBasePath}`;
+  // The demo's re-wiring is an operator's change like any other: the configuration audit shows it.
+  const recorded = <T>(change: Change, work: () => Promise<T>) => recordChange({ models, log }, DEMO_ACTOR, change, work);
 
   for (const { registry, displayName } of CALLING_BACK) {
     const info = sandbox.registries[registry];
     let credentials;
     if (await findBySenderId(models, info.senderId)) {
       // Its secret was shown once, by an earlier run: issue a new one for this sandbox process.
-      await updatePartner(models, info.senderId, { callbackBase, jwksUrl: info.jwksUrl, status: 'active' }, now);
-      credentials = await rotateClientSecret(models, info.senderId, now);
+      const rewired = { callbackBase, jwksUrl: info.jwksUrl, status: 'active' };
+      await recorded({ target: 'partner', name: info.senderId, action: 'updated', input: rewired }, () => updatePartner(models, info.senderId, rewired, now));
+      credentials = await recorded({ target: 'partner', name: info.senderId, action: 'secret_rotated' }, () => rotateClientSecret(models, info.senderId, now));
     } else {
-      credentials = await createPartner(models, { senderId: info.senderId, displayName, jwksUrl: info.jwksUrl, callbackBase, scopes: ['dci:callback'] }, now);
+      const input = { senderId: info.senderId, displayName, jwksUrl: info.jwksUrl, callbackBase, scopes: ['dci:callback'] };
+      credentials = await recorded({ target: 'partner', name: info.senderId, action: 'created', input }, () => createPartner(models, input, now));
     }
     const link = { tokenUrl: `${gateway.url}/oauth2/client/token`, clientId: credentials.clientId, clientSecret: credentials.clientSecret, jwksUrl: `${gateway.url}/.well-known/jwks.json` };
     sandbox.connectGateway(link, registry);
@@ -67,8 +72,11 @@ export async function startDemoSandbox(gateway: Gateway, config: Config, demoInd
       jwksUrl: registry.jwksUrl,
     };
     // An earlier run may have used other ports (PORT changed, or 0): follow this run's.
-    if (await findDataSource(models, name)) await updateDataSource(models, settings, name, address, now);
-    else await addDataSource(models, settings, { name, kind, ...address }, now);
+    if (await findDataSource(models, name)) await recorded({ target: 'data_source', name, action: 'updated', input: address }, () => updateDataSource(models, settings, name, address, now));
+    else {
+      const input = { name, kind, ...address };
+      await recorded({ target: 'data_source', name, action: 'created', input }, () => addDataSource(models, settings, input, now));
+    }
   }
   log.info({ sandbox: sandbox.url }, 'demo partner sandbox (CRVS, IBR, DR, social) started and wired');
   return sandbox;

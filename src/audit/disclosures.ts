@@ -10,6 +10,7 @@ import type { DisclosureMessage, DisclosureRecorder, PersonDisclosure } from '..
 import { badInput } from '../errors';
 import { insertsTogether } from '../store/insertsTogether';
 import { deleteOlderThan } from '../store/retention';
+import { atWithin, newestFirst, oldestFirst, type TimeRange } from './byTime';
 import type { DisclosureDoc } from '../store/models/disclosure';
 
 export interface DisclosureModels {
@@ -63,17 +64,13 @@ export function disclosureRecorder(models: DisclosureModels): DisclosureRecorder
   };
 }
 
-export interface DisclosureFilter {
+export interface DisclosureFilter extends TimeRange {
   /** The partner's sender id. */
   partner?: string | null;
   individualId?: string | null;
   /** A purpose code, given as consent or as authorize. */
   purpose?: string | null;
   transactionId?: string | null;
-  /** From this time on (inclusive). */
-  from?: Date | null;
-  /** Before this time (exclusive). */
-  to?: Date | null;
 }
 
 export function disclosureQuery(filter: DisclosureFilter, field = 'filter'): FilterQuery<DisclosureDoc> {
@@ -85,23 +82,14 @@ export function disclosureQuery(filter: DisclosureFilter, field = 'filter'): Fil
   }
   if (filter.purpose != null) query.$or = [{ 'purpose.consent': filter.purpose }, { 'purpose.authorize': filter.purpose }];
   if (filter.transactionId != null) query.transactionId = filter.transactionId;
-  if (filter.from && filter.to && filter.from >= filter.to) throw badInput(`${field}.to`, 'must be later than from');
-  if (filter.from || filter.to) query.at = { ...(filter.from && { $gte: filter.from }), ...(filter.to && { $lt: filter.to }) };
-  return query;
+  return { ...query, ...atWithin(filter, field) };
 }
-
-export const MAX_DISCLOSURES = 500;
 
 /** The newest `first` disclosures matching the filter. */
-export async function listDisclosures(models: DisclosureModels, filter: DisclosureFilter, first: number): Promise<DisclosureDoc[]> {
-  if (!Number.isInteger(first) || first < 1 || first > MAX_DISCLOSURES) throw badInput('first', `must be a whole number from 1 to ${MAX_DISCLOSURES}`);
-  return models.Disclosure.find(disclosureQuery(filter)).sort({ at: -1, _id: -1 }).limit(first).lean<DisclosureDoc[]>();
-}
+export const listDisclosures = (models: DisclosureModels, filter: DisclosureFilter, first: number) => newestFirst(models.Disclosure, disclosureQuery(filter), first);
 
-/** Every disclosure matching the filter, oldest first, read in batches (the export). */
-export function eachDisclosure(models: DisclosureModels, filter: DisclosureFilter): AsyncIterable<DisclosureDoc> {
-  return models.Disclosure.find(disclosureQuery(filter)).sort({ at: 1, _id: 1 }).lean().cursor({ batchSize: 500 }) as AsyncIterable<DisclosureDoc>;
-}
+/** Every disclosure matching the filter, oldest first (the export). */
+export const eachDisclosure = (models: DisclosureModels, filter: DisclosureFilter) => oldestFirst(models.Disclosure, disclosureQuery(filter));
 
 /** A disclosure as operators see it (GraphQL, the export): ids as strings, no database internals. */
 export function disclosureView(doc: DisclosureDoc) {

@@ -13,7 +13,7 @@ export const SCOPES = {
   'schema:read': 'Read the schema as a federation subgraph (_service { sdl }), for supergraph composition',
   'programs:admin': 'Create and update programmes and their eligibility rules',
   'metrics:read': 'Scrape the Prometheus metrics at /metrics (operators and their monitoring; never partners)',
-  'audit:read': 'Read and export the disclosure audit: which partner received whose data, which fields and why',
+  'audit:read': 'Read and export the audits: which partner received whose data, which fields and why; who changed partners and data sources',
 } as const satisfies Record<string, string>;
 
 export type Scope = keyof typeof SCOPES;

@@ -1,5 +1,6 @@
 /** What every command needs first: validated configuration, a logger, and for most a database. */
 import { InvalidArgumentError } from 'commander';
+import { cliActor, recordChange, type Change } from '../audit/configChanges';
 import pino from 'pino';
 import { ConfigError, loadConfig, Config } from '../config';
 import type { DataSourceClients } from '../dataSources/wiring';
@@ -58,6 +59,11 @@ export async function withStore<T>(work: (session: StoreSession) => Promise<T>):
   } finally {
     await store.close();
   }
+}
+
+/** Like withStore, for a change to a partner or a data source: recorded in the configuration audit as made by the CLI's user. */
+export function withRecordedChange<T>(change: Change, work: (session: StoreSession) => Promise<T>): Promise<T> {
+  return withStore((session) => recordChange(session, cliActor(), change, () => work(session)));
 }
 
 /**

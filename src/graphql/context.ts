@@ -1,4 +1,5 @@
-import type { Principal } from '../auth/principal';
+import type { Actor } from '../audit/configChanges';
+import { requireScopes, type Principal } from '../auth/principal';
 import type { DataSourceClients } from '../dataSources/wiring';
 import type { Logger } from '../log';
 import type { RegistryModels } from '../store/models';
@@ -26,3 +27,6 @@ export interface ContextServices {
 export function createContext(services: ContextServices, principal: Principal | undefined): Context {
   return { principal, models: services.models, dataSources: services.dataSources, loaders: createLoaders(services.models), log: services.log, now: new Date() };
 }
+
+/** The operator acting through GraphQL (the console too), for the configuration audit; admin fields are authenticated before they resolve. */
+export const operator = (ctx: Context): Actor => ({ by: requireScopes(ctx.principal).subject, via: 'graphql' });

@@ -1,5 +1,7 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { configChangeView, eachConfigChange } from '../../audit/configChanges';
 import { disclosureView, eachDisclosure } from '../../audit/disclosures';
+import { CHANGE_TARGETS } from '../../store/models/configChange';
 import { withStore } from '../runtime';
 
 /** A date (YYYY-MM-DD, UTC midnight) or an ISO 8601 date-time with its offset. */
@@ -15,7 +17,7 @@ function instant(text: string): Date {
 const write = (line: string) => new Promise<void>((resolve) => (process.stdout.write(line) ? resolve() : process.stdout.once('drain', resolve)));
 
 export function registerAudit(program: Command): void {
-  const audit = program.command('audit').description('the disclosure audit: which partner received whose data, which fields and why');
+  const audit = program.command('audit').description('the audits: which partner received whose data, which fields and why; who changed which partner or data source');
 
   audit
     .command('export')
@@ -32,6 +34,20 @@ export function registerAudit(program: Command): void {
           count++;
         }
         log.info({ disclosures: count }, 'disclosures exported');
+      });
+    });
+
+  audit
+    .command('changes')
+    .description('print the configuration changes (partners, data sources: who, when, which fields, outcome) as NDJSON, oldest first, one per line')
+    .option('--from <time>', 'from this time on (inclusive): a date (UTC midnight) or a date-time with its offset', instant)
+    .option('--to <time>', 'before this time (exclusive)', instant)
+    .addOption(new Option('--target <target>', 'only changes to partners or only to data sources').choices([...CHANGE_TARGETS]))
+    .option('--name <name>', 'only those of this sender id or data source name')
+    .action(async (opts: { from?: Date; to?: Date; target?: (typeof CHANGE_TARGETS)[number]; name?: string }) => {
+      if (opts.from && opts.to && opts.from >= opts.to) throw new Error('--to must be later than --from');
+      await withStore(async ({ models }) => {
+        for await (const doc of eachConfigChange(models, opts)) await write(`${JSON.stringify(configChangeView(doc))}\n`);
       });
     });
 }

@@ -9,11 +9,12 @@ import { SIGNING_PROFILES } from '../../store/models/partner';
 import { ENCRYPTION_POLICIES } from '../../../adapters/dci/protocol/encryption';
 import { readEncryptionJwk, readJwkFile } from './partners';
 import { authFromOptions, withAuthOptions } from '../authOptions';
-import { positiveInteger, printJson as print, withStore } from '../runtime';
+import type { Change } from '../../audit/configChanges';
+import { positiveInteger, printJson as print, withRecordedChange, withStore } from '../runtime';
 
-/** Like withStore, with the secret box of DATA_DIR for the data sources' credentials. */
-function withDataSources<T>(work: (models: RegistryModels, settings: DataSourceSettings) => Promise<T>): Promise<T> {
-  return withStore(({ config, models }) => work(models, { box: SecretBox.open(config.dataDir), defaultSenderId: config.dciSenderId }));
+/** A recorded change (withRecordedChange), with the secret box of DATA_DIR for the data sources' credentials. */
+function changeDataSource<T>(change: Omit<Change, 'target'>, work: (models: RegistryModels, settings: DataSourceSettings) => Promise<T>): Promise<T> {
+  return withRecordedChange({ target: 'data_source', ...change }, ({ config, models }) => work(models, { box: SecretBox.open(config.dataDir), defaultSenderId: config.dciSenderId }));
 }
 
 const ENCRYPTION_POLICY_HELP = 'never (default), accepted or required: whether its replies come encrypted; unless never, our requests are encrypted to the encryption key';
@@ -119,14 +120,14 @@ export function registerDataSources(program: Command): void {
           lowerCaseEventTypes: opts.lowerCaseEventTypes,
         },
       };
-      print(publicDataSource(await withDataSources((models, settings) => addDataSource(models, settings, input, new Date()))));
+      print(publicDataSource(await changeDataSource({ name: opts.name, action: 'created', input }, (models, settings) => addDataSource(models, settings, input, new Date()))));
     });
 
   cmd
     .command('list')
     .description('print every data source as JSON (never a secret)')
     .action(async () => {
-      print((await withDataSources((models) => listDataSources(models))).map(publicDataSource));
+      print((await withStore(({ models }) => listDataSources(models))).map(publicDataSource));
     });
 
   const update = cmd
@@ -148,7 +149,7 @@ export function registerDataSources(program: Command): void {
       auth: authFromOptions(opts, ''),
     };
     if (Object.values(changes).every((v) => v === undefined)) throw new Error('datasources update: give at least one option to change besides --name (see --help)');
-    print(publicDataSource(await withDataSources((models, settings) => updateDataSource(models, settings, opts.name, changes, new Date()))));
+    print(publicDataSource(await changeDataSource({ name: opts.name, action: 'updated', input: changes }, (models, settings) => updateDataSource(models, settings, opts.name, changes, new Date()))));
   });
 
   cmd
@@ -156,6 +157,6 @@ export function registerDataSources(program: Command): void {
     .description('disable a data source; prints it as JSON')
     .requiredOption('--name <name>', 'the data source to disable')
     .action(async (opts: { name: string }) => {
-      print(publicDataSource(await withDataSources((models) => disableDataSource(models, opts.name, new Date()))));
+      print(publicDataSource(await changeDataSource({ name: opts.name, action: 'disabled' }, (models) => disableDataSource(models, opts.name, new Date()))));
     });
 }

@@ -3,15 +3,16 @@ import { Command, Option } from 'commander';
 import { SecretBox } from '../../dataSources/secretBox';
 import type { DisclosureInput } from '../../partners/input';
 import { createPartner, disablePartner, listPartners, PartnerInput, PartnerUpdate, publicPartner, rotateClientSecret, updatePartner } from '../../partners/service';
-import type { RegistryModels } from '../../store/models';
 import { PARTNER_SCOPES, SIGNING_PROFILES } from '../../store/models/partner';
 import { PURPOSE_REFUSALS } from '../../../adapters/dci/server/purpose';
 import type { PurposesInput } from '../../partners/input';
 import { ENCRYPTION_POLICIES } from '../../../adapters/dci/protocol/encryption';
 import { authFromOptions, withAuthOptions } from '../authOptions';
-import { positiveInteger, printJson as print, withStore } from '../runtime';
+import type { Change } from '../../audit/configChanges';
+import { positiveInteger, printJson as print, withRecordedChange, withStore, type StoreSession } from '../runtime';
 
-const withModels = <T>(work: (models: RegistryModels) => Promise<T>) => withStore(({ models }) => work(models));
+/** A change to a partner, recorded in the configuration audit (withRecordedChange). */
+const changePartner = <T>(change: Omit<Change, 'target'>, work: (session: StoreSession) => Promise<T>) => withRecordedChange({ target: 'partner', ...change }, work);
 
 /** A JWK file holds one public JWK or a JWKS (`{"keys": [...]}`). */
 export function readJwkFile(file: string, option = '--jwk-file'): unknown[] {
@@ -157,7 +158,7 @@ export function registerPartners(program: Command): void {
         purposes: readPurposes(opts),
         rateLimitPerMinute: opts.rateLimit,
       };
-      const created = await withStore(({ config, models }) => createPartner(models, input, new Date(), SecretBox.open(config.dataDir)));
+      const created = await changePartner({ name: opts.senderId, action: 'created', input }, ({ config, models }) => createPartner(models, input, new Date(), SecretBox.open(config.dataDir)));
       print({ sender_id: created.partner.senderId, client_id: created.clientId, client_secret: created.clientSecret });
     });
 
@@ -203,14 +204,14 @@ export function registerPartners(program: Command): void {
         callbackAuth: authFromOptions(opts, 'callback'),
       };
       // The secret box (created in DATA_DIR on first use) only for credentials to seal.
-      print(publicPartner(await withStore(({ config, models }) => updatePartner(models, opts.senderId, input, new Date(), input.callbackAuth ? SecretBox.open(config.dataDir) : undefined))));
+      print(publicPartner(await changePartner({ name: opts.senderId, action: 'updated', input }, ({ config, models }) => updatePartner(models, opts.senderId, input, new Date(), input.callbackAuth ? SecretBox.open(config.dataDir) : undefined))));
     });
 
   partners
     .command('list')
     .description('print every partner as JSON (never a secret)')
     .action(async () => {
-      print((await withModels(listPartners)).map(publicPartner));
+      print((await withStore(({ models }) => listPartners(models))).map(publicPartner));
     });
 
   partners
@@ -218,7 +219,7 @@ export function registerPartners(program: Command): void {
     .description('a new client secret for the same client id: the old one stops working at once (tokens already issued run to their hour). Prints {sender_id, client_id, client_secret} as JSON; the secret is shown only this once')
     .requiredOption('--sender-id <id>', 'the partner whose secret to replace')
     .action(async (opts: { senderId: string }) => {
-      const rotated = await withModels((models) => rotateClientSecret(models, opts.senderId, new Date()));
+      const rotated = await changePartner({ name: opts.senderId, action: 'secret_rotated' }, ({ models }) => rotateClientSecret(models, opts.senderId, new Date()));
       print({ sender_id: opts.senderId, client_id: rotated.clientId, client_secret: rotated.clientSecret });
     });
 
@@ -227,6 +228,6 @@ export function registerPartners(program: Command): void {
     .description('disable a partner: its credentials stop working for new tokens; prints the partner as JSON')
     .requiredOption('--sender-id <id>', 'the partner to disable')
     .action(async (opts: { senderId: string }) => {
-      print(publicPartner(await withModels((models) => disablePartner(models, opts.senderId, new Date()))));
+      print(publicPartner(await changePartner({ name: opts.senderId, action: 'disabled' }, ({ models }) => disablePartner(models, opts.senderId, new Date()))));
     });
 }

@@ -80,6 +80,64 @@ export type CivilEventKind =
   | 'birth'
   | 'death';
 
+/** One operator action on a partner or a data source. */
+export type ConfigChange = {
+  __typename?: 'ConfigChange';
+  action: ConfigChangeAction;
+  at: Scalars['DateTime']['output'];
+  /** The token's subject over GraphQL, the operating-system user on the CLI. */
+  by: Scalars['String']['output'];
+  /** The names of the fields given (never their values). */
+  fields: Array<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  /** The partner's sender id or the data source's name. */
+  name: Scalars['String']['output'];
+  outcome: ConfigChangeOutcome;
+  /** The error code of a refused change: BAD_USER_INPUT, NOT_FOUND or CONFLICT. */
+  refusal?: Maybe<Scalars['String']['output']>;
+  /** The X-Request-Id of the request that made it (GraphQL). */
+  requestId?: Maybe<Scalars['String']['output']>;
+  target: ConfigChangeTarget;
+  via: ConfigChangeChannel;
+};
+
+export type ConfigChangeAction =
+  | 'created'
+  | 'disabled'
+  /** A partner's client secret replaced (rotatePartnerSecret, partners rotate-secret). */
+  | 'secret_rotated'
+  | 'updated';
+
+/** The door the change came through. */
+export type ConfigChangeChannel =
+  | 'cli'
+  /** The demo's start, re-wiring its sandbox. */
+  | 'demo'
+  /** GraphQL, the console included. */
+  | 'graphql';
+
+/** Every field left out matches everything. */
+export type ConfigChangeFilter = {
+  /** From this time on (inclusive). */
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  /** A sender id or a data source name. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  target?: InputMaybe<ConfigChangeTarget>;
+  /** Before this time (exclusive). */
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+export type ConfigChangeOutcome =
+  | 'applied'
+  /** Recorded, not settled: the gateway stopped or lost its database between the record and the change's end, which may or may not have landed. The object's updatedAt tells. */
+  | 'pending'
+  /** Refused before anything was written; refusal holds the error code. */
+  | 'refused';
+
+export type ConfigChangeTarget =
+  | 'data_source'
+  | 'partner';
+
 export type Count = {
   __typename?: 'Count';
   count: Scalars['Int']['output'];
@@ -1614,6 +1672,8 @@ export type PurposeRefusal =
 
 export type Query = {
   __typename?: 'Query';
+  /** The newest configuration changes matching the filter (first: 1 to 500). */
+  configChanges: Array<ConfigChange>;
   crvsImport?: Maybe<CrvsImport>;
   /** Births and deaths imports, the latest started first; pages by offset. */
   crvsImports: CrvsImportConnection;
@@ -1664,6 +1724,12 @@ export type Query = {
   socialRegistryTransaction?: Maybe<SocialRegistryTransaction>;
   /** The latest first, of one data source when named; at most 100. */
   socialRegistryTransactions: Array<SocialRegistryTransaction>;
+};
+
+
+export type QueryConfigChangesArgs = {
+  filter?: InputMaybe<ConfigChangeFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -2199,6 +2265,12 @@ export type ResolversTypes = {
   AddressInput: AddressInput;
   CivilEvent: ResolverTypeWrapper<CivilEventDoc>;
   CivilEventKind: CivilEventKind;
+  ConfigChange: ResolverTypeWrapper<ConfigChange>;
+  ConfigChangeAction: ConfigChangeAction;
+  ConfigChangeChannel: ConfigChangeChannel;
+  ConfigChangeFilter: ConfigChangeFilter;
+  ConfigChangeOutcome: ConfigChangeOutcome;
+  ConfigChangeTarget: ConfigChangeTarget;
   Count: ResolverTypeWrapper<Count>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CreateDataSourceInput: CreateDataSourceInput;
@@ -2361,6 +2433,8 @@ export type ResolversParentTypes = {
   Address: Address;
   AddressInput: AddressInput;
   CivilEvent: CivilEventDoc;
+  ConfigChange: ConfigChange;
+  ConfigChangeFilter: ConfigChangeFilter;
   Count: Count;
   Int: Scalars['Int']['output'];
   CreateDataSourceInput: CreateDataSourceInput;
@@ -2511,6 +2585,20 @@ export type CivilEventResolvers<ContextType = Context, ParentType extends Resolv
   registrationNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   registrationType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   via?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ConfigChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ConfigChange'] = ResolversParentTypes['ConfigChange']> = {
+  action?: Resolver<ResolversTypes['ConfigChangeAction'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  by?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['ConfigChangeOutcome'], ParentType, ContextType>;
+  refusal?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  requestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['ConfigChangeTarget'], ParentType, ContextType>;
+  via?: Resolver<ResolversTypes['ConfigChangeChannel'], ParentType, ContextType>;
 };
 
 export type CountResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Count'] = ResolversParentTypes['Count']> = {
@@ -3120,6 +3208,7 @@ export type ProgramVersionResolvers<ContextType = Context, ParentType extends Re
 };
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  configChanges?: Resolver<Array<ResolversTypes['ConfigChange']>, ParentType, ContextType, RequireFields<QueryConfigChangesArgs, 'first'>>;
   crvsImport?: Resolver<Maybe<ResolversTypes['CrvsImport']>, ParentType, ContextType, RequireFields<QueryCrvsImportArgs, 'id'>>;
   crvsImports?: Resolver<ResolversTypes['CrvsImportConnection'], ParentType, ContextType, RequireFields<QueryCrvsImportsArgs, 'first'>>;
   crvsReviewItems?: Resolver<ResolversTypes['CrvsReviewItemConnection'], ParentType, ContextType, RequireFields<QueryCrvsReviewItemsArgs, 'first'>>;
@@ -3224,6 +3313,7 @@ export type SocialRegistryTransactionResolvers<ContextType = Context, ParentType
 export type Resolvers<ContextType = Context> = {
   Address?: AddressResolvers<ContextType>;
   CivilEvent?: CivilEventResolvers<ContextType>;
+  ConfigChange?: ConfigChangeResolvers<ContextType>;
   Count?: CountResolvers<ContextType>;
   CreatePartnerPayload?: CreatePartnerPayloadResolvers<ContextType>;
   CrvsImport?: CrvsImportResolvers<ContextType>;

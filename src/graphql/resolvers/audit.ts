@@ -1,5 +1,6 @@
-/** The disclosure audit over GraphQL: thin calls into src/audit. */
+/** The disclosure and configuration audits over GraphQL: thin calls into src/audit. */
 import { requireScopes } from '../../auth/principal';
+import { configChangeView, listConfigChanges } from '../../audit/configChanges';
 import { disclosureView, listDisclosures } from '../../audit/disclosures';
 import type { IndividualResolvers, QueryResolvers } from '../generated/types';
 
@@ -14,5 +15,6 @@ export const auditResolvers = {
   } satisfies IndividualResolvers,
   Query: {
     disclosures: (_, args, ctx) => views(listDisclosures(ctx.models, args.filter, args.first)),
+    configChanges: async (_, args, ctx) => (await listConfigChanges(ctx.models, args.filter ?? {}, args.first)).map(configChangeView),
   } satisfies QueryResolvers,
 };

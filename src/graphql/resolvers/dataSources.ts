@@ -1,7 +1,8 @@
 /** Root fields of the data-source registry: thin calls into src/dataSources. */
+import { recordChange } from '../../audit/configChanges';
 import * as dataSources from '../../dataSources/service';
 import { settingsOf } from '../../dataSources/settings';
-import { givenFields } from '../givenFields';
+import { operator } from '../context';
 import type { DataSourceCircuitState, DataSourceResolvers, MutationResolvers, QueryResolvers } from '../generated/types';
 
 export const dataSourceResolvers = {
@@ -14,18 +15,19 @@ export const dataSourceResolvers = {
   } satisfies QueryResolvers,
   Mutation: {
     createDataSource: async (_, { input }, ctx) => {
-      const doc = await dataSources.addDataSource(ctx.models, settingsOf(ctx.models.DataSource.db), input, ctx.now);
-      ctx.log.info({ dataSource: doc.name, by: ctx.principal?.subject }, 'data source created');
+      const doc = await recordChange(ctx, operator(ctx), { target: 'data_source', name: input.name, action: 'created', input }, () =>
+        dataSources.addDataSource(ctx.models, settingsOf(ctx.models.DataSource.db), input, ctx.now),
+      );
       return dataSources.publicDataSource(doc);
     },
     updateDataSource: async (_, { name, input }, ctx) => {
-      const doc = await dataSources.updateDataSource(ctx.models, settingsOf(ctx.models.DataSource.db), name, input, ctx.now);
-      ctx.log.info({ dataSource: name, fields: givenFields(input), by: ctx.principal?.subject }, 'data source updated');
+      const doc = await recordChange(ctx, operator(ctx), { target: 'data_source', name, action: 'updated', input }, () =>
+        dataSources.updateDataSource(ctx.models, settingsOf(ctx.models.DataSource.db), name, input, ctx.now),
+      );
       return dataSources.publicDataSource(doc);
     },
     disableDataSource: async (_, { name }, ctx) => {
-      const doc = await dataSources.disableDataSource(ctx.models, name, ctx.now);
-      ctx.log.info({ dataSource: name, by: ctx.principal?.subject }, 'data source disabled');
+      const doc = await recordChange(ctx, operator(ctx), { target: 'data_source', name, action: 'disabled' }, () => dataSources.disableDataSource(ctx.models, name, ctx.now));
       return dataSources.publicDataSource(doc);
     },
   } satisfies MutationResolvers,

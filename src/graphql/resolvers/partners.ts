@@ -1,8 +1,8 @@
 /** Root fields of the partner registry: thin calls into src/partners. */
 import { settingsOf } from '../../dataSources/settings';
 import * as partners from '../../partners/service';
-import type { Context } from '../context';
-import { givenFields } from '../givenFields';
+import { recordChange } from '../../audit/configChanges';
+import { operator, type Context } from '../context';
 import type { MutationResolvers, PartnerSigningProfileResolvers, QueryResolvers } from '../generated/types';
 
 const view = (doc: Parameters<typeof partners.publicPartner>[0] | null) => doc && partners.publicPartner(doc);
@@ -18,25 +18,22 @@ export const partnerResolvers = {
   } satisfies QueryResolvers,
   Mutation: {
     createPartner: async (_, { input }, ctx) => {
-      const { partner, clientId, clientSecret } = await partners.createPartner(ctx.models, input, ctx.now, secretBox(ctx));
-      ctx.log.info({ senderId: partner.senderId, by: ctx.principal?.subject }, 'partner created');
+      const { partner, clientId, clientSecret } = await recordChange(ctx, operator(ctx), { target: 'partner', name: input.senderId, action: 'created', input }, () =>
+        partners.createPartner(ctx.models, input, ctx.now, secretBox(ctx)),
+      );
       return { partner: partners.publicPartner(partner), clientId, clientSecret };
     },
     updatePartner: async (_, { senderId, input }, ctx) => {
-      const partner = await partners.updatePartner(ctx.models, senderId, input, ctx.now, secretBox(ctx));
-      // What was changed and by whom, never the values (keys, secrets, disclosure levels stay out of logs).
-      ctx.log.info({ senderId, fields: givenFields(input), by: ctx.principal?.subject }, 'partner updated');
+      const partner = await recordChange(ctx, operator(ctx), { target: 'partner', name: senderId, action: 'updated', input }, () =>
+        partners.updatePartner(ctx.models, senderId, input, ctx.now, secretBox(ctx)),
+      );
       return partners.publicPartner(partner);
     },
     disablePartner: async (_, { senderId }, ctx) => {
-      const partner = await partners.disablePartner(ctx.models, senderId, ctx.now);
-      ctx.log.info({ senderId, by: ctx.principal?.subject }, 'partner disabled');
+      const partner = await recordChange(ctx, operator(ctx), { target: 'partner', name: senderId, action: 'disabled' }, () => partners.disablePartner(ctx.models, senderId, ctx.now));
       return partners.publicPartner(partner);
     },
-    rotatePartnerSecret: async (_, { senderId }, ctx) => {
-      const credentials = await partners.rotateClientSecret(ctx.models, senderId, ctx.now);
-      ctx.log.info({ senderId, by: ctx.principal?.subject }, 'partner client secret rotated');
-      return credentials;
-    },
+    rotatePartnerSecret: (_, { senderId }, ctx) =>
+      recordChange(ctx, operator(ctx), { target: 'partner', name: senderId, action: 'secret_rotated' }, () => partners.rotateClientSecret(ctx.models, senderId, ctx.now)),
   } satisfies MutationResolvers,
 };

@@ -1,4 +1,5 @@
 import mongoose from 'mongoose';
+import { configChangeModel } from './configChange';
 import { crvsModels } from './crvs';
 import { dataSourceModel } from './dataSource';
 import { disclosureModel } from './disclosure';
@@ -31,6 +32,7 @@ export function registryModels(c: mongoose.Connection) {
     ...crvsModels(c),
     PartnerFact: partnerFactModel(c),
     Disclosure: disclosureModel(c),
+    ConfigChange: configChangeModel(c),
     SeedRun: seedRunModel(c),
     ...programModels(c),
     ...indicatorModels(c),
