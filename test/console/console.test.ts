@@ -20,7 +20,7 @@ interface Canvas {
   getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
 }
 
-const ADMIN = ['registry:read', 'registry:write', 'registry:pii', 'partners:admin'];
+const ADMIN = ['registry:read', 'registry:write', 'registry:pii', 'partners:admin', 'audit:read'];
 const READ_ONLY = ['registry:read'];
 
 let w: CrvsWorld;
@@ -239,6 +239,13 @@ describe('web console', () => {
     await row.getByRole('button', { name: `Enable ${senderId}` }).click();
     await row.getByTestId('partner-status').filter({ hasText: 'active' }).waitFor();
     expect(await status()).toBe('active');
+
+    // Both changes are in the configuration audit under the page (this partner's, as the URL names it), as this operator's.
+    const audit = admin.page.getByTestId('config-changes');
+    await audit.locator('tbody tr').nth(1).waitFor();
+    const changes = await audit.locator('tbody tr').allTextContents();
+    expect(changes).toHaveLength(2);
+    for (const change of changes) expect(change).toMatch(new RegExp(`partner${senderId.replace(/[.]/g, '[.]')}updatedstatusconsole-operatorgraphqlapplied$`));
   });
 
   it('lists the registries the gateway calls, and disables and enables one', async () => {

@@ -85,7 +85,7 @@ export function App(): View {
       case 'households':
         return id ? html`<${HouseholdPage} id=${id} pii=${pii} />` : html`<${Households} route=${route} pii=${pii} />`;
       case 'partners':
-        return html`<${Partners} route=${route} />`;
+        return html`<${Partners} route=${route} canAudit=${can('audit:read')} />`;
       case 'crvs':
         return html`<${Crvs} route=${route} canWrite=${can('registry:write')} />`;
       case 'refresh':

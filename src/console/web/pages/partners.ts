@@ -1,7 +1,8 @@
 /**
  * Partners and their DCI traffic (partners:admin): async transactions with their callback delivery
  * (attempts, last failure), and subscriptions with their notifications, filtered by partner and state;
- * and the registries the gateway calls (data sources), each disabled or enabled again from here.
+ * and the registries the gateway calls (data sources), each disabled or enabled again from here. With
+ * audit:read too, the configuration audit of both: who changed what, when, and whether it took.
  */
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
@@ -112,6 +113,21 @@ interface Subscriptions {
   };
 }
 
+const CHANGES = `query ConfigChanges($name: String) { configChanges(filter: { name: $name }, first: 20) { id target name action fields by via outcome refusal at } }`;
+
+interface ConfigChange {
+  id: string;
+  target: string;
+  name: string;
+  action: string;
+  fields: string[];
+  by: string;
+  via: string;
+  outcome: string;
+  refusal: string | null;
+  at: string;
+}
+
 function Choice(props: { label: string; name: string; value: string; options: string[]; params: URLSearchParams }): View {
   const change = (event: Event) => {
     const next = Object.fromEntries(props.params);
@@ -127,14 +143,17 @@ function Choice(props: { label: string; name: string; value: string; options: st
   </label>`;
 }
 
-export function Partners(props: { route: Route }): View {
+export function Partners(props: { route: Route; canAudit: boolean }): View {
   const params = props.route.params;
   const p = (name: string) => params.get(name) || null;
   const partners = useQuery<{ partners: Partner[] }>(PARTNERS);
   const dataSources = useQuery<{ dataSources: DataSource[] }>(DATA_SOURCES);
   const transactions = useQuery<Transactions>(TRANSACTIONS, { senderId: p('sender'), action: p('action'), deliveryState: p('delivery'), after: p('txAfter') });
   const subscriptions = useQuery<Subscriptions>(SUBSCRIPTIONS, { senderId: p('sender'), status: p('subStatus'), after: p('subAfter') });
+  const changes = useQuery<{ configChanges: ConfigChange[] }>(props.canAudit ? CHANGES : null, { name: p('sender') });
   const senders = partners.data?.partners.map((partner) => partner.senderId) ?? [];
+  // A change made here shows at once in the audit below.
+  const changed = (loaded: { reload(): void }) => () => (loaded.reload(), changes.reload());
   const page = (name: string, cursor: string | null) => () => navigate('partners', { ...Object.fromEntries(params), [name]: cursor });
   return html`
     <${Section} title="Partners" loaded=${partners} testid="partners">
@@ -144,7 +163,7 @@ export function Partners(props: { route: Route }): View {
           (partner) => html`<tr key=${partner.senderId} data-sender=${partner.senderId} class=${partner.status === 'disabled' ? 'failed' : ''}>
             <td><a href=${`#/partners?sender=${encodeURIComponent(partner.senderId)}`}>${partner.senderId}</a></td><td>${partner.displayName}</td><td data-testid="partner-status">${partner.status}</td>
             <td>${partner.signingProfile}</td><td>${partner.scopes.join(' ')}</td><td class="num">${partner.rateLimitPerMinute}</td><td>${partner.callbackBase}</td>
-            <td><${StatusToggle} name=${partner.senderId} status=${partner.status} mutation=${SET_PARTNER_STATUS} variables=${{ senderId: partner.senderId }} onChanged=${partners.reload} /></td>
+            <td><${StatusToggle} name=${partner.senderId} status=${partner.status} mutation=${SET_PARTNER_STATUS} variables=${{ senderId: partner.senderId }} onChanged=${changed(partners)} /></td>
           </tr>`,
         )}</tbody>
       </table>`}
@@ -157,11 +176,24 @@ export function Partners(props: { route: Route }): View {
             <td>${source.name}</td><td>${source.kind}</td><td data-testid="data-source-status">${source.status}</td><td>${source.baseUrl}</td><td>${source.auth.type}</td><td>${source.signingProfile}</td>
             <td class="num">${source.timeoutMs}</td><td class="num">${source.rateLimitPerMinute}</td><td class="num">${source.maxItemsPerEnvelope}</td><td class="num">${source.breakerCoolDownSeconds}</td><td data-testid="data-source-circuit">${orDash(source.circuit?.replace('_', '-'))}</td>
             <td>${dateTime(source.updatedAt)}</td>
-            <td><${StatusToggle} name=${source.name} status=${source.status} mutation=${SET_DATA_SOURCE_STATUS} variables=${{ name: source.name }} onChanged=${dataSources.reload} /></td>
+            <td><${StatusToggle} name=${source.name} status=${source.status} mutation=${SET_DATA_SOURCE_STATUS} variables=${{ name: source.name }} onChanged=${changed(dataSources)} /></td>
           </tr>`,
         )}</tbody>
       </table>`}
     <//>
+    ${props.canAudit
+      ? html`<${Section} title=${p('sender') ? `Configuration changes of ${p('sender')}` : 'Configuration changes (partners and data sources)'} loaded=${changes} testid="config-changes">
+          ${(data: { configChanges: ConfigChange[] }) => html`<table class="rows">
+            <thead><tr><th>When</th><th>What</th><th>Name</th><th>Change</th><th>Fields</th><th>By</th><th>Through</th><th>Outcome</th></tr></thead>
+            <tbody>${data.configChanges.map(
+              (c) => html`<tr key=${c.id} class=${c.outcome === 'applied' ? '' : 'failed'}>
+                <td>${dateTime(c.at)}</td><td>${c.target.replace('_', ' ')}</td><td>${c.name}</td><td>${c.action.replace('_', ' ')}</td><td>${c.fields.join(', ') || '—'}</td>
+                <td>${c.by}</td><td>${c.via}</td><td data-testid="change-outcome">${c.outcome}${c.refusal ? ` (${c.refusal})` : ''}</td>
+              </tr>`,
+            )}</tbody>
+          </table>`}
+        <//>`
+      : null}
     <form class="search filters" onSubmit=${(e: Event) => e.preventDefault()}>
       <${Choice} label="Partner" name="sender" value=${p('sender') ?? ''} options=${senders} params=${params} />
       <${Choice} label="Action" name="action" value=${p('action') ?? ''} options=${['search', 'subscribe', 'unsubscribe', 'txn_status', 'receipt']} params=${params} />
