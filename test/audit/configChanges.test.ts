@@ -55,6 +55,8 @@ describe('the configuration audit', () => {
     for (const value of [NEW_JWKS_URL, 'ftp://', secret]) expect(stored).not.toContain(value);
 
     expect(await changesOf({ name: 'nobody.example.org' })).toEqual([expect.objectContaining({ action: 'disabled', outcome: 'refused', refusal: 'NOT_FOUND' })]);
+    expect(onlyError(await t.gql(DISABLE_PARTNER, { senderId: '' }, admin)).extensions).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await changesOf({ name: '' })).toEqual([expect.objectContaining({ name: '', action: 'disabled', outcome: 'refused', refusal: 'NOT_FOUND' })]);
     expect((await changesOf({ target: 'partner', name: 'spmis.example.org' }, 2)).map((c: { action: string }) => c.action)).toEqual(['disabled', 'secret_rotated']);
   });
 

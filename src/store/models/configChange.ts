@@ -37,7 +37,8 @@ export interface ConfigChangeDoc {
 const configChangeSchema = new Schema<ConfigChangeDoc>(
   {
     target: { type: String, required: true, enum: CHANGE_TARGETS },
-    name: { type: String, required: true },
+    // Not `required`: mongoose refuses '' then, and a refused change to the partner '' is on record too.
+    name: { type: String, default: '' },
     action: { type: String, required: true, enum: CHANGE_ACTIONS },
     fields: { type: [String], default: [] },
     by: { type: String, required: true },
