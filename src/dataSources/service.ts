@@ -146,10 +146,20 @@ export type DataSourceUpdate = { [K in Exclude<keyof DataSourceInput, 'name' | '
  * Changes only what is given: where the registry is (it moved), our credentials there (rotated), its
  * keys, how it is called, whether it is used (`status`). Each field is checked as at creation, and
  * the data source as a whole after the change. Clients built before are rebuilt on their next use.
+ * A change that depends on the current settings (one quirk among the others) is given as a function
+ * of them: it is computed from the same read that the write is guarded by, so no change made in
+ * between is lost.
  */
-export async function updateDataSource(models: DataSourceModels, settings: DataSourceSettings, name: string, raw: DataSourceUpdate, now: Date): Promise<DataSourceDoc> {
+export async function updateDataSource(
+  models: DataSourceModels,
+  settings: DataSourceSettings,
+  name: string,
+  update: DataSourceUpdate | ((current: DataSourceDoc) => DataSourceUpdate),
+  now: Date,
+): Promise<DataSourceDoc> {
   const current = await findDataSource(models, name);
   if (!current) throw unknownDataSource(name);
+  const raw = typeof update === 'function' ? update(current) : update;
   const changes: Partial<DataSourceDoc> = {};
   for (const field of Object.keys(FIELD) as (keyof typeof FIELD)[]) {
     const value = raw[field];

@@ -193,6 +193,30 @@ describe('data sources', () => {
     expect(missing.stderr).toContain('NOT_SET_ANYWHERE');
   });
 
+  it('datasources update changes the quirks named, each on its own, and keeps the others (even those set over GraphQL only)', async () => {
+    const run = (...args: string[]) => runCli(['datasources', 'update', '--name', 'cli-dr', ...args], w.t.dataDir);
+    const quirksOf = (printed: { stdout: string }) => JSON.parse(printed.stdout).quirks;
+
+    const codeAlone = await run('--consent-code', 'CG');
+    expect(codeAlone).toMatchObject({ code: 1, stdout: '' });
+    expect(codeAlone.stderr).toContain('BAD_USER_INPUT: --consent-purpose: is needed too: the data source has no consent block yet');
+
+    expect(quirksOf(await run('--consent-purpose', 'Eligibility', '--consent-code', 'CG', '--locale', 'eng'))).toEqual({ consent: { purposeText: 'Eligibility', purposeCode: 'CG' }, locale: 'eng', lowerCaseEventTypes: false });
+    // A reference URI only GraphQL can set survives a CLI change of the code beside it.
+    const refUri = 'https://registry.example.org/purposes/cg';
+    ok(await w.t.gql(UPDATE, { name: 'cli-dr', input: { quirks: { consent: { purposeText: 'Eligibility', purposeCode: 'CG', purposeRefUri: refUri }, locale: 'eng' } } }, admin));
+    expect(quirksOf(await run('--consent-code', 'CG-2', '--lower-case-event-types'))).toEqual({ consent: { purposeText: 'Eligibility', purposeCode: 'CG-2', purposeRefUri: refUri }, locale: 'eng', lowerCaseEventTypes: true });
+    expect(quirksOf(await run('--no-locale', '--no-consent'))).toEqual({ lowerCaseEventTypes: true });
+
+    const both = await run('--no-consent', '--consent-purpose', 'x');
+    expect(both).toMatchObject({ code: 1, stdout: '' });
+    expect(both.stderr).toContain('--no-consent removes the consent block');
+    const badLocale = await run('--locale', 'english');
+    expect(badLocale.stderr).toContain('BAD_USER_INPUT: quirks.locale: must be an ISO 639-3 code');
+    expect(quirksOf(await run('--no-lower-case-event-types'))).toEqual({ lowerCaseEventTypes: false });
+    expect(ok(await w.t.gql(`{ dataSource(name: "cli-dr") { quirks { locale lowerCaseEventTypes consent { purposeCode } } } }`, {}, admin)).dataSource.quirks).toEqual({ locale: null, lowerCaseEventTypes: false, consent: null });
+  });
+
   it('gives a working client with the secret opened, and refuses calls once disabled', async () => {
     const client = await clients.client('crvs-sandbox');
     const [answer] = await client.search([byBrn(w.sandbox.data.births[0].brn)]);

@@ -1,7 +1,9 @@
 import { Command, Option } from 'commander';
 import { SecretBox } from '../../dataSources/secretBox';
 import { addDataSource, DataSourceInput, DataSourceUpdate, disableDataSource, listDataSources, publicDataSource, updateDataSource } from '../../dataSources/service';
-import { DATA_SOURCE_STATUSES } from '../../store/models/dataSource';
+import { DATA_SOURCE_STATUSES, type DataSourceDoc, type DataSourceQuirksDoc } from '../../store/models/dataSource';
+import type { QuirksInput } from '../../dataSources/input';
+import { badInput } from '../../errors';
 import type { DataSourceSettings } from '../../dataSources/settings';
 import type { RegistryModels } from '../../store/models';
 import { REGISTRY_KINDS } from '../../../adapters/dci/client/dataSource';
@@ -86,6 +88,32 @@ interface AddOptions extends SourceOptions {
   lowerCaseEventTypes?: boolean;
 }
 
+/** `update`'s quirk flags: each changes one quirk (`--no-…` removes or turns it off); consent is false for --no-consent. */
+interface QuirkOptions {
+  consentPurpose?: string;
+  consentCode?: string;
+  consent?: boolean;
+  locale?: string | false;
+  lowerCaseEventTypes?: boolean;
+}
+
+/** The quirks after the flags given, from the current ones; undefined when no quirk flag is given. */
+function quirksChange(opts: QuirkOptions): ((current: DataSourceQuirksDoc) => QuirksInput) | undefined {
+  const consentGiven = opts.consentPurpose !== undefined || opts.consentCode !== undefined;
+  if (consentGiven && opts.consent === false) throw new Error('--no-consent removes the consent block: give it without --consent-purpose and --consent-code');
+  if (!consentGiven && opts.consent !== false && opts.locale === undefined && opts.lowerCaseEventTypes === undefined) return undefined;
+  return (current) => {
+    let consent = opts.consent === false ? null : (current.consent ?? null);
+    if (consentGiven) {
+      if (!consent && (opts.consentPurpose === undefined || opts.consentCode === undefined)) {
+        throw badInput(opts.consentPurpose === undefined ? '--consent-purpose' : '--consent-code', 'is needed too: the data source has no consent block yet');
+      }
+      consent = { ...consent, purposeText: opts.consentPurpose ?? consent!.purposeText, purposeCode: opts.consentCode ?? consent!.purposeCode };
+    }
+    return { consent, locale: opts.locale === false ? null : (opts.locale ?? current.locale ?? null), lowerCaseEventTypes: opts.lowerCaseEventTypes ?? current.lowerCaseEventTypes };
+  };
+}
+
 export function registerDataSources(program: Command): void {
   const cmd = program.command('datasources').description('manage the partner registries the gateway consumes (outbound DCI client)');
 
@@ -141,16 +169,28 @@ export function registerDataSources(program: Command): void {
     .option('--sender-id <id>', 'our sender id at the registry');
   withAuthOptions(update, '', 'replaces our credentials at the registry (none removes them), with the auth options below');
   withKeyOptions(update, true);
-  withTuningOptions(update, false).action(async (opts: SourceOptions & { status?: string; baseUrl?: string }) => {
-    const changes: DataSourceUpdate = {
-      ...sourceFieldsOf(opts),
-      status: opts.status,
-      baseUrl: opts.baseUrl,
-      auth: authFromOptions(opts, ''),
-    };
-    if (Object.values(changes).every((v) => v === undefined)) throw new Error('datasources update: give at least one option to change besides --name (see --help)');
-    print(publicDataSource(await changeDataSource({ name: opts.name, action: 'updated', input: changes }, (models, settings) => updateDataSource(models, settings, opts.name, changes, new Date()))));
-  });
+  withTuningOptions(update, false)
+    .option('--consent-purpose <text>', 'quirk: the consent block purpose text added to every search item')
+    .option('--consent-code <code>', 'quirk: the consent block purpose code')
+    .option('--no-consent', 'quirk: no consent block any more')
+    .option('--locale <code>', 'quirk: ISO 639-3 locale added to every search item')
+    .option('--no-locale', 'quirk: no locale any more')
+    .option('--lower-case-event-types', 'quirk: send reg_event_type in lower case (OpenCRVS)')
+    .option('--no-lower-case-event-types', 'quirk: send reg_event_type as the standard writes it')
+    .action(async (opts: SourceOptions & QuirkOptions & { status?: string; baseUrl?: string }) => {
+      const changes: DataSourceUpdate = {
+        ...sourceFieldsOf(opts),
+        status: opts.status,
+        baseUrl: opts.baseUrl,
+        auth: authFromOptions(opts, ''),
+      };
+      const quirks = quirksChange(opts);
+      if (Object.values(changes).every((v) => v === undefined) && !quirks) throw new Error('datasources update: give at least one option to change besides --name (see --help)');
+      // The quirks not named keep their current values, read with the rest of the data source.
+      const update = (current: DataSourceDoc) => ({ ...changes, ...(quirks && { quirks: quirks(current.quirks) }) });
+      const input = { ...changes, ...(quirks && { quirks: {} }) };
+      print(publicDataSource(await changeDataSource({ name: opts.name, action: 'updated', input }, (models, settings) => updateDataSource(models, settings, opts.name, update, new Date()))));
+    });
 
   cmd
     .command('disable')
