@@ -105,10 +105,12 @@ function quirksChange(opts: QuirkOptions): ((current: DataSourceQuirksDoc) => Qu
   return (current) => {
     let consent = opts.consent === false ? null : (current.consent ?? null);
     if (consentGiven) {
-      if (!consent && (opts.consentPurpose === undefined || opts.consentCode === undefined)) {
-        throw badInput(opts.consentPurpose === undefined ? '--consent-purpose' : '--consent-code', 'is needed too: the data source has no consent block yet');
+      const purposeText = opts.consentPurpose ?? consent?.purposeText;
+      const purposeCode = opts.consentCode ?? consent?.purposeCode;
+      if (purposeText === undefined || purposeCode === undefined) {
+        throw badInput(purposeText === undefined ? '--consent-purpose' : '--consent-code', 'is needed too: the data source has no consent block yet');
       }
-      consent = { ...consent, purposeText: opts.consentPurpose ?? consent!.purposeText, purposeCode: opts.consentCode ?? consent!.purposeCode };
+      consent = { ...consent, purposeText, purposeCode };
     }
     return { consent, locale: opts.locale === false ? null : (opts.locale ?? current.locale ?? null), lowerCaseEventTypes: opts.lowerCaseEventTypes ?? current.lowerCaseEventTypes };
   };
@@ -188,8 +190,9 @@ export function registerDataSources(program: Command): void {
       if (Object.values(changes).every((v) => v === undefined) && !quirks) throw new Error('datasources update: give at least one option to change besides --name (see --help)');
       // The quirks not named keep their current values, read with the rest of the data source.
       const update = (current: DataSourceDoc) => ({ ...changes, ...(quirks && { quirks: quirks(current.quirks) }) });
-      const input = { ...changes, ...(quirks && { quirks: {} }) };
-      print(publicDataSource(await changeDataSource({ name: opts.name, action: 'updated', input }, (models, settings) => updateDataSource(models, settings, opts.name, update, new Date()))));
+      // The configuration audit keeps the names of the fields given, not their values.
+      const given = { ...changes, ...(quirks && { quirks }) };
+      print(publicDataSource(await changeDataSource({ name: opts.name, action: 'updated', input: given }, (models, settings) => updateDataSource(models, settings, opts.name, update, new Date()))));
     });
 
   cmd
