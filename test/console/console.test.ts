@@ -224,8 +224,10 @@ describe('web console', () => {
     await admin.page.goto(`${w.gateway.url}/console/#/partners`);
     await admin.page.getByTestId('partners').getByRole('link', { name: senderId }).click();
     await admin.page.waitForURL(/sender=/);
-    await admin.page.getByTestId('partners').getByRole('link', { name: senderId }).waitFor();
-    expect(await admin.page.locator('select[name="sender"]').inputValue()).toBe(senderId);
+    // The page follows the URL on its hashchange event, after the URL has changed: wait for the filter to show the partner.
+    const sender = admin.page.locator('select[name="sender"]');
+    await waitFor(async () => (await sender.inputValue()) === senderId, 10_000).catch(() => undefined);
+    expect(await sender.inputValue()).toBe(senderId);
     await admin.page.getByTestId('transactions').getByText(/\d+ transactions/).waitFor();
     await admin.page.getByTestId('subscriptions').getByText(/\d+ subscriptions/).waitFor();
     await admin.screenshot('partners');
