@@ -88,6 +88,21 @@ interface AddOptions extends SourceOptions {
   lowerCaseEventTypes?: boolean;
 }
 
+/** The quirks `add` and `update` take; `update` also takes a `--no-…` form of each, which removes it or turns it off. */
+function withQuirkOptions(command: Command, forUpdate: boolean): Command {
+  command
+    .option('--consent-purpose <text>', 'quirk: the consent block purpose text added to every search item')
+    .option('--consent-code <code>', 'quirk: the consent block purpose code')
+    .option('--locale <code>', 'quirk: ISO 639-3 locale added to every search item')
+    // No default on update: left out, the quirk stays as it is.
+    .option('--lower-case-event-types', 'quirk: send reg_event_type in lower case (OpenCRVS)', forUpdate ? undefined : false);
+  if (!forUpdate) return command;
+  return command
+    .option('--no-consent', 'quirk: no consent block any more')
+    .option('--no-locale', 'quirk: no locale any more')
+    .option('--no-lower-case-event-types', 'quirk: send reg_event_type as the standard writes it');
+}
+
 /** `update`'s quirk flags: each changes one quirk (`--no-…` removes or turns it off); consent is false for --no-consent. */
 interface QuirkOptions {
   consentPurpose?: string;
@@ -130,12 +145,7 @@ export function registerDataSources(program: Command): void {
     .option('--sender-id <id>', 'our sender id at the registry (default: DCI_SENDER_ID)');
   withAuthOptions(add, '', 'how we authenticate', 'none');
   withKeyOptions(add, false);
-  withTuningOptions(add, true)
-    .option('--consent-purpose <text>', 'quirk: consent block purpose text added to every search item')
-    .option('--consent-code <code>', 'quirk: consent block purpose code')
-    .option('--locale <code>', 'quirk: ISO 639-3 locale added to every search item')
-    .option('--lower-case-event-types', 'quirk: send reg_event_type in lower case (OpenCRVS)', false)
-    .action(async (opts: AddOptions) => {
+  withQuirkOptions(withTuningOptions(add, true), false).action(async (opts: AddOptions) => {
       const input: DataSourceInput = {
         ...sourceFieldsOf(opts),
         name: opts.name,
@@ -171,15 +181,7 @@ export function registerDataSources(program: Command): void {
     .option('--sender-id <id>', 'our sender id at the registry');
   withAuthOptions(update, '', 'replaces our credentials at the registry (none removes them), with the auth options below');
   withKeyOptions(update, true);
-  withTuningOptions(update, false)
-    .option('--consent-purpose <text>', 'quirk: the consent block purpose text added to every search item')
-    .option('--consent-code <code>', 'quirk: the consent block purpose code')
-    .option('--no-consent', 'quirk: no consent block any more')
-    .option('--locale <code>', 'quirk: ISO 639-3 locale added to every search item')
-    .option('--no-locale', 'quirk: no locale any more')
-    .option('--lower-case-event-types', 'quirk: send reg_event_type in lower case (OpenCRVS)')
-    .option('--no-lower-case-event-types', 'quirk: send reg_event_type as the standard writes it')
-    .action(async (opts: SourceOptions & QuirkOptions & { status?: string; baseUrl?: string }) => {
+  withQuirkOptions(withTuningOptions(update, false), true).action(async (opts: SourceOptions & QuirkOptions & { status?: string; baseUrl?: string }) => {
       const changes: DataSourceUpdate = {
         ...sourceFieldsOf(opts),
         status: opts.status,
@@ -200,6 +202,7 @@ export function registerDataSources(program: Command): void {
     .description('disable a data source; prints it as JSON')
     .requiredOption('--name <name>', 'the data source to disable')
     .action(async (opts: { name: string }) => {
-      print(publicDataSource(await changeDataSource({ name: opts.name, action: 'disabled' }, (models) => disableDataSource(models, opts.name, new Date()))));
+      // Without the secret box: disabling seals nothing (opening it creates its key file in DATA_DIR on first use).
+      print(publicDataSource(await withRecordedChange({ target: 'data_source', name: opts.name, action: 'disabled' }, ({ models }) => disableDataSource(models, opts.name, new Date()))));
     });
 }

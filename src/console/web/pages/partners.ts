@@ -187,7 +187,7 @@ export function Partners(props: { route: Route; canAudit: boolean }): View {
             <thead><tr><th>When</th><th>What</th><th>Name</th><th>Change</th><th>Fields</th><th>By</th><th>Through</th><th>Outcome</th></tr></thead>
             <tbody>${data.configChanges.map(
               (c) => html`<tr key=${c.id} class=${c.outcome === 'applied' ? '' : 'failed'}>
-                <td>${dateTime(c.at)}</td><td>${c.target.replace('_', ' ')}</td><td>${c.name}</td><td>${c.action.replace('_', ' ')}</td><td>${c.fields.join(', ') || '—'}</td>
+                <td>${dateTime(c.at)}</td><td>${c.target.replace('_', ' ')}</td><td>${c.name}</td><td>${c.action.replace('_', ' ')}</td><td>${orDash(c.fields.join(', '))}</td>
                 <td>${c.by}</td><td>${c.via}</td><td data-testid="change-outcome">${c.outcome}${c.refusal ? ` (${c.refusal})` : ''}</td>
               </tr>`,
             )}</tbody>
