@@ -73,7 +73,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     throw opts.mongodbUri ? new MongoUnreachableError(opts.mongodbUri, error) : error;
   }
   // A busy engine answers the ping late but goes on answering the gateway's own commands.
-  const pool = watchPool(connection.getClient(), () => liveness.noteProgress());
+  const pool = watchPool(connection.getClient(), (sentAt) => liveness.noteProgress(sentAt));
   return {
     connection,
     engine,

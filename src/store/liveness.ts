@@ -6,7 +6,7 @@
  * and imports longer. So the question is asked apart from that work: a ping on a client of its own
  * (one connection, short timeouts), never queued behind the main pool's slow queries. A ping can
  * still wait behind them inside the engine (mongo-java-server serves a few connections per thread):
- * a database that finished any other command while the ping waited is busy, not stalled.
+ * a database that answered any other command sent after the ping was asked is busy, not stalled.
  */
 import mongoose from 'mongoose';
 import { GatewayError } from '../errors';
@@ -55,9 +55,9 @@ export class DatabaseLiveness {
     return this.pinging;
   }
 
-  /** The database just answered another command of this gateway's: it is answering. */
-  noteProgress(): void {
-    this.lastProgress = Date.now();
+  /** The database answered another command of this gateway's, one sent at `sentAt`: it was running then. */
+  noteProgress(sentAt: number): void {
+    this.lastProgress = Math.max(this.lastProgress, sentAt);
   }
 
   async close(): Promise<void> {

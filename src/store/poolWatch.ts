@@ -7,7 +7,9 @@
  * A command holds a pooled connection from check-out to check-in, so check-outs count round trips,
  * and a check-in means the database answered (an error reply is an answer too), unless the pool was
  * cleared meanwhile: the driver interrupts the commands in flight on a server that stopped answering,
- * and those check-ins must not count as answers.
+ * and those check-ins must not count as answers. An answer is dated by its command's check-out: a
+ * reply read late (this process was busy) may have been written before the database stopped, and
+ * only the check-out time proves the database was still running after it.
  */
 import type mongoose from 'mongoose';
 
@@ -16,23 +18,23 @@ export interface PoolWatch {
   commands(): number;
 }
 
-export function watchPool(client: mongoose.mongo.MongoClient, onAnswer: () => void): PoolWatch {
+export function watchPool(client: mongoose.mongo.MongoClient, onAnswer: (sentAt: number) => void): PoolWatch {
   let commands = 0;
   let clears = 0;
-  const clearsAtCheckOut = new Map<string, number>();
+  const checkOuts = new Map<string, { clears: number; at: number }>();
   // Connection ids are unique within one server's pool; with a replica set there is a pool per server.
   const connection = (event: mongoose.mongo.ConnectionCheckedInEvent | mongoose.mongo.ConnectionCheckedOutEvent) => `${event.address}/${event.connectionId}`;
   client.on('connectionCheckedOut', (event) => {
     commands += 1;
-    clearsAtCheckOut.set(connection(event), clears);
+    checkOuts.set(connection(event), { clears, at: Date.now() });
   });
   client.on('connectionPoolCleared', () => {
     clears += 1;
   });
   client.on('connectionCheckedIn', (event) => {
-    const clearsBefore = clearsAtCheckOut.get(connection(event));
-    clearsAtCheckOut.delete(connection(event));
-    if (clearsBefore === clears) onAnswer();
+    const checkOut = checkOuts.get(connection(event));
+    checkOuts.delete(connection(event));
+    if (checkOut?.clears === clears) onAnswer(checkOut.at);
   });
   return { commands: () => commands };
 }
