@@ -12,38 +12,49 @@ import { secretFromEnv } from './runtime';
 /** '' gives `--auth`, `--token-env`…; 'callback' gives `--callback-auth`, `--callback-token-env`…. */
 export type AuthPrefix = '' | 'callback';
 
+/** Each detail belongs to one type of credential; credential-location is oauth2's too. */
 const DETAILS = [
-  { name: 'token-env', arg: '<VAR>', help: 'bearer: environment variable holding the static token', secret: 'token' },
-  { name: 'token-url', arg: '<url>', help: 'oauth2: the token endpoint', field: 'tokenUrl' },
-  { name: 'client-id', arg: '<id>', help: 'oauth2: our client id there', field: 'clientId' },
-  { name: 'client-secret-env', arg: '<VAR>', help: 'oauth2: environment variable holding our client secret', secret: 'clientSecret' },
-  { name: 'scope', arg: '<scope>', help: 'oauth2: scope to request', field: 'scope' },
+  { name: 'token-env', arg: '<VAR>', type: 'bearer', help: 'environment variable holding the static token', secret: 'token' },
+  { name: 'token-url', arg: '<url>', type: 'oauth2', help: 'the token endpoint', field: 'tokenUrl' },
+  { name: 'client-id', arg: '<id>', type: 'oauth2', help: 'our client id there', field: 'clientId' },
+  { name: 'client-secret-env', arg: '<VAR>', type: 'oauth2', help: 'environment variable holding our client secret', secret: 'clientSecret' },
+  { name: 'scope', arg: '<scope>', type: 'oauth2', help: 'scope to request', field: 'scope' },
+  { name: 'credential-location', arg: '<where>', type: 'oauth2', help: 'where the credentials go (default: body)', field: 'credentialLocation' },
 ] as const;
 
 const flag = (prefix: AuthPrefix, name: string) => `--${prefix ? `${prefix}-` : ''}${name}`;
 /** The property commander gives an option: `--callback-token-env` is `callbackTokenEnv`. */
 const key = (prefix: AuthPrefix, name: string) => flag(prefix, name).slice(2).replace(/-(.)/g, (_, c: string) => c.toUpperCase());
 
-/** `byDefault` makes the type optional (create); without it, the type is given or the credentials stay (update). */
+/**
+ * `byDefault` (create) names the type used when none is given, in the help only: a type the operator
+ * did not give is left out of the input, so the configuration audit does not record it as given.
+ */
 export function withAuthOptions(command: Command, prefix: AuthPrefix, help: string, byDefault?: string): Command {
-  const type = new Option(`${flag(prefix, 'auth')} <type>`, help).choices([...AUTH_TYPES]);
-  command.addOption(byDefault ? type.default(byDefault) : type);
-  for (const d of DETAILS) command.option(`${flag(prefix, d.name)} ${d.arg}`, d.help);
-  return command.addOption(new Option(`${flag(prefix, 'credential-location')} <where>`, 'oauth2: where the credentials go (default: body)').choices([...CREDENTIAL_LOCATIONS]));
+  command.addOption(new Option(`${flag(prefix, 'auth')} <type>`, byDefault ? `${help} (default: ${byDefault})` : help).choices([...AUTH_TYPES]));
+  for (const d of DETAILS) {
+    const option = new Option(`${flag(prefix, d.name)} ${d.arg}`, `${d.type}: ${d.help}`);
+    command.addOption(d.name === 'credential-location' ? option.choices([...CREDENTIAL_LOCATIONS]) : option);
+  }
+  return command;
 }
 
-/** The credentials the options give, or undefined when no type is given (then no detail may be). */
+/**
+ * The credentials the options give, or undefined when no type is given (then no detail may be). A
+ * detail of another type than the one given is refused, not dropped.
+ */
 export function authFromOptions(opts: object, prefix: AuthPrefix): OutboundAuthInput | undefined {
   const values = opts as Record<string, string | undefined>;
   const type = values[key(prefix, 'auth')];
-  const location = values[key(prefix, 'credential-location')];
+  const given = DETAILS.filter((d) => values[key(prefix, d.name)] !== undefined);
   if (type === undefined) {
-    const given = [...DETAILS.map((d) => d.name), 'credential-location'].filter((name) => values[key(prefix, name)] !== undefined);
-    if (given.length > 0) throw new Error(`${flag(prefix, given[0])} replaces the credentials as a whole: give ${flag(prefix, 'auth')} with it`);
+    if (given.length > 0) throw new Error(`${flag(prefix, given[0].name)} replaces the credentials as a whole: give ${flag(prefix, 'auth')} with it`);
     return undefined;
   }
-  const auth: OutboundAuthInput = { type, credentialLocation: location };
-  for (const d of DETAILS) {
+  const foreign = given.find((d) => d.type !== type);
+  if (foreign) throw new Error(`${flag(prefix, foreign.name)} is a detail of ${flag(prefix, 'auth')} ${foreign.type}, not of ${type}`);
+  const auth: OutboundAuthInput = { type };
+  for (const d of given) {
     const value = values[key(prefix, d.name)];
     if ('secret' in d) auth[d.secret] = secretFromEnv(value, flag(prefix, d.name));
     else auth[d.field] = value;

@@ -101,10 +101,24 @@ describe('data sources', () => {
     const refused = await runCli([...args, '--breaker-cool-down', '0'], w.t.dataDir);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('--breaker-cool-down');
+    // Options that would be dropped are refused: a consent code without its purpose, a detail of another credential type.
+    const codeAlone = await runCli([...args, '--consent-code', 'CG'], w.t.dataDir);
+    expect(codeAlone).toMatchObject({ code: 1, stdout: '' });
+    expect(codeAlone.stderr).toContain('--consent-purpose: is needed too: the data source has no consent block yet');
+    const foreign = await runCli([...args, '--auth', 'none', '--client-id', 'gw'], w.t.dataDir);
+    expect(foreign).toMatchObject({ code: 1, stdout: '' });
+    expect(foreign.stderr).toContain('--client-id is a detail of --auth oauth2, not of none');
     const added = await runCli([...args, '--breaker-cool-down', '7'], w.t.dataDir);
     expect(added).toMatchObject({ code: 0 });
-    expect(JSON.parse(added.stdout)).toMatchObject({ name: 'cli-dr', kind: 'dr', breakerCoolDownSeconds: 7 });
+    expect(JSON.parse(added.stdout)).toMatchObject({ name: 'cli-dr', kind: 'dr', breakerCoolDownSeconds: 7, auth: { type: 'none' }, quirks: { lowerCaseEventTypes: false } });
     expect(ok(await w.t.gql(`{ dataSource(name: "cli-dr") { breakerCoolDownSeconds } }`, {}, admin)).dataSource.breakerCoolDownSeconds).toBe(7);
+    // The audit records the options given, not the credentials and quirks left at their defaults.
+    const changes = await runCli(['audit', 'changes', '--target', 'data_source', '--name', 'cli-dr'], w.t.dataDir);
+    expect(JSON.parse(changes.stdout)).toMatchObject({
+      action: 'created',
+      fields: ['baseUrl', 'breakerCoolDownSeconds', 'callbackBase', 'jwksUrl', 'kind', 'name', 'receiverId'],
+      outcome: 'applied',
+    });
   });
 
   it('is tuned by an admin (updateDataSource, datasources update): only the settings given, for the next call on', async () => {

@@ -174,6 +174,26 @@ describe('dci-gateway partners add --callback-auth', () => {
     expect(await stored('missing.example.org')).toBeNull();
   }, 120_000);
 
+  it('refuses a detail of another type, or without a type, instead of dropping it, and registers nothing', async () => {
+    const foreign = await add('foreign.example.org', '--callback-auth', 'bearer', '--callback-token-env', 'TEST_CALLBACK_TOKEN', '--callback-credential-location', 'basic');
+    expect(foreign).toMatchObject({ code: 1, stdout: '' });
+    expect(foreign.stderr).toContain('--callback-credential-location is a detail of --callback-auth oauth2, not of bearer');
+    const untyped = await add('untyped.example.org', '--callback-token-env', 'TEST_CALLBACK_TOKEN');
+    expect(untyped).toMatchObject({ code: 1, stdout: '' });
+    expect(untyped.stderr).toContain('--callback-token-env replaces the credentials as a whole: give --callback-auth with it');
+    expect(await stored('foreign.example.org')).toBeNull();
+    expect(await stored('untyped.example.org')).toBeNull();
+  }, 120_000);
+
+  it('records as given only the options given: the callback type and --pii left at their defaults are not', async () => {
+    expect(await add('defaults.example.org')).toMatchObject({ code: 0 });
+    const partner = await stored('defaults.example.org');
+    expect(partner).toMatchObject({ callbackAuth: { type: 'none' }, disclosure: expect.objectContaining({ names: 'masked', identifiers: 'masked' }) });
+    const changes = await runCli(['audit', 'changes', '--target', 'partner', '--name', 'defaults.example.org'], dataDir);
+    expect(changes).toMatchObject({ code: 0 });
+    expect(JSON.parse(changes.stdout)).toMatchObject({ action: 'created', fields: ['callbackBase', 'publicKeys', 'senderId'], via: 'cli', outcome: 'applied' });
+  }, 120_000);
+
   it('partners update --callback-auth replaces the credentials as a whole; its details alone are refused', async () => {
     const partial = await runCli(['partners', 'update', '--sender-id', 'spp.example.org', '--callback-client-id', 'gw'], dataDir);
     expect(partial).toMatchObject({ code: 1, stdout: '' });

@@ -77,15 +77,11 @@ const sourceFieldsOf = (opts: SourceOptions) => ({
   breakerCoolDownSeconds: opts.breakerCoolDown,
 });
 
-interface AddOptions extends SourceOptions {
+interface AddOptions extends SourceOptions, QuirkOptions {
   kind: string;
   baseUrl: string;
   receiverId: string;
   callbackBase: string;
-  consentPurpose?: string;
-  consentCode?: string;
-  locale?: string;
-  lowerCaseEventTypes?: boolean;
 }
 
 /** The quirks `add` and `update` take; `update` also takes a `--no-…` form of each, which removes it or turns it off. */
@@ -94,8 +90,8 @@ function withQuirkOptions(command: Command, forUpdate: boolean): Command {
     .option('--consent-purpose <text>', 'quirk: the consent block purpose text added to every search item')
     .option('--consent-code <code>', 'quirk: the consent block purpose code')
     .option('--locale <code>', 'quirk: ISO 639-3 locale added to every search item')
-    // No default on update: left out, the quirk stays as it is.
-    .option('--lower-case-event-types', 'quirk: send reg_event_type in lower case (OpenCRVS)', forUpdate ? undefined : false);
+    // No default: left out, the quirk stays as it is (update) or off (add), and is not recorded as given.
+    .option('--lower-case-event-types', 'quirk: send reg_event_type in lower case (OpenCRVS)');
   if (!forUpdate) return command;
   return command
     .option('--no-consent', 'quirk: no consent block any more')
@@ -103,7 +99,7 @@ function withQuirkOptions(command: Command, forUpdate: boolean): Command {
     .option('--no-lower-case-event-types', 'quirk: send reg_event_type as the standard writes it');
 }
 
-/** `update`'s quirk flags: each changes one quirk (`--no-…` removes or turns it off); consent is false for --no-consent. */
+/** The quirk flags: each changes one quirk (`--no-…`, update only, removes or turns it off); consent is false for --no-consent. */
 interface QuirkOptions {
   consentPurpose?: string;
   consentCode?: string;
@@ -111,6 +107,9 @@ interface QuirkOptions {
   locale?: string | false;
   lowerCaseEventTypes?: boolean;
 }
+
+/** A new data source's quirks before its flags: none. */
+const NO_QUIRKS: DataSourceQuirksDoc = { lowerCaseEventTypes: false };
 
 /** The quirks after the flags given, from the current ones; undefined when no quirk flag is given. */
 function quirksChange(opts: QuirkOptions): ((current: DataSourceQuirksDoc) => QuirksInput) | undefined {
@@ -154,11 +153,7 @@ export function registerDataSources(program: Command): void {
         receiverId: opts.receiverId,
         callbackBase: opts.callbackBase,
         auth: authFromOptions(opts, ''),
-        quirks: {
-          ...(opts.consentPurpose && { consent: { purposeText: opts.consentPurpose, purposeCode: opts.consentCode ?? '' } }),
-          locale: opts.locale,
-          lowerCaseEventTypes: opts.lowerCaseEventTypes,
-        },
+        quirks: quirksChange(opts)?.(NO_QUIRKS),
       };
       print(publicDataSource(await changeDataSource({ name: opts.name, action: 'created', input }, (models, settings) => addDataSource(models, settings, input, new Date()))));
     });

@@ -129,7 +129,7 @@ export function registerPartners(program: Command): void {
     .option('--encryption-jwk-file <file>', "file with the partner's public encryption JWK (use enc), or its JWKS")
     .addOption(new Option('--encryption-policy <policy>', ENCRYPTION_POLICY_HELP).choices([...ENCRYPTION_POLICIES]))
     .option('--name <text>', 'display name (default: the sender id)')
-    .option('--pii', 'start the disclosure from every field given (default: names, birth date, address line, phone, e-mail and identifier values masked)', false)
+    .option('--pii', 'start the disclosure from every field given (default: names, birth date, address line, phone, e-mail and identifier values masked)')
     .option('--disclose <field=level...>', DISCLOSE_HELP)
     .option('--purposes <codes...>', `${PURPOSES_HELP} (default: none, purposes recorded but not checked)`)
     .option('--purpose-required', 'personal data only for a request giving one of --purposes')
