@@ -2,7 +2,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { badInput } from '../errors';
 import { code, oneOf, text } from '../registry/input';
-import { AUTH_TYPES } from '../store/models/outboundAuth';
+import { AUTH_TYPES, type AuthType } from '../store/models/outboundAuth';
 import { PARTNER_SCOPES, PartnerJwk, PartnerScope } from '../store/models/partner';
 import { ClientAuth, CREDENTIAL_LOCATIONS } from '../../adapters/dci/client/dataSource';
 import { keyManagementFor } from '../../adapters/dci/protocol/encryption';
@@ -195,9 +195,18 @@ export interface OutboundAuthInput {
   credentialLocation?: string | null;
 }
 
-/** The credentials in clear, checked; sealing them is the caller's job. */
+/** The fields each type of credential takes besides its type. */
+const AUTH_FIELDS: Record<AuthType, readonly string[]> = {
+  none: [],
+  bearer: ['token'],
+  oauth2: ['tokenUrl', 'clientId', 'clientSecret', 'scope', 'credentialLocation'],
+};
+
+/** The credentials in clear, checked; sealing them is the caller's job. A field of another type is refused, not dropped. */
 export function outboundAuth(field: string, value: OutboundAuthInput | null | undefined): ClientAuth {
   const type = oneOf(`${field}.type`, value?.type ?? 'none', AUTH_TYPES);
+  const foreign = Object.entries(value ?? {}).find(([name, given]) => name !== 'type' && given != null && !AUTH_FIELDS[type].includes(name));
+  if (foreign) throw badInput(`${field}.${foreign[0]}`, `is not a field of type ${type}`);
   if (type === 'none') return { type };
   if (type === 'bearer') return { type, token: text(`${field}.token`, value?.token, { required: true, max: 4096 })! };
   return {

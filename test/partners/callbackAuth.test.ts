@@ -89,6 +89,10 @@ describe('partner callback credentials over GraphQL', () => {
     [{ type: 'oauth2', tokenUrl: 'http://partner.example.org/token', clientId: 'gw', clientSecret: 's' }, 'callbackAuth.tokenUrl'],
     [{ type: 'oauth2', tokenUrl: 'https://partner.example.org/token', clientSecret: 's' }, 'callbackAuth.clientId'],
     [{ type: 'oauth2', tokenUrl: 'https://partner.example.org/token', clientId: 'gw' }, 'callbackAuth.clientSecret'],
+    // A field of another type is refused, not dropped: the caller meant something else.
+    [{ type: 'none', token: 't' }, 'callbackAuth.token'],
+    [{ type: 'bearer', token: 't', credentialLocation: 'basic' }, 'callbackAuth.credentialLocation'],
+    [{ type: 'oauth2', tokenUrl: 'https://partner.example.org/token', clientId: 'gw', clientSecret: 's', token: 't' }, 'callbackAuth.token'],
   ])('refuses %j with BAD_USER_INPUT naming %s', async (callbackAuth, field) => {
     const created = await t.gql(CREATE, { input: input('refused.example.org', callbackAuth) }, admin);
     expect(onlyError(created).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });

@@ -428,6 +428,7 @@ export type DataSourceAuth = {
   type: DataSourceAuthType;
 };
 
+/** Credentials we present elsewhere. A field of another type than the one given is refused (BAD_USER_INPUT), not dropped. */
 export type DataSourceAuthInput = {
   clientId?: InputMaybe<Scalars['String']['input']>;
   clientSecret?: InputMaybe<Scalars['String']['input']>;
