@@ -4,7 +4,7 @@
  * and secrets come only from environment variables, never from the command line.
  */
 import { Command, Option } from 'commander';
-import type { OutboundAuthInput } from '../partners/input';
+import { AUTH_FIELDS, type OutboundAuthInput } from '../partners/input';
 import { AUTH_TYPES } from '../store/models/outboundAuth';
 import { CREDENTIAL_LOCATIONS } from '../../adapters/dci/client/dataSource';
 import { secretFromEnv } from './runtime';
@@ -12,15 +12,18 @@ import { secretFromEnv } from './runtime';
 /** '' gives `--auth`, `--token-env`…; 'callback' gives `--callback-auth`, `--callback-token-env`…. */
 export type AuthPrefix = '' | 'callback';
 
-/** Each detail belongs to one type of credential; credential-location is oauth2's too. */
 const DETAILS = [
-  { name: 'token-env', arg: '<VAR>', type: 'bearer', help: 'environment variable holding the static token', secret: 'token' },
-  { name: 'token-url', arg: '<url>', type: 'oauth2', help: 'the token endpoint', field: 'tokenUrl' },
-  { name: 'client-id', arg: '<id>', type: 'oauth2', help: 'our client id there', field: 'clientId' },
-  { name: 'client-secret-env', arg: '<VAR>', type: 'oauth2', help: 'environment variable holding our client secret', secret: 'clientSecret' },
-  { name: 'scope', arg: '<scope>', type: 'oauth2', help: 'scope to request', field: 'scope' },
-  { name: 'credential-location', arg: '<where>', type: 'oauth2', help: 'where the credentials go (default: body)', field: 'credentialLocation' },
+  { name: 'token-env', arg: '<VAR>', help: 'environment variable holding the static token', secret: 'token' },
+  { name: 'token-url', arg: '<url>', help: 'the token endpoint', field: 'tokenUrl' },
+  { name: 'client-id', arg: '<id>', help: 'our client id there', field: 'clientId' },
+  { name: 'client-secret-env', arg: '<VAR>', help: 'environment variable holding our client secret', secret: 'clientSecret' },
+  { name: 'scope', arg: '<scope>', help: 'scope to request', field: 'scope' },
+  { name: 'credential-location', arg: '<where>', help: 'where the credentials go (default: body)', field: 'credentialLocation' },
 ] as const;
+type Detail = (typeof DETAILS)[number];
+
+/** The type of credential a detail belongs to (each belongs to one). */
+const typeOf = (d: Detail) => AUTH_TYPES.find((type) => AUTH_FIELDS[type].includes('secret' in d ? d.secret : d.field))!;
 
 const flag = (prefix: AuthPrefix, name: string) => `--${prefix ? `${prefix}-` : ''}${name}`;
 /** The property commander gives an option: `--callback-token-env` is `callbackTokenEnv`. */
@@ -33,7 +36,7 @@ const key = (prefix: AuthPrefix, name: string) => flag(prefix, name).slice(2).re
 export function withAuthOptions(command: Command, prefix: AuthPrefix, help: string, byDefault?: string): Command {
   command.addOption(new Option(`${flag(prefix, 'auth')} <type>`, byDefault ? `${help} (default: ${byDefault})` : help).choices([...AUTH_TYPES]));
   for (const d of DETAILS) {
-    const option = new Option(`${flag(prefix, d.name)} ${d.arg}`, `${d.type}: ${d.help}`);
+    const option = new Option(`${flag(prefix, d.name)} ${d.arg}`, `${typeOf(d)}: ${d.help}`);
     command.addOption(d.name === 'credential-location' ? option.choices([...CREDENTIAL_LOCATIONS]) : option);
   }
   return command;
@@ -51,8 +54,8 @@ export function authFromOptions(opts: object, prefix: AuthPrefix): OutboundAuthI
     if (given.length > 0) throw new Error(`${flag(prefix, given[0].name)} replaces the credentials as a whole: give ${flag(prefix, 'auth')} with it`);
     return undefined;
   }
-  const foreign = given.find((d) => d.type !== type);
-  if (foreign) throw new Error(`${flag(prefix, foreign.name)} is a detail of ${flag(prefix, 'auth')} ${foreign.type}, not of ${type}`);
+  const foreign = given.find((d) => typeOf(d) !== type);
+  if (foreign) throw new Error(`${flag(prefix, foreign.name)} is a detail of ${flag(prefix, 'auth')} ${typeOf(foreign)}, not of ${type}`);
   const auth: OutboundAuthInput = { type };
   for (const d of given) {
     const value = values[key(prefix, d.name)];

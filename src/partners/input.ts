@@ -196,7 +196,7 @@ export interface OutboundAuthInput {
 }
 
 /** The fields each type of credential takes besides its type. */
-const AUTH_FIELDS: Record<AuthType, readonly string[]> = {
+export const AUTH_FIELDS: Record<AuthType, readonly string[]> = {
   none: [],
   bearer: ['token'],
   oauth2: ['tokenUrl', 'clientId', 'clientSecret', 'scope', 'credentialLocation'],
