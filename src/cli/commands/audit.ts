@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { configChangeView, eachConfigChange } from '../../audit/configChanges';
 import { disclosureView, eachDisclosure } from '../../audit/disclosures';
-import { CHANGE_TARGETS } from '../../store/models/configChange';
+import { CHANGE_TARGETS, type ChangeTarget } from '../../store/models/configChange';
 import { withStore } from '../runtime';
 
 /** A date (YYYY-MM-DD, UTC midnight) or an ISO 8601 date-time with its offset. */
@@ -16,6 +16,11 @@ function instant(text: string): Date {
 /** Waits for stdout to take more when it is full: an export of millions of lines must not sit in memory. */
 const write = (line: string) => new Promise<void>((resolve) => (process.stdout.write(line) ? resolve() : process.stdout.once('drain', resolve)));
 
+/** A range that ends before it starts, refused in the CLI's words before the engine starts (the audits check it again). */
+function checkRange(range: { from?: Date; to?: Date }): void {
+  if (range.from && range.to && range.from >= range.to) throw new Error('--to must be later than --from');
+}
+
 export function registerAudit(program: Command): void {
   const audit = program.command('audit').description('the audits: which partner received whose data, which fields and why; who changed which partner or data source');
 
@@ -26,7 +31,7 @@ export function registerAudit(program: Command): void {
     .requiredOption('--to <time>', 'a date (UTC midnight) or a date-time with its offset', instant)
     .option('--partner <senderId>', "only this partner's")
     .action(async (opts: { from: Date; to: Date; partner?: string }) => {
-      if (opts.from >= opts.to) throw new Error('--to must be later than --from');
+      checkRange(opts);
       await withStore(async ({ models, log }) => {
         let count = 0;
         for await (const doc of eachDisclosure(models, { from: opts.from, to: opts.to, partner: opts.partner })) {
@@ -44,8 +49,8 @@ export function registerAudit(program: Command): void {
     .option('--to <time>', 'before this time (exclusive)', instant)
     .addOption(new Option('--target <target>', 'only changes to partners or only to data sources').choices([...CHANGE_TARGETS]))
     .option('--name <name>', 'only those of this sender id or data source name')
-    .action(async (opts: { from?: Date; to?: Date; target?: (typeof CHANGE_TARGETS)[number]; name?: string }) => {
-      if (opts.from && opts.to && opts.from >= opts.to) throw new Error('--to must be later than --from');
+    .action(async (opts: { from?: Date; to?: Date; target?: ChangeTarget; name?: string }) => {
+      checkRange(opts);
       await withStore(async ({ models }) => {
         for await (const doc of eachConfigChange(models, opts)) await write(`${JSON.stringify(configChangeView(doc))}\n`);
       });

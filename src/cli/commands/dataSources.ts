@@ -145,18 +145,18 @@ export function registerDataSources(program: Command): void {
   withAuthOptions(add, '', 'how we authenticate', 'none');
   withKeyOptions(add, false);
   withQuirkOptions(withTuningOptions(add, true), false).action(async (opts: AddOptions) => {
-      const input: DataSourceInput = {
-        ...sourceFieldsOf(opts),
-        name: opts.name,
-        kind: opts.kind,
-        baseUrl: opts.baseUrl,
-        receiverId: opts.receiverId,
-        callbackBase: opts.callbackBase,
-        auth: authFromOptions(opts, ''),
-        quirks: quirksChange(opts)?.(NO_QUIRKS),
-      };
-      print(publicDataSource(await changeDataSource({ name: opts.name, action: 'created', input }, (models, settings) => addDataSource(models, settings, input, new Date()))));
-    });
+    const input: DataSourceInput = {
+      ...sourceFieldsOf(opts),
+      name: opts.name,
+      kind: opts.kind,
+      baseUrl: opts.baseUrl,
+      receiverId: opts.receiverId,
+      callbackBase: opts.callbackBase,
+      auth: authFromOptions(opts, ''),
+      quirks: quirksChange(opts)?.(NO_QUIRKS),
+    };
+    print(publicDataSource(await changeDataSource({ name: opts.name, action: 'created', input }, (models, settings) => addDataSource(models, settings, input, new Date()))));
+  });
 
   cmd
     .command('list')
@@ -177,20 +177,20 @@ export function registerDataSources(program: Command): void {
   withAuthOptions(update, '', 'replaces our credentials at the registry (none removes them), with the auth options below');
   withKeyOptions(update, true);
   withQuirkOptions(withTuningOptions(update, false), true).action(async (opts: SourceOptions & QuirkOptions & { status?: string; baseUrl?: string }) => {
-      const changes: DataSourceUpdate = {
-        ...sourceFieldsOf(opts),
-        status: opts.status,
-        baseUrl: opts.baseUrl,
-        auth: authFromOptions(opts, ''),
-      };
-      const quirks = quirksChange(opts);
-      if (Object.values(changes).every((v) => v === undefined) && !quirks) throw new Error('datasources update: give at least one option to change besides --name (see --help)');
-      // The quirks not named keep their current values, read with the rest of the data source.
-      const update = (current: DataSourceDoc) => ({ ...changes, ...(quirks && { quirks: quirks(current.quirks) }) });
-      // The configuration audit keeps the names of the fields given, not their values.
-      const given = { ...changes, ...(quirks && { quirks }) };
-      print(publicDataSource(await changeDataSource({ name: opts.name, action: 'updated', input: given }, (models, settings) => updateDataSource(models, settings, opts.name, update, new Date()))));
-    });
+    const changes: DataSourceUpdate = {
+      ...sourceFieldsOf(opts),
+      status: opts.status,
+      baseUrl: opts.baseUrl,
+      auth: authFromOptions(opts, ''),
+    };
+    const quirks = quirksChange(opts);
+    if (Object.values(changes).every((v) => v === undefined) && !quirks) throw new Error('datasources update: give at least one option to change besides --name (see --help)');
+    // The quirks not named keep their current values, read with the rest of the data source.
+    const update = (current: DataSourceDoc) => ({ ...changes, ...(quirks && { quirks: quirks(current.quirks) }) });
+    // The configuration audit keeps the names of the fields given, not their values.
+    const given = { ...changes, ...(quirks && { quirks }) };
+    print(publicDataSource(await changeDataSource({ name: opts.name, action: 'updated', input: given }, (models, settings) => updateDataSource(models, settings, opts.name, update, new Date()))));
+  });
 
   cmd
     .command('disable')
