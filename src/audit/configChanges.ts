@@ -12,7 +12,7 @@ import type { FilterQuery, Model } from 'mongoose';
 import { GatewayError, type ErrorCode } from '../errors';
 import type { Logger } from '../log';
 import { currentRequestId } from '../requestScope';
-import { atWithin, newestFirst, oldestFirst, type TimeRange } from './byTime';
+import { atWithin, newestFirst, oldestFirst, type NewestPage, type TimeRange } from './byTime';
 import type { ChangeAction, ChangeChannel, ChangeTarget, ConfigChangeDoc } from '../store/models/configChange';
 
 export interface ConfigChangeModels {
@@ -113,8 +113,8 @@ function changeQuery(filter: ConfigChangeFilter): FilterQuery<ConfigChangeDoc> {
   };
 }
 
-/** The newest `first` changes matching the filter. */
-export const listConfigChanges = (models: ConfigChangeModels, filter: ConfigChangeFilter, first: number) => newestFirst(models.ConfigChange, changeQuery(filter), first);
+/** A page of the newest changes matching the filter. */
+export const listConfigChanges = (models: ConfigChangeModels, filter: ConfigChangeFilter, page: NewestPage) => newestFirst(models.ConfigChange, changeQuery(filter), page);
 
 /** Every change matching the filter, oldest first (the CLI). */
 export const eachConfigChange = (models: ConfigChangeModels, filter: ConfigChangeFilter) => oldestFirst(models.ConfigChange, changeQuery(filter));

@@ -10,7 +10,7 @@ import type { DisclosureMessage, DisclosureRecorder, PersonDisclosure } from '..
 import { badInput } from '../errors';
 import { insertsTogether } from '../store/insertsTogether';
 import { deleteOlderThan } from '../store/retention';
-import { atWithin, newestFirst, oldestFirst, type TimeRange } from './byTime';
+import { atWithin, newestFirst, oldestFirst, type NewestPage, type TimeRange } from './byTime';
 import type { DisclosureDoc } from '../store/models/disclosure';
 
 export interface DisclosureModels {
@@ -85,8 +85,8 @@ export function disclosureQuery(filter: DisclosureFilter, field = 'filter'): Fil
   return { ...query, ...atWithin(filter, field) };
 }
 
-/** The newest `first` disclosures matching the filter. */
-export const listDisclosures = (models: DisclosureModels, filter: DisclosureFilter, first: number) => newestFirst(models.Disclosure, disclosureQuery(filter), first);
+/** A page of the newest disclosures matching the filter. */
+export const listDisclosures = (models: DisclosureModels, filter: DisclosureFilter, page: NewestPage) => newestFirst(models.Disclosure, disclosureQuery(filter), page);
 
 /** Every disclosure matching the filter, oldest first (the export). */
 export const eachDisclosure = (models: DisclosureModels, filter: DisclosureFilter) => oldestFirst(models.Disclosure, disclosureQuery(filter));

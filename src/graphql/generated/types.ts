@@ -1077,7 +1077,7 @@ export type Individual = {
   deathDate?: Maybe<Scalars['Date']['output']>;
   /** Null without registry:pii. */
   disabilityStatus?: Maybe<DisabilityStatus>;
-  /** Who received the individual's data, which fields and why, newest first (first: 1 to 500). Needs audit:read. */
+  /** Who received the individual's data, which fields and why, newest first (first: 1 to 500; the next page: after, the id of the last disclosure of this one). Needs audit:read. */
   disclosures: Array<Disclosure>;
   emails: Array<Scalars['String']['output']>;
   /** Null without registry:pii. */
@@ -1105,6 +1105,7 @@ export type Individual = {
 
 
 export type IndividualDisclosuresArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -1673,7 +1674,7 @@ export type PurposeRefusal =
 
 export type Query = {
   __typename?: 'Query';
-  /** The newest configuration changes matching the filter (first: 1 to 500). */
+  /** The newest configuration changes matching the filter (first: 1 to 500; the next page: after, the id of the last change of this one). */
   configChanges: Array<ConfigChange>;
   crvsImport?: Maybe<CrvsImport>;
   /** Births and deaths imports, the latest started first; pages by offset. */
@@ -1689,7 +1690,11 @@ export type Query = {
   dciTransactions: DciTransactionConnection;
   /** Null for an unknown individual. refresh asks the registry even when a fresh answer is stored. */
   disabilityStatus?: Maybe<DisabilityStatus>;
-  /** The newest disclosures matching the filter (first: 1 to 500). */
+  /**
+   * The newest disclosures matching the filter (first: 1 to 500). The next page: after, the id of the
+   * last disclosure of this one (the records of one message share their time, so a to of the last
+   * record's time would skip those that did not fit).
+   */
   disclosures: Array<Disclosure>;
   /** Null for an unknown individual. refresh asks the registry even when a fresh answer is stored. */
   enrollmentCheck?: Maybe<EnrollmentCheck>;
@@ -1729,6 +1734,7 @@ export type Query = {
 
 
 export type QueryConfigChangesArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
   filter?: InputMaybe<ConfigChangeFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -1787,6 +1793,7 @@ export type QueryDisabilityStatusArgs = {
 
 
 export type QueryDisclosuresArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
   filter: DisclosureFilter;
   first?: InputMaybe<Scalars['Int']['input']>;
 };

@@ -10,11 +10,11 @@ export const auditResolvers = {
   Individual: {
     disclosures: (doc, args, ctx) => {
       requireScopes(ctx.principal, 'audit:read');
-      return views(listDisclosures(ctx.models, { individualId: `${doc._id}` }, args.first));
+      return views(listDisclosures(ctx.models, { individualId: `${doc._id}` }, args));
     },
   } satisfies IndividualResolvers,
   Query: {
-    disclosures: (_, args, ctx) => views(listDisclosures(ctx.models, args.filter, args.first)),
-    configChanges: async (_, args, ctx) => (await listConfigChanges(ctx.models, args.filter ?? {}, args.first)).map(configChangeView),
+    disclosures: (_, args, ctx) => views(listDisclosures(ctx.models, args.filter, args)),
+    configChanges: async (_, args, ctx) => (await listConfigChanges(ctx.models, args.filter ?? {}, args)).map(configChangeView),
   } satisfies QueryResolvers,
 };
