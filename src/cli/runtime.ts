@@ -4,7 +4,6 @@ import { cliActor, recordChange, type Change } from '../audit/configChanges';
 import pino from 'pino';
 import { ConfigError, loadConfig, Config } from '../config';
 import type { DataSourceClients } from '../dataSources/wiring';
-import { GatewayError } from '../errors';
 import { createLogger, Logger } from '../log';
 import { MongoUnreachableError, openStore, Store } from '../store/connection';
 import { DataDirInUseError } from '../store/dataDirLock';
@@ -34,7 +33,7 @@ export interface StoreSession {
 /**
  * Opens the database (MONGODB_URI or the embedded engine in DATA_DIR), runs `work`, and always
  * closes it again, which also stops the embedded engine. Logs go to stderr: stdout carries the
- * command's JSON result. Expected failures become one line naming their code.
+ * command's JSON result.
  */
 export async function withStore<T>(work: (session: StoreSession) => Promise<T>): Promise<T> {
   const { config } = loadRuntime();
@@ -53,9 +52,6 @@ export async function withStore<T>(work: (session: StoreSession) => Promise<T>):
   try {
     await syncIndexes(store.connection);
     return await work({ config, log, store, models: registryModels(store.connection) });
-  } catch (error) {
-    if (error instanceof GatewayError) throw new Error(`${error.code}: ${error.message}`);
-    throw error;
   } finally {
     await store.close();
   }

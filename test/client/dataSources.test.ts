@@ -104,7 +104,7 @@ describe('data sources', () => {
     // Options that would be dropped are refused: a consent code without its purpose, a detail of another credential type.
     const codeAlone = await runCli([...args, '--consent-code', 'CG'], w.t.dataDir);
     expect(codeAlone).toMatchObject({ code: 1, stdout: '' });
-    expect(codeAlone.stderr).toContain('--consent-purpose: is needed too: the data source has no consent block yet');
+    expect(codeAlone.stderr).toContain('BAD_USER_INPUT: --consent-purpose: is needed too: the data source has no consent block yet');
     const foreign = await runCli([...args, '--auth', 'none', '--client-id', 'gw'], w.t.dataDir);
     expect(foreign).toMatchObject({ code: 1, stdout: '' });
     expect(foreign.stderr).toContain('--client-id is a detail of --auth oauth2, not of none');
