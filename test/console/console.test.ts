@@ -248,6 +248,23 @@ describe('web console', () => {
     const changes = await audit.locator('tbody tr').allTextContents();
     expect(changes).toHaveLength(2);
     for (const change of changes) expect(change).toMatch(new RegExp(`partner${senderId.replace(/[.]/g, '[.]')}updatedstatusconsole-operatorgraphqlapplied$`));
+
+    // Twenty older changes of the same millisecond: the page shows twenty, and the next the two left, none twice.
+    const earlier = new Date(Date.now() - 60_000);
+    await w.gateway.models.ConfigChange.insertMany(
+      Array.from({ length: 20 }, () => ({ target: 'partner', name: senderId, action: 'updated', fields: ['displayName'], by: 'earlier-operator', via: 'cli', outcome: 'applied', at: earlier })),
+    );
+    await admin.page.reload();
+    await audit.locator('tbody tr').nth(19).waitFor();
+    const first = await audit.locator('tbody tr').allTextContents();
+    expect(first).toHaveLength(20);
+    expect(first.filter((row) => row.includes('console-operator'))).toHaveLength(2);
+    await audit.getByRole('button', { name: 'Next page' }).click();
+    await audit.getByRole('button', { name: 'First page' }).waitFor();
+    const next = await audit.locator('tbody tr').allTextContents();
+    expect(next).toHaveLength(2);
+    expect(next.every((row) => row.includes('earlier-operator'))).toBe(true);
+    expect(await audit.getByRole('button', { name: 'Next page' }).count()).toBe(0);
   });
 
   it('lists the registries the gateway calls, and disables and enables one', async () => {

@@ -113,7 +113,9 @@ interface Subscriptions {
   };
 }
 
-const CHANGES = `query ConfigChanges($name: String) { configChanges(filter: { name: $name }, first: 20) { id target name action fields by via outcome refusal at } }`;
+/** Changes shown per page; one more is asked for, to know whether a next page exists. */
+const CHANGES_PAGE = 20;
+const CHANGES = `query ConfigChanges($name: String, $after: ID) { configChanges(filter: { name: $name }, first: ${CHANGES_PAGE + 1}, after: $after) { id target name action fields by via outcome refusal at } }`;
 
 interface ConfigChange {
   id: string;
@@ -133,6 +135,7 @@ function Choice(props: { label: string; name: string; value: string; options: st
     const next = Object.fromEntries(props.params);
     delete next.txAfter;
     delete next.subAfter;
+    delete next.changesAfter;
     navigate('partners', { ...next, [props.name]: (event.target as HTMLSelectElement).value });
   };
   return html`<label>${props.label}
@@ -150,7 +153,7 @@ export function Partners(props: { route: Route; canAudit: boolean }): View {
   const dataSources = useQuery<{ dataSources: DataSource[] }>(DATA_SOURCES);
   const transactions = useQuery<Transactions>(TRANSACTIONS, { senderId: p('sender'), action: p('action'), deliveryState: p('delivery'), after: p('txAfter') });
   const subscriptions = useQuery<Subscriptions>(SUBSCRIPTIONS, { senderId: p('sender'), status: p('subStatus'), after: p('subAfter') });
-  const changes = useQuery<{ configChanges: ConfigChange[] }>(props.canAudit ? CHANGES : null, { name: p('sender') });
+  const changes = useQuery<{ configChanges: ConfigChange[] }>(props.canAudit ? CHANGES : null, { name: p('sender'), after: p('changesAfter') });
   const senders = partners.data?.partners.map((partner) => partner.senderId) ?? [];
   // A change made here shows at once in the audit below.
   const changed = (loaded: { reload(): void }) => () => (loaded.reload(), changes.reload());
@@ -183,15 +186,19 @@ export function Partners(props: { route: Route; canAudit: boolean }): View {
     <//>
     ${props.canAudit
       ? html`<${Section} title=${p('sender') ? `Configuration changes of ${p('sender')}` : 'Configuration changes (partners and data sources)'} loaded=${changes} testid="config-changes">
-          ${(data: { configChanges: ConfigChange[] }) => html`<table class="rows">
-            <thead><tr><th>When</th><th>What</th><th>Name</th><th>Change</th><th>Fields</th><th>By</th><th>Through</th><th>Outcome</th></tr></thead>
-            <tbody>${data.configChanges.map(
-              (c) => html`<tr key=${c.id} class=${c.outcome === 'applied' ? '' : 'failed'}>
-                <td>${dateTime(c.at)}</td><td>${c.target.replace('_', ' ')}</td><td>${c.name}</td><td>${c.action.replace('_', ' ')}</td><td>${orDash(c.fields.join(', '))}</td>
-                <td>${c.by}</td><td>${c.via}</td><td data-testid="change-outcome">${c.outcome}${c.refusal ? ` (${c.refusal})` : ''}</td>
-              </tr>`,
-            )}</tbody>
-          </table>`}
+          ${(data: { configChanges: ConfigChange[] }) => {
+            const shown = data.configChanges.slice(0, CHANGES_PAGE);
+            return html`<table class="rows">
+              <thead><tr><th>When</th><th>What</th><th>Name</th><th>Change</th><th>Fields</th><th>By</th><th>Through</th><th>Outcome</th></tr></thead>
+              <tbody>${shown.map(
+                (c) => html`<tr key=${c.id} class=${c.outcome === 'applied' ? '' : 'failed'}>
+                  <td>${dateTime(c.at)}</td><td>${c.target.replace('_', ' ')}</td><td>${c.name}</td><td>${c.action.replace('_', ' ')}</td><td>${orDash(c.fields.join(', '))}</td>
+                  <td>${c.by}</td><td>${c.via}</td><td data-testid="change-outcome">${c.outcome}${c.refusal ? ` (${c.refusal})` : ''}</td>
+                </tr>`,
+              )}</tbody>
+            </table>
+            <${Pager} hasNext=${data.configChanges.length > CHANGES_PAGE} onNext=${page('changesAfter', shown[shown.length - 1]?.id ?? null)} onFirst=${p('changesAfter') ? page('changesAfter', null) : undefined} />`;
+          }}
         <//>`
       : null}
     <form class="search filters" onSubmit=${(e: Event) => e.preventDefault()}>
