@@ -4,6 +4,7 @@
  * in with gateway tokens. Screenshots of each page go to test-output/console/.
  */
 import type { Browser } from 'playwright-core';
+import { disclosureRecorder } from '../../src/audit/disclosures';
 import { buildConsole } from '../../src/console/build';
 import { everything, startCrvsWorld, waitFor, CrvsWorld } from '../crvs/world';
 import { launchChromium, openSession, Session } from './browser';
@@ -128,6 +129,12 @@ describe('web console', () => {
     await link.first().waitFor();
     await admin.screenshot('search');
 
+    // Twenty-one messages to a partner showed this person: the page lists 20 of them, the next page the last.
+    const recorder = disclosureRecorder(w.gateway.models);
+    for (let i = 0; i < 21; i++) {
+      const message = { partner: 'spmis.example.org', messageId: `console-msg-${i}`, transactionId: `console-txn-${i}`, action: 'on-search', at: new Date(Date.now() - (21 - i) * 1000) };
+      await recorder.record(message, [{ individualId: person.id, fields: [{ field: 'given_name', level: 'given' }, { field: 'birth_date', level: 'masked' }], purpose: { consent: 'CG-ELIG' } }]);
+    }
     await admin.page.goto(`${w.gateway.url}/console/#/people/${person.id}`);
     await admin.page.getByTestId('person-name').filter({ hasText: `${person.name.given}` }).waitFor();
     expect(await admin.page.getByTestId('person-birth-date').innerText()).toBe(person.birthDate);
@@ -139,7 +146,17 @@ describe('web console', () => {
     await admin.page.getByTestId('partner-data').locator('.partner-item').first().waitFor();
     await admin.page.getByTestId('indicators').locator('table, [role="alert"]').first().waitFor();
     await admin.page.getByTestId('eligibility').locator('table, p').first().waitFor();
+    const shared = admin.page.getByTestId('disclosures');
+    await shared.locator('tbody tr').nth(19).waitFor();
+    const rows = await shared.locator('tbody tr').allTextContents();
+    expect(rows).toHaveLength(20);
+    expect(rows[0]).toContain('console-txn-20');
+    expect(rows[0]).toContain('given_name, birth_date (masked)');
+    expect(rows[0]).toContain('consent CG-ELIG');
     await admin.screenshot('person');
+    await shared.getByRole('button', { name: 'Next page' }).click();
+    await shared.getByRole('button', { name: 'First page' }).waitFor();
+    expect(await shared.locator('tbody tr').allTextContents()).toEqual([expect.stringContaining('console-txn-0')]);
 
     // Its household, with every member past and present.
     const group = ok(await w.gql(`query ($id: ID!) { individual(id: $id) { groups { group { id name members(includeEnded: true) { id } } } } }`, { id: person.id })).individual.groups[0].group;
@@ -166,6 +183,9 @@ describe('web console', () => {
       expect(await reader.page.getByTestId('person-birth-date').innerText()).toBe('—');
       await reader.page.getByTestId('masked-note').waitFor();
       await reader.page.getByTestId('who').getByText('masked').waitFor();
+      // Who received the person's data is for audit:read.
+      await reader.page.getByTestId('eligibility').waitFor();
+      expect(await reader.page.getByTestId('disclosures').count()).toBe(0);
       await reader.screenshot('person-masked');
       await reader.page.goto(`${w.gateway.url}/console/#/people`);
       expect(await reader.page.getByLabel('Name starts with').isDisabled()).toBe(true);

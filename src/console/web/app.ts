@@ -81,7 +81,7 @@ export function App(): View {
   const content = (() => {
     switch (page) {
       case 'people':
-        return id ? html`<${PersonPage} id=${id} pii=${pii} />` : html`<${People} route=${route} pii=${pii} />`;
+        return id ? html`<${PersonPage} id=${id} pii=${pii} canAudit=${can('audit:read')} />` : html`<${People} route=${route} pii=${pii} />`;
       case 'households':
         return id ? html`<${HouseholdPage} id=${id} pii=${pii} />` : html`<${Households} route=${route} pii=${pii} />`;
       case 'partners':

@@ -1,13 +1,14 @@
 /**
  * One individual: the record, households and their members, identifiers, civil events; then, each
  * in its own request so that one slow or failing source leaves the rest on screen, partner data,
- * indicators and programme eligibility. Masked fields come masked from the gateway.
+ * indicators, programme eligibility and, with audit:read, the partners the individual's data went to.
+ * Masked fields come masked from the gateway.
  */
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { request } from '../api';
 import { href } from '../router';
-import { dateTime, Failure, orDash, Section, useQuery, View } from '../ui';
+import { dateTime, Failure, orDash, Pager, Section, useQuery, View } from '../ui';
 
 const PERSON = `query Person($id: ID!) {
   individual(id: $id) {
@@ -235,7 +236,44 @@ function EligibilitySection(props: { id: string }): View {
   <//>`;
 }
 
-export function PersonPage(props: { id: string; pii: boolean }): View {
+/** Disclosures shown per page; one more is asked for, to know whether a next page exists. */
+const DISCLOSURES_PAGE = 20;
+const DISCLOSURES = `query Disclosures($id: ID!, $after: ID) {
+  individual(id: $id) { disclosures(first: ${DISCLOSURES_PAGE + 1}, after: $after) { id partner action fields { field level } purpose { consent authorize } transactionId at } }
+}`;
+
+interface Disclosures {
+  individual: {
+    disclosures: { id: string; partner: string; action: string; fields: { field: string; level: string }[]; purpose: { consent: string | null; authorize: string | null } | null; transactionId: string; at: string }[];
+  } | null;
+}
+
+/** Who received the individual's data (the disclosure audit, audit:read), newest first. */
+function DisclosuresSection(props: { id: string }): View {
+  const [after, setAfter] = useState<string | null>(null);
+  const loaded = useQuery<Disclosures>(DISCLOSURES, { id: props.id, after });
+  return html`<${Section} title="Shared with partners" loaded=${loaded} testid="disclosures">
+    ${(data: Disclosures) => {
+      const all = data.individual?.disclosures ?? [];
+      const shown = all.slice(0, DISCLOSURES_PAGE);
+      if (shown.length === 0) return html`<p class="muted">Not sent to any partner.</p>`;
+      return html`<table class="rows">
+          <thead><tr><th>When</th><th>Partner</th><th>Message</th><th>Fields</th><th>Purpose</th><th>Transaction</th></tr></thead>
+          <tbody>${shown.map(
+            (d) => html`<tr key=${d.id}>
+              <td>${dateTime(d.at)}</td><td>${d.partner}</td><td>${d.action}</td>
+              <td>${d.fields.map((f) => (f.level === 'masked' ? `${f.field} (masked)` : f.field)).join(', ')}</td>
+              <td>${orDash([d.purpose?.consent && `consent ${d.purpose.consent}`, d.purpose?.authorize && `authority ${d.purpose.authorize}`].filter(Boolean).join(', '))}</td>
+              <td><code>${d.transactionId}</code></td>
+            </tr>`,
+          )}</tbody>
+        </table>
+        <${Pager} hasNext=${all.length > DISCLOSURES_PAGE} onNext=${() => setAfter(shown[shown.length - 1]!.id)} onFirst=${after ? () => setAfter(null) : undefined} />`;
+    }}
+  <//>`;
+}
+
+export function PersonPage(props: { id: string; pii: boolean; canAudit: boolean }): View {
   const loaded = useQuery<{ individual: Person | null }>(PERSON, { id: props.id });
   return html`<${Section} title="Individual" loaded=${loaded} testid="person">
     ${(data: { individual: Person | null }) =>
@@ -248,6 +286,7 @@ export function PersonPage(props: { id: string; pii: boolean }): View {
             <${PartnerDataSection} id=${props.id} pii=${props.pii} />
             <${IndicatorsSection} id=${props.id} />
             <${EligibilitySection} id=${props.id} />
+            ${props.canAudit ? html`<${DisclosuresSection} key=${props.id} id=${props.id} />` : null}
           `
         : html`<p>No individual with this id.</p>`}
   <//>`;
