@@ -257,6 +257,28 @@ describe('DCI refusals (end to end): spec codes, HTTP statuses, no side effects'
     expect(res.body.message.search_response[0]).toMatchObject({ reference_id: 'big', status: 'rjct', status_reason_code: 'rjct.pagination.invalid' });
   });
 
+  it('refuses a search whose items could bring back over 10,000 records (400 err.request.bad, rjct.total_count.limit_exceeded), storing nothing', async () => {
+    // Each item's page is within bounds; together they ask for 101 pages of 100.
+    const page = (i: number) => searchItem({ query_type: 'predicate', query: [{ seq_num: 1, expression1: { attribute_name: 'age', operator: 'gt', attribute_value: '150' } }], response_entity: 'Member', pagination: { page_size: 100, page_number: 1 } }, `page-${i}`);
+    const lookup = (i: number) => searchItem({ query_type: 'idtype-value', query: { type: 'UIN', value: demoUin(SEED, (i % 50) + 1) }, response_entity: 'Member' }, `uin-${i}`);
+    const pages = Array.from({ length: 101 }, (_, i) => page(i));
+
+    const sync = await a.send('/registry/sync/search', 'search', { transaction_id: 'r-too-much', search_request: pages });
+    expectErr(sync, 400, 'err.request.bad');
+    expect(sync.body.message.error.message).toMatch(/^rjct\.total_count\.limit_exceeded: the 101 items could bring back 10100 records, over the 10000/);
+    refusedTxns.push('r-too-much-async');
+    expectErr(await a.send('/registry/search', 'search', { transaction_id: 'r-too-much-async', search_request: pages }, { senderUri: onSearch() }), 400, 'err.request.bad');
+    await expectNotStored('r-too-much-async');
+
+    // The bound is on records: 99 pages of 100 and 100 identifier lookups (one record each) make 10,000, answered.
+    const atBound = await a.send('/registry/sync/search', 'search', { transaction_id: 'r-at-bound', search_request: [...pages.slice(0, 99), ...Array.from({ length: 100 }, (_, i) => lookup(i))] });
+    expect(atBound.status).toBe(200);
+    expect(atBound.body.header.status).toBe('succ');
+    const answered = atBound.body.message.search_response;
+    expect(answered).toHaveLength(199);
+    expect(answered.filter((item: { status: string }) => item.status !== 'succ').slice(0, 2)).toEqual([]);
+  });
+
   it('delivered no callback for any refused message', async () => {
     await quietPeriod(1500);
     const leaked = receiver.matching((r) => refusedTxns.includes(r.body?.message?.transaction_id));

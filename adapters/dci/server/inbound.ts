@@ -56,6 +56,8 @@ export interface InboundRoute {
   callbackPath?: string;
   /** Sync routes whose handler only reads before it answers: the replay guard's write runs alongside those reads. */
   replayAlongside?: boolean;
+  /** Why a message asks for more than the route answers at once (`rjct.total_count.limit_exceeded`), or undefined. */
+  limit?: (message: unknown) => string | undefined;
 }
 
 /** What a handler receives: a message that passed every check. */
@@ -207,6 +209,9 @@ async function check(
     if (!plain.ok) throw new DciRefusal('err.request.bad', `the decrypted message does not match the ${route.path} schema: ${plain.errors.slice(0, 5).join('; ')}`);
   }
   const callbackUri = route.callbackPath === undefined ? undefined : callbackUriOf(envelope.header, partner, route.callbackPath);
+  // Refused before the replay guard records it: nothing of the message is kept.
+  const overLimit = route.limit?.(envelope.message);
+  if (overLimit !== undefined) throw new DciRefusal('err.request.bad', `rjct.total_count.limit_exceeded: ${overLimit}`);
 
   const checked = { partner, principal, envelope, correlationId, ...(callbackUri !== undefined && { callbackUri }) };
   if (route.replayAlongside) {

@@ -10,6 +10,7 @@ import type { JobQueue } from '../../../src/jobs/queue';
 import { requestDeadline } from '../../../src/requestDeadline';
 import { DatabaseLiveness, isDatabaseUnreachable } from '../../../src/store/liveness';
 import { ackBody, KeyRing, ReceiptRequest, SearchRequest, TxnStatusRequest } from '../protocol';
+import { searchAnswerLimit } from './answerSize';
 import type { AsyncActions } from './asyncActions';
 import type { CallbackHub } from './callbackHub';
 import type { DisclosureRecorder } from './disclosureAudit';
@@ -111,7 +112,8 @@ export function dciRouter(deps: DciServerDeps): express.Router {
   const accept = (handler: (m: InboundMessage, res: Response) => Promise<void>) => acceptInbound(deps, handler);
   const principalOf = (m: InboundMessage) => partnerPrincipal(m.partner, m.principal.subject, m.principal.issuer);
 
-  const syncSearch = { api: 'social', path: '/registry/sync/search', action: 'search', scope: 'dci:search', replayAlongside: true } as const;
+  const searchLimit = searchAnswerLimit(deps.maxPageSize);
+  const syncSearch = { api: 'social', path: '/registry/sync/search', action: 'search', scope: 'dci:search', replayAlongside: true, limit: searchLimit } as const;
   router.post(syncSearch.path, inbound(syncSearch), accept(async (m, res) => {
     const request = m.envelope.message as SearchRequest;
     const total = request.search_request.length;
@@ -151,7 +153,7 @@ export function dciRouter(deps: DciServerDeps): express.Router {
   }));
 
   for (const route of ASYNC_ROUTES) {
-    router.post(route.path, inbound({ api: 'social', ...route }), accept(async (m, res) => {
+    router.post(route.path, inbound({ api: 'social', ...route, ...(route.action === 'search' && { limit: searchLimit }) }), accept(async (m, res) => {
       if (m.replayRejection) return refuse(res, new DciRefusal('err.request.bad', `${m.replayRejection}: message refused`), m.correlationId);
       const message = m.envelope.message as { transaction_id: string };
       // Stored before the ACK: once the partner holds an ACK, the answer survives a restart.
