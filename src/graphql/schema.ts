@@ -7,7 +7,8 @@ import { addResolversToSchema } from '@graphql-tools/schema';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import fs from 'node:fs';
 import path from 'node:path';
-import { GraphQLSchema, parse } from 'graphql';
+import { GraphQLSchema, GraphQLUnionType, parse } from 'graphql';
+import { badInput } from '../errors';
 import { projectRoot } from '../paths';
 import { resolvers, entityResolvers } from './resolvers';
 import { applyRules } from './rules';
@@ -42,5 +43,32 @@ export function buildSchema(): GraphQLSchema {
       });
     },
   });
-  return applyRules(withEntities);
+  return applyRules(representationsChecked(withEntities));
+}
+
+/**
+ * `_entities` refuses a representation that names no entity of this graph as the client's mistake
+ * (BAD_USER_INPUT): @apollo/subgraph would fail it as an internal error while resolving its type.
+ * A known type with a bad or unknown id still resolves to null, as federation expects.
+ */
+function representationsChecked(schema: GraphQLSchema): GraphQLSchema {
+  const union = schema.getType('_Entity');
+  const entities = new Set(union instanceof GraphQLUnionType ? union.getTypes().map((type) => type.name) : []);
+  const known = [...entities].join(', ');
+  return mapSchema(schema, {
+    [MapperKind.QUERY_ROOT_FIELD]: (field, name) => {
+      if (name !== '_entities' || !field.resolve) return field;
+      const resolve = field.resolve;
+      return {
+        ...field,
+        resolve: (source, args: { representations: unknown[] }, ctx, info) => {
+          args.representations.forEach((representation, i) => {
+            const typename = (representation as { __typename?: unknown } | null)?.__typename;
+            if (typeof typename !== 'string' || !entities.has(typename)) throw badInput(`representations[${i}].__typename`, `must name an entity of this graph: ${known}`);
+          });
+          return resolve(source, args, ctx, info);
+        },
+      };
+    },
+  });
 }

@@ -1,5 +1,5 @@
 /** Apollo Federation 2: the subgraph publishes its SDL with @key and resolves entity references. */
-import { codes, ok, READ, READ_PII, useTestGateway, WRITE } from '../support/gateway';
+import { codes, ok, onlyError, READ, READ_PII, useTestGateway, WRITE } from '../support/gateway';
 import { createGroup, createIndividual } from './fixtures';
 
 const ENTITIES = `query ($representations: [_Any!]!) {
@@ -48,6 +48,19 @@ describe('federation', () => {
     ];
     const entities = ok(await t.gql(ENTITIES, { representations }, await t.token(READ)))._entities;
     expect(entities).toEqual([null, null, { __typename: 'Individual', id: personId, name: { given: 'J***', family: 'M***' } }]);
+  });
+
+  it('_entities refuses a representation that names no entity of this graph (BAD_USER_INPUT)', async () => {
+    const token = await t.token(READ_PII);
+    for (const [representation, field] of [
+      [{ id: personId }, 'representations[0].__typename'],
+      ['Individual', 'representations[0].__typename'],
+      [{ __typename: 'Nope', id: personId }, 'representations[0].__typename'],
+      [{ __typename: 'Location', code: 'NR' }, 'representations[0].__typename'],
+    ] as const) {
+      expect(onlyError(await t.gql(ENTITIES, { representations: [representation] }, token)).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    }
+    expect(onlyError(await t.gql(ENTITIES, { representations: [{ __typename: 'Individual', id: personId }, null] }, token)).extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 
   it('_entities needs registry:read and _service schema:read', async () => {
