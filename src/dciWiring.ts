@@ -4,6 +4,7 @@
  * routes. Kept apart from gateway.ts so the HTTP start-up reads in one screen.
  */
 import express from 'express';
+import { onlyMethod } from './app';
 import { disclosureRecorder, pruneDisclosures } from './audit/disclosures';
 import type { Config } from './config';
 import type { TokenService } from './auth/tokens';
@@ -144,6 +145,7 @@ export async function wireDci(opts: {
       app.get(`${config.dciBasePath}/openapi.json`, (_req, res) => {
         res.set('Cache-Control', 'public, max-age=300').json(openapi);
       });
+      app.all(['/.well-known/jwks.json', '/.well-known/locations.json', `${config.dciBasePath}/openapi.json`], onlyMethod('GET'));
       app.use(
         config.dciBasePath,
         dciRouter({ tokens, partners, replay, log, ourSenderId, keys, graphql, transactions, uploads, jobs, actions, receipts, hub, disclosures, maxPageSize: MAX_PAGE_SIZE, maxBodyBytes: MAX_BODY_BYTES, inboundObserver: metrics.inboundMessages, database }),

@@ -5,7 +5,7 @@
  */
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { TokenService } from './auth/tokens';
-import { createApp, errorHandler } from './app';
+import { createApp, errorHandler, noSuchPath } from './app';
 import type { Config } from './config';
 import { createApolloServer } from './graphql/server';
 import { buildSchema } from './graphql/schema';
@@ -111,6 +111,7 @@ export async function startGateway(config: Config, log: Logger, opts: { demo?: b
     await apollo.start();
     const app = createApp({ store, services, tokens, apollo, metrics, log, explorer: config.graphqlExplorer });
     dci.mount(app);
+    app.use(noSuchPath);
     app.use(errorHandler(log));
     bound.serve(app);
     dci.start();

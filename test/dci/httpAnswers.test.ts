@@ -52,8 +52,31 @@ describe('DCI answers under the base path (end to end)', () => {
   it('answers unknown paths under the base with 404 and err.request.not_found', async () => {
     expectErrAck(await post('/registry/no-such-thing', '{}', 'application/json'), 404, 'err.request.not_found');
     expectErrAck(await post('/nothing', '{}', 'application/json'), 404, 'err.request.not_found');
-    const get = await fetch(`${t.url}/dci/registry/sync/search`);
+    const get = await fetch(`${t.url}/dci/registry/no-such-thing`);
     expect(get.status).toBe(404);
     expect(((await get.json()) as any).message.error.code).toBe('err.request.not_found');
+  });
+
+  it('answers another method than POST on a DCI path with 405, Allow: POST and err.request.bad', async () => {
+    for (const [path, method] of [['/registry/sync/search', 'GET'], ['/registry/search', 'PUT'], ['/registry/on-search', 'DELETE']]) {
+      const res = await fetch(`${t.url}/dci${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+      expect({ path, method, status: res.status, allow: res.headers.get('allow') }).toEqual({ path, method, status: 405, allow: 'POST' });
+      expectErrAck({ status: res.status, body: await res.json() }, 405, 'err.request.bad');
+    }
+  });
+
+  it('answers outside the base path in JSON too: 405 on a path of another method, 404 on an unknown one', async () => {
+    const answer = async (path: string, method: string) => {
+      const res = await fetch(`${t.url}${path}`, { method });
+      return { path, method, status: res.status, allow: res.headers.get('allow'), type: res.headers.get('content-type')?.split(';')[0], body: (await res.json()) as any };
+    };
+    for (const [path, method, allow] of [['/healthz', 'POST', 'GET'], ['/readyz', 'DELETE', 'GET'], ['/metrics', 'POST', 'GET'], ['/.well-known/jwks.json', 'POST', 'GET'], ['/dci/openapi.json', 'POST', 'GET']]) {
+      expect(await answer(path, method)).toEqual({ path, method, status: 405, allow, type: 'application/json', body: { errors: [{ message: `this path takes ${allow} only`, extensions: { code: 'METHOD_NOT_ALLOWED' } }] } });
+    }
+    const token = await answer('/oauth2/client/token', 'GET');
+    expect(token).toMatchObject({ status: 405, allow: 'POST', type: 'application/json', body: { error: 'invalid_request' } });
+    for (const path of ['/nothing', '/oauth2/nothing', '/.well-known/nothing']) {
+      expect(await answer(path, 'GET')).toEqual({ path, method: 'GET', status: 404, allow: null, type: 'application/json', body: { errors: [{ message: 'no endpoint at this path', extensions: { code: 'NOT_FOUND' } }] } });
+    }
   });
 });

@@ -149,5 +149,9 @@ export function oauthTokenRouter(deps: OAuthDeps): Router {
     fail(res, 400, 'invalid_request', status === 413 ? 'request body too large' : 'unreadable request body');
   });
 
+  router.all(TOKEN_PATH, (_req: Request, res: Response) => {
+    res.set('Allow', 'POST');
+    fail(res, 405, 'invalid_request', 'the token endpoint takes POST only');
+  });
   return router;
 }

@@ -100,15 +100,20 @@ export function dciRouter(deps: DciServerDeps): express.Router {
   // The raw bytes are kept: some signing profiles sign exactly what was sent.
   const rawBody = express.raw({ type: () => true, limit: deps.maxBodyBytes });
   const deadline = requestDeadline(deps.database, unavailable);
+  /** Every path a message is posted to, for the 405 a request with another method gets. */
+  const posted = new Set<string>();
   // Observed before the body is read, so a message refused for its size or type is counted too.
-  const inbound = (route: InboundRoute & { action: string }) => [
-    ...(deps.inboundObserver ? [observeInbound({ path: route.path, action: route.action }, deps.inboundObserver)] : []),
-    deadline,
-    jsonOnly,
-    rawBody,
-    continueRequestScope,
-    checkInbound(route, deps),
-  ];
+  const inbound = (route: InboundRoute & { action: string }) => {
+    posted.add(route.path);
+    return [
+      ...(deps.inboundObserver ? [observeInbound({ path: route.path, action: route.action }, deps.inboundObserver)] : []),
+      deadline,
+      jsonOnly,
+      rawBody,
+      continueRequestScope,
+      checkInbound(route, deps),
+    ];
+  };
   const accept = (handler: (m: InboundMessage, res: Response) => Promise<void>) => acceptInbound(deps, handler);
   const principalOf = (m: InboundMessage) => partnerPrincipal(m.partner, m.principal.subject, m.principal.issuer);
 
@@ -192,8 +197,10 @@ export function dciRouter(deps: DciServerDeps): express.Router {
   // Bulk identifier uploads, our extension of the spec (protocol/extensions/uploads.yaml).
   uploadRoutes(router, deps, deadline);
 
-  router.use((_req: Request, res: Response) => {
-    refuse(res, new DciRefusal('err.request.not_found', 'no DCI endpoint at this path'), randomUUID());
+  router.use((req: Request, res: Response) => {
+    if (!posted.has(req.path)) return refuse(res, new DciRefusal('err.request.not_found', 'no DCI endpoint at this path'), randomUUID());
+    res.set('Allow', 'POST');
+    refuse(res, new DciRefusal('err.request.bad', 'DCI messages are sent with POST', 405), randomUUID());
   });
 
   router.use(unreadableBody);
