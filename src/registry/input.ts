@@ -11,12 +11,16 @@ export function objectId(field: string, value: string): Types.ObjectId {
   return new Types.ObjectId(value);
 }
 
+/** Control characters other than tab and line breaks: a NUL in a name breaks the exports and systems downstream. */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
 export function text(field: string, value: string | null | undefined, opts: { max?: number; required?: boolean } = {}) {
   if (value === undefined || value === null) {
     if (opts.required) throw badInput(field, 'is required');
     return undefined;
   }
   const trimmed = value.trim();
+  if (CONTROL.test(trimmed)) throw badInput(field, 'must not hold control characters');
   if (opts.required && trimmed.length === 0) throw badInput(field, 'must not be empty');
   if (trimmed.length > (opts.max ?? MAX_TEXT)) throw badInput(field, `must be at most ${opts.max ?? MAX_TEXT} characters`);
   return trimmed;

@@ -111,6 +111,10 @@ describe('input validation', () => {
     await expectRefused(UPDATE, { id: person.id, input: { birthDate: isoDay(3) } }, 'birthDate');
     await expectRefused(UPDATE, { id: person.id, input: { name: { given: 'a'.repeat(500), family: 'b' } } }, 'name.given');
     await expectRefused(UPDATE, { id: person.id, input: {} }, 'input');
+    // A NUL or another control character in a name is refused.
+    await expectRefused(UPDATE, { id: person.id, input: { name: { given: 'Ama\u0000', family: 'b' } } }, 'name.given');
+    await expectRefused(UPDATE, { id: person.id, input: { name: { given: 'Ama', family: 'Ba\u001bnda' } } }, 'name.family');
+    await expectRefused(CREATE_INDIVIDUAL, { input: { ...valid(), name: { given: 'Ama\u0007', family: 'Banda' } } }, 'name.given');
     const read = ok(await t.gql(`{ individual(id: "${person.id}") { version emails name { given } } }`, {}, writer)).individual;
     expect(read).toEqual({ version: 1, emails: ['kept@example.org'], name: { given: person.name.given } });
   });
