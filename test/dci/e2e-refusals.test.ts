@@ -77,7 +77,9 @@ describe('DCI refusals (end to end): spec codes, HTTP statuses, no side effects'
     await quietPeriod(2100);
     expectErr(await asyncSearch(a, 'r-expired', { token: expiring }), 401, 'err.request.unauthorized');
     // A user token is no partner token.
-    expectErr(await asyncSearch(a, 'r-user-token', { token: await t.token(['registry:read']) }), 401, 'err.request.unauthorized');
+    const userToken = await asyncSearch(a, 'r-user-token', { token: await t.token(['registry:read']) });
+    expectErr(userToken, 401, 'err.request.unauthorized');
+    expect(userToken.body.message.error.message).toBe('not a partner token: partners get theirs from POST /oauth2/client/token');
     await expectNotStored('r-garbage');
     await expectNotStored('r-expired');
     await expectNotStored('r-user-token');

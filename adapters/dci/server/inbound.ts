@@ -174,8 +174,9 @@ async function check(
   const token = bearerToken(req.headers.authorization);
   if (!token) throw new DciRefusal('err.request.unauthorized', 'a bearer token is required');
   const principal = await deps.tokens.verify(token).catch(() => undefined);
-  if (!principal || principal.kind !== 'partner' || !principal.partnerId) {
-    throw new DciRefusal('err.request.unauthorized', 'invalid or expired token');
+  if (!principal) throw new DciRefusal('err.request.unauthorized', 'invalid or expired token');
+  if (principal.kind !== 'partner' || !principal.partnerId) {
+    throw new DciRefusal('err.request.unauthorized', 'not a partner token: partners get theirs from POST /oauth2/client/token');
   }
   if (!principal.scopes.has(route.scope)) throw new DciRefusal('err.request.forbidden', `the token lacks scope ${route.scope}`);
   // Read once per message: its keys, profile, limits and callback base all come from this one read.
