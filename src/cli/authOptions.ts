@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import { AUTH_FIELDS, type OutboundAuthInput } from '../partners/input';
 import { AUTH_TYPES } from '../store/models/outboundAuth';
 import { CREDENTIAL_LOCATIONS } from '../../adapters/dci/client/dataSource';
-import { secretFromEnv } from './runtime';
+import { badOption, secretFromEnv } from './runtime';
 
 /** '' gives `--auth`, `--token-env`…; 'callback' gives `--callback-auth`, `--callback-token-env`…. */
 export type AuthPrefix = '' | 'callback';
@@ -51,11 +51,11 @@ export function authFromOptions(opts: object, prefix: AuthPrefix): OutboundAuthI
   const type = values[key(prefix, 'auth')];
   const given = DETAILS.filter((d) => values[key(prefix, d.name)] !== undefined);
   if (type === undefined) {
-    if (given.length > 0) throw new Error(`${flag(prefix, given[0].name)} replaces the credentials as a whole: give ${flag(prefix, 'auth')} with it`);
+    if (given.length > 0) throw badOption(`${flag(prefix, given[0].name)} replaces the credentials as a whole: give ${flag(prefix, 'auth')} with it`);
     return undefined;
   }
   const foreign = given.find((d) => typeOf(d) !== type);
-  if (foreign) throw new Error(`${flag(prefix, foreign.name)} is a detail of ${flag(prefix, 'auth')} ${typeOf(foreign)}, not of ${type}`);
+  if (foreign) throw badOption(`${flag(prefix, foreign.name)} is a detail of ${flag(prefix, 'auth')} ${typeOf(foreign)}, not of ${type}`);
   const auth: OutboundAuthInput = { type };
   for (const d of given) {
     const value = values[key(prefix, d.name)];

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { cliActor, recordChange, type Change } from '../audit/configChanges';
 import pino from 'pino';
 import { ConfigError, loadConfig, Config } from '../config';
+import { GatewayError } from '../errors';
 import type { DataSourceClients } from '../dataSources/wiring';
 import { createLogger, Logger } from '../log';
 import { MongoUnreachableError, openStore, Store } from '../store/connection';
@@ -83,10 +84,13 @@ export function positiveInteger(text: string): number {
   return n;
 }
 
+/** A command's options refused: printed as one line with its code, as the services' refusals are. */
+export const badOption = (message: string) => new GatewayError('BAD_USER_INPUT', message);
+
 /** Secrets come from environment variables, so they stay out of shell history and process lists. */
 export function secretFromEnv(variable: string | undefined, option: string): string | undefined {
   if (!variable) return undefined;
   const value = process.env[variable];
-  if (!value) throw new Error(`${option}: environment variable ${variable} is not set`);
+  if (!value) throw badOption(`${option}: environment variable ${variable} is not set`);
   return value;
 }

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { configChangeView, eachConfigChange } from '../../audit/configChanges';
 import { disclosureView, eachDisclosure } from '../../audit/disclosures';
 import { CHANGE_TARGETS, type ChangeTarget } from '../../store/models/configChange';
-import { withStore } from '../runtime';
+import { badOption, withStore } from '../runtime';
 
 /** A date (YYYY-MM-DD, UTC midnight) or an ISO 8601 date-time with its offset. */
 function instant(text: string): Date {
@@ -18,7 +18,7 @@ const write = (line: string) => new Promise<void>((resolve) => (process.stdout.w
 
 /** A range that ends before it starts, refused in the CLI's words before the engine starts (the audits check it again). */
 function checkRange(range: { from?: Date; to?: Date }): void {
-  if (range.from && range.to && range.from >= range.to) throw new Error('--to must be later than --from');
+  if (range.from && range.to && range.from >= range.to) throw badOption('--to must be later than --from');
 }
 
 export function registerAudit(program: Command): void {

@@ -12,7 +12,7 @@ import { ENCRYPTION_POLICIES } from '../../../adapters/dci/protocol/encryption';
 import { readEncryptionJwk, readJwkFile } from './partners';
 import { authFromOptions, withAuthOptions } from '../authOptions';
 import type { Change } from '../../audit/configChanges';
-import { positiveInteger, printJson as print, withRecordedChange, withStore } from '../runtime';
+import { badOption, positiveInteger, printJson as print, withRecordedChange, withStore } from '../runtime';
 
 /** A recorded change (withRecordedChange), with the secret box of DATA_DIR for the data sources' credentials. */
 function changeDataSource<T>(change: Omit<Change, 'target'>, work: (models: RegistryModels, settings: DataSourceSettings) => Promise<T>): Promise<T> {
@@ -114,7 +114,7 @@ const NO_QUIRKS: DataSourceQuirksDoc = { lowerCaseEventTypes: false };
 /** The quirks after the flags given, from the current ones; undefined when no quirk flag is given. */
 function quirksChange(opts: QuirkOptions): ((current: DataSourceQuirksDoc) => QuirksInput) | undefined {
   const consentGiven = opts.consentPurpose !== undefined || opts.consentCode !== undefined;
-  if (consentGiven && opts.consent === false) throw new Error('--no-consent removes the consent block: give it without --consent-purpose and --consent-code');
+  if (consentGiven && opts.consent === false) throw badOption('--no-consent removes the consent block: give it without --consent-purpose and --consent-code');
   if (!consentGiven && opts.consent !== false && opts.locale === undefined && opts.lowerCaseEventTypes === undefined) return undefined;
   return (current) => {
     let consent = opts.consent === false ? null : (current.consent ?? null);
@@ -184,7 +184,7 @@ export function registerDataSources(program: Command): void {
       auth: authFromOptions(opts, ''),
     };
     const quirks = quirksChange(opts);
-    if (Object.values(changes).every((v) => v === undefined) && !quirks) throw new Error('datasources update: give at least one option to change besides --name (see --help)');
+    if (Object.values(changes).every((v) => v === undefined) && !quirks) throw badOption('datasources update: give at least one option to change besides --name (see --help)');
     // The quirks not named keep their current values, read with the rest of the data source.
     const update = (current: DataSourceDoc) => ({ ...changes, ...(quirks && { quirks: quirks(current.quirks) }) });
     // The configuration audit keeps the names of the fields given, not their values.

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { JWKS_MAX_AGE_SECONDS, KeyInfo, KeyRing, PUBLISH_AHEAD_MS, publicKeyPem } from '../../../adapters/dci/protocol/keys';
 import { DEFAULT_TOKEN_KEY_GRACE_HOURS, rotateTokenKey } from '../../auth/tokens';
-import { loadRuntime } from '../runtime';
+import { badOption, loadRuntime } from '../runtime';
 
 /**
  * `active-from`: when the key signs (or is offered for encryption) from; `retire-after`: when a
@@ -55,7 +55,7 @@ export function registerKeys(program: Command): void {
     .action(async (opts: { revoke?: boolean; signAfter: string }) => {
       const minutes = Number(opts.signAfter);
       if (!/^\d+$/.test(opts.signAfter) || minutes < PUBLISH_AHEAD_MS / 60_000 || minutes > MAX_SIGN_AFTER_MINUTES) {
-        throw new Error(`--sign-after must be a whole number of minutes from ${PUBLISH_AHEAD_MS / 60_000} to ${MAX_SIGN_AFTER_MINUTES}, got "${opts.signAfter}"`);
+        throw badOption(`--sign-after must be a whole number of minutes from ${PUBLISH_AHEAD_MS / 60_000} to ${MAX_SIGN_AFTER_MINUTES}, got "${opts.signAfter}"`);
       }
       const { config } = loadRuntime();
       const ring = await KeyRing.open(config.dataDir);
@@ -72,7 +72,7 @@ export function registerKeys(program: Command): void {
     .option('--grace-hours <hours>', 'how long tokens signed with the previous key stay valid (at most their own lifetime)', String(DEFAULT_TOKEN_KEY_GRACE_HOURS))
     .action(async (opts: { graceHours: string }) => {
       if (!/^\d+$/.test(opts.graceHours) || Number(opts.graceHours) > MAX_TOKEN_KEY_GRACE_HOURS) {
-        throw new Error(`--grace-hours must be a whole number of hours from 0 (revokes every token) to ${MAX_TOKEN_KEY_GRACE_HOURS}, got "${opts.graceHours}"`);
+        throw badOption(`--grace-hours must be a whole number of hours from 0 (revokes every token) to ${MAX_TOKEN_KEY_GRACE_HOURS}, got "${opts.graceHours}"`);
       }
       const { config } = loadRuntime();
       const rotated = await rotateTokenKey(config.dataDir, Number(opts.graceHours) * 3_600_000);

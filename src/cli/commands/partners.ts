@@ -9,7 +9,7 @@ import type { PurposesInput } from '../../partners/input';
 import { ENCRYPTION_POLICIES } from '../../../adapters/dci/protocol/encryption';
 import { authFromOptions, withAuthOptions } from '../authOptions';
 import type { Change } from '../../audit/configChanges';
-import { positiveInteger, printJson as print, withRecordedChange, withStore, type StoreSession } from '../runtime';
+import { badOption, positiveInteger, printJson as print, type StoreSession, withRecordedChange, withStore } from '../runtime';
 
 /** A change to a partner, recorded in the configuration audit (withRecordedChange). */
 const changePartner = <T>(change: Omit<Change, 'target'>, work: (session: StoreSession) => Promise<T>) => withRecordedChange({ target: 'partner', ...change }, work);
@@ -20,7 +20,7 @@ export function readJwkFile(file: string, option = '--jwk-file'): unknown[] {
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`${option} ${file}: ${(error as NodeJS.ErrnoException).code ? 'cannot be read' : 'is not JSON'}`);
+    throw badOption(`${option} ${file}: ${(error as NodeJS.ErrnoException).code ? 'cannot be read' : 'is not JSON'}`);
   }
   const keys = (parsed as { keys?: unknown }).keys;
   return Array.isArray(keys) ? keys : [parsed];
@@ -31,7 +31,7 @@ export function readEncryptionJwk(file: string | undefined): unknown {
   if (!file) return undefined;
   const keys = readJwkFile(file, '--encryption-jwk-file');
   const enc = keys.length === 1 ? keys : keys.filter((k) => (k as { use?: unknown }).use === 'enc');
-  if (enc.length !== 1) throw new Error(`--encryption-jwk-file ${file}: holds ${enc.length} keys with use enc; give one`);
+  if (enc.length !== 1) throw badOption(`--encryption-jwk-file ${file}: holds ${enc.length} keys with use enc; give one`);
   return enc[0];
 }
 
@@ -59,10 +59,10 @@ function readDisclose(entries: string[] | undefined): DisclosureInput | undefine
   const input: DisclosureInput = {};
   for (const entry of entries) {
     const [field, level, ...rest] = entry.split('=');
-    if (level === undefined || rest.length > 0) throw new Error(`--disclose ${entry}: write field=level`);
+    if (level === undefined || rest.length > 0) throw badOption(`--disclose ${entry}: write field=level`);
     if (field.startsWith('identifiers.')) input.identifierTypes = [...(input.identifierTypes ?? []), { type: field.slice('identifiers.'.length), level }];
     else if (Object.hasOwn(DISCLOSE_FIELDS, field)) input[DISCLOSE_FIELDS[field]] = level;
-    else throw new Error(`--disclose ${entry}: unknown field ${field} (use ${Object.keys(DISCLOSE_FIELDS).join(', ')} or identifiers.TYPE)`);
+    else throw badOption(`--disclose ${entry}: unknown field ${field} (use ${Object.keys(DISCLOSE_FIELDS).join(', ')} or identifiers.TYPE)`);
   }
   return input;
 }
@@ -139,7 +139,7 @@ export function registerPartners(program: Command): void {
   withAuthOptions(add, 'callback', 'how our callbacks and notifications authenticate at the partner', 'none')
     .action(async (opts: AddOptions) => {
       if (!opts.jwkFile && !opts.jwksUrl && opts.profile !== 'none') {
-        throw new Error('one of --jwk-file and --jwks-url is required (unless --profile none)');
+        throw badOption('one of --jwk-file and --jwks-url is required (unless --profile none)');
       }
       const input: PartnerInput = {
         senderId: opts.senderId,

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import { badOption } from '../runtime';
 
 const integer = (name: string, min: number) => (value: string) => {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) throw new Error(`${name} must be an integer of at least ${min}`);
+  if (!Number.isSafeInteger(n) || n < min) throw badOption(`${name} must be an integer of at least ${min}`);
   return n;
 };
 
@@ -38,8 +39,8 @@ export function registerSandbox(program: Command): void {
     .option('--gateway-social-client-id <id>', "the social registry's client id at the gateway, a partner of its own (with --gateway)")
     .option('--gateway-social-client-secret <secret>', "the social registry's client secret at the gateway (with --gateway)")
     .action(async (opts: SandboxCliOptions) => {
-      if (opts.gateway && (!opts.gatewayClientId || !opts.gatewayClientSecret)) throw new Error('--gateway needs --gateway-client-id and --gateway-client-secret');
-      if (Boolean(opts.gatewaySocialClientId) !== Boolean(opts.gatewaySocialClientSecret)) throw new Error('--gateway-social-client-id and --gateway-social-client-secret go together');
+      if (opts.gateway && (!opts.gatewayClientId || !opts.gatewayClientSecret)) throw badOption('--gateway needs --gateway-client-id and --gateway-client-secret');
+      if (Boolean(opts.gatewaySocialClientId) !== Boolean(opts.gatewaySocialClientSecret)) throw badOption('--gateway-social-client-id and --gateway-social-client-secret go together');
       const { gateway, gatewayClientId, gatewayClientSecret, gatewaySocialClientId, gatewaySocialClientSecret, ...options } = opts;
       const { SandboxPortInUseError, startSandbox } = await import('../../../adapters/dci/sandbox');
       const sandbox = await startSandbox(options).catch((error: unknown) => {

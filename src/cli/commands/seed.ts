@@ -32,7 +32,7 @@ export function registerSeed(program: Command): void {
           bar.stop();
           if (error instanceof GatewayError && error.code === 'CONFLICT') {
             const where = config.mongodbUri ? 'the database at MONGODB_URI' : `DATA_DIR ${config.dataDir}`;
-            throw new Error(`seed refused: ${error.message} (${where})`);
+            throw new GatewayError('CONFLICT', `seed refused: ${error.message} (${where})`);
           }
           throw error;
         }

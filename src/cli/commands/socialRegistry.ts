@@ -8,8 +8,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Scope } from '../../auth/scopes';
 import { TokenService } from '../../auth/tokens';
-import { GatewayError, notFound } from '../../errors';
-import { positiveInteger, printJson, loadRuntime } from '../runtime';
+import { notFound } from '../../errors';
+import { badOption, positiveInteger, printJson, loadRuntime } from '../runtime';
 
 const TOKEN_TTL_SECONDS = 300;
 const REQUEST_TIMEOUT_MS = 90_000;
@@ -145,9 +145,9 @@ export function registerSocialRegistry(program: Command): void {
       if (id) {
         const found = (await call<{ socialRegistryTransaction: { dataSource: string } | null }>(o, scopes, TRANSACTION_SOURCE, { id })).socialRegistryTransaction;
         if (!found) throw notFound('social registry transaction');
-        if (found.dataSource !== o.source) throw new GatewayError('BAD_USER_INPUT', `the transaction belongs to data source ${found.dataSource}, not ${o.source}`);
+        if (found.dataSource !== o.source) throw badOption(`the transaction belongs to data source ${found.dataSource}, not ${o.source}`);
       } else {
-        if (!o.identifier && !o.where) throw new GatewayError('BAD_USER_INPUT', 'give --transaction, or --identifier / --where to search first');
+        if (!o.identifier && !o.where) throw badOption('give --transaction, or --identifier / --where to search first');
         id = (await call<{ searchSocialRegistry: { id: string } }>(o, scopes, SEARCH, { dataSource: o.source, criteria: criteriaOf(o), mode: 'SYNC' })).searchSocialRegistry.id;
       }
       printJson((await call<{ importFromSocialRegistry: unknown }>(o, scopes, IMPORT, { id, refs: o.reference ?? null })).importFromSocialRegistry);

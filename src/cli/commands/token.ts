@@ -1,8 +1,7 @@
 import { Command, Option } from 'commander';
 import { ALL_SCOPES, isScope } from '../../auth/scopes';
-import { GatewayError } from '../../errors';
 import { DEFAULT_USER_TOKEN_TTL_SECONDS, TokenService } from '../../auth/tokens';
-import { loadRuntime } from '../runtime';
+import { badOption, loadRuntime } from '../runtime';
 
 /** The DCI routes take partner tokens only, which the token endpoint issues: a user token with these scopes would open nothing. */
 const USER_SCOPES = ALL_SCOPES.filter((scope) => !scope.startsWith('dci:'));
@@ -20,7 +19,7 @@ export function registerToken(program: Command): void {
       const { config } = loadRuntime();
       const ttlSeconds = Number(opts.ttl);
       if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds <= 0 || ttlSeconds > MAX_TTL_SECONDS) {
-        throw new GatewayError('BAD_USER_INPUT', `--ttl must be a whole number of seconds from 1 to ${MAX_TTL_SECONDS} (366 days)`);
+        throw badOption(`--ttl must be a whole number of seconds from 1 to ${MAX_TTL_SECONDS} (366 days)`);
       }
       const tokens = await TokenService.open({ dataDir: config.dataDir, issuer: config.dciSenderId, external: config.externalIssuer });
       const token = await tokens.issue({ subject: opts.subject, scopes: opts.scope.filter(isScope), kind: 'user', ttlSeconds });
