@@ -44,8 +44,12 @@ const SORT_PATHS: Record<GroupSortField, string> = {
   name: 'searchName',
 };
 
-const range = (min: number | null | undefined, max: number | null | undefined) =>
-  min == null && max == null ? undefined : { ...(min != null ? { $gte: min } : {}), ...(max != null ? { $lte: max } : {}) };
+/** A bounded range; a minimum above its maximum is refused, as an inverted birth-date range is, rather than matching nothing. */
+function range(field: string, [minName, min]: [string, number | null | undefined], [maxName, max]: [string, number | null | undefined]) {
+  if (min == null && max == null) return undefined;
+  if (min != null && max != null && min > max) throw badInput(`${field}.${minName}`, `is above ${field}.${maxName}`);
+  return { ...(min != null ? { $gte: min } : {}), ...(max != null ? { $lte: max } : {}) };
+}
 
 function checkGroup(input: GroupInput): Partial<GroupDoc> {
   const out: Partial<GroupDoc> = {};
@@ -114,9 +118,9 @@ export async function groupQuery(
   if (filter.areaCode) q.areaCode = text(`${field}.areaCode`, filter.areaCode, { max: 40 });
   if (filter.identifierType) q['identifiers.type'] = text(`${field}.identifierType`, filter.identifierType, { max: 40 });
   if (filter.identifier) q._id = { $in: await identifierHolders(models, `${field}.identifier`, filter.identifier) };
-  const size = range(filter.minSize, filter.maxSize);
+  const size = range(field, ['minSize', filter.minSize], ['maxSize', filter.maxSize]);
   if (size) q.size = size;
-  const score = range(filter.minPovertyScore, filter.maxPovertyScore);
+  const score = range(field, ['minPovertyScore', filter.minPovertyScore], ['maxPovertyScore', filter.maxPovertyScore]);
   if (score) q.povertyScore = score;
   return withCombinators(q, filter, field, depth, (f, path, d) => groupQuery(models, f, path, d));
 }

@@ -325,6 +325,14 @@ describe('predicate lists', () => {
     expect(translated({ query: range as never }).variables.filter).toEqual({ birthDateTo: '2007-03-02', birthDateFrom: '1965-03-03' });
     const empty = [{ expression1: predicate('age', 'gt', '60'), condition: 'and', expression2: predicate('age', 'lt', '18') }];
     expect(translated({ query: empty as never }).variables.filter).toEqual({ birthDateTo: '1964-03-02', and: [{ birthDateFrom: '2007-03-03' }] });
+    // So are group size and poverty score ranges, which the registry refuses inverted too.
+    const groups = { response_entity: 'Group' };
+    const size = [{ expression1: predicate('group_size', 'ge', '3'), condition: 'and', expression2: predicate('group_size', 'le', '6') }];
+    expect(translated({ ...groups, query: size as never }).variables.filter).toEqual({ minSize: 3, maxSize: 6 });
+    const noSize = [{ expression1: predicate('group_size', 'ge', '6'), condition: 'and', expression2: predicate('group_size', 'le', '3') }];
+    expect(translated({ ...groups, query: noSize as never }).variables.filter).toEqual({ minSize: 6, and: [{ maxSize: 3 }] });
+    const noScore = [{ expression1: predicate('poverty_score', 'ge', '50'), condition: 'and', expression2: predicate('poverty_score', 'le', '10') }];
+    expect(translated({ ...groups, query: noScore as never }).variables.filter).toEqual({ minPovertyScore: 50, and: [{ maxPovertyScore: 10 }] });
   });
 
   it('refuses malformed items instead of ignoring parts of them', () => {

@@ -199,6 +199,14 @@ describe('searching the registry', () => {
       expect(await walkGroups({ minSize: 3 })).toEqual(idsOf(households.filter((g) => g.size >= 3)));
       expect(await walkGroups({ maxSize: 2 })).toEqual(idsOf(households.filter((g) => g.size <= 2)));
       expect(await walkGroups({ minSize: 2, maxSize: 4 })).toEqual(idsOf(households.filter((g) => g.size >= 2 && g.size <= 4)));
+      // An inverted range is refused as the birth-date one is, not answered with nothing; so inside an and.
+      for (const [filter, field] of [
+        [{ minSize: 10, maxSize: 2 }, 'filter.minSize'],
+        [{ minPovertyScore: 50, maxPovertyScore: 10 }, 'filter.minPovertyScore'],
+        [{ and: [{ minSize: 4, maxSize: 3 }] }, 'filter.and[0].minSize'],
+      ] as const) {
+        expect(onlyError(await t.gql(GROUPS, { filter }, reader)).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+      }
     });
 
     it('filters by name prefix with registry:pii, and refuses it without', async () => {

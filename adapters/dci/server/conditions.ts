@@ -58,13 +58,22 @@ function flatten(op: 'and' | 'or', items: Condition[]): Condition[] {
 /** ANDs `part` into `acc`: as more fields of the same object when nothing clashes, else as an `and` entry. */
 function merge(acc: Filter, part: Filter): Filter {
   const merged = { ...acc, ...part };
-  const clashes = Object.keys(part).some((key) => key in acc) || invertedBirthRange(merged);
+  const clashes = Object.keys(part).some((key) => key in acc) || RANGES.some(([low, high]) => inverted(merged[low], merged[high]));
   return clashes ? { ...acc, and: [...(acc.and ?? []), part] } : merged;
 }
 
-/** The registry rejects birthDateFrom after birthDateTo as bad input; kept apart, the pair simply matches nothing. */
-const invertedBirthRange = (f: Filter) =>
-  typeof f.birthDateFrom === 'string' && typeof f.birthDateTo === 'string' && f.birthDateFrom > f.birthDateTo;
+/** The registry rejects a range whose low end is above its high end as bad input; kept apart, the pair simply matches nothing. */
+const RANGES = [
+  ['birthDateFrom', 'birthDateTo'],
+  ['minSize', 'maxSize'],
+  ['minPovertyScore', 'maxPovertyScore'],
+] as const;
+/** Both ends given (dates as ISO strings, numbers), the low one above the high one. */
+function inverted(low: unknown, high: unknown): boolean {
+  if (typeof low === 'string' && typeof high === 'string') return low > high;
+  if (typeof low === 'number' && typeof high === 'number') return low > high;
+  return false;
+}
 
 function depthOf(filter: Filter): number {
   const children = [...(filter.and ?? []), ...(filter.or ?? []), ...(filter.not ? [filter.not] : [])];
