@@ -6,6 +6,7 @@
  */
 import { Types } from 'mongoose';
 import { notFound } from '../errors';
+import { checkKnownArea } from '../registry/locations';
 import type { RegistryModels } from '../store/models';
 import type { IndicatorRefreshDoc } from '../store/models/indicators';
 import type { IndicatorDeps } from './deps';
@@ -39,6 +40,7 @@ const scopeOf = (area: string | null) => (area ? { areaCode: area } : {});
 export async function openRefresh(models: RegistryModels, request: RefreshRequest, requestedBy: string | undefined, now: Date): Promise<{ doc: IndicatorRefreshDoc; resumed: boolean }> {
   const indicators = resolve(request.indicators).map((w) => w.label).sort();
   const area = request.area?.trim() || null;
+  if (area) await checkKnownArea(models, 'filter.area', area);
   const key = `${indicators.join(',')}|${area ?? ''}`;
   const unfinished = await models.IndicatorRefresh.findOne({ key, state: { $in: ['pending', 'running'] } }).sort({ createdAt: -1 }).lean<IndicatorRefreshDoc>();
   if (unfinished) return { doc: unfinished, resumed: true };

@@ -11,6 +11,7 @@ import type { Scope } from '../auth/scopes';
 import { badInput, notFound } from '../errors';
 import { ensureIndicatorValues, isStale, readIndicatorValues, type IndicatorDeps, type StoredIndicatorValue } from '../indicators/values';
 import { objectId, text } from '../registry/input';
+import { checkKnownArea } from '../registry/locations';
 import { decodeCursor, pageSize } from '../registry/pagination';
 import type { IndicatorValuesDoc } from '../store/models/indicators';
 import type { EligibilityCounts, EligibilityEvaluationDoc, EvaluationStrategy, ProgramDoc } from '../store/models/program';
@@ -130,6 +131,7 @@ export async function evaluateEligibility(deps: IndicatorDeps, principal: Princi
   const after = req.after ? decodeCursor(req.after) : undefined;
   const areaCode = text('filter.areaCode', req.filter?.areaCode, { max: 40 });
   if (areaCode === '') throw badInput('filter.areaCode', 'must not be empty');
+  if (areaCode) await checkKnownArea(deps.models, 'filter.areaCode', areaCode);
   const scope: FilterQuery<IndicatorValuesDoc> = areaCode ? { area: areaCode } : {};
 
   const population = await bringUpToDate(deps, rule, areaCode, scope, now, req);

@@ -43,6 +43,14 @@ export function findLocation(models: RegistryModels, code: string): Promise<Loca
   return models.Location.findById(code).lean<LocationDoc>().exec();
 }
 
+/**
+ * An area a run or a count is scoped to must be a place of the hierarchy, once one is loaded (as an
+ * address's must): a mistyped code would otherwise pass for an area where nobody lives.
+ */
+export async function checkKnownArea(models: RegistryModels, field: string, code: string): Promise<void> {
+  if ((await models.Location.exists({})) && !(await findLocation(models, code))) throw badInput(field, `no location has the code ${code}`);
+}
+
 /** The codes from `code` up to the top of the hierarchy, `code` first. */
 async function ancestry(models: RegistryModels, code: string): Promise<string[]> {
   const chain: string[] = [];
