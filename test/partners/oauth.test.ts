@@ -123,9 +123,9 @@ describe('POST /oauth2/client/token', () => {
     expect(repeated.status).toBe(400);
     const json = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials()) });
     expect(json.status).toBe(400);
-    expect(await json.json()).toMatchObject({ error: 'invalid_request' });
+    expect(await json.json()).toEqual({ error: 'invalid_request', error_description: 'the body must be application/x-www-form-urlencoded (RFC 6749 §4.4.2)' });
     const huge = await post({ ...credentials(), scope: 'x'.repeat(10_000) });
-    expect(huge).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    expect(huge).toMatchObject({ status: 413, body: { error: 'invalid_request', error_description: 'request body too large' } });
   });
 
   it('refuses a disabled partner with 401 invalid_client', async () => {

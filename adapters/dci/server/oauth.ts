@@ -72,7 +72,9 @@ export function oauthTokenRouter(deps: OAuthDeps): Router {
   const unavailable = (res: Response) => fail(res, 503, 'temporarily_unavailable', 'the partner database is not answering; retry later');
   router.post(TOKEN_PATH, requestDeadline(deps.database, unavailable), express.urlencoded({ extended: false, limit: '8kb' }), async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const body: Record<string, unknown> = req.is('application/x-www-form-urlencoded') && req.body ? req.body : {};
+      // A JSON body is the usual mistake: naming the form type tells the integrator more than a missing grant_type.
+      if (req.is('application/x-www-form-urlencoded') === false) return fail(res, 400, 'invalid_request', 'the body must be application/x-www-form-urlencoded (RFC 6749 §4.4.2)');
+      const body: Record<string, unknown> = req.body ?? {};
       // A parameter sent twice arrives as an array; RFC 6749 §3.2 forbids repeating parameters.
       const repeated = Object.keys(body).find((name) => Array.isArray(body[name]));
       if (repeated) return fail(res, 400, 'invalid_request', `${repeated} is repeated`);
@@ -146,7 +148,8 @@ export function oauthTokenRouter(deps: OAuthDeps): Router {
     if (isDatabaseUnreachable(error)) return unavailable(res);
     const status = (error as { status?: number }).status;
     if (status === undefined || status >= 500) return next(error);
-    fail(res, 400, 'invalid_request', status === 413 ? 'request body too large' : 'unreadable request body');
+    if (status === 413) return fail(res, 413, 'invalid_request', 'request body too large');
+    fail(res, 400, 'invalid_request', 'unreadable request body');
   });
 
   router.all(TOKEN_PATH, (_req: Request, res: Response) => {
