@@ -81,7 +81,7 @@ export function noSuchPath(_req: Request, res: Response): void {
 
 /** The GraphQL-style error body, as Apollo writes it, for failures outside an operation. */
 function sendError(res: Response, error: GatewayError): void {
-  res.status(error.httpStatus).json({ errors: [{ message: error.message, extensions: { code: error.code } }] });
+  res.status(error.httpStatus).json({ errors: [{ message: error.message, extensions: { code: error.code, ...error.details } }] });
 }
 
 /** Last handler: malformed JSON, oversized bodies, an unreachable database and anything unexpected, without internals. */

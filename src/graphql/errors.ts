@@ -8,7 +8,7 @@ import { GraphQLFormattedError } from 'graphql';
 import { GatewayError } from '../errors';
 import type { Logger } from '../log';
 import type { Context } from './context';
-import { databaseUnavailable, isDatabaseUnreachable } from '../store/liveness';
+import { DATABASE_UNAVAILABLE, databaseUnavailable, isDatabaseUnreachable } from '../store/liveness';
 
 /** graphql-armor rejections are marked with this extension so they get our code. */
 export const LIMIT_EXTENSION = 'queryLimit';
@@ -45,13 +45,17 @@ export function formatErrorFor(production: boolean, log: Logger) {
   };
 }
 
-/** An operation that failed because the database does not answer is answered HTTP 503, like the request deadline's. */
+/**
+ * An operation that failed because the database does not answer is answered HTTP 503, like the request
+ * deadline's. A partner registry that cannot answer fails only its own field: the rest of the answer
+ * stands, with HTTP 200, as any GraphQL answer with field errors.
+ */
 export const unavailableStatus: ApolloServerPlugin<Context> = {
   async requestDidStart() {
     return {
       async willSendResponse({ response }) {
         const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
-        if (errors?.some((e) => e.extensions?.code === 'UNAVAILABLE')) response.http.status = 503;
+        if (errors?.some((e) => e.extensions?.code === 'UNAVAILABLE' && e.extensions.reason === DATABASE_UNAVAILABLE)) response.http.status = 503;
       },
     };
   },

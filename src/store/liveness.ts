@@ -65,8 +65,11 @@ export class DatabaseLiveness {
   }
 }
 
+/** The reason that marks the database's unavailability apart from a partner registry's (which fails only its own field). */
+export const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
+
 /** What every surface tells a client when the database does not answer. */
-export const databaseUnavailable = () => new GatewayError('UNAVAILABLE', 'the database is not answering; retry later');
+export const databaseUnavailable = () => new GatewayError('UNAVAILABLE', 'the database is not answering; retry later', { reason: DATABASE_UNAVAILABLE });
 
 /**
  * Errors that mean the database could not be reached (network, server selection, a pool cleared

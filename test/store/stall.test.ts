@@ -122,7 +122,7 @@ describe('a database that stops answering (engine stopped with SIGSTOP)', () => 
   // its body and how long it took.
   const expectUnavailable = {
     graphql: (res: Answer) => {
-      expect(res).toMatchObject({ status: 503, body: { errors: [{ extensions: { code: 'UNAVAILABLE' } }] } });
+      expect(res).toMatchObject({ status: 503, body: { errors: [{ extensions: { code: 'UNAVAILABLE', reason: 'DATABASE_UNAVAILABLE' } }] } });
     },
     dci: (res: { status: number; body: any }) => {
       expect(res).toMatchObject({ status: 503, body: { message: { ack_status: 'ERR', error: { code: 'err.service.unavailable' } } } });
