@@ -125,8 +125,10 @@ export async function updateIndividual(
   }
   if (Object.keys(changes).length === 0) throw badInput('input', 'holds no change');
   await checkPlaces(models, changes);
-  const current = await models.Individual.findById(id, { status: 1 }).lean();
+  const current = await models.Individual.findById(id, { status: 1, deathDate: 1 }).lean();
   if (current?.status === 'deceased' && changes.status) throw conflict('DECEASED', 'a deceased individual cannot change status');
+  // Read at the version the update will apply over, or the update finds that version gone (STALE_VERSION).
+  if (current?.deathDate && changes.birthDate instanceof Date && changes.birthDate > current.deathDate) throw badInput('birthDate', 'is after the death date');
   const updated = await updateVersioned(models, models.Individual, 'individual', id, version, changes, now);
   await appendEvent(models, `${id}:v${updated.version}`, { type: 'updated', registrantKind: 'individual', registrantId: id, at: now });
   return updated;

@@ -147,4 +147,13 @@ describe('individuals', () => {
     expect(onlyError(future).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'deathDate' });
     expect(ok(await t.gql(READ_INDIVIDUAL, { id: created.id }, writer)).individual).toMatchObject({ status: 'active', deathDate: null, version: 1 });
   });
+
+  it('updateIndividual refuses a birth date after the recorded death, and takes one on or before it', async () => {
+    const created = await createIndividual(t, writer, { birthDate: '2000-01-01' });
+    ok(await t.gql(RECORD_DEATH, { id: created.id, deathDate: '2020-06-14' }, writer));
+    const UPDATE = `mutation ($id: ID!, $birthDate: Date!) { updateIndividual(id: $id, version: 2, input: { birthDate: $birthDate }) { birthDate age version } }`;
+    expect(onlyError(await t.gql(UPDATE, { id: created.id, birthDate: '2020-06-15' }, writer)).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'birthDate' });
+    expect(ok(await t.gql(READ_INDIVIDUAL, { id: created.id }, writer)).individual).toMatchObject({ birthDate: '2000-01-01', version: 2 });
+    expect(ok(await t.gql(UPDATE, { id: created.id, birthDate: '2020-06-14' }, writer)).updateIndividual).toEqual({ birthDate: '2020-06-14', age: 0, version: 3 });
+  });
 });
