@@ -94,6 +94,8 @@ describe('indicator refresh', () => {
     expect(forbidden.body.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN', scope: 'registry:pii' } });
     const unknown = await w.gql(REFRESH, { names: ['wealth'] });
     expect(unknown.body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'names' } });
+    const none = await w.gql(REFRESH, { names: [] });
+    expect(none.body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'names' } });
     const readOnly = await w.gql(REFRESH, { names: ['age_years'] }, READ);
     expect(readOnly.body.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' } });
     expect(ok(await w.gql(PROGRESS, { id: new Types.ObjectId().toHexString() }, READ)).indicatorRefresh).toBeNull();

@@ -4,7 +4,7 @@
  * paging the eligible, explaining one person's result, and the evaluation records.
  */
 import { Types } from 'mongoose';
-import { codes, ok, useTestGateway, WRITE } from '../support/gateway';
+import { codes, ok, onlyError, useTestGateway, WRITE } from '../support/gateway';
 import { createIndividual, isoDay } from '../graphql/fixtures';
 
 const PROGRAM_FIELDS = 'id name rule version indicators requiredScopes versions { version name rule savedBy } createdAt updatedAt';
@@ -177,6 +177,11 @@ describe('programmes', () => {
         { ruleVersion: 2, rule: 'age_years < 40', areaCode: 'A1', population: 5, counts: { eligible: 2, notEligible: 2, unknown: 1 }, strategy: 'database', at: expect.any(String) },
         { ruleVersion: 1, rule: 'age_years < 18', areaCode: null, population: 6, counts: { eligible: 1, notEligible: 4, unknown: 1 }, strategy: 'database', at: expect.any(String) },
       ]);
+      const EVALUATIONS = `query ($id: ID!, $first: Int) { program(id: $id) { evaluations(first: $first) { ruleVersion } } }`;
+      expect(ok(await t.gql(EVALUATIONS, { id: created.id, first: 1 }, reader)).program.evaluations).toEqual([{ ruleVersion: 2 }]);
+      for (const first of [0, 101]) {
+        expect(onlyError(await t.gql(EVALUATIONS, { id: created.id, first }, reader)).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+      }
     });
 
     it('refuses an unknown programme, a bad cursor and a bad area', async () => {

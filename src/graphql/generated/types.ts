@@ -1629,7 +1629,7 @@ export type PersonName = {
 export type Program = {
   __typename?: 'Program';
   createdAt: Scalars['DateTime']['output'];
-  /** The latest evaluations, newest first. */
+  /** The latest evaluations, newest first (first: 1 to 100). */
   evaluations: Array<EligibilityEvaluationRecord>;
   id: Scalars['ID']['output'];
   /** The indicator values the rule reads, as it writes them: age_years, dr.severity('vision'). */

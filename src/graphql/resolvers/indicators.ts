@@ -107,6 +107,8 @@ export const indicatorResolvers = {
   } satisfies QueryResolvers,
   Mutation: {
     refreshIndicators: async (_, args, ctx) => {
+      // An empty list is a mistake, not a refresh of nothing (on Individual.indicators it reads nothing, as the DCI adapter asks).
+      if (args.names?.length === 0) throw badInput('names', 'name at least one indicator, or leave names out for all you may read');
       const wanted = readable(ctx, args.names, 'names');
       if (wanted.length === 0) throw new GatewayError('FORBIDDEN', 'no indicator is readable with these scopes');
       const { doc, resumed } = await openRefresh(ctx.models, { indicators: wanted.map((w) => w.label), area: args.filter?.area }, ctx.principal?.subject, ctx.now);

@@ -1,5 +1,5 @@
 /** Programmes and eligibility: thin calls into src/programs. */
-import { encodeCursor } from '../../registry/pagination';
+import { encodeCursor, pageSize } from '../../registry/pagination';
 import { evaluateEligibility, explainEligibility, scopesOfRule } from '../../programs/eligibility';
 import { createProgram, listPrograms, programVersions, updateProgram } from '../../programs/programs';
 import { objectId } from '../../registry/input';
@@ -7,7 +7,6 @@ import { checkRule, referenceText } from '../../programs/rule';
 import type { MutationResolvers, QueryResolvers, Resolvers } from '../generated/types';
 import { required } from '../loaders';
 
-const MAX_EVALUATIONS = 100;
 
 const jsonOf = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value instanceof Date ? value.toISOString() : value));
 
@@ -21,7 +20,7 @@ export const programResolvers = {
       evaluations: (doc, { first }, ctx) =>
         ctx.models.EligibilityEvaluation.find({ program: doc._id })
           .sort({ at: -1, _id: -1 })
-          .limit(Math.min(Math.max(first, 1), MAX_EVALUATIONS))
+          .limit(pageSize(first))
           .lean(),
     },
     EligibilityEvaluationRecord: {
