@@ -3,13 +3,14 @@
  * programmes? Everyone of a batch is asked `sync/enrolled` at once (`person_identifier in [...]`,
  * one envelope per maxItemsPerEnvelope people), then the programmes of those enrolled come from one
  * batched `sync/search`. A registry that refuses `sync/enrolled` is asked by search alone; a person
- * without an identifier is searched by name and birth date, which can never be more than a possible match.
+ * without an identifier is searched by name and birth date, which can never be more than a possible match,
+ * and one the registry will not search that way is unknown to it (NO_IDENTIFIER), as DR and CRVS answer.
  */
 import type { DciClient, SearchItem } from '../../adapters/dci/client/client';
 import type { SearchResponseItem } from '../../adapters/dci/protocol';
 import { GatewayError } from '../errors';
 import { dayOf, isRecord, listOf, Rec, recordsOf, textOf } from './dciRecords';
-import { Answers, chunks, itemRejected, PartnerFlow, unanswered } from './flow';
+import { Answers, chunks, itemRejected, noIdentifier, PartnerFlow, unanswered } from './flow';
 import { describeId, Subject } from './subjects';
 
 export type EnrollmentResult = 'NO_MATCH' | 'POSSIBLE_MATCH' | 'CONFIRMED_MATCH';
@@ -57,6 +58,9 @@ export function enrollmentOfSearch(item: Pick<SearchResponseItem, 'data'>, byDem
   if (records.length === 0) return { result: 'NO_MATCH', programmes: [] };
   return { result: byDemographics ? 'POSSIBLE_MATCH' : 'CONFIRMED_MATCH', programmes: records.flatMap(programmesOf) };
 }
+
+/** An item's reasons that refuse the query's form rather than fail for the person (SPEC-NOTES 5.3). */
+const SEARCH_REFUSED: ReadonlySet<string> = new Set(['rjct.search_criteria.invalid', 'rjct.filter.invalid']);
 
 /** The registry does not offer `sync/enrolled` or will not take our query: search instead. */
 function operationRefused(error: unknown): boolean {
@@ -131,6 +135,9 @@ export const enrollmentFlow: PartnerFlow<Enrollment> = {
         answers.set(s.id, confirmed ? { result: 'CONFIRMED_MATCH', programmes: found.programmes } : found);
       } else if (confirmed) {
         answers.set(s.id, { result: 'CONFIRMED_MATCH', programmes: [] });
+      } else if (item && !s.personId && SEARCH_REFUSED.has(item.status_reason_code ?? '')) {
+        // A registry that will not search by name and birth date cannot be asked about a person without an identifier.
+        answers.set(s.id, noIdentifier('ibr'));
       } else {
         answers.set(s.id, item ? itemRejected(name, item.status_reason_code) : unanswered(name));
       }

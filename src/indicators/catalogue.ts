@@ -185,7 +185,7 @@ export const INDICATORS: readonly IndicatorDefinition[] = [
     failurePolicy: 'fail',
     scopes: PARTNER_READ,
     partnerVisible: false,
-    description: 'The beneficiary registry confirms an enrolment of the person; null on a possible match (same name and birth date, no identifier to confirm it).',
+    description: 'The beneficiary registry confirms an enrolment of the person; null on a possible match (same name and birth date, no identifier to confirm it), or when it will not search a person without an identifier by name and birth date (not_found).',
     computation: partner(enrollmentFlow, (e: Enrollment) =>
       enrollmentFlow.holds(e) ? ok(e.result === 'CONFIRMED_MATCH' ? true : null) : notFound(false),
     ),

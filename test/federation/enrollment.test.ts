@@ -84,16 +84,20 @@ describe('IBR enrolment check', () => {
     const person = ok(await w.t.gql(`mutation ($input: CreateIndividualInput!) { createIndividual(input: $input) { id } }`, { input }, writer)).createIndividual;
     const [enrolledBefore, searchBefore] = [w.calls('ibr', ENROLLED), w.calls('ibr', SEARCH)];
     // Searched together with an enrolled person, whose programmes the same envelope lists. The sandbox
-    // IBR matches by UIN only: it rejects the item by name, which fails that check alone.
+    // IBR matches by UIN only: it rejects the item by name (rjct.search_criteria.invalid), so the
+    // person cannot be asked about there, as DR and CRVS answer a person without their identifier.
     const res = await w.t.gql(CHECKS, { ids: [person.id, await w.idOf(enrolledUin)], refresh: true }, w.token);
     expect(res.body.data!.enrollmentChecks).toEqual([null, expect.objectContaining({ result: 'CONFIRMED_MATCH' })]);
-    expect(onlyError(res)).toMatchObject({ path: ['enrollmentChecks', 0], extensions: { code: 'UNAVAILABLE', reason: 'ITEM_REJECTED', partnerCode: 'rjct.search_criteria.invalid' } });
+    expect(onlyError(res)).toMatchObject({ path: ['enrollmentChecks', 0], extensions: { code: 'UNAVAILABLE', reason: 'NO_IDENTIFIER' } });
     expect(w.calls('ibr', ENROLLED) - enrolledBefore).toBe(1);
     expect(w.calls('ibr', SEARCH) - searchBefore).toBe(1);
     // Alone, every item of the envelope is rejected and the sandbox marks the whole reply rjct: the
     // item's own reason still answers for the person.
     const alone = await w.t.gql(CHECKS, { ids: [person.id], refresh: true }, w.token);
-    expect(onlyError(alone)).toMatchObject({ path: ['enrollmentChecks', 0], extensions: { code: 'UNAVAILABLE', reason: 'ITEM_REJECTED', partnerCode: 'rjct.search_criteria.invalid' } });
+    expect(onlyError(alone)).toMatchObject({ path: ['enrollmentChecks', 0], extensions: { code: 'UNAVAILABLE', reason: 'NO_IDENTIFIER' } });
+    // So an indicator of the IBR is unknown for the person, not failed: a programme's count goes on.
+    const INDICATORS = `query ($id: ID!) { individual(id: $id) { indicators(names: ["ibr.enrolled_elsewhere"]) { value outcome } } }`;
+    expect(ok(await w.t.gql(INDICATORS, { id: person.id }, w.token)).individual.indicators).toEqual([{ value: null, outcome: 'not_found' }]);
     // What a registry that does match by name answers.
     const found = { data: { reg_records: [{ programme_identifier: [{ programme_name: 'Child Grant', programme_identifier: 'CG-2025' }], enrollment_status: '1' }] } };
     expect(enrollmentOfSearch(found, true)).toEqual({ result: 'POSSIBLE_MATCH', programmes: [{ name: 'Child Grant', identifier: 'CG-2025', status: 'Active' }] });
