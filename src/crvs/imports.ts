@@ -10,6 +10,7 @@ import { badInput, notFound } from '../errors';
 import { objectId, oneOf, text } from '../registry/input';
 import { findPage } from '../registry/pagination';
 import type { RegistryModels } from '../store/models';
+import { openOnce, runState } from '../store/openOnce';
 import { CRVS_IMPORT_STATES, CrvsCounts, CrvsImportDoc } from '../store/models/crvsImport';
 import { applyBirths } from './births';
 import { applyDeaths } from './deaths';
@@ -50,7 +51,7 @@ export function totals(doc: Pick<CrvsImportDoc, 'pages'>): CrvsCounts {
 
 export const totalPages = (doc: Pick<CrvsImportDoc, 'totalCount' | 'pageSize'>) => (doc.totalCount === undefined ? undefined : Math.ceil(doc.totalCount / doc.pageSize));
 
-/** The unfinished import of the same request, or a new one. */
+/** The unfinished import of the same request, or a new one: one, however many ask at once. */
 export async function openImport(models: RegistryModels, request: ImportRequest, now: Date): Promise<{ doc: CrvsImportDoc; resumed: boolean }> {
   if (Number.isNaN(request.from.getTime()) || Number.isNaN(request.to.getTime())) throw badInput('from', 'and to must be dates');
   if (request.from > request.to) throw badInput('from', 'is after to');
@@ -59,11 +60,17 @@ export async function openImport(models: RegistryModels, request: ImportRequest,
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) throw badInput('pageSize', `must be between 1 and ${MAX_PAGE_SIZE}`);
   const day = (d: Date) => d.toISOString().slice(0, 10);
   const key = `${request.kind}|${request.dataSource}|${day(request.from)}|${day(request.to)}|${area ?? '*'}|${pageSize}`;
-  const open = await models.CrvsImport.findOne({ key, state: { $in: ['pending', 'running'] } }).lean();
-  if (open) return { doc: open, resumed: true };
-  const doc = { _id: new Types.ObjectId(), key, kind: request.kind, dataSource: request.dataSource, from: request.from, to: request.to, ...(area && { area }), pageSize, state: 'pending' as const, pagesDone: 0, pages: {}, startedAt: now, updatedAt: now };
-  await models.CrvsImport.create(doc);
-  return { doc, resumed: false };
+  return openOnce({
+    claims: models.RunClaim,
+    claimId: `crvs_import|${key}`,
+    findOpen: () => models.CrvsImport.findOne({ key, state: { $in: ['pending', 'running'] } }).lean<CrvsImportDoc>(),
+    isOpen: async (run) => runState(await models.CrvsImport.findById(run, { state: 1 }).lean()),
+    create: async (run) => {
+      const doc = { _id: run, key, kind: request.kind, dataSource: request.dataSource, from: request.from, to: request.to, ...(area && { area }), pageSize, state: 'pending' as const, pagesDone: 0, pages: {}, startedAt: now, updatedAt: now };
+      await models.CrvsImport.create(doc);
+      return doc;
+    },
+  });
 }
 
 export async function findImport(models: RegistryModels, rawId: string): Promise<CrvsImportDoc | null> {

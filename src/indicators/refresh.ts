@@ -7,6 +7,7 @@
 import { Types } from 'mongoose';
 import { notFound } from '../errors';
 import { checkKnownArea } from '../registry/locations';
+import { openOnce, runState } from '../store/openOnce';
 import type { RegistryModels } from '../store/models';
 import type { IndicatorRefreshDoc } from '../store/models/indicators';
 import type { IndicatorDeps } from './deps';
@@ -42,14 +43,21 @@ export async function openRefresh(models: RegistryModels, request: RefreshReques
   const area = request.area?.trim() || null;
   if (area) await checkKnownArea(models, 'filter.area', area);
   const key = `${indicators.join(',')}|${area ?? ''}`;
-  const unfinished = await models.IndicatorRefresh.findOne({ key, state: { $in: ['pending', 'running'] } }).sort({ createdAt: -1 }).lean<IndicatorRefreshDoc>();
-  if (unfinished) return { doc: unfinished, resumed: true };
-  const total = await models.Individual.countDocuments(scopeOf(area));
-  const doc = await models.IndicatorRefresh.create({
-    key, indicators, area, state: 'pending', total, done: 0, failed: 0, after: null, ...(requestedBy && { requestedBy }), createdAt: now, updatedAt: now,
+  return openOnce({
+    claims: models.RunClaim,
+    claimId: `indicator_refresh|${key}`,
+    findOpen: () => models.IndicatorRefresh.findOne({ key, state: { $in: ['pending', 'running'] } }).sort({ createdAt: -1 }).lean<IndicatorRefreshDoc>(),
+    isOpen: async (run) => runState(await models.IndicatorRefresh.findById(run, { state: 1 }).lean()),
+    create: async (run) => {
+      const total = await models.Individual.countDocuments(scopeOf(area));
+      const doc = await models.IndicatorRefresh.create({
+        _id: run, key, indicators, area, state: 'pending', total, done: 0, failed: 0, after: null, ...(requestedBy && { requestedBy }), createdAt: now, updatedAt: now,
+      });
+      return doc.toObject();
+    },
   });
-  return { doc: doc.toObject(), resumed: false };
 }
+
 
 export async function findRefresh(models: RegistryModels, id: string): Promise<IndicatorRefreshDoc | null> {
   return Types.ObjectId.isValid(id) ? models.IndicatorRefresh.findById(id).lean<IndicatorRefreshDoc>() : null;

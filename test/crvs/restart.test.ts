@@ -47,4 +47,12 @@ describe('CRVS import across a restart', () => {
     const heads = await m.Membership.find({ role: 'head', endDate: null }, { individual: 1 }).lean();
     expect(new Set(heads.map((h) => `${h.individual}`)).size).toBe(heads.length);
   });
+
+  it('opens one import for the same range asked five times at once', async () => {
+    const before = await w.gateway.models.CrvsImport.countDocuments({});
+    const started = await Promise.all(Array.from({ length: 5 }, async () => (await w.gql(START, everything())).body.data.startCrvsImport));
+    expect(new Set(started.map((s) => s.id)).size).toBe(1);
+    expect(await w.gateway.models.CrvsImport.countDocuments({})).toBe(before + 1);
+    await waitFor(async () => (await status(started[0].id)).state === 'done', 120_000);
+  });
 });

@@ -15,6 +15,7 @@ import { partnerFactModel } from './partnerFact';
 import { programModels } from './program';
 import { seedRunModel } from './seedRun';
 import { socialRegistryModels } from './socialRegistry';
+import { runClaimModel } from './runClaim';
 import { versionClaimModel } from './versionClaim';
 import { upgradeRegistry } from '../upgrade';
 
@@ -27,6 +28,7 @@ export function registryModels(c: mongoose.Connection) {
     Outbox: outboxModel(c),
     Partner: partnerModel(c),
     VersionClaim: versionClaimModel(c),
+    RunClaim: runClaimModel(c),
     DataSource: dataSourceModel(c),
     Location: locationModel(c),
     ...crvsModels(c),
