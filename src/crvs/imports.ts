@@ -10,7 +10,7 @@ import { badInput, notFound } from '../errors';
 import { objectId, oneOf, text } from '../registry/input';
 import { findPage } from '../registry/pagination';
 import type { RegistryModels } from '../store/models';
-import { openOnce, runState } from '../store/openOnce';
+import { openOnce } from '../store/openOnce';
 import { CRVS_IMPORT_STATES, CrvsCounts, CrvsImportDoc } from '../store/models/crvsImport';
 import { applyBirths } from './births';
 import { applyDeaths } from './deaths';
@@ -62,9 +62,8 @@ export async function openImport(models: RegistryModels, request: ImportRequest,
   const key = `${request.kind}|${request.dataSource}|${day(request.from)}|${day(request.to)}|${area ?? '*'}|${pageSize}`;
   return openOnce({
     claims: models.RunClaim,
-    claimId: `crvs_import|${key}`,
-    findOpen: () => models.CrvsImport.findOne({ key, state: { $in: ['pending', 'running'] } }).lean<CrvsImportDoc>(),
-    isOpen: async (run) => runState(await models.CrvsImport.findById(run, { state: 1 }).lean()),
+    runs: models.CrvsImport,
+    key,
     create: async (run) => {
       const doc = { _id: run, key, kind: request.kind, dataSource: request.dataSource, from: request.from, to: request.to, ...(area && { area }), pageSize, state: 'pending' as const, pagesDone: 0, pages: {}, startedAt: now, updatedAt: now };
       await models.CrvsImport.create(doc);

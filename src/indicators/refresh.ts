@@ -7,7 +7,7 @@
 import { Types } from 'mongoose';
 import { notFound } from '../errors';
 import { checkKnownArea } from '../registry/locations';
-import { openOnce, runState } from '../store/openOnce';
+import { openOnce } from '../store/openOnce';
 import type { RegistryModels } from '../store/models';
 import type { IndicatorRefreshDoc } from '../store/models/indicators';
 import type { IndicatorDeps } from './deps';
@@ -45,9 +45,8 @@ export async function openRefresh(models: RegistryModels, request: RefreshReques
   const key = `${indicators.join(',')}|${area ?? ''}`;
   return openOnce({
     claims: models.RunClaim,
-    claimId: `indicator_refresh|${key}`,
-    findOpen: () => models.IndicatorRefresh.findOne({ key, state: { $in: ['pending', 'running'] } }).sort({ createdAt: -1 }).lean<IndicatorRefreshDoc>(),
-    isOpen: async (run) => runState(await models.IndicatorRefresh.findById(run, { state: 1 }).lean()),
+    runs: models.IndicatorRefresh,
+    key,
     create: async (run) => {
       const total = await models.Individual.countDocuments(scopeOf(area));
       const doc = await models.IndicatorRefresh.create({

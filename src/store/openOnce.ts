@@ -15,27 +15,30 @@ const RETRY_MS = 50;
 /** Every wait has a deadline: past it, the caller is told to try again. */
 const DEADLINE_MS = 15_000;
 
-/** A claimed run's state, for runs that are open while pending or running. */
-export const runState = (run: { state: string } | null): 'open' | 'ended' | 'missing' =>
-  !run ? 'missing' : run.state === 'pending' || run.state === 'running' ? 'open' : 'ended';
+/** Runs are open while pending or running. */
+const OPEN_STATES = ['pending', 'running'];
 
 export interface RunOpening<T> {
   claims: Model<RunClaimDoc>;
-  /** `<kind>|<request key>`. */
-  claimId: string;
-  /** The request's unfinished run. */
-  findOpen(): Promise<T | null>;
-  /** Whether the run with this id exists and has not ended. */
-  isOpen(run: Types.ObjectId): Promise<'open' | 'ended' | 'missing'>;
+  /** The runs, each holding its request's `key` and its `state`. */
+  runs: Model<T>;
+  /** The request's key; the claim's id is the runs' collection and this key. */
+  key: string;
   /** Creates the run under this id. */
   create(run: Types.ObjectId): Promise<T>;
 }
 
 export async function openOnce<T>(opening: RunOpening<T>, now: () => Date = () => new Date()): Promise<{ doc: T; resumed: boolean }> {
-  const { claims, claimId } = opening;
+  const { claims, runs, key } = opening;
+  const claimId = `${runs.collection.name}|${key}`;
+  const findOpen = () => runs.findOne({ key, state: { $in: OPEN_STATES } }).sort({ _id: -1 }).lean<T>();
+  const stateOf = async (run: Types.ObjectId) => {
+    const found = await runs.findById(run, { state: 1 }).lean<{ state: string }>();
+    return !found ? 'missing' : OPEN_STATES.includes(found.state) ? 'open' : 'ended';
+  };
   const deadline = Date.now() + DEADLINE_MS;
   while (Date.now() < deadline) {
-    const open = await opening.findOpen();
+    const open = await findOpen();
     if (open) return { doc: open, resumed: true };
     const run = new Types.ObjectId();
     try {
@@ -46,7 +49,7 @@ export async function openOnce<T>(opening: RunOpening<T>, now: () => Date = () =
     }
     const claim = await claims.findById(claimId).lean<RunClaimDoc>();
     if (claim) {
-      const state = await opening.isOpen(claim.run);
+      const state = await stateOf(claim.run);
       const abandoned = state === 'missing' && now().getTime() - claim.at.getTime() > ABANDONED_MS;
       // Taken over only as it was read: a claim another caller replaced meanwhile stays theirs.
       if (state === 'ended' || abandoned) await claims.deleteOne({ _id: claimId, run: claim.run });

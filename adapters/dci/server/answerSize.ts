@@ -7,17 +7,20 @@
  * counts one record, any other item its page size; an item with an unreadable page size counts none,
  * as it is answered with a refusal.
  */
-import { isObject } from './refusal';
-import { DEFAULT_PAGE_SIZE } from './query';
+import { pageOf } from './query';
+import { isObject, SearchRefusal } from './refusal';
 
 export const MAX_ANSWER_RECORDS = 10_000;
 
 function mostRecordsOf(criteria: unknown, maxPageSize: number): number {
   if (!isObject(criteria)) return 0;
   if (criteria.query_type === 'idtype-value') return 1;
-  if (criteria.pagination === undefined) return Math.min(DEFAULT_PAGE_SIZE, maxPageSize);
-  const size = isObject(criteria.pagination) ? criteria.pagination.page_size : undefined;
-  return typeof size === 'number' && Number.isInteger(size) && size >= 1 && size <= maxPageSize ? size : 0;
+  try {
+    return pageOf(criteria.pagination, maxPageSize).size;
+  } catch (error) {
+    if (error instanceof SearchRefusal) return 0; // the item is answered with that refusal
+    throw error;
+  }
 }
 
 /** For a search route: why the message asks for too much, or undefined when it does not. */

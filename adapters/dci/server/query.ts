@@ -215,7 +215,7 @@ function sortInput(entry: unknown, ctx: SearchContext): SortInput {
 
 const paginationInvalid = (message: string): never => refuse('rjct.pagination.invalid', message);
 
-function pageOf(pagination: unknown, maxPageSize: number): { size: number; number: number } {
+export function pageOf(pagination: unknown, maxPageSize: number): { size: number; number: number } {
   if (pagination === undefined) return { size: Math.min(DEFAULT_PAGE_SIZE, maxPageSize), number: 1 };
   if (!isObject(pagination)) return paginationInvalid('pagination must be an object {page_size, page_number}');
   const size = pagination.page_size;
