@@ -17,6 +17,7 @@ import type { IndividualDoc } from '../store/models/individual';
 import { appendEvent } from './events';
 import { code, list, objectId, oneOf, text } from './input';
 import { bumpVersion } from './registrant';
+import { claimWrite } from './writeClaim';
 
 export interface IdentifierInput {
   type: string;
@@ -166,10 +167,19 @@ export async function addIdentifier(models: RegistryModels, owner: Owner, input:
   return { ...added, registrantKind: owner.kind, registrant: owner.id };
 }
 
-/** Marks the claim first, so that a removal stopped half-way is finished, never undone, by settling. */
+/**
+ * Marks the claim first, so that a removal stopped half-way is finished, never undone, by settling.
+ * One caller removes it: while a removal is under way the others are NOT_FOUND, as after it; a
+ * removal that stopped is taken over by a retry once its write claim is old.
+ */
 export async function removeIdentifier(models: RegistryModels, rawId: string, now: Date): Promise<IdentifierDoc> {
   const id = objectId('id', rawId);
-  const claim = await models.IdentifierClaim.findOneAndUpdate({ 'identifier._id': id }, { $set: { removing: true } }, { new: true }).lean();
+  const found = await models.IdentifierClaim.findOne({ 'identifier._id': id }).lean();
+  const stillThere = async () => Boolean(await models.IdentifierClaim.exists({ 'identifier._id': id }));
+  if (!found || (found.removing && found.at.getTime() > now.getTime() - UNSETTLED_CLAIM_MS)) throw notFound('identifier');
+  if (!(await claimWrite(models, `identifier-removal:${id}`, stillThere, now))) throw notFound('identifier');
+  // `at` restarts, so that settling leaves this removal to finish.
+  const claim = await models.IdentifierClaim.findOneAndUpdate({ _id: found._id, 'identifier._id': id }, { $set: { removing: true, at: now } }, { new: true }).lean();
   if (!claim) throw notFound('identifier');
   const owner = { kind: claim.registrantKind, id: claim.registrant };
   await withIdentifiers(models, owner, (ids) => ids.filter((i) => !i._id.equals(id)), now);

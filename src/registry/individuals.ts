@@ -1,7 +1,7 @@
 /** Individuals: registration, updates, deaths and the searches dashboards and partners run. */
 import { Types } from 'mongoose';
 import type { FilterQuery } from 'mongoose';
-import { badInput, conflict, notFound } from '../errors';
+import { badInput, conflict, GatewayError, notFound } from '../errors';
 import type { RegistryModels } from '../store/models';
 import { INDIVIDUAL_STATUSES, IndividualDoc, SEXES } from '../store/models/individual';
 import { indicatorHolders, IndicatorFilter } from '../indicators/search';
@@ -134,20 +134,31 @@ export async function updateIndividual(
   return updated;
 }
 
+/** How often recordDeath reads the person again after a concurrent write. */
+const DEATH_ATTEMPTS = 5;
+
 /** Records a death once: a second call with the same date changes nothing; a different date is a conflict. */
 export async function recordDeath(models: RegistryModels, rawId: string, deathDate: Date, now: Date): Promise<IndividualDoc> {
   const id = objectId('id', rawId);
   const date = pastDate('deathDate', deathDate, now)!;
-  const current = await models.Individual.findById(id).lean();
-  if (!current) throw notFound('individual');
-  if (current.birthDate && date < current.birthDate) throw badInput('deathDate', 'is before the birth date');
-  if (current.status === 'deceased') {
-    if (current.deathDate?.getTime() === date.getTime()) return current;
-    throw conflict('ALREADY_DECEASED', 'a different death date is already recorded');
+  // It takes no version: a concurrent write (the same death recorded, another change) is read again.
+  for (let attempt = 0; attempt < DEATH_ATTEMPTS; attempt++) {
+    const current = await models.Individual.findById(id).lean();
+    if (!current) throw notFound('individual');
+    if (current.birthDate && date < current.birthDate) throw badInput('deathDate', 'is before the birth date');
+    if (current.status === 'deceased') {
+      if (current.deathDate?.getTime() === date.getTime()) return current;
+      throw conflict('ALREADY_DECEASED', 'a different death date is already recorded');
+    }
+    try {
+      const updated = await updateVersioned(models, models.Individual, 'individual', id, current.version, { status: 'deceased', deathDate: date }, now);
+      await appendEvent(models, `${id}`, { type: 'deceased', registrantKind: 'individual', registrantId: id, data: {}, at: now });
+      return updated;
+    } catch (error) {
+      if (!(error instanceof GatewayError && error.details.reason === 'STALE_VERSION')) throw error;
+    }
   }
-  const updated = await updateVersioned(models, models.Individual, 'individual', id, current.version, { status: 'deceased', deathDate: date }, now);
-  await appendEvent(models, `${id}`, { type: 'deceased', registrantKind: 'individual', registrantId: id, data: {}, at: now });
-  return updated;
+  throw conflict('BUSY', 'the record is being changed by many writers at once; retry');
 }
 
 export async function individualQuery(

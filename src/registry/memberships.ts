@@ -13,6 +13,7 @@ import { asGroup, asMember, headSlot, MEMBER_ROLES, memberSlot, MembershipDoc } 
 import { appendEvent, memberAddedEvent } from './events';
 import { objectId, oneOf, pastDate } from './input';
 import { bumpVersion } from './registrant';
+import { claimWrite } from './writeClaim';
 
 /** A current membership from `startDate`, with the slots that keep it unique. */
 export function newMembership(group: Types.ObjectId, individual: Types.ObjectId, role: MembershipDoc['role'], startDate: Date, _id = new Types.ObjectId()) {
@@ -32,9 +33,10 @@ export async function addMember(
   const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   const startDate = pastDate('startDate', input.startDate, now) ?? today;
   if (!(await models.Group.exists({ _id: group }))) throw notFound('group');
-  const person = await models.Individual.findById(individual, { status: 1 }).lean();
+  const person = await models.Individual.findById(individual, { status: 1, birthDate: 1 }).lean();
   if (!person) throw notFound('individual');
   if (person.status === 'deceased') throw conflict('DECEASED', 'a deceased individual cannot join a group');
+  if (person.birthDate && startDate < person.birthDate) throw badInput('startDate', "is before the individual's birth date");
 
   const membership = newMembership(group, individual, role, startDate);
   try {
@@ -65,13 +67,9 @@ export async function endMembership(models: RegistryModels, rawId: string, endDa
   if (current.endDate) throw await alreadyEnded();
   const end = pastDate('endDate', endDate, now) ?? new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   if (end < current.startDate) throw badInput('endDate', 'is before the start date');
-  // Exactly one concurrent caller may end it (conditional updates are not atomic on every engine).
-  try {
-    await models.VersionClaim.create({ _id: `membership-end:${id}`, at: now });
-  } catch (error) {
-    if (isDuplicateKey(error)) throw await alreadyEnded();
-    throw error;
-  }
+  // Exactly one concurrent caller may end it; a claim left by an ending that stopped is taken over.
+  const stillCurrent = async () => Boolean(await models.Membership.exists({ _id: id, endDate: null }));
+  if (!(await claimWrite(models, `membership-end:${id}`, stillCurrent, now))) throw await alreadyEnded();
   const ended = { ...current, endDate: end };
   const updated = await models.Membership.findOneAndUpdate(
     { _id: id, endDate: null },

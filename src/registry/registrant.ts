@@ -1,10 +1,10 @@
 /** What individuals and groups share: addresses, optimistic versions, filters on names and areas. */
 import type { FilterQuery, Model, Types } from 'mongoose';
-import { isDuplicateKey } from '../store/duplicateKey';
 import type { RegistryModels } from '../store/models';
 import { badInput, conflict, notFound } from '../errors';
 import type { Address } from '../store/models/common';
 import { objectId, text } from './input';
+import { claimWrite } from './writeClaim';
 
 export interface AddressInput {
   line?: string | null;
@@ -33,24 +33,8 @@ export function prefixPattern(field: string, prefix: string): RegExp {
   return new RegExp(`^${escapeRegex(text(field, prefix, { required: true, max: 100 })!.toLowerCase())}`);
 }
 
-/** A claim left by a writer that died between claiming and writing stops blocking after this. */
-const ABANDONED_CLAIM_MS = 30_000;
-
-/**
- * Claims version `version + 1` of a record: exactly one concurrent writer gets true. A claim whose
- * writer died before writing (the record is still at `version`) is taken over once it is old.
- */
-async function claimVersion(models: RegistryModels, key: string, version: number, stillAt: () => Promise<boolean>, now: Date): Promise<boolean> {
-  const _id = `${key}:v${version + 1}`;
-  try {
-    await models.VersionClaim.create({ _id, at: now });
-    return true;
-  } catch (error) {
-    if (!isDuplicateKey(error)) throw error;
-    const stale = await models.VersionClaim.findOneAndDelete({ _id, at: { $lt: new Date(now.getTime() - ABANDONED_CLAIM_MS) } }).lean();
-    return stale !== null && (await stillAt()) && claimVersion(models, key, version, stillAt, now);
-  }
-}
+/** The write claim of version `version + 1` of a record. */
+const nextVersion = (model: { collection: { name: string } }, id: Types.ObjectId, version: number) => `${model.collection.name}:${id}:v${version + 1}`;
 
 /**
  * Applies `changes` only when the stored version is `version`; the version then moves on by one.
@@ -70,7 +54,7 @@ export async function updateVersioned<T extends { version: number }>(
   const stillAt = async () => Boolean(await model.exists({ _id: id, version } as FilterQuery<T>));
   if (!(await model.exists({ _id: id } as FilterQuery<T>))) throw notFound(what);
   if (!(await stillAt())) throw stale();
-  if (!(await claimVersion(models, `${model.collection.name}:${id}`, version, stillAt, now))) throw stale();
+  if (!(await claimWrite(models, nextVersion(model, id, version), stillAt, now))) throw stale();
   const updated = await model
     .findOneAndUpdate({ _id: id, version } as FilterQuery<T>, { $set: { ...changes, lastUpdated: now }, $inc: { version: 1 } }, { new: true })
     .lean<T>();
@@ -93,7 +77,7 @@ export async function bumpVersion<T extends { version: number }>(
     const current = await model.findById(id, { version: 1 }).lean<{ version: number }>();
     if (!current) return;
     const stillAt = async () => Boolean(await model.exists({ _id: id, version: current.version } as FilterQuery<T>));
-    if (!(await claimVersion(models, `${model.collection.name}:${id}`, current.version, stillAt, now))) continue;
+    if (!(await claimWrite(models, nextVersion(model, id, current.version), stillAt, now))) continue;
     const next = current.version + 1;
     await model.updateOne({ _id: id, version: { $lt: next } } as FilterQuery<T>, { $set: { ...(await changes()), version: next, lastUpdated: now } });
     return;

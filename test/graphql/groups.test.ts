@@ -143,6 +143,16 @@ describe('groups and memberships', () => {
     expect(again).toMatchObject({ role: 'other', current: true, group: { size: 1 } });
   });
 
+  it('addMember refuses a start date before the individual was born, and takes the birth date itself', async () => {
+    const group = await createGroup(t, writer);
+    const person = await createIndividual(t, writer, { birthDate: '2010-03-04' });
+    const early = await t.gql(ADD_MEMBER, { input: { groupId: group.id, individualId: person.id, role: 'child', startDate: '2010-03-03' } }, writer);
+    expect(onlyError(early).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'startDate' });
+    expect(ok(await t.gql(READ_GROUP, { id: group.id }, writer)).group).toMatchObject({ size: 0, version: group.version });
+    const atBirth = ok(await t.gql(ADD_MEMBER, { input: { groupId: group.id, individualId: person.id, role: 'child', startDate: '2010-03-04' } }, writer));
+    expect(atBirth.addMember).toMatchObject({ startDate: '2010-03-04', current: true, group: { size: 1 } });
+  });
+
   it('a membership can be ended with an explicit end date on the day it started', async () => {
     const group = await createGroup(t, writer);
     const person = await createIndividual(t, writer);

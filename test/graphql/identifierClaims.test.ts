@@ -7,12 +7,13 @@
  */
 import { Types } from 'mongoose';
 import { claimOf, embeddedIdentifier, UNSETTLED_CLAIM_MS } from '../../src/registry/identifiers';
-import { ok, unique, useTestGateway, WRITE } from '../support/gateway';
+import { codes, ok, unique, useTestGateway, WRITE } from '../support/gateway';
 import { CREATE_INDIVIDUAL, createIndividual } from './fixtures';
 
 const BY_IDENTIFIER = `query ($type: String!, $value: String!) { registrantByIdentifier(type: $type, value: $value) { ... on Individual { id identifiers { id type value } } } }`;
 const ADD = `mutation ($registrantId: ID!, $input: IdentifierInput!) { addIdentifier(registrantId: $registrantId, input: $input) { id registrant { ... on Individual { id } } } }`;
 const IDS_OF = `query ($id: ID!) { individual(id: $id) { identifiers { id type value } } }`;
+const REMOVE = `mutation ($id: ID!) { removeIdentifier(id: $id) { id value } }`;
 
 describe('identifier claims left by a stopped writer', () => {
   const t = useTestGateway();
@@ -79,5 +80,19 @@ describe('identifier claims left by a stopped writer', () => {
     const other = await createIndividual(t, writer);
     expect(ok(await t.gql(ADD, { registrantId: other.id, input: { type: 'UIN', value } }, writer)).addIdentifier.registrant).toEqual({ id: other.id });
     expect(ok(await t.gql(IDS_OF, { id: person.id }, writer)).individual.identifiers).toEqual([]);
+  });
+
+  it('removeIdentifier retried after a removal stopped finishes it; a removal under way makes it NOT_FOUND', async () => {
+    const [stopped, underWay] = [unique('UIN'), unique('UIN')];
+    const person = await createIndividual(t, writer, { identifiers: [{ type: 'UIN', value: stopped }, { type: 'UIN', value: underWay }] });
+    const [first, second] = person.identifiers;
+    await t.gateway.models.IdentifierClaim.updateOne({ _id: `UIN:${stopped}` }, { $set: { removing: true, at: long() } });
+    await t.gateway.models.VersionClaim.create({ _id: `identifier-removal:${first.id}`, at: long() });
+    await t.gateway.models.IdentifierClaim.updateOne({ _id: `UIN:${underWay}` }, { $set: { removing: true, at: new Date() } });
+
+    expect(ok(await t.gql(REMOVE, { id: first.id }, writer)).removeIdentifier).toMatchObject({ id: first.id, value: stopped });
+    expect(codes(await t.gql(REMOVE, { id: second.id }, writer))).toEqual(['NOT_FOUND']);
+    expect(ok(await t.gql(IDS_OF, { id: person.id }, writer)).individual.identifiers).toEqual([expect.objectContaining({ value: underWay })]);
+    expect(await t.gateway.models.IdentifierClaim.exists({ _id: `UIN:${stopped}` })).toBeNull();
   });
 });

@@ -103,6 +103,15 @@ describe('identifiers', () => {
     expect(other.identifiers).toEqual([expect.objectContaining({ type, value })]);
   });
 
+  it('removeIdentifier asked five times at once removes it once: one answer, four NOT_FOUND, one new version', async () => {
+    const person = await createIndividual(t, writer, { identifiers: [{ type: 'DRN', value: unique('DRN') }, { type: 'UIN', value: unique('UIN') }] });
+    const answers = await Promise.all(Array.from({ length: 5 }, () => t.gql(REMOVE, { id: person.identifiers[0].id }, writer)));
+    expect(answers.filter((a) => a.body.data?.removeIdentifier).length).toBe(1);
+    expect(answers.flatMap(codes).sort()).toEqual(['NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND']);
+    const after = ok(await t.gql(`query ($id: ID!) { individual(id: $id) { version identifiers { type } } }`, { id: person.id }, writer)).individual;
+    expect(after).toEqual({ version: person.version + 1, identifiers: [{ type: 'UIN' }] });
+  });
+
   it('createIndividual with a taken identifier is CONFLICT DUPLICATE_IDENTIFIER and writes nothing', async () => {
     const value = unique('UIN');
     await createIndividual(t, writer, { identifiers: [{ type: 'UIN', value }] });

@@ -139,6 +139,12 @@ describe('individuals', () => {
     expect(onlyError(different).extensions).toMatchObject({ code: 'CONFLICT', reason: 'ALREADY_DECEASED' });
   });
 
+  it('recordDeath asked five times at once records the death once: five answers, one new version', async () => {
+    const created = await createIndividual(t, writer, { birthDate: '1950-06-15' });
+    const answers = await Promise.all(Array.from({ length: 5 }, () => t.gql(RECORD_DEATH, { id: created.id, deathDate: '2020-06-14' }, writer)));
+    expect(answers.map((a) => ok(a).recordDeath)).toEqual(Array(5).fill(expect.objectContaining({ status: 'deceased', deathDate: '2020-06-14', version: 2 })));
+  });
+
   it('recordDeath refuses a death before the birth and a death in the future', async () => {
     const created = await createIndividual(t, writer, { birthDate: '2000-01-01' });
     const early = await t.gql(RECORD_DEATH, { id: created.id, deathDate: '1999-12-31' }, writer);

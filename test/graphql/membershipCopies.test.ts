@@ -52,4 +52,14 @@ describe('group and individual copies of memberships after a stopped write', () 
     expect(onlyError(retry).extensions).toMatchObject({ code: 'CONFLICT', reason: 'ALREADY_ENDED' });
     expect(ok(await t.gql(READ, { g: group.id, i: person.id }, writer))).toMatchObject({ group: { size: 0, members: [] }, individual: { groups: [] } });
   });
+
+  it('an endMembership stopped after claiming the ending, before writing it, is finished by a retry once its claim is old', async () => {
+    const group = await createGroup(t, writer);
+    const person = await createIndividual(t, writer);
+    const added = ok(await t.gql(ADD_MEMBER, { input: { groupId: group.id, individualId: person.id, role: 'spouse' } }, writer)).addMember;
+    await t.gateway.models.VersionClaim.create({ _id: `membership-end:${added.id}`, at: new Date(Date.now() - 60_000) });
+
+    expect(ok(await t.gql(END, { id: added.id }, writer)).endMembership).toEqual({ id: added.id });
+    expect(ok(await t.gql(READ, { g: group.id, i: person.id }, writer))).toMatchObject({ group: { size: 0, members: [] }, individual: { groups: [] } });
+  });
 });

@@ -40,6 +40,7 @@ export type AddMemberInput = {
   groupId: Scalars['ID']['input'];
   individualId: Scalars['ID']['input'];
   role: MemberRole;
+  /** Today when left out; not in the future, nor before the individual's birth date. */
   startDate?: InputMaybe<Scalars['Date']['input']>;
 };
 

@@ -36,7 +36,8 @@ export const embeddedIdentifierSchema = new Schema<EmbeddedIdentifier>(
  * The claim of a (type, value) pair: its `_id` is the pair, so the pair is unique on every engine
  * and a lookup by identifier reads one document by `_id`. It holds the whole identifier, so a
  * claim whose registrant never received its copy (a writer stopped in between) can be completed.
- * `removing` marks a removal under way, which a repair finishes instead of undoing.
+ * `removing` marks a removal under way, which a repair finishes instead of undoing; `at` is when
+ * the pair was claimed or, once marked, when its removal began.
  */
 export interface IdentifierClaimDoc {
   _id: string;
