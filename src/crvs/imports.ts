@@ -59,7 +59,8 @@ export async function openImport(models: RegistryModels, request: ImportRequest,
   const pageSize = request.pageSize ?? MAX_PAGE_SIZE;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) throw badInput('pageSize', `must be between 1 and ${MAX_PAGE_SIZE}`);
   const day = (d: Date) => d.toISOString().slice(0, 10);
-  const key = `${request.kind}|${request.dataSource}|${day(request.from)}|${day(request.to)}|${area ?? '*'}|${pageSize}`;
+  // Not the page size: it is how the records are fetched, so an unfinished import goes on with its own.
+  const key = `${request.kind}|${request.dataSource}|${day(request.from)}|${day(request.to)}|${area ?? '*'}`;
   return openOnce({
     claims: models.RunClaim,
     runs: models.CrvsImport,

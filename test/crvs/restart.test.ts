@@ -2,6 +2,7 @@
 import { everything, IMPORT_FIELDS, startCrvsWorld, waitFor, CrvsWorld, DEMO } from './world';
 
 const START = `mutation ($from: Date!, $to: Date!) { startCrvsImport(from: $from, to: $to, pageSize: 10) { ${IMPORT_FIELDS} } }`;
+const START_PAGED = `mutation ($from: Date!, $to: Date!, $pageSize: Int) { startCrvsImport(from: $from, to: $to, pageSize: $pageSize) { id pageSize } }`;
 const STATUS = `query ($id: ID!) { crvsImport(id: $id) { ${IMPORT_FIELDS} } }`;
 
 describe('CRVS import across a restart', () => {
@@ -48,10 +49,14 @@ describe('CRVS import across a restart', () => {
     expect(new Set(heads.map((h) => `${h.individual}`)).size).toBe(heads.length);
   });
 
-  it('opens one import for the same range asked five times at once', async () => {
+  it('opens one import for the same range asked five times at once, or again with another page size while unfinished', async () => {
     const before = await w.gateway.models.CrvsImport.countDocuments({});
+    w.sandbox.faults.delayNext('crvs', 3, 1500);
     const started = await Promise.all(Array.from({ length: 5 }, async () => (await w.gql(START, everything())).body.data.startCrvsImport));
     expect(new Set(started.map((s) => s.id)).size).toBe(1);
+    // The page size is how it is fetched, not what: the unfinished import goes on with its own.
+    const again = (await w.gql(START_PAGED, { ...everything(), pageSize: 25 })).body.data.startCrvsImport;
+    expect(again).toMatchObject({ id: started[0].id, pageSize: 10 });
     expect(await w.gateway.models.CrvsImport.countDocuments({})).toBe(before + 1);
     await waitFor(async () => (await status(started[0].id)).state === 'done', 120_000);
   });

@@ -1258,11 +1258,12 @@ export type Mutation = {
    * returns at once with the transaction and the registry's ACK, and the records arrive later.
    */
   searchSocialRegistry: SocialRegistryTransaction;
-  /** Applies the deaths registered with a death date in [from, to], as a durable job. */
+  /** Applies the deaths registered with a death date in [from, to], as a durable job; resumed as startCrvsImport is. */
   startCrvsDeathImport: CrvsImport;
   /**
    * Imports the births of [from, to] (and area) from the CRVS data source (the only active one unless
-   * named) as a durable job; an unfinished import of the same range is resumed, not repeated.
+   * named) as a durable job; an unfinished import of the same range is resumed, not repeated, with
+   * the page size it started with.
    */
   startCrvsImport: CrvsImport;
   /** Subscribes to the registry's LiveBirth and Death events (once per data source); they are applied as they arrive. */
