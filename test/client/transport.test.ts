@@ -127,4 +127,18 @@ describe('DCI client transport (sandbox)', () => {
     expect((await client.search([byBrn(brn)]))[0].status).toBe('succ');
     expect(client.breaker.state()).toBe('closed');
   });
+
+  it('a call whose retries the breaker cuts short reports its own failure, not CIRCUIT_OPEN', async () => {
+    const client = w.client({}, { retry: { maxAttempts: 4, backoff: { baseMs: 10, maxMs: 10 }, maxRetryAfterMs: 0 }, circuit: { failureThreshold: 3 } });
+    await client.search([byBrn(brn)]); // token fetched while the registry is up
+    w.sandbox.faults.down('crvs', true);
+    try {
+      const failures = await Promise.all([failure(client.search([byBrn(brn)])), failure(client.search([byBrn(brn)]))]);
+      expect(failures).toEqual([expect.objectContaining({ details: expect.objectContaining({ reason: 'UNREACHABLE' }) }), expect.objectContaining({ details: expect.objectContaining({ reason: 'UNREACHABLE' }) })]);
+      expect(client.breaker.state()).toBe('open');
+      expect(await failure(client.search([byBrn(brn)]))).toMatchObject({ code: 'UNAVAILABLE', details: { reason: 'CIRCUIT_OPEN' } });
+    } finally {
+      w.sandbox.faults.down('crvs', false);
+    }
+  });
 });

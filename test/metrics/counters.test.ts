@@ -158,8 +158,10 @@ describe('metrics after real traffic', () => {
     expect(await gauge()).toEqual({ closed: 1, open: 0, 'half-open': 0 });
 
     // Four attempts per call: the fifth failure in a row, in the second call, opens the breaker.
+    // That call reports its own failure; the next one is refused by the breaker without a call.
     sandbox.faults.failNext('crvs', 5, 500);
     await expect(client.search([byBrn(brn)])).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(client.search([byBrn(brn)])).rejects.toMatchObject({ code: 'UNAVAILABLE', details: { reason: 'PARTNER_ERROR' } });
     await expect(client.search([byBrn(brn)])).rejects.toMatchObject({ code: 'UNAVAILABLE', details: { reason: 'CIRCUIT_OPEN' } });
     expect(await circuit()).toBe('open');
     expect(await gauge()).toEqual({ closed: 0, open: 1, 'half-open': 0 });

@@ -49,9 +49,12 @@ export class Transport {
   /** POSTs to `${baseUrl}${path}` until a 2xx answer; anything else ends as a GatewayError. */
   async post(path: string, build: () => Promise<SignedMessage>): Promise<Delivered> {
     const { retry, breaker } = this.deps;
+    let failure: AttemptFailure | undefined;
     for (let attempt = 1; ; attempt++) {
-      if (!breaker.admit()) throw unavailable(this.source.name, 'CIRCUIT_OPEN', 'the registry failed repeatedly; calls are paused for a while');
-      let failure: AttemptFailure;
+      if (!breaker.admit()) {
+        // A call whose own attempts failed reports why, even when they (or others') opened the breaker.
+        throw failure ? gatewayErrorFor(this.source.name, failure) : unavailable(this.source.name, 'CIRCUIT_OPEN', 'the registry failed repeatedly; calls are paused for a while');
+      }
       try {
         await this.awaitRateBudget();
         const answer = await this.attempt(path, await build());
