@@ -38,6 +38,9 @@ export function dciSubscriptionStore(c: mongoose.Connection): SubscriptionStore 
         updatedAt: s.createdAt,
       });
     },
+    async countActive(senderId) {
+      return Sub.countDocuments({ senderId, status: 'subscribe' });
+    },
     async findActive(senderId, regEventType, filter) {
       const doc = await Sub.findOne({ senderId, regEventType, filterJson: JSON.stringify(filter), status: 'subscribe' }).lean();
       return doc ? fromDoc(doc) : undefined;

@@ -281,6 +281,22 @@ describe('DCI refusals (end to end): spec codes, HTTP statuses, no side effects'
     expect(answered.filter((item: { status: string }) => item.status !== 'succ').slice(0, 2)).toEqual([]);
   });
 
+  it('refuses a subscribe or unsubscribe message of over 100 items (400 err.request.bad, rjct.total_count.limit_exceeded), storing nothing', async () => {
+    const criteria = { reg_event_type: 'Death', filter_type: 'predicate', filter: [{ seq_num: 1, expression1: { attribute_name: 'age', operator: 'gt', attribute_value: '150' } }], notify_record_type: 'Member' };
+    const items = Array.from({ length: 101 }, (_, i) => ({ reference_id: `s-${i}`, timestamp: new Date().toISOString(), subscribe_criteria: criteria }));
+    refusedTxns.push('r-subscribe-many', 'r-unsubscribe-many');
+    const subscribe = await a.send('/registry/subscribe', 'subscribe', { transaction_id: 'r-subscribe-many', subscribe_request: items }, { senderUri: `${receiver.url}/dci/registry/on-subscribe` });
+    expectErr(subscribe, 400, 'err.request.bad');
+    expect(subscribe.body.message.error.message).toMatch(/^rjct\.total_count\.limit_exceeded: subscribe_request holds 101 items, over the 100/);
+    await expectNotStored('r-subscribe-many');
+
+    const codes = Array.from({ length: 101 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    const unsubscribe = await a.send('/registry/unsubscribe', 'unsubscribe', { transaction_id: 'r-unsubscribe-many', timestamp: new Date().toISOString(), subscription_codes: codes }, { senderUri: `${receiver.url}/dci/registry/on-unsubscribe` });
+    expectErr(unsubscribe, 400, 'err.request.bad');
+    expect(unsubscribe.body.message.error.message).toMatch(/^rjct\.total_count\.limit_exceeded: subscription_codes holds 101 items/);
+    await expectNotStored('r-unsubscribe-many');
+  });
+
   it('delivered no callback for any refused message', async () => {
     await quietPeriod(1500);
     const leaked = receiver.matching((r) => refusedTxns.includes(r.body?.message?.transaction_id));

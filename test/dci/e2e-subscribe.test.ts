@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { updatePartner } from '../../src/partners/service';
 import { seedRegistry } from '../../src/registry/seed';
 import { deliveryLedger, outboxFeed } from '../../src/jobs/dciSubscriptions';
-import { dciDeliveryModel } from '../../src/store/models/dciSubscription';
+import { dciDeliveryModel, dciSubscriptionModel } from '../../src/store/models/dciSubscription';
 import { waitFor } from '../jobs/support';
 import { validatorFor } from '../../adapters/dci/protocol';
 import { ok, startTestGateway, TestGateway } from '../support/gateway';
@@ -212,5 +212,30 @@ describe('DCI subscribe, notify and unsubscribe (end to end)', () => {
     await quietPeriod(1500);
     expect(receiver.matching(notifiesFor(codes.resumed))).toHaveLength(1);
     expect(await ledgerOf(codes.resumed)).toEqual([{ state: 'delivered', lastError: undefined }]);
+  });
+
+  it('takes a message of 100 subscriptions, up to the 1,000 one partner may hold active; the rest are refused item by item', async () => {
+    const capped = await registerPartner(t.gateway, { senderId: 'sub-capped.example.org', callbackBase: `${receiver.url}/dci-c`, pii: false });
+    const Sub = dciSubscriptionModel(t.gateway.store.connection);
+    const now = new Date();
+    // 901 held already, for a person who does not exist, so that they never notify.
+    await Sub.insertMany(Array.from({ length: 901 }, () => ({
+      _id: randomUUID(), senderId: capped.senderId, status: 'subscribe', regEventType: 'Death', events: ['deceased'], entity: 'individual',
+      filterJson: JSON.stringify({ ids: ['000000000000000000000000'] }), criteriaJson: '{}', notifyUrl: `${receiver.url}/dci-c/registry/notify`, createdAt: now, updatedAt: now,
+    })));
+    const items = Array.from({ length: 100 }, (_, i) => ({
+      reference_id: `cap-${i}`,
+      timestamp: now.toISOString(),
+      subscribe_criteria: { reg_event_type: 'Death', filter_type: 'predicate', filter: [{ seq_num: 1, expression1: { attribute_name: 'age', operator: 'gt', attribute_value: `${i}` } }], notify_record_type: 'Member' },
+    }));
+    const res = await capped.send('/registry/subscribe', 'subscribe', { transaction_id: 'sub-capped-1', subscribe_request: items }, { senderUri: `${receiver.url}/dci-c/registry/on-subscribe` });
+    expect(res.status).toBe(202);
+    const cb = await receiver.waitFor((r) => r.path === '/dci-c/registry/on-subscribe' && r.body?.message?.transaction_id === 'sub-capped-1');
+    expect(validatorFor('social', '/registry/on-subscribe', 'request')(cb.body)).toEqual({ ok: true });
+    const answered = cb.body.message.subscribe_response as { reference_id: string; status: string; status_reason_code?: string; status_reason_message?: string }[];
+    expect(answered.slice(0, 99).map((a) => a.status)).toEqual(Array(99).fill('succ'));
+    expect(answered[99]).toMatchObject({ reference_id: 'cap-99', status: 'rjct', status_reason_code: 'rjct.notify_details.invalid', status_reason_message: expect.stringMatching(/1000 active subscriptions/) });
+    expect(await Sub.countDocuments({ senderId: capped.senderId, status: 'subscribe' })).toBe(1000);
+    await Sub.updateMany({ senderId: capped.senderId }, { $set: { status: 'unsubscribe' } });
   });
 });

@@ -11,6 +11,7 @@ import { requestDeadline } from '../../../src/requestDeadline';
 import { DatabaseLiveness, isDatabaseUnreachable } from '../../../src/store/liveness';
 import { ackBody, KeyRing, ReceiptRequest, SearchRequest, TxnStatusRequest } from '../protocol';
 import { searchAnswerLimit } from './answerSize';
+import { itemLimit } from './itemLimit';
 import type { AsyncActions } from './asyncActions';
 import type { CallbackHub } from './callbackHub';
 import type { DisclosureRecorder } from './disclosureAudit';
@@ -43,10 +44,10 @@ export interface DciServerDeps extends InboundDeps {
 export const CALLBACK_JOB = 'dci.callback';
 
 /** Each with the spec's receiver path its callback goes to when the request names no sender_uri. */
-const ASYNC_ROUTES: { path: string; action: TransactionAction; scope: InboundRoute['scope']; callbackPath: string }[] = [
+const ASYNC_ROUTES: { path: string; action: TransactionAction; scope: InboundRoute['scope']; callbackPath: string; limit?: InboundRoute['limit'] }[] = [
   { path: '/registry/search', action: 'search', scope: 'dci:search', callbackPath: '/registry/on-search' },
-  { path: '/registry/subscribe', action: 'subscribe', scope: 'dci:subscribe', callbackPath: '/registry/on-subscribe' },
-  { path: '/registry/unsubscribe', action: 'unsubscribe', scope: 'dci:subscribe', callbackPath: '/registry/on-unsubscribe' },
+  { path: '/registry/subscribe', action: 'subscribe', scope: 'dci:subscribe', callbackPath: '/registry/on-subscribe', limit: itemLimit('subscribe_request') },
+  { path: '/registry/unsubscribe', action: 'unsubscribe', scope: 'dci:subscribe', callbackPath: '/registry/on-unsubscribe', limit: itemLimit('subscription_codes') },
   { path: '/registry/txn/status', action: 'txn-status', scope: 'dci:search', callbackPath: '/registry/txn/on-status' },
   // Receipts and their on-receipt callback are our extension of the spec (protocol/extensions/receipts.yaml).
   { path: '/registry/receipt', action: 'receipt', scope: 'dci:subscribe', callbackPath: '/registry/on-receipt' },

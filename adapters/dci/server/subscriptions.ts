@@ -38,6 +38,8 @@ export interface StoredSubscription {
 
 export interface SubscriptionStore {
   create(s: StoredSubscription): Promise<void>;
+  /** How many subscriptions the partner holds active. */
+  countActive(senderId: string): Promise<number>;
   /** The partner's active subscription to the same events with the same filter, if any. */
   findActive(senderId: string, regEventType: string, filter: Record<string, unknown>): Promise<StoredSubscription | undefined>;
   get(code: string): Promise<StoredSubscription | undefined>;
@@ -52,12 +54,19 @@ export function notifyUrlFor(partner: InboundPartner, senderUri: string | undefi
   return `${partner.callbackBase.replace(/\/$/, '')}/registry/notify`;
 }
 
+/**
+ * The most subscriptions one partner may hold active: each is matched against every registry event
+ * and held in memory by the notifier, so a partner cannot grow them without bound.
+ */
+export const MAX_ACTIVE_SUBSCRIPTIONS = 1_000;
+
 export function subscriptionActions(store: SubscriptionStore, opts: { maxPageSize: number; senderUriOf: (correlationId: string) => Promise<string | undefined> }): SubscriptionActions {
   return {
     async subscribe(request: SubscribeRequest, partner: InboundPartner, correlationId: string) {
       const now = new Date();
       const notifyUrl = notifyUrlFor(partner, await opts.senderUriOf(correlationId));
       const items: SubscribeResponse['subscribe_response'] = [];
+      let held = await store.countActive(partner.senderId);
       for (const item of request.subscribe_request) {
         const c = item.subscribe_criteria;
         const reject = (reason: SubscribeReasonCode, message: string) =>
@@ -86,6 +95,12 @@ export function subscriptionActions(store: SubscriptionStore, opts: { maxPageSiz
           reject('rjct.event.already_subscribed', 'an identical subscription is already active');
           continue;
         }
+        // The spec has no code for it; the criteria's own is the nearest.
+        if (held >= MAX_ACTIVE_SUBSCRIPTIONS) {
+          reject('rjct.notify_details.invalid', `this partner already holds ${MAX_ACTIVE_SUBSCRIPTIONS} active subscriptions, the most allowed: unsubscribe some first`);
+          continue;
+        }
+        held += 1;
         const code = randomUUID();
         await store.create({
           code,
