@@ -9,6 +9,8 @@ import { Environment, EvaluationError, ParseError, type ASTNode } from '@marcbac
 import { GatewayError } from '../errors';
 import { findIndicator, INDICATORS, indicatorSlot, type IndicatorDefinition, type IndicatorType } from '../indicators/catalogue';
 import type { StoredValue } from '../store/models/indicators';
+import { childNodes, MACROS } from './ruleAst';
+import { costRefusal, type CostRefusal } from './ruleCost';
 
 export const MAX_RULE_LENGTH = 2000;
 
@@ -82,25 +84,12 @@ function buildEnvironment(): { env: Environment; classes: Map<string, typeof Ind
 const { env, classes } = buildEnvironment();
 
 export class RuleError extends GatewayError {
-  constructor(field: string, rule: string, offset: number, reason: 'SYNTAX' | 'UNKNOWN_INDICATOR' | 'BAD_ARGUMENT' | 'NO_INDICATOR' | 'TYPE', message: string) {
+  constructor(field: string, rule: string, offset: number, reason: 'SYNTAX' | 'UNKNOWN_INDICATOR' | 'BAD_ARGUMENT' | 'NO_INDICATOR' | 'TYPE' | CostRefusal['reason'], message: string) {
     const before = rule.slice(0, Math.max(0, Math.min(offset, rule.length)));
     const line = before.split('\n').length;
     const column = before.length - before.lastIndexOf('\n');
     super('BAD_USER_INPUT', `${field}: line ${line}, column ${column}: ${message}`, { field, reason, line, column, offset });
   }
-}
-
-/** Variables bound by CEL's comprehension macros (`list.exists(x, x > 1)`) shadow indicator names inside them. */
-const MACROS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
-
-function childNodes(node: ASTNode): ASTNode[] {
-  const out: ASTNode[] = [];
-  const visit = (arg: unknown) => {
-    if (Array.isArray(arg)) arg.forEach(visit);
-    else if (arg && typeof arg === 'object' && 'op' in arg) out.push(arg as ASTNode);
-  };
-  if (node.op !== 'value' && node.op !== 'id') visit(node.args);
-  return out;
 }
 
 /** The indicators under `namespace`, or without a prefix (undefined). */
@@ -155,6 +144,7 @@ function collectReferences(ast: ASTNode, rule: string, field: string): Indicator
         return add(node, name, args.length > 0 ? literal : undefined);
       }
       walk(target, bound);
+      // Variables bound by a macro shadow indicator names inside it.
       const variable = MACROS.has(method) && args[0]?.op === 'id' ? (args[0].args as string) : undefined;
       const inner = variable ? new Set([...bound, variable]) : bound;
       return args.slice(variable ? 1 : 0).forEach((a) => walk(a, inner));
@@ -191,6 +181,8 @@ export function checkRule(text: string, field = 'rule'): CheckedRule {
     throw new RuleError(field, text, error.node?.pos ?? 0, error instanceof ParseError ? 'SYNTAX' : 'TYPE', numberHint(error.summary));
   }
   if (checked.type !== 'bool') throw new RuleError(field, text, 0, 'TYPE', `a rule must be true or false; this one is a ${checked.type}`);
+  const tooCostly = costRefusal(parsed.ast);
+  if (tooCostly) throw new RuleError(field, text, tooCostly.node.pos, tooCostly.reason, tooCostly.message);
   return {
     text,
     ast: parsed.ast,
