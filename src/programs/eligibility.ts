@@ -16,7 +16,7 @@ import { decodeCursor, pageSize } from '../registry/pagination';
 import type { IndicatorValuesDoc } from '../store/models/indicators';
 import type { EligibilityCounts, EligibilityEvaluationDoc, EvaluationStrategy, ProgramDoc } from '../store/models/program';
 import { findProgram } from './programs';
-import { checkRule, CheckedRule, IndicatorReference, referenceText, RuleValues } from './rule';
+import { CheckedRule, IndicatorReference, referenceText, RuleValues, runnableRule } from './rule';
 import { allOf, compileRule } from './ruleQuery';
 
 /** People whose values are read per round trip when the rule runs in the gateway. */
@@ -52,7 +52,7 @@ export function scopesOfRule(rule: CheckedRule): Scope[] {
 /** The programme and its checked rule, refused unless the caller may read every indicator the rule uses. */
 async function programFor(deps: IndicatorDeps, rawId: string, principal: Principal | undefined): Promise<{ program: ProgramDoc; rule: CheckedRule }> {
   const program = await findProgram(deps.models, rawId, 'programId');
-  const rule = checkRule(program.rule);
+  const rule = runnableRule(program.rule);
   if (principal) requireScopes(principal, ...scopesOfRule(rule));
   return { program, rule };
 }

@@ -5,7 +5,7 @@ import { objectId, text } from '../registry/input';
 import { isDuplicateKey } from '../store/duplicateKey';
 import type { RegistryModels } from '../store/models';
 import type { ProgramDoc, ProgramVersionDoc } from '../store/models/program';
-import { checkRule } from './rule';
+import { runnableRule } from './rule';
 
 export const MAX_PROGRAM_NAME = 100;
 
@@ -21,7 +21,7 @@ const duplicateName = (name: string) => conflict('DUPLICATE_NAME', `a programme 
 
 export async function createProgram(models: RegistryModels, input: ProgramInput, now: Date, by?: string): Promise<ProgramDoc> {
   const name = text('input.name', input.name, { required: true, max: MAX_PROGRAM_NAME })!;
-  const rule = checkRule(input.rule ?? '', 'input.rule').text;
+  const rule = runnableRule(input.rule ?? '', 'input.rule').text;
   const program = new models.Program({ name, rule, version: 1, createdAt: now, updatedAt: now });
   // The version first: a programme never exists without the record of its first rule.
   await models.ProgramVersion.create({ _id: versionId(program._id, 1), program: program._id, version: 1, name, rule, savedAt: now, savedBy: by });
@@ -44,7 +44,7 @@ export async function updateProgram(models: RegistryModels, rawId: string, versi
   if (!Number.isInteger(version) || version < 1) throw new GatewayError('BAD_USER_INPUT', 'version: must be a positive integer', { field: 'version' });
   const name = text('input.name', input.name, { required: false, max: MAX_PROGRAM_NAME });
   if (name === '') throw new GatewayError('BAD_USER_INPUT', 'input.name: must not be empty', { field: 'input.name' });
-  const rule = input.rule === undefined || input.rule === null ? undefined : checkRule(input.rule, 'input.rule').text;
+  const rule = input.rule === undefined || input.rule === null ? undefined : runnableRule(input.rule, 'input.rule').text;
   if (name === undefined && rule === undefined) throw new GatewayError('BAD_USER_INPUT', 'input: holds no change', { field: 'input' });
   const current = await models.Program.findById(id).lean();
   if (!current) throw notFound('programme');

@@ -181,8 +181,6 @@ export function checkRule(text: string, field = 'rule'): CheckedRule {
     throw new RuleError(field, text, error.node?.pos ?? 0, error instanceof ParseError ? 'SYNTAX' : 'TYPE', numberHint(error.summary));
   }
   if (checked.type !== 'bool') throw new RuleError(field, text, 0, 'TYPE', `a rule must be true or false; this one is a ${checked.type}`);
-  const tooCostly = costRefusal(parsed.ast);
-  if (tooCostly) throw new RuleError(field, text, tooCostly.node.pos, tooCostly.reason, tooCostly.message);
   return {
     text,
     ast: parsed.ast,
@@ -202,6 +200,17 @@ export function checkRule(text: string, field = 'rule'): CheckedRule {
       }
     },
   };
+}
+
+/**
+ * A rule checked as `checkRule` does, and cheap enough to run (ruleCost.ts): what is saved and what
+ * is evaluated. Reading a programme only checks, so a rule saved before a bound was set stays readable.
+ */
+export function runnableRule(text: string, field = 'rule'): CheckedRule {
+  const rule = checkRule(text, field);
+  const tooCostly = costRefusal(rule.ast);
+  if (tooCostly) throw new RuleError(field, text, tooCostly.node.pos, tooCostly.reason, tooCostly.message);
+  return rule;
 }
 
 /** How a reference is written in a rule: `age_years`, `dr.severity('vision')`. */

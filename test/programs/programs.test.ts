@@ -75,6 +75,7 @@ describe('programmes', () => {
         ['age_years >= 60 ||\n  crvs.is_married', 'UNKNOWN_INDICATOR', 2, 3, 'unknown indicator crvs.is_married'],
         ["dr.severity('taste') >= 2.0", 'BAD_ARGUMENT', 1, 1, "dr.severity('taste'): the argument must be one of 'vision'"],
         ['household_size > true', 'TYPE', 1, 1, 'no such overload: double > bool'],
+        ['age_years > 1.0 && "aab".matches("^(a+)+$")', 'UNSUPPORTED', 1, 20, 'regular expressions (matches) are not available in rules'],
       ];
       for (const [rule, reason, line, column, text] of cases) {
         const res = await t.gql(CREATE, { input: { name: `Bad ${reason}`, rule } }, admin);
