@@ -9,7 +9,7 @@ import { announceAdded, checkIdentifiers, claimIdentifiers, embeddedIdentifier, 
 import { objectId, oneOf, text } from './input';
 import { checkAddressPlaces } from './locations';
 import { findPage, Page, PageArgs } from './pagination';
-import { AddressInput, checkAddress, Combinators, idList, prefixPattern, updateVersioned, withCombinators } from './registrant';
+import { AddressInput, checkAddress, Combinators, idList, prefixPattern, selectedIds, updateVersioned, withCombinators } from './registrant';
 
 export interface GroupInput {
   kind?: string | null;
@@ -112,12 +112,15 @@ export async function groupQuery(
 ): Promise<FilterQuery<GroupDoc>> {
   const q: FilterQuery<GroupDoc> = {};
   if (!filter) return q;
-  if (filter.ids) q._id = { $in: idList(`${field}.ids`, filter.ids) };
   if (filter.namePrefix) q.searchName = prefixPattern(`${field}.namePrefix`, filter.namePrefix);
   if (filter.kind) q.kind = oneOf(`${field}.kind`, filter.kind, GROUP_KINDS);
   if (filter.areaCode) q.areaCode = text(`${field}.areaCode`, filter.areaCode, { max: 40 });
   if (filter.identifierType) q['identifiers.type'] = text(`${field}.identifierType`, filter.identifierType, { max: 40 });
-  if (filter.identifier) q._id = { $in: await identifierHolders(models, `${field}.identifier`, filter.identifier) };
+  const ids = selectedIds(
+    filter.ids ? idList(`${field}.ids`, filter.ids) : undefined,
+    filter.identifier ? await identifierHolders(models, `${field}.identifier`, filter.identifier) : undefined,
+  );
+  if (ids) q._id = { $in: ids };
   const size = range(field, ['minSize', filter.minSize], ['maxSize', filter.maxSize]);
   if (size) q.size = size;
   const score = range(field, ['minPovertyScore', filter.minPovertyScore], ['maxPovertyScore', filter.maxPovertyScore]);

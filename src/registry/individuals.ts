@@ -10,7 +10,7 @@ import { announceAdded, checkIdentifiers, claimIdentifiers, embeddedIdentifier, 
 import { email, list, MAX_NAME, objectId, oneOf, pastDate, phone, text } from './input';
 import { checkAddressPlaces } from './locations';
 import { findPage, Page, PageArgs } from './pagination';
-import { AddressInput, checkAddress, Combinators, exactPattern, idList, prefixPattern, updateVersioned, withCombinators } from './registrant';
+import { AddressInput, checkAddress, Combinators, exactPattern, idList, prefixPattern, selectedIds, updateVersioned, withCombinators } from './registrant';
 
 export interface NameInput {
   given: string;
@@ -169,11 +169,14 @@ export async function individualQuery(
 ): Promise<FilterQuery<IndividualDoc>> {
   const q: FilterQuery<IndividualDoc> = {};
   if (!filter) return q;
-  if (filter.ids) q._id = { $in: idList(`${field}.ids`, filter.ids) };
   if (filter.namePrefix) q.searchNames = prefixPattern(`${field}.namePrefix`, filter.namePrefix);
   if (filter.givenName) q['name.given'] = exactPattern(`${field}.givenName`, filter.givenName);
   if (filter.familyName) q['name.family'] = exactPattern(`${field}.familyName`, filter.familyName);
-  if (filter.identifier) q._id = { $in: await identifierHolders(models, `${field}.identifier`, filter.identifier) };
+  const ids = selectedIds(
+    filter.ids ? idList(`${field}.ids`, filter.ids) : undefined,
+    filter.identifier ? await identifierHolders(models, `${field}.identifier`, filter.identifier) : undefined,
+  );
+  if (ids) q._id = { $in: ids };
   if (filter.sex) q.sex = oneOf(`${field}.sex`, filter.sex, SEXES);
   if (filter.status) q.status = oneOf(`${field}.status`, filter.status, INDIVIDUAL_STATUSES);
   if (filter.areaCode) q.areaCode = text(`${field}.areaCode`, filter.areaCode, { max: 40 });

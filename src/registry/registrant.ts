@@ -116,6 +116,12 @@ export function exactPattern(field: string, value: string): RegExp {
   return new RegExp(`^${escapeRegex(text(field, value, { required: true, max: 100 })!)}$`, 'i');
 }
 
+/** The ids a filter selects by `_id`: its `ids`, those holding its identifier, or those in both when it gives both. */
+export function selectedIds(ids: Types.ObjectId[] | undefined, holders: Types.ObjectId[] | undefined): Types.ObjectId[] | undefined {
+  if (!ids || !holders) return ids ?? holders;
+  return ids.filter((id) => holders.some((holder) => holder.equals(id)));
+}
+
 export function idList(field: string, ids: string[]): Types.ObjectId[] {
   if (ids.length > 100) throw badInput(field, 'may hold at most 100 ids');
   return ids.map((id, i) => objectId(`${field}[${i}]`, id));

@@ -164,6 +164,18 @@ describe('searching the registry', () => {
       expect(await walkIndividuals({ sex: 'female', areaCode, identifierType: 'UIN' }, 3)).toEqual(idsOf(expected));
     });
 
+    it('combines ids and an identifier with AND, as every other pair: the holder only when among the ids', async () => {
+      const [holder, other] = people.filter((p) => p.identifiers.some((i) => i.type === 'UIN'));
+      const uin = holder.identifiers.find((i) => i.type === 'UIN')!;
+      const identifier = { type: 'UIN', value: uin.value };
+      expect(await walkIndividuals({ ids: [`${other._id}`], identifier })).toEqual([]);
+      expect(await walkIndividuals({ ids: [`${other._id}`, `${holder._id}`], identifier })).toEqual([`${holder._id}`]);
+      const [household, otherHousehold] = households;
+      const householdId = { type: 'HOUSEHOLD_ID', value: household.identifiers.find((i) => i.type === 'HOUSEHOLD_ID')!.value };
+      expect(await walkGroups({ ids: [`${otherHousehold._id}`], identifier: householdId })).toEqual([]);
+      expect(await walkGroups({ ids: [`${household._id}`], identifier: householdId })).toEqual([`${household._id}`]);
+    });
+
     it('filters by name prefix (given or family, case-insensitive) for callers with registry:pii', async () => {
       const prefixes = [people[0].name.family.slice(0, 3), people[1].name.given.slice(0, 2).toLowerCase(), 'Zed'];
       for (const prefix of prefixes) {
