@@ -55,6 +55,12 @@ function valueOf(field: string, type: IndicatorType, text: string): boolean | nu
   }
 }
 
+/**
+ * The most people one indicator condition may select: they are listed in the query (by `_id`), which
+ * must stay well within a database command's 16 MB and quick for the engine to serve.
+ */
+export const MAX_INDICATOR_MATCHES = 50_000;
+
 /** The individuals whose stored value satisfies the filter. */
 export async function indicatorHolders(models: RegistryModels, field: string, filter: IndicatorFilter): Promise<Types.ObjectId[]> {
   const { definition, slot } = filteredIndicator(field, filter);
@@ -63,6 +69,7 @@ export async function indicatorHolders(models: RegistryModels, field: string, fi
   const value = valueOf(`${field}.value`, definition.type, filter.value);
   // Unknown (null) values match no comparison, `ne` included.
   const condition = filter.op === 'eq' ? value : filter.op === 'ne' ? { $nin: [value, null] } : { [`$${filter.op === 'le' ? 'lte' : filter.op === 'ge' ? 'gte' : filter.op}`]: value };
-  const docs = await models.IndicatorValues.find({ [`v.${slot}.value`]: condition }, { _id: 1 }).lean();
+  const docs = await models.IndicatorValues.find({ [`v.${slot}.value`]: condition }, { _id: 1 }).limit(MAX_INDICATOR_MATCHES + 1).lean();
+  if (docs.length > MAX_INDICATOR_MATCHES) throw badInput(field, `matches more than ${MAX_INDICATOR_MATCHES} people: narrow the comparison (programmes count any number: evaluateEligibility)`);
   return docs.map((d) => d._id);
 }

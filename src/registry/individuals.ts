@@ -175,14 +175,13 @@ export async function individualQuery(
   const ids = selectedIds(
     filter.ids ? idList(`${field}.ids`, filter.ids) : undefined,
     filter.identifier ? await identifierHolders(models, `${field}.identifier`, filter.identifier) : undefined,
+    filter.indicator ? await indicatorHolders(models, `${field}.indicator`, filter.indicator) : undefined,
   );
   if (ids) q._id = { $in: ids };
   if (filter.sex) q.sex = oneOf(`${field}.sex`, filter.sex, SEXES);
   if (filter.status) q.status = oneOf(`${field}.status`, filter.status, INDIVIDUAL_STATUSES);
   if (filter.areaCode) q.areaCode = text(`${field}.areaCode`, filter.areaCode, { max: 40 });
   if (filter.identifierType) q['identifiers.type'] = text(`${field}.identifierType`, filter.identifierType, { max: 40 });
-  // Beside ids or an identifier, which also select by _id.
-  if (filter.indicator) q.$and = [{ _id: { $in: await indicatorHolders(models, `${field}.indicator`, filter.indicator) } }];
   if (filter.birthDateFrom || filter.birthDateTo) {
     if (filter.birthDateFrom && filter.birthDateTo && filter.birthDateFrom > filter.birthDateTo) {
       throw badInput(`${field}.birthDateFrom`, `is after ${field}.birthDateTo`);

@@ -2,6 +2,7 @@
 import type { FilterQuery, Model } from 'mongoose';
 import { Types } from 'mongoose';
 import { badInput } from '../errors';
+import { excludedIds, listedIds } from './registrant';
 
 export const DEFAULT_PAGE = 20;
 export const MAX_PAGE = 100;
@@ -57,7 +58,8 @@ export async function findPage<T extends { _id: Types.ObjectId }, F extends stri
   const sort: Record<string, 1 | -1> = {};
   for (const s of args.sort ?? []) sort[sortPaths[s.field]] = s.direction === 'desc' ? -1 : 1;
   sort._id = 1;
-  const paged = args.after ? { $and: [query, { _id: { $gt: decodeCursor(args.after) } }] } : query;
+  const after = args.after ? decodeCursor(args.after) : undefined;
+  const paged = !after ? query : afterId(query, after);
   // One batch holds the whole page, so no cursor is left open for a getMore or killCursors.
   const rows = (await model.find(paged as FilterQuery<T>).sort(sort).skip(offset).limit(size + 1).batchSize(size + 1).lean()) as T[];
   const items = rows.slice(0, size);
@@ -66,5 +68,26 @@ export async function findPage<T extends { _id: Types.ObjectId }, F extends stri
   // (a count reads every match, on the embedded engine the whole collection).
   // (An empty page past the end says nothing about how far the end is.)
   const known = !hasNextPage && !args.after && (offset === 0 || items.length > 0) ? offset + items.length : undefined;
-  return { items, hasNextPage, totalCount: async () => known ?? model.countDocuments(query).exec() };
+  return { items, hasNextPage, totalCount: async () => known ?? countOf(model, query) };
+}
+
+/**
+ * The query's matches after `after`, in the same `_id` condition when the query lists ids (in or
+ * out): the engines serve a list from the `_id` index or match it as a set, not inside an `$and`.
+ */
+function afterId<T>(query: FilterQuery<T>, after: Types.ObjectId): FilterQuery<T> {
+  const listed = listedIds(query);
+  if (listed) return { ...query, _id: { $in: listed.filter((id) => id.toHexString() > after.toHexString()) } };
+  if (excludedIds(query)) return { ...query, _id: { ...(query._id as object), $gt: after } };
+  return { $and: [query, { _id: { $gt: after } }] } as FilterQuery<T>;
+}
+
+/**
+ * How many documents match. A query on a list of ids (in or out) is counted by reading the ids of
+ * its matches: the embedded engine runs a count as an aggregation, which compares every document
+ * with the whole list (11 s for 10,000 ids at 20,000 people, against 0.15 s read by a find).
+ */
+async function countOf<T>(model: Model<T>, query: FilterQuery<T>): Promise<number> {
+  if (!listedIds(query) && !excludedIds(query)) return model.countDocuments(query).exec();
+  return (await model.find(query, { _id: 1 }).lean()).length;
 }

@@ -104,22 +104,77 @@ export async function withCombinators<F extends Combinators<F>, T>(
   if ((filter.and?.length || filter.or?.length || filter.not) && depth >= MAX_FILTER_DEPTH) {
     throw badInput(field, `nests filters more than ${MAX_FILTER_DEPTH} levels deep`);
   }
-  const parts: FilterQuery<T>[] = [q];
-  if (filter.and?.length) parts.push(...(await Promise.all(filter.and.map((f, i) => build(f, `${field}.and[${i}]`, depth + 1)))));
-  if (filter.or?.length) parts.push({ $or: await Promise.all(filter.or.map((f, i) => build(f, `${field}.or[${i}]`, depth + 1))) } as FilterQuery<T>);
-  if (filter.not) parts.push({ $nor: [await build(filter.not, `${field}.not`, depth + 1)] } as FilterQuery<T>);
-  return parts.length === 1 ? q : ({ $and: parts } as FilterQuery<T>);
+  const ands = filter.and?.length ? await Promise.all(filter.and.map((f, i) => build(f, `${field}.and[${i}]`, depth + 1))) : [];
+  const ors = filter.or?.length ? await Promise.all(filter.or.map((f, i) => build(f, `${field}.or[${i}]`, depth + 1))) : [];
+  const not = filter.not ? await build(filter.not, `${field}.not`, depth + 1) : undefined;
+  if (q._id !== undefined && !listedIds(q)) return combined(q, ands, ors, not);
+  // Lists of ids (ids, identifiers, indicator conditions: thousands of people) fold into this
+  // level's own `_id` condition, which the engines serve from the `_id` index or match as a set;
+  // nested in $and, $or or $nor, each document is compared with the whole list.
+  const lists = [listedIds(q)];
+  const rest: FilterQuery<T>[] = [];
+  for (const part of ands) {
+    const ids = listedIds(part);
+    if (!ids) {
+      rest.push(part);
+      continue;
+    }
+    lists.push(ids);
+    const others = { ...part } as FilterQuery<T> & { _id?: unknown };
+    delete others._id;
+    if (Object.keys(others).length > 0) rest.push(others);
+  }
+  const onlyIds = (part: FilterQuery<T>) => Object.keys(part).length === 1 && listedIds(part);
+  const orIds = ors.length > 0 && ors.every(onlyIds) ? unionOf(ors.map((part) => listedIds(part)!)) : undefined;
+  const excluded = not && onlyIds(not) ? listedIds(not)! : undefined;
+  const kept = selectedIds(...lists, orIds);
+  const own = { ...q } as FilterQuery<T> & { _id?: unknown };
+  delete own._id;
+  if (kept) own._id = { $in: excluded ? without(kept, excluded) : kept };
+  else if (excluded) own._id = { $nin: excluded };
+  return combined(own, rest, orIds ? [] : ors, excluded ? undefined : not);
 }
+
+/** `q` and the parts of its and/or/not, under one `$and` beside q's own conditions. */
+function combined<T>(q: FilterQuery<T>, ands: FilterQuery<T>[], ors: FilterQuery<T>[], not: FilterQuery<T> | undefined): FilterQuery<T> {
+  const parts = [...ands, ...(ors.length ? [{ $or: ors }] : []), ...(not ? [{ $nor: [not] }] : [])] as FilterQuery<T>[];
+  if (parts.length === 0) return q;
+  return q.$and === undefined ? ({ ...q, $and: parts } as FilterQuery<T>) : ({ $and: [q, ...parts] } as FilterQuery<T>);
+}
+
+const unionOf = (lists: Types.ObjectId[][]) => [...new Map(lists.flat().map((id) => [id.toHexString(), id])).values()];
+const without = (ids: Types.ObjectId[], excluded: Types.ObjectId[]) => {
+  const out = new Set(excluded.map((id) => id.toHexString()));
+  return ids.filter((id) => !out.has(id.toHexString()));
+};
 
 /** Case-insensitive whole-value match for a user-typed string. */
 export function exactPattern(field: string, value: string): RegExp {
   return new RegExp(`^${escapeRegex(text(field, value, { required: true, max: 100 })!)}$`, 'i');
 }
 
-/** The ids a filter selects by `_id`: its `ids`, those holding its identifier, or those in both when it gives both. */
-export function selectedIds(ids: Types.ObjectId[] | undefined, holders: Types.ObjectId[] | undefined): Types.ObjectId[] | undefined {
-  if (!ids || !holders) return ids ?? holders;
-  return ids.filter((id) => holders.some((holder) => holder.equals(id)));
+/** The ids a query lists in a top-level `_id: {$in: […]}`, its only `_id` condition: a filter by ids, identifier or indicator. */
+export function listedIds(query: FilterQuery<unknown>): Types.ObjectId[] | undefined {
+  const condition = query._id as { $in?: unknown } | undefined;
+  return condition && Object.keys(condition).length === 1 && Array.isArray(condition.$in) ? (condition.$in as Types.ObjectId[]) : undefined;
+}
+
+/** The ids a query excludes in a top-level `_id: {$nin: […]}` (`not` of a filter by ids, identifier or indicator). */
+export function excludedIds(query: FilterQuery<unknown>): Types.ObjectId[] | undefined {
+  const condition = query._id as { $nin?: unknown } | undefined;
+  return condition && Object.keys(condition).length === 1 && Array.isArray(condition.$nin) ? (condition.$nin as Types.ObjectId[]) : undefined;
+}
+
+/**
+ * The ids a filter selects by `_id`: those every given list holds (its ids, the holders of its
+ * identifier, of its indicator condition), as one list, which the engines serve from the `_id` index.
+ */
+export function selectedIds(...lists: (Types.ObjectId[] | undefined)[]): Types.ObjectId[] | undefined {
+  return lists.reduce<Types.ObjectId[] | undefined>((kept, list) => {
+    if (!kept || !list) return kept ?? list;
+    const inList = new Set(list.map((id) => id.toHexString()));
+    return kept.filter((id) => inList.has(id.toHexString()));
+  }, undefined);
 }
 
 export function idList(field: string, ids: string[]): Types.ObjectId[] {

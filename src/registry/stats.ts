@@ -1,6 +1,8 @@
 /** Counts for dashboards. Only $match/$group stages, which every MongoDB-compatible engine runs. */
 import type { RegistryModels } from '../store/models';
+import type { IndividualDoc } from '../store/models/individual';
 import { individualQuery, IndividualFilter } from './individuals';
+import { excludedIds, listedIds } from './registrant';
 
 export const AGE_BANDS = [
   { label: '0-4', min: 0, max: 4 },
@@ -20,8 +22,31 @@ function yearsBefore(now: Date, years: number): Date {
   return d;
 }
 
+type Counted = Pick<IndividualDoc, 'sex' | 'areaCode' | 'status' | 'birthDate'>;
+
+/**
+ * The same counts over people read one by one: for a filter on a list of ids (an indicator
+ * condition can list thousands), which the embedded engine serves as a set to a find, while its
+ * aggregations compare every person with the whole list (45 s at 20,000 people for 10,000 ids).
+ */
+function countedHere(people: Counted[], now: Date) {
+  const countBy = (key: (p: Counted) => string | null | undefined): Count[] => {
+    const counts = new Map<string, number>();
+    for (const p of people) counts.set(key(p) ?? 'unknown', (counts.get(key(p) ?? 'unknown') ?? 0) + 1);
+    return [...counts].map(([k, count]) => ({ key: k, count })).sort((a, b) => a.key.localeCompare(b.key));
+  };
+  const byAgeBand = AGE_BANDS.map((band) => {
+    const [after, until] = [yearsBefore(now, band.max + 1), yearsBefore(now, band.min)];
+    return { key: band.label, count: people.filter((p) => p.birthDate && p.birthDate > after && p.birthDate <= until).length };
+  });
+  return { total: people.length, bySex: countBy((p) => p.sex), byArea: countBy((p) => p.areaCode), byStatus: countBy((p) => p.status), byAgeBand };
+}
+
 export async function registryStats(models: RegistryModels, filter: IndividualFilter | null | undefined, now: Date) {
   const match = await individualQuery(models, filter);
+  if (listedIds(match) || excludedIds(match)) {
+    return countedHere(await models.Individual.find(match, { sex: 1, areaCode: 1, status: 1, birthDate: 1 }).lean<Counted[]>(), now);
+  }
   const countBy = async (field: string): Promise<Count[]> => {
     const rows = await models.Individual.aggregate<{ _id: string | null; n: number }>([
       { $match: match },

@@ -230,26 +230,26 @@ describe('searching the registry', () => {
     });
   });
 
-  describe('registryStats', () => {
-    const countBy = (docs: IndividualDoc[], key: (p: IndividualDoc) => string) => {
-      const counts = new Map<string, number>();
-      for (const p of docs) counts.set(key(p), (counts.get(key(p)) ?? 0) + 1);
-      return [...counts].map(([k, count]) => ({ key: k, count })).sort((a, b) => a.key.localeCompare(b.key));
+  const countBy = (docs: IndividualDoc[], key: (p: IndividualDoc) => string) => {
+    const counts = new Map<string, number>();
+    for (const p of docs) counts.set(key(p), (counts.get(key(p)) ?? 0) + 1);
+    return [...counts].map(([k, count]) => ({ key: k, count })).sort((a, b) => a.key.localeCompare(b.key));
+  };
+  const expectedStats = (docs: IndividualDoc[]) => {
+    const now = new Date();
+    return {
+      total: docs.length,
+      bySex: countBy(docs, (p) => p.sex),
+      byArea: countBy(docs, (p) => p.areaCode ?? 'unknown'),
+      byStatus: countBy(docs, (p) => p.status),
+      byAgeBand: AGE_BANDS.map((band) => ({
+        key: band.label,
+        count: docs.filter((p) => p.birthDate && ageOn(p.birthDate, now) >= band.min && ageOn(p.birthDate, now) <= band.max).length,
+      })),
     };
-    const expectedStats = (docs: IndividualDoc[]) => {
-      const now = new Date();
-      return {
-        total: docs.length,
-        bySex: countBy(docs, (p) => p.sex),
-        byArea: countBy(docs, (p) => p.areaCode ?? 'unknown'),
-        byStatus: countBy(docs, (p) => p.status),
-        byAgeBand: AGE_BANDS.map((band) => ({
-          key: band.label,
-          count: docs.filter((p) => p.birthDate && ageOn(p.birthDate, now) >= band.min && ageOn(p.birthDate, now) <= band.max).length,
-        })),
-      };
-    };
+  };
 
+  describe('registryStats', () => {
     it('counts the whole registry by sex, age band, area and status', async () => {
       const stats = ok(await t.gql(STATS, {}, reader)).registryStats;
       expect(stats).toEqual(expectedStats(people));
@@ -272,6 +272,46 @@ describe('searching the registry', () => {
       expect(ok(await t.gql(STATS, { filter: { namePrefix: prefix } }, piiReader)).registryStats.total).toBe(
         people.filter((x) => x.name.given.toLowerCase().startsWith(p) || x.name.family.toLowerCase().startsWith(p)).length,
       );
+    });
+  });
+
+  // An indicator condition selects by a list of ids, which the query folds into its own `_id`
+  // condition wherever the filter puts it: the answers must be those of the plain reading.
+  describe('indicator conditions among other filters', () => {
+    const size = new Map<string, number>();
+    beforeAll(async () => {
+      // Stored values for all but the last ten people (who have none, so match no comparison).
+      const valued = people.slice(0, -10);
+      valued.forEach((p, i) => size.set(`${p._id}`, i % 7));
+      await t.gateway.models.IndicatorValues.insertMany(valued.map((p) => ({ _id: p._id, area: p.areaCode ?? null, v: { household_size: { value: size.get(`${p._id}`), at: new Date() } } })));
+    });
+    const sizeOf = (p: IndividualDoc) => size.get(`${p._id}`);
+    const cond = (op: string, value: number) => ({ indicator: { name: 'household_size', op, value: String(value) } });
+    const ids = (docs: IndividualDoc[]) => idsOf(docs);
+
+    it('answers each combination as its plain reading, on every page, with its total', async () => {
+      const [a, b] = [people[3], people[4]];
+      const cases: [Filter, (p: IndividualDoc) => boolean][] = [
+        [cond('ge', 4), (p) => sizeOf(p)! >= 4],
+        [{ not: cond('ge', 4) }, (p) => !(sizeOf(p)! >= 4)],
+        [{ and: [cond('ge', 2), { sex: 'female' }] }, (p) => sizeOf(p)! >= 2 && p.sex === 'female'],
+        [{ and: [cond('ge', 2), cond('le', 4)], not: cond('eq', 3) }, (p) => [2, 4].includes(sizeOf(p)!)],
+        [{ or: [cond('eq', 1), cond('eq', 5)] }, (p) => [1, 5].includes(sizeOf(p)!)],
+        [{ or: [cond('eq', 1), { sex: 'other' }] }, (p) => sizeOf(p) === 1 || p.sex === 'other'],
+        [{ ids: [`${a._id}`, `${b._id}`], not: cond('eq', sizeOf(a)!) }, (p) => `${p._id}` === `${b._id}`],
+        [{ sex: 'male', not: { and: [cond('lt', 3), { areaCode: people[0].areaCode }] } }, (p) => p.sex === 'male' && !(sizeOf(p)! < 3 && p.areaCode === people[0].areaCode)],
+      ];
+      for (const [filter, holds] of cases) {
+        const expected = ids(people.filter(holds));
+        expect(expected.length).toBeGreaterThan(0);
+        expect({ filter, ids: await walkIndividuals(filter, 7) }).toEqual({ filter, ids: expected });
+      }
+    });
+
+    it('counts what an indicator condition selects, in or out', async () => {
+      const stats = async (filter: Filter) => ok(await t.gql(STATS, { filter }, reader)).registryStats;
+      expect(await stats(cond('ge', 4))).toEqual(expectedStats(people.filter((p) => sizeOf(p)! >= 4)));
+      expect(await stats({ not: cond('ge', 4) })).toEqual(expectedStats(people.filter((p) => !(sizeOf(p)! >= 4))));
     });
   });
 });
