@@ -5,8 +5,8 @@
  * before. The same code runs as a durable job of the gateway and in the CLI's own process.
  */
 import { Types } from 'mongoose';
-import { notFound } from '../errors';
-import { checkKnownArea } from '../registry/locations';
+import { badInput, notFound } from '../errors';
+import { placesWithin, scopedPlaces } from '../registry/locations';
 import { openOnce } from '../store/openOnce';
 import type { RegistryModels } from '../store/models';
 import type { IndicatorRefreshDoc } from '../store/models/indicators';
@@ -32,7 +32,8 @@ export interface RefreshRequest {
 const resolve = (indicators: readonly string[] | undefined): ResolvedIndicator[] =>
   indicators?.length ? resolveIndicators(indicators.map((text) => parseIndicator(text, 'indicators')), 'indicators') : allIndicators();
 
-const scopeOf = (area: string | null) => (area ? { areaCode: area } : {});
+/** The people of a run: everyone, or those of its place and the places within it. */
+const scopeOf = (places: string[] | null) => (places ? { areaCode: { $in: places } } : {});
 
 /**
  * The unfinished run of the same indicators and area, to be resumed, or a new one. `indicators`
@@ -40,15 +41,16 @@ const scopeOf = (area: string | null) => (area ? { areaCode: area } : {});
  */
 export async function openRefresh(models: RegistryModels, request: RefreshRequest, requestedBy: string | undefined, now: Date): Promise<{ doc: IndicatorRefreshDoc; resumed: boolean }> {
   const indicators = resolve(request.indicators).map((w) => w.label).sort();
+  if (request.area?.trim() === '') throw badInput('filter.area', 'must not be empty');
   const area = request.area?.trim() || null;
-  if (area) await checkKnownArea(models, 'filter.area', area);
+  const places = area ? await scopedPlaces(models, 'filter.area', area) : null;
   const key = `${indicators.join(',')}|${area ?? ''}`;
   return openOnce({
     claims: models.RunClaim,
     runs: models.IndicatorRefresh,
     key,
     create: async (run) => {
-      const total = await models.Individual.countDocuments(scopeOf(area));
+      const total = await models.Individual.countDocuments(scopeOf(places));
       const doc = await models.IndicatorRefresh.create({
         _id: run, key, indicators, area, state: 'pending', total, done: 0, failed: 0, after: null, ...(requestedBy && { requestedBy }), createdAt: now, updatedAt: now,
       });
@@ -79,7 +81,9 @@ export async function runRefresh(
   let run = stored;
   const wanted = resolve(run.indicators);
   // One read of the population's ids; people registered after the start are left to the next run.
-  const everyone = (await models.Individual.find(scopeOf(run.area), { _id: 1 }).sort({ _id: 1 }).lean()).map((p) => p._id);
+  // A place removed from the hierarchy since the start still names its own people.
+  const places = run.area ? ((await placesWithin(models, run.area)) ?? [run.area]) : null;
+  const everyone = (await models.Individual.find(scopeOf(places), { _id: 1 }).sort({ _id: 1 }).lean()).map((p) => p._id);
   const after = run.after;
   let todo = after ? everyone.filter((p) => p.toHexString() > after.toHexString()) : everyone;
   run = await record(models, run, { state: 'running', total: Math.max(run.total, run.done + todo.length) });

@@ -11,7 +11,7 @@ import type { Scope } from '../auth/scopes';
 import { badInput, notFound } from '../errors';
 import { ensureIndicatorValues, isStale, readIndicatorValues, type IndicatorDeps, type StoredIndicatorValue } from '../indicators/values';
 import { objectId, text } from '../registry/input';
-import { checkKnownArea } from '../registry/locations';
+import { scopedPlaces } from '../registry/locations';
 import { decodeCursor, pageSize } from '../registry/pagination';
 import type { IndicatorValuesDoc } from '../store/models/indicators';
 import type { EligibilityCounts, EligibilityEvaluationDoc, EvaluationStrategy, ProgramDoc } from '../store/models/program';
@@ -64,12 +64,12 @@ const refsOf = (rule: CheckedRule) => rule.references.map(({ name, argument }) =
  * one of the rule's indicators (found where the values are), and those without any stored values
  * yet (looked for only when the population outnumbers the stored documents). Returns the population's size.
  */
-async function bringUpToDate(deps: IndicatorDeps, rule: CheckedRule, areaCode: string | undefined, scope: FilterQuery<IndicatorValuesDoc>, now: Date, req: EvaluationRequest): Promise<number> {
+async function bringUpToDate(deps: IndicatorDeps, rule: CheckedRule, places: string[] | undefined, scope: FilterQuery<IndicatorValuesDoc>, now: Date, req: EvaluationRequest): Promise<number> {
   const values = deps.models.IndicatorValues;
-  const people = areaCode ? { areaCode } : {};
+  const people = places ? { areaCode: { $in: places } } : {};
   // Without an area, the collections' own counts: the engines answer them without reading the documents.
-  const population = areaCode ? await deps.models.Individual.countDocuments(people) : await deps.models.Individual.estimatedDocumentCount();
-  const stored = areaCode ? await values.countDocuments(scope) : await values.estimatedDocumentCount();
+  const population = places ? await deps.models.Individual.countDocuments(people) : await deps.models.Individual.estimatedDocumentCount();
+  const stored = places ? await values.countDocuments(scope) : await values.estimatedDocumentCount();
   // Not all fresh: one clause, so the engines test each document once (a missing value is never fresh).
   const staleOrMissing = { $nor: [Object.fromEntries(rule.references.map((r) => [`v.${r.slot}.expiresAt`, { $gt: now }]))] };
   let due = (await values.find(allOf(scope, staleOrMissing), { _id: 1 }).lean()).map((d) => `${d._id}`);
@@ -131,10 +131,10 @@ export async function evaluateEligibility(deps: IndicatorDeps, principal: Princi
   const after = req.after ? decodeCursor(req.after) : undefined;
   const areaCode = text('filter.areaCode', req.filter?.areaCode, { max: 40 });
   if (areaCode === '') throw badInput('filter.areaCode', 'must not be empty');
-  if (areaCode) await checkKnownArea(deps.models, 'filter.areaCode', areaCode);
-  const scope: FilterQuery<IndicatorValuesDoc> = areaCode ? { area: areaCode } : {};
+  const places = areaCode ? await scopedPlaces(deps.models, 'filter.areaCode', areaCode) : undefined;
+  const scope: FilterQuery<IndicatorValuesDoc> = places ? { area: { $in: places } } : {};
 
-  const population = await bringUpToDate(deps, rule, areaCode, scope, now, req);
+  const population = await bringUpToDate(deps, rule, places, scope, now, req);
   const filters = compileRule(rule.ast, rule.references);
   const strategy: EvaluationStrategy = filters ? 'database' : 'node';
   const outcome = filters ? await countInDatabase(deps, filters, scope, size, after) : await evaluateInGateway(deps, rule, scope, size, after);

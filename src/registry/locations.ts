@@ -44,11 +44,30 @@ export function findLocation(models: RegistryModels, code: string): Promise<Loca
 }
 
 /**
- * An area a run or a count is scoped to must be a place of the hierarchy, once one is loaded (as an
- * address's must): a mistyped code would otherwise pass for an area where nobody lives.
+ * The codes of `code` and of every place within it: what a run or a count scoped to a place covers
+ * (a region counts the people of its areas). Null when a hierarchy is loaded and `code` is not one
+ * of its places; without a hierarchy, the code alone.
  */
-export async function checkKnownArea(models: RegistryModels, field: string, code: string): Promise<void> {
-  if ((await models.Location.exists({})) && !(await findLocation(models, code))) throw badInput(field, `no location has the code ${code}`);
+export async function placesWithin(models: RegistryModels, code: string): Promise<string[] | null> {
+  const all = await listLocations(models);
+  if (all.length === 0) return [code];
+  if (!all.some((place) => place._id === code)) return null;
+  const children = new Map<string, string[]>();
+  for (const place of all) if (place.parent !== null) children.set(place.parent, [...(children.get(place.parent) ?? []), place._id]);
+  const within = new Set([code]);
+  for (const current of within) for (const child of children.get(current) ?? []) within.add(child);
+  return [...within];
+}
+
+/**
+ * The places a run or a count is scoped to, as `placesWithin`: once a hierarchy is loaded the code
+ * must be one of its places (as an address's must), or a mistyped code would pass for a place
+ * where nobody lives.
+ */
+export async function scopedPlaces(models: RegistryModels, field: string, code: string): Promise<string[]> {
+  const places = await placesWithin(models, code);
+  if (!places) throw badInput(field, `no location has the code ${code}`);
+  return places;
 }
 
 /** The codes from `code` up to the top of the hierarchy, `code` first. */

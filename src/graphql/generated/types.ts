@@ -750,7 +750,7 @@ export type EligibilityExplanation = {
 
 /** The population a rule is evaluated over. */
 export type EligibilityFilter = {
-  /** Individuals whose (first) address is in this area. */
+  /** Individuals whose (first) address is in this place or a place within it (a region: its areas), a code of the location hierarchy once one is loaded. */
   areaCode?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -999,7 +999,7 @@ export type IndicatorOutcome =
   | 'ok';
 
 export type IndicatorPopulationFilter = {
-  /** Only the people of this area (sub-region code). */
+  /** Only the people of this place and of the places within it (a region: its areas), a code of the location hierarchy once one is loaded. */
   area?: InputMaybe<Scalars['String']['input']>;
 };
 
