@@ -41,8 +41,8 @@ export function dciSubscriptionStore(c: mongoose.Connection): SubscriptionStore 
     async countActive(senderId) {
       return Sub.countDocuments({ senderId, status: 'subscribe' });
     },
-    async findActive(senderId, regEventType, filter) {
-      const doc = await Sub.findOne({ senderId, regEventType, filterJson: JSON.stringify(filter), status: 'subscribe' }).lean();
+    async findActive(senderId, regEventType, entity, filter) {
+      const doc = await Sub.findOne({ senderId, regEventType, entity, filterJson: JSON.stringify(filter), status: 'subscribe' }).lean();
       return doc ? fromDoc(doc) : undefined;
     },
     async get(code) {

@@ -238,4 +238,31 @@ describe('DCI subscribe, notify and unsubscribe (end to end)', () => {
     expect(await Sub.countDocuments({ senderId: capped.senderId, status: 'subscribe' })).toBe(1000);
     await Sub.updateMany({ senderId: capped.senderId }, { $set: { status: 'unsubscribe' } });
   });
+
+  it('refuses a record type it does not notify and a malformed frequency, and tells Person from Group subscriptions apart', async () => {
+    const typed = await registerPartner(t.gateway, { senderId: 'sub-typed.example.org', callbackBase: `${receiver.url}/dci-t`, pii: false });
+    const now = new Date().toISOString();
+    const criteria = (notifyRecordType: string, extra: object = {}) => ({
+      reg_event_type: 'UPDATE', filter_type: 'predicate', filter: [{ seq_num: 1, expression1: { attribute_name: 'location', operator: 'eq', attribute_value: OTHER_AREA } }], notify_record_type: notifyRecordType, ...extra,
+    });
+    const items = [
+      ['banana', criteria('Banana')],
+      ['backwards', criteria('Member', { frequency: { start_time: '2026-12-08T00:00:00Z', end_time: '2026-12-01T00:00:00Z', frequency: '0 0 0 5,15 * ? *' } })],
+      ['not-cron', criteria('Member', { frequency: { start_time: '2026-12-01T00:00:00Z', end_time: '2026-12-08T00:00:00Z', frequency: 'not a cron' } })],
+      ['person', criteria('spdci-extensions-dci:Person', { frequency: { start_time: '2026-12-01T00:00:00Z', end_time: '2027-12-08T00:00:00Z', frequency: '0 0 0 5,15 * ? *' } })],
+      ['group', criteria('Group')],
+    ].map(([reference_id, subscribe_criteria]) => ({ reference_id, timestamp: now, subscribe_criteria }));
+    const res = await typed.send('/registry/subscribe', 'subscribe', { transaction_id: 'sub-typed-1', subscribe_request: items }, { senderUri: `${receiver.url}/dci-t/registry/on-subscribe` });
+    expect(res.status).toBe(202);
+    const cb = await receiver.waitFor((r) => r.path === '/dci-t/registry/on-subscribe' && r.body?.message?.transaction_id === 'sub-typed-1');
+    const answered = Object.fromEntries(cb.body.message.subscribe_response.map((a: { reference_id: string; status: string; status_reason_code?: string; status_reason_message?: string }) => [a.reference_id, [a.status, a.status_reason_code, a.status_reason_message]]));
+    expect(answered).toEqual({
+      banana: ['rjct', 'rjct.notify_details.invalid', expect.stringContaining('notify_record_type Banana is not a record we notify')],
+      backwards: ['rjct', 'rjct.notify_details.invalid', 'frequency: end_time is before start_time'],
+      'not-cron': ['rjct', 'rjct.notify_details.invalid', expect.stringContaining('frequency must be a 7-field cron expression')],
+      person: ['succ', undefined, undefined],
+      group: ['succ', undefined, undefined],
+    });
+    await dciSubscriptionModel(t.gateway.store.connection).updateMany({ senderId: typed.senderId }, { $set: { status: 'unsubscribe' } });
+  });
 });

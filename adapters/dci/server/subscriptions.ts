@@ -3,7 +3,7 @@
  * in the same query vocabulary as searches; matching events are pushed by the notifier.
  */
 import { randomUUID } from 'node:crypto';
-import type { SubscribeReasonCode, SubscribeRequest, SubscribeResponse, SubscriptionInfo, UnsubscribeRequest, UnsubscribeResponse } from '../protocol';
+import type { EventFrequency, SubscribeReasonCode, SubscribeRequest, SubscribeResponse, SubscriptionInfo, UnsubscribeRequest, UnsubscribeResponse } from '../protocol';
 import type { SubscriptionActions } from './asyncActions';
 import type { Entity } from './operations';
 import type { InboundPartner } from './partners';
@@ -18,6 +18,22 @@ const EVENT_TYPES: Record<string, { events: string[]; entity?: Entity }> = {
   death: { events: ['deceased'], entity: 'individual' },
   newhouseholdmember: { events: ['member_added'], entity: 'group' },
 };
+
+/** The records we notify, by the last segment of `notify_record_type`, case-insensitive. */
+const RECORD_TYPES: Record<string, 'Member' | 'Group'> = { person: 'Member', member: 'Member', individual: 'Member', group: 'Group', household: 'Group' };
+
+/**
+ * What is wrong with a subscription's `frequency`, if anything. We notify as events happen, not on
+ * a schedule; a frequency is still checked (dates in order, a 7-field Quartz-style cron), so that a
+ * partner's mistake is answered rather than passed over.
+ */
+function frequencyProblem(f: EventFrequency): string | undefined {
+  const [start, end] = [Date.parse(f.start_time), Date.parse(f.end_time)];
+  if (Number.isNaN(start) || Number.isNaN(end)) return 'start_time and end_time must be date-times';
+  if (end < start) return 'end_time is before start_time';
+  if (typeof f.frequency !== 'string' || f.frequency.trim().split(/\s+/).length !== 7) return `frequency must be a 7-field cron expression such as "0 0 0 5,15 * ? *", got "${f.frequency}"`;
+  return undefined;
+}
 
 export function eventsFor(regEventType: string) {
   return EVENT_TYPES[regEventType.split(':').pop()!.toLowerCase()];
@@ -40,8 +56,8 @@ export interface SubscriptionStore {
   create(s: StoredSubscription): Promise<void>;
   /** How many subscriptions the partner holds active. */
   countActive(senderId: string): Promise<number>;
-  /** The partner's active subscription to the same events with the same filter, if any. */
-  findActive(senderId: string, regEventType: string, filter: Record<string, unknown>): Promise<StoredSubscription | undefined>;
+  /** The partner's active subscription to the same events of the same records with the same filter, if any. */
+  findActive(senderId: string, regEventType: string, entity: Entity, filter: Record<string, unknown>): Promise<StoredSubscription | undefined>;
   get(code: string): Promise<StoredSubscription | undefined>;
   unsubscribe(codes: string[]): Promise<void>;
   /** Every live subscription. */
@@ -76,7 +92,17 @@ export function subscriptionActions(store: SubscriptionStore, opts: { maxPageSiz
           reject('rjct.notify_types.invalid', `reg_event_type ${c.reg_event_type} is not published; use REGISTER, UPDATE, Death or NewHouseHoldMember`);
           continue;
         }
-        const responseEntity = /group|household/i.test(c.notify_record_type) ? 'Group' : 'Member';
+        const recordType = RECORD_TYPES[c.notify_record_type.split(':').pop()!.toLowerCase()];
+        if (!recordType) {
+          reject('rjct.notify_details.invalid', `notify_record_type ${c.notify_record_type} is not a record we notify; use Person (or Member) or Group (or Household), with or without a prefix`);
+          continue;
+        }
+        const frequencyFault = c.frequency && frequencyProblem(c.frequency);
+        if (frequencyFault) {
+          reject('rjct.notify_details.invalid', `frequency: ${frequencyFault}`);
+          continue;
+        }
+        const responseEntity = recordType;
         // The purpose (authorize.purpose.code) is judged as a search's: a refusal is rjct.notify_details.invalid, the subscribe code for criteria.
         const plan = translateSearch(
           {
@@ -91,7 +117,7 @@ export function subscriptionActions(store: SubscriptionStore, opts: { maxPageSiz
           reject('rjct.notify_details.invalid', plan.message);
           continue;
         }
-        if (await store.findActive(partner.senderId, c.reg_event_type, plan.variables.filter as Record<string, unknown>)) {
+        if (await store.findActive(partner.senderId, c.reg_event_type, plan.entity, plan.variables.filter as Record<string, unknown>)) {
           reject('rjct.event.already_subscribed', 'an identical subscription is already active');
           continue;
         }
