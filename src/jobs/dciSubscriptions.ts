@@ -144,9 +144,9 @@ export function receiptLedger(c: mongoose.Connection): ReceiptLedger {
   const mark = (rowId: string, notificationId: string, at: Date) =>
     Delivery.updateOne({ _id: rowId, receiptedAt: { $exists: false } }, { $set: { receiptedAt: at, notificationId } });
   return {
-    async acknowledge(notificationId, r) {
+    async acknowledge(notificationId, r, code) {
       const row = await Delivery.findOne({ notificationId }, { code: 1 }).lean();
-      if (!row || !(await owns(row.code, r.senderId))) return undefined;
+      if (!row || (code !== undefined && row.code !== code) || !(await owns(row.code, r.senderId))) return undefined;
       await claim(notificationId, row.code, r);
       await mark(row._id, notificationId, r.at);
       return { notificationId, code: row.code };

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { validatorFor } from '../../adapters/dci/protocol';
+import { dciSubscriptionModel } from '../../src/store/models/dciSubscription';
 import { seedRegistry } from '../../src/registry/seed';
 import { waitFor } from '../jobs/support';
 import { registerPartner, TestPartner } from '../support/dciPartner';
@@ -136,6 +137,19 @@ describe('notification receipts (end to end)', () => {
 
     const again = await syncReceipt(subscriber, { notification_id: sent[1] });
     expect(again).toMatchObject({ status: 'succ', notification_id: sent[1] });
+    expect(await counts()).toMatchObject({ receipted: 1, outstanding: 2 });
+  });
+
+  it('acknowledges nothing when the notification_id is of another subscription than the subscription_code named', async () => {
+    // Another subscription of the same subscriber, for a person who does not exist: nothing delivered under it.
+    const other = randomUUID();
+    const now = new Date();
+    await dciSubscriptionModel(t.gateway.store.connection).create({
+      _id: other, senderId: subscriber.senderId, status: 'subscribe', regEventType: 'Death', events: ['deceased'], entity: 'individual',
+      filterJson: JSON.stringify({ ids: ['000000000000000000000000'] }), criteriaJson: '{}', notifyUrl: `${receiver.url}/dci/registry/notify`, createdAt: now, updatedAt: now,
+    });
+    const item = await syncReceipt(subscriber, { notification_id: sent[2], subscription_code: other });
+    expect(item).toMatchObject({ status: 'succ', status_reason_code: 'warn.notification.not_found' });
     expect(await counts()).toMatchObject({ receipted: 1, outstanding: 2 });
   });
 

@@ -22,8 +22,8 @@ export interface Acknowledged {
 
 /** src/jobs/dciSubscriptions implements it on the notification ledger. */
 export interface ReceiptLedger {
-  /** The partner's own notification with this id, acknowledged (a repeat receipt changes nothing). */
-  acknowledge(notificationId: string, receipt: Receipt): Promise<Acknowledged | undefined>;
+  /** The partner's own notification with this id (of subscription `code` when given), acknowledged (a repeat receipt changes nothing). */
+  acknowledge(notificationId: string, receipt: Receipt, code?: string): Promise<Acknowledged | undefined>;
   /** The oldest delivered, unacknowledged notification of the partner's own subscription `code`, acknowledged. */
   acknowledgeOldest(code: string, receipt: Receipt): Promise<Acknowledged | undefined>;
 }
@@ -33,7 +33,8 @@ export async function answerReceipt(request: ReceiptRequest, senderId: string, c
   const { notification_id: notificationId, subscription_code: code } = request.receipt_information;
   const receipt: Receipt = { senderId, transactionId: request.transaction_id, correlationId, at: new Date() };
   const acknowledged =
-    (notificationId !== undefined ? await ledger.acknowledge(notificationId, receipt) : undefined) ??
+    // Naming both, the notification must be of that subscription: one of another is matched by neither.
+    (notificationId !== undefined ? await ledger.acknowledge(notificationId, receipt, code) : undefined) ??
     (code !== undefined ? await ledger.acknowledgeOldest(code, receipt) : undefined);
   const timestamp = receipt.at.toISOString();
   const item: ReceiptResponse['receipt_response'][number] = acknowledged
