@@ -6,6 +6,7 @@ import { GraphQLError } from 'graphql';
 import { bearerToken, TokenService } from './auth/tokens';
 import { consoleRoutes } from './console/site';
 import { GatewayError } from './errors';
+import { onlyMethod } from './httpAnswers';
 import { createContext, Context, ContextServices } from './graphql/context';
 import type { Logger } from './log';
 import type { GatewayMetrics } from './metrics';
@@ -65,18 +66,6 @@ export function createApp(deps: AppDeps): express.Express {
 
 function unauthenticated(message: string) {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
-}
-
-/** A known path asked with another method: 405 naming the one it takes. */
-export function onlyMethod(allowed: 'GET' | 'POST') {
-  return (_req: Request, res: Response) => {
-    res.set('Allow', allowed).status(405).json({ errors: [{ message: `this path takes ${allowed} only`, extensions: { code: 'METHOD_NOT_ALLOWED' } }] });
-  };
-}
-
-/** After every route: a path nothing serves gets the same JSON error body as other failures, not express's HTML page. */
-export function noSuchPath(_req: Request, res: Response): void {
-  res.status(404).json({ errors: [{ message: 'no endpoint at this path', extensions: { code: 'NOT_FOUND' } }] });
 }
 
 /** The GraphQL-style error body, as Apollo writes it, for failures outside an operation. */

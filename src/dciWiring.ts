@@ -4,7 +4,7 @@
  * routes. Kept apart from gateway.ts so the HTTP start-up reads in one screen.
  */
 import express from 'express';
-import { onlyMethod } from './app';
+import { onlyMethod } from './httpAnswers';
 import { disclosureRecorder, pruneDisclosures } from './audit/disclosures';
 import type { Config } from './config';
 import type { TokenService } from './auth/tokens';

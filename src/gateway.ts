@@ -5,7 +5,8 @@
  */
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { TokenService } from './auth/tokens';
-import { createApp, errorHandler, noSuchPath } from './app';
+import { createApp, errorHandler } from './app';
+import { noSuchPath } from './httpAnswers';
 import type { Config } from './config';
 import { createApolloServer } from './graphql/server';
 import { buildSchema } from './graphql/schema';

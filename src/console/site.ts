@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../log';
+import { onlyMethod } from '../httpAnswers';
 import { projectRoot } from '../paths';
 
 export const CONSOLE_DIR = 'console';
@@ -56,7 +57,21 @@ function securityHeaders(csp: string) {
 }
 
 /** Assets keep their names from build to build, so browsers revalidate them (ETag) instead of caching stale ones. */
-const staticFrom = (dir: string) => express.static(dir, { index: 'index.html', dotfiles: 'ignore', cacheControl: false, setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache') });
+const staticFrom = (dir: string) =>
+  express.static(dir, { index: 'index.html', dotfiles: 'ignore', redirect: false, cacheControl: false, setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache') });
+
+/**
+ * Pages are read, not written: another method gets 405 as on every path. The bare mount path moves
+ * to its directory (relative asset paths need the slash), with a JSON body like every answer.
+ */
+function pagesAt(mount: string) {
+  const refuse = onlyMethod('GET');
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(req, res);
+    if (req.originalUrl.split('?')[0] !== mount) return next();
+    res.status(301).location(`${mount}/`).json({ message: `moved to ${mount}/` });
+  };
+}
 
 /** After the static files: a request no file answers, when the assets are not built at all, says so. */
 function notBuilt(name: string, index: string) {
@@ -77,13 +92,13 @@ export function consoleRoutes(opts: { explorer: boolean; log: Logger }): express
   const consoleDir = builtAssetsDir(CONSOLE_DIR);
   const consoleIndex = path.join(consoleDir, 'index.html');
   if (!fs.existsSync(consoleIndex)) opts.log.warn({ dir: consoleDir }, 'the web console is not built (npm run build): /console answers 404');
-  router.use('/console', securityHeaders(CONSOLE_CSP), staticFrom(consoleDir), notBuilt('web console', consoleIndex));
+  router.use('/console', pagesAt('/console'), securityHeaders(CONSOLE_CSP), staticFrom(consoleDir), notBuilt('web console', consoleIndex));
 
   if (!opts.explorer) return router;
   const explorerDir = builtAssetsDir(EXPLORER_DIR);
   const explorerIndex = path.join(explorerDir, 'index.html');
   if (!fs.existsSync(explorerIndex)) opts.log.warn({ dir: explorerDir }, 'the GraphQL explorer is not built (npm run build)');
-  router.use('/explorer', securityHeaders(EXPLORER_CSP), staticFrom(explorerDir), notBuilt('GraphQL explorer', explorerIndex));
+  router.use('/explorer', pagesAt('/explorer'), securityHeaders(EXPLORER_CSP), staticFrom(explorerDir), notBuilt('GraphQL explorer', explorerIndex));
   router.get(
     '/graphql',
     (req, _res, next) => next(wantsPage(req) ? undefined : 'route'),

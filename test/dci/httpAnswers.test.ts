@@ -75,8 +75,18 @@ describe('DCI answers under the base path (end to end)', () => {
     }
     const token = await answer('/oauth2/client/token', 'GET');
     expect(token).toMatchObject({ status: 405, allow: 'POST', type: 'application/json', body: { error: 'invalid_request' } });
-    for (const path of ['/nothing', '/oauth2/nothing', '/.well-known/nothing']) {
+    for (const path of ['/nothing', '/oauth2/nothing', '/.well-known/nothing', '/console/nothing.js']) {
       expect(await answer(path, 'GET')).toEqual({ path, method: 'GET', status: 404, allow: null, type: 'application/json', body: { errors: [{ message: 'no endpoint at this path', extensions: { code: 'NOT_FOUND' } }] } });
     }
+  });
+
+  it('serves the console pages to GET only, and moves its bare path to its directory with a JSON body', async () => {
+    for (const [path, method] of [['/console/', 'POST'], ['/console/console.js', 'PUT'], ['/console', 'DELETE']]) {
+      const res = await fetch(`${t.url}${path}`, { method });
+      expect({ path, status: res.status, allow: res.headers.get('allow'), body: await res.json() }).toEqual({ path, status: 405, allow: 'GET', body: { errors: [{ message: 'this path takes GET only', extensions: { code: 'METHOD_NOT_ALLOWED' } }] } });
+    }
+    const bare = await fetch(`${t.url}/console?x=1`, { redirect: 'manual' });
+    expect({ status: bare.status, location: bare.headers.get('location'), type: bare.headers.get('content-type')?.split(';')[0] }).toEqual({ status: 301, location: '/console/', type: 'application/json' });
+    expect((await fetch(`${t.url}/console/`)).status).toBe(200);
   });
 });
