@@ -6,7 +6,7 @@
  */
 import { Types } from 'mongoose';
 import { badInput, notFound } from '../errors';
-import { placesWithin, scopedPlaces } from '../registry/locations';
+import { livingIn, placesWithin, scopedPlaces } from '../registry/locations';
 import { openOnce } from '../store/openOnce';
 import type { RegistryModels } from '../store/models';
 import type { IndicatorRefreshDoc } from '../store/models/indicators';
@@ -33,7 +33,7 @@ const resolve = (indicators: readonly string[] | undefined): ResolvedIndicator[]
   indicators?.length ? resolveIndicators(indicators.map((text) => parseIndicator(text, 'indicators')), 'indicators') : allIndicators();
 
 /** The people of a run: everyone, or those of its place and the places within it. */
-const scopeOf = (places: string[] | null) => (places ? { areaCode: { $in: places } } : {});
+const scopeOf = (places: string[] | null) => (places ? livingIn(places) : {});
 
 /**
  * The unfinished run of the same indicators and area, to be resumed, or a new one. `indicators`

@@ -11,7 +11,7 @@ import type { Scope } from '../auth/scopes';
 import { badInput, notFound } from '../errors';
 import { ensureIndicatorValues, isStale, readIndicatorValues, type IndicatorDeps, type StoredIndicatorValue } from '../indicators/values';
 import { objectId, text } from '../registry/input';
-import { scopedPlaces } from '../registry/locations';
+import { livingIn, scopedPlaces } from '../registry/locations';
 import { decodeCursor, pageSize } from '../registry/pagination';
 import type { IndicatorValuesDoc } from '../store/models/indicators';
 import type { EligibilityCounts, EligibilityEvaluationDoc, EvaluationStrategy, ProgramDoc } from '../store/models/program';
@@ -66,7 +66,7 @@ const refsOf = (rule: CheckedRule) => rule.references.map(({ name, argument }) =
  */
 async function bringUpToDate(deps: IndicatorDeps, rule: CheckedRule, places: string[] | undefined, scope: FilterQuery<IndicatorValuesDoc>, now: Date, req: EvaluationRequest): Promise<number> {
   const values = deps.models.IndicatorValues;
-  const people = places ? { areaCode: { $in: places } } : {};
+  const people = places ? livingIn(places) : {};
   // Without an area, the collections' own counts: the engines answer them without reading the documents.
   const population = places ? await deps.models.Individual.countDocuments(people) : await deps.models.Individual.estimatedDocumentCount();
   const stored = places ? await values.countDocuments(scope) : await values.estimatedDocumentCount();

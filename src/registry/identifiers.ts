@@ -175,7 +175,7 @@ export async function addIdentifier(models: RegistryModels, owner: Owner, input:
 export async function removeIdentifier(models: RegistryModels, rawId: string, now: Date): Promise<IdentifierDoc> {
   const id = objectId('id', rawId);
   const found = await models.IdentifierClaim.findOne({ 'identifier._id': id }).lean();
-  const stillThere = async () => Boolean(await models.IdentifierClaim.exists({ 'identifier._id': id }));
+  const stillThere = async () => Boolean(await models.IdentifierClaim.exists({ _id: found!._id, 'identifier._id': id }));
   if (!found || (found.removing && found.at.getTime() > now.getTime() - UNSETTLED_CLAIM_MS)) throw notFound('identifier');
   if (!(await claimWrite(models, `identifier-removal:${id}`, stillThere, now))) throw notFound('identifier');
   // `at` restarts, so that settling leaves this removal to finish.

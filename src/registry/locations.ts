@@ -59,6 +59,9 @@ export async function placesWithin(models: RegistryModels, code: string): Promis
   return [...within];
 }
 
+/** The people whose address names one of `places`. */
+export const livingIn = (places: string[]) => ({ areaCode: { $in: places } });
+
 /**
  * The places a run or a count is scoped to, as `placesWithin`: once a hierarchy is loaded the code
  * must be one of its places (as an address's must), or a mistyped code would pass for a place

@@ -2,7 +2,7 @@
 import type { FilterQuery, Model } from 'mongoose';
 import { Types } from 'mongoose';
 import { badInput } from '../errors';
-import { excludedIds, listedIds } from './registrant';
+import { hasIdList, listedIds } from './registrant';
 
 export const DEFAULT_PAGE = 20;
 export const MAX_PAGE = 100;
@@ -78,7 +78,7 @@ export async function findPage<T extends { _id: Types.ObjectId }, F extends stri
 function afterId<T>(query: FilterQuery<T>, after: Types.ObjectId): FilterQuery<T> {
   const listed = listedIds(query);
   if (listed) return { ...query, _id: { $in: listed.filter((id) => id.toHexString() > after.toHexString()) } };
-  if (excludedIds(query)) return { ...query, _id: { ...(query._id as object), $gt: after } };
+  if (listedIds(query, '$nin')) return { ...query, _id: { ...(query._id as object), $gt: after } };
   return { $and: [query, { _id: { $gt: after } }] } as FilterQuery<T>;
 }
 
@@ -88,6 +88,6 @@ function afterId<T>(query: FilterQuery<T>, after: Types.ObjectId): FilterQuery<T
  * with the whole list (11 s for 10,000 ids at 20,000 people, against 0.15 s read by a find).
  */
 async function countOf<T>(model: Model<T>, query: FilterQuery<T>): Promise<number> {
-  if (!listedIds(query) && !excludedIds(query)) return model.countDocuments(query).exec();
+  if (!hasIdList(query)) return model.countDocuments(query).exec();
   return (await model.find(query, { _id: 1 }).lean()).length;
 }

@@ -153,17 +153,17 @@ export function exactPattern(field: string, value: string): RegExp {
   return new RegExp(`^${escapeRegex(text(field, value, { required: true, max: 100 })!)}$`, 'i');
 }
 
-/** The ids a query lists in a top-level `_id: {$in: […]}`, its only `_id` condition: a filter by ids, identifier or indicator. */
-export function listedIds(query: FilterQuery<unknown>): Types.ObjectId[] | undefined {
-  const condition = query._id as { $in?: unknown } | undefined;
-  return condition && Object.keys(condition).length === 1 && Array.isArray(condition.$in) ? (condition.$in as Types.ObjectId[]) : undefined;
+/**
+ * The ids a query lists in a top-level `_id: {$in: […]}` (or, with `$nin`, excludes), its only `_id`
+ * condition: a filter by ids, identifier or indicator, or the `not` of one.
+ */
+export function listedIds(query: FilterQuery<unknown>, operator: '$in' | '$nin' = '$in'): Types.ObjectId[] | undefined {
+  const condition = query._id as Record<string, unknown> | undefined;
+  return condition && Object.keys(condition).length === 1 && Array.isArray(condition[operator]) ? (condition[operator] as Types.ObjectId[]) : undefined;
 }
 
-/** The ids a query excludes in a top-level `_id: {$nin: […]}` (`not` of a filter by ids, identifier or indicator). */
-export function excludedIds(query: FilterQuery<unknown>): Types.ObjectId[] | undefined {
-  const condition = query._id as { $nin?: unknown } | undefined;
-  return condition && Object.keys(condition).length === 1 && Array.isArray(condition.$nin) ? (condition.$nin as Types.ObjectId[]) : undefined;
-}
+/** Whether a query selects by a list of ids, in or out: the engines serve such a query to a find, not to an aggregation. */
+export const hasIdList = (query: FilterQuery<unknown>) => Boolean(listedIds(query) ?? listedIds(query, '$nin'));
 
 /**
  * The ids a filter selects by `_id`: those every given list holds (its ids, the holders of its

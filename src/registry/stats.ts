@@ -2,7 +2,7 @@
 import type { RegistryModels } from '../store/models';
 import type { IndividualDoc } from '../store/models/individual';
 import { individualQuery, IndividualFilter } from './individuals';
-import { excludedIds, listedIds } from './registrant';
+import { hasIdList } from './registrant';
 
 export const AGE_BANDS = [
   { label: '0-4', min: 0, max: 4 },
@@ -44,7 +44,7 @@ function countedHere(people: Counted[], now: Date) {
 
 export async function registryStats(models: RegistryModels, filter: IndividualFilter | null | undefined, now: Date) {
   const match = await individualQuery(models, filter);
-  if (listedIds(match) || excludedIds(match)) {
+  if (hasIdList(match)) {
     return countedHere(await models.Individual.find(match, { sex: 1, areaCode: 1, status: 1, birthDate: 1 }).lean<Counted[]>(), now);
   }
   const countBy = async (field: string): Promise<Count[]> => {

@@ -102,13 +102,12 @@ export function subscriptionActions(store: SubscriptionStore, opts: { maxPageSiz
           reject('rjct.notify_details.invalid', `frequency: ${frequencyFault}`);
           continue;
         }
-        const responseEntity = recordType;
         // The purpose (authorize.purpose.code) is judged as a search's: a refusal is rjct.notify_details.invalid, the subscribe code for criteria.
         const plan = translateSearch(
           {
             query_type: c.filter_type ?? 'predicate',
             query: c.filter,
-            response_entity: kind.entity === 'group' ? 'Group' : kind.entity === 'individual' ? 'Member' : responseEntity,
+            response_entity: kind.entity === 'group' ? 'Group' : kind.entity === 'individual' ? 'Member' : recordType,
             ...(c.authorize !== undefined && { authorize: c.authorize }),
           },
           { allowedAttributes: new Set(partner.queryAttributes), disclosure: partner.disclosure, purposes: partner.purposes, maxPageSize: opts.maxPageSize, now },
